@@ -1,0 +1,100 @@
+"""MARAC Manager: the application factory.
+
+``create_app(config=None, **overrides)`` builds the app in a fixed order: configuration →
+extensions → blueprints → CLI → error pages. Importing this package has no side effects.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import ROOT, load_config
+
+
+def create_app(config: str | None = None, **overrides: Any) -> Flask:
+    """Build the app for ``config`` (development, testing, production; default MARAC_ENV).
+
+    Raises ``config.ConfigError`` when production is missing its secret key or database URL.
+    """
+    settings = load_config(config)
+    settings.update(overrides)
+
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        static_url_path="/static",
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_mapping(settings)
+    _configure_logging(app)
+    if app.config.get("PROXY_FIX_HOPS"):
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=app.config["PROXY_FIX_HOPS"], x_proto=1
+        )
+
+    _init_extensions(app)
+    _init_templates(app)
+    _register_blueprints(app)
+
+    from marac_app import cli, errors, permissions, security
+
+    security.install(app)
+    permissions.install(app)
+    cli.register(app)
+    errors.install(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    level = str(app.config.get("LOG_LEVEL", "INFO")).upper()
+    logging.getLogger("marac_app").setLevel(level)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def _init_extensions(app: Flask) -> None:
+    from marac_app import db as db_module
+    from marac_app import models  # noqa: F401 - registers every model with the metadata
+    from marac_app.auth.sessions import load_user
+    from marac_app.extensions import csrf, db, limiter, login_manager, migrate
+
+    db_module.configure_sqlite(int(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # the server-side session row decides instead
+    login_manager.user_loader(load_user)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def _init_templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(  # type: ignore[assignment]
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    from marac_app import template_helpers
+
+    template_helpers.install(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from marac_app.admin.views import bp as admin_bp
+    from marac_app.auth.views import bp as auth_bp
+    from marac_app.main.views import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")

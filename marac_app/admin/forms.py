@@ -1,0 +1,83 @@
+"""Admin forms: areas, agencies, users."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+
+from marac_app.agencies.models import AGENCY_KIND_LABELS
+from marac_app.auth.models import ROLE_LABELS
+
+
+def _coerce_optional_int(value: object) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    return int(value)  # type: ignore[arg-type]
+
+
+class AreaForm(FlaskForm):
+    name = StringField("Area name", validators=[
+        InputRequired("Enter the name of the MARAC area"),
+        Length(max=120, message="Area name must be 120 characters or fewer"),
+    ])
+    code = StringField("Reference code", validators=[
+        InputRequired("Enter a reference code, for example CAM"),
+        Regexp(r"^[A-Za-z]{2,8}$", message="Reference code must be 2 to 8 letters, like CAM"),
+    ])
+    active = BooleanField("Area is active", default=True)
+
+
+class AgencyForm(FlaskForm):
+    name = StringField("Agency name", validators=[
+        InputRequired("Enter the name of the agency"),
+        Length(max=255, message="Agency name must be 255 characters or fewer"),
+    ])
+    kind = SelectField(
+        "Kind of agency",
+        choices=[("", "Select a kind")] + [(k.value, v) for k, v in AGENCY_KIND_LABELS.items()],
+        validators=[InputRequired("Select the kind of agency")],
+        validate_choice=True,
+    )
+    areas = SelectMultipleField("MARAC areas", coerce=int, validate_choice=False)
+    active = BooleanField("Agency is active", default=True)
+
+
+class UserForm(FlaskForm):
+    version = HiddenField()
+    email = EmailField("Email address", validators=[
+        InputRequired("Enter the user's email address"),
+        Length(max=255, message="Email address must be 255 characters or fewer"),
+        Email("Enter an email address in the correct format, like name@example.org",
+              check_deliverability=False),
+    ])
+    name = StringField("Full name", validators=[
+        InputRequired("Enter the user's full name"),
+        Length(max=120, message="Full name must be 120 characters or fewer"),
+    ])
+    job_title = StringField("Job title", validators=[
+        Optional(), Length(max=120, message="Job title must be 120 characters or fewer"),
+    ])
+    role = SelectField(
+        "Role",
+        choices=[("", "Select a role")] + [(r.value, label) for r, label in ROLE_LABELS.items()],
+        validators=[InputRequired("Select the user's role")],
+    )
+    agency = SelectField("Agency", coerce=_coerce_optional_int, validate_choice=False)
+    area = SelectField("MARAC area", coerce=_coerce_optional_int, validate_choice=False)
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a CSRF-protected button."""
+
+
+class VersionedConfirmForm(FlaskForm):
+    version = IntegerField(validators=[Optional()])

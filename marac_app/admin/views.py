@@ -1,0 +1,266 @@
+"""Admin pages: MARAC areas, agencies and users. Admins only; every change audited."""
+
+from __future__ import annotations
+
+import smtplib
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from wtforms import Form
+
+from marac_app import mail
+from marac_app.admin.forms import AgencyForm, AreaForm, ConfirmForm, UserForm
+from marac_app.agencies import services as agency_services
+from marac_app.agencies.models import AgencyKind
+from marac_app.audit import record
+from marac_app.auth import services as auth_services
+from marac_app.auth.models import Role, User
+from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.extensions import db
+from marac_app.permissions import (
+    get_agency_or_404,
+    get_area_or_404,
+    get_user_or_404,
+    roles_required,
+)
+
+bp = Blueprint("admin", __name__)
+
+admin_only = roles_required(Role.ADMIN)
+
+
+def _show_error(form: Form, error: ServiceError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _status(form: Form) -> int:
+    return 400 if request.method == "POST" else 200
+
+
+@bp.route("/")
+@admin_only
+def index() -> ResponseReturnValue:
+    return render_template("admin/index.html")
+
+
+# --- Areas -----------------------------------------------------------------------------
+
+
+@bp.route("/areas")
+@admin_only
+def areas() -> ResponseReturnValue:
+    return render_template("admin/areas.html", areas=agency_services.list_areas())
+
+
+@bp.route("/areas/new", methods=["GET", "POST"])
+@bp.route("/areas/<int:area_id>", methods=["GET", "POST"])
+@admin_only
+def area_form(area_id: int | None = None) -> ResponseReturnValue:
+    area = get_area_or_404(area_id, current_user) if area_id is not None else None
+    form = AreaForm(obj=area)
+    if form.validate_on_submit():
+        try:
+            saved = agency_services.save_area(
+                name=form.name.data, code=form.code.data, active=form.active.data,
+                actor=current_user, area=area,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{saved.name} has been saved.")
+            return redirect(url_for("admin.areas"))
+    return render_template("admin/area_form.html", form=form, area=area), _status(form)
+
+
+# --- Agencies --------------------------------------------------------------------------
+
+
+@bp.route("/agencies")
+@admin_only
+def agencies() -> ResponseReturnValue:
+    return render_template("admin/agencies.html", agencies=agency_services.list_agencies())
+
+
+@bp.route("/agencies/new", methods=["GET", "POST"])
+@bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
+@admin_only
+def agency_form(agency_id: int | None = None) -> ResponseReturnValue:
+    agency = get_agency_or_404(agency_id, current_user) if agency_id is not None else None
+    form = AgencyForm(obj=agency)
+    form.areas.choices = [(a.id, a.name) for a in agency_services.list_areas()]
+    if request.method == "GET" and agency is not None:
+        form.areas.data = [a.id for a in agency.areas]
+        form.kind.data = agency.kind.value
+    if form.validate_on_submit():
+        try:
+            saved = agency_services.save_agency(
+                name=form.name.data, kind=AgencyKind(form.kind.data),
+                area_ids=list(form.areas.data or []), active=form.active.data,
+                actor=current_user, agency=agency,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{saved.name} has been saved.")
+            return redirect(url_for("admin.agencies"))
+    return render_template("admin/agency_form.html", form=form, agency=agency), _status(form)
+
+
+# --- Users -----------------------------------------------------------------------------
+
+
+@bp.route("/users")
+@admin_only
+def users() -> ResponseReturnValue:
+    query = sa.select(User).order_by(User.name)
+    role = request.args.get("role", "")
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == Role(role))
+    search = request.args.get("q", "").strip()[:100]
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(sa.or_(sa.func.lower(User.name).like(pattern),
+                                   User.email.like(pattern)))
+    found = list(db.session.scalars(query.limit(500)))
+    record("user_list_viewed", object_type="user", detail=f"rows={len(found)}")
+    db.session.commit()
+    return render_template("admin/users.html", users=found, role=role, search=search,
+                           roles=list(Role))
+
+
+def _user_form_choices(form: UserForm) -> None:
+    form.agency.choices = [(None, "No agency")] + [
+        (a.id, a.name) for a in agency_services.list_agencies()
+    ]
+    form.area.choices = [(None, "No MARAC area")] + [
+        (a.id, a.name) for a in agency_services.list_areas()
+    ]
+
+
+def _details(form: UserForm) -> auth_services.UserDetails:
+    return auth_services.UserDetails(
+        email=form.email.data, name=form.name.data, job_title=form.job_title.data or "",
+        role=Role(form.role.data), agency_id=form.agency.data, area_id=form.area.data,
+    )
+
+
+def _send_set_password_link(user: User) -> None:
+    token = auth_services.issue_set_password_token(
+        user, actor=current_user, hours=current_app.config["SET_PASSWORD_TOKEN_HOURS"]
+    )
+    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
+        "auth.set_password", token=token
+    )
+    hours = current_app.config["SET_PASSWORD_TOKEN_HOURS"]
+    message = mail.build_message(
+        user.email,
+        "Set your MARAC Manager password",
+        f"Hello {user.name},\n\nUse this link to set your password for MARAC Manager. "
+        f"It works once and expires in {hours} hours.\n\n{link}\n\n"
+        "If you did not expect this email, tell your MARAC coordinator.\n",
+    )
+    try:
+        mail.send(message)
+    except (OSError, smtplib.SMTPException) as error:
+        raise ServiceError(
+            "The email with the set-password link could not be sent. Try again later"
+        ) from error
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_only
+def user_new() -> ResponseReturnValue:
+    form = UserForm()
+    _user_form_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = auth_services.create_user(_details(form), actor=current_user)
+            _send_set_password_link(user)
+        except ServiceError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{user.name} has been added. A link to set their password has been emailed "
+                  f"to {user.email}.")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None), _status(form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_only
+def user_edit(user_id: int) -> ResponseReturnValue:
+    user = get_user_or_404(user_id, current_user)
+    form = UserForm(obj=user)
+    _user_form_choices(form)
+    if request.method == "GET":
+        form.role.data = user.role.value
+        form.agency.data, form.area.data = user.agency_id, user.area_id
+        form.version.data = str(user.version)
+        record("user_viewed", object_type="user", object_id=user.id)
+        db.session.commit()
+    if form.validate_on_submit():
+        try:
+            version = int(form.version.data or 0)
+        except ValueError:
+            version = 0
+        try:
+            auth_services.update_user(user, _details(form), version=version, actor=current_user)
+        except ConflictError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            fresh = get_user_or_404(user_id, current_user)
+            form.version.data = str(fresh.version)
+            return render_template("admin/user_form.html", form=form, user=fresh,
+                                   current=fresh, confirm=ConfirmForm()), 409
+        except ServiceError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{user.name}'s details have been saved.")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user,
+                           confirm=ConfirmForm()), _status(form)
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@admin_only
+def user_set_active(user_id: int) -> ResponseReturnValue:
+    user = get_user_or_404(user_id, current_user)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    activate = request.form.get("active") == "1"
+    try:
+        auth_services.set_active(user, activate, actor=current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    db.session.commit()
+    flash(f"{user.name} has been {'reactivated' if activate else 'deactivated'}.")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/set-password-link", methods=["POST"])
+@admin_only
+def user_send_link(user_id: int) -> ResponseReturnValue:
+    user = get_user_or_404(user_id, current_user)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    _send_set_password_link(user)
+    db.session.commit()
+    flash(f"A link to set a new password has been emailed to {user.email}.")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+

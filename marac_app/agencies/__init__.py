@@ -1,0 +1,1 @@
+"""MARAC areas and the agencies that take part in them."""

@@ -1,0 +1,68 @@
+"""Business operations for MARAC areas and agencies (admin only; every change audited)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from marac_app.agencies.models import Agency, AgencyKind, MaracArea
+from marac_app.audit import record
+from marac_app.auth.models import User
+from marac_app.common.errors import ServiceError
+from marac_app.extensions import db
+
+
+def list_areas() -> list[MaracArea]:
+    return list(db.session.scalars(sa.select(MaracArea).order_by(MaracArea.name)))
+
+
+def list_agencies() -> list[Agency]:
+    return list(db.session.scalars(sa.select(Agency).order_by(Agency.name)))
+
+
+def _unique(model: type, column: sa.orm.InstrumentedAttribute, value: str, field: str,
+            message: str, existing: object | None) -> None:
+    clash = db.session.scalar(sa.select(model).where(sa.func.lower(column) == value.lower()))
+    if clash is not None and clash is not existing:
+        raise ServiceError(message, field=field)
+
+
+def save_area(*, name: str, code: str, active: bool, actor: User | None,
+              area: MaracArea | None = None) -> MaracArea:
+    """Create an area (``area`` None) or change one. Names and codes are unique."""
+    name, code = name.strip(), code.strip().upper()
+    _unique(MaracArea, MaracArea.name, name, "name", "An area with this name already exists", area)
+    _unique(MaracArea, MaracArea.code, code, "code", "An area with this code already exists", area)
+    created = area is None
+    if area is None:
+        area = MaracArea(name=name, code=code, active=active)
+        db.session.add(area)
+    else:
+        area.name, area.code, area.active = name, code, active
+    db.session.flush()
+    record("area_created" if created else "area_updated", actor=actor,
+           object_type="marac_area", object_id=area.id)
+    return area
+
+
+def save_agency(*, name: str, kind: AgencyKind, area_ids: list[int], active: bool,
+                actor: User | None, agency: Agency | None = None) -> Agency:
+    """Create an agency (``agency`` None) or change one. Names are unique."""
+    name = name.strip()
+    _unique(Agency, Agency.name, name, "name", "An agency with this name already exists", agency)
+    areas = list(db.session.scalars(sa.select(MaracArea).where(MaracArea.id.in_(area_ids))))
+    if len(areas) != len(set(area_ids)):
+        raise ServiceError("Select MARAC areas from the list", field="areas")
+    if not areas:
+        raise ServiceError("Select at least one MARAC area this agency takes part in",
+                           field="areas")
+    created = agency is None
+    if agency is None:
+        agency = Agency(name=name, kind=kind, active=active)
+        db.session.add(agency)
+    else:
+        agency.name, agency.kind, agency.active = name, kind, active
+    agency.areas = areas
+    db.session.flush()
+    record("agency_created" if created else "agency_updated", actor=actor,
+           object_type="agency", object_id=agency.id)
+    return agency

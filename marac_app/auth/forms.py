@@ -1,0 +1,40 @@
+"""Sign-in and password forms (Flask-WTF: CSRF on every one)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import Email, InputRequired, Length
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=[
+            InputRequired("Enter your email address"),
+            Length(max=255, message="Email address must be 255 characters or fewer"),
+            Email("Enter an email address in the correct format, like name@example.org",
+                  check_deliverability=False),
+        ],
+    )
+    password = PasswordField(
+        "Password",
+        validators=[
+            InputRequired("Enter your password"),
+            Length(max=256, message="Password must be 256 characters or fewer"),
+        ],
+    )
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[
+            InputRequired("Enter a new password"),
+            Length(max=256, message="Password must be 256 characters or fewer"),
+        ],
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        validators=[InputRequired("Confirm your new password")],
+    )

@@ -1,0 +1,132 @@
+"""Users, their server-side sessions and one-time set-password tokens."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marac_app.agencies.models import Agency, MaracArea
+from marac_app.db import UTCDateTime, created_at, db, intpk, str_enum, str_long, str_short
+
+
+class Role(enum.StrEnum):
+    """What a user does in the MARAC process; decides what they may see."""
+
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    CHAIR = "chair"
+    AGENCY_REP = "agency_rep"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+    @property
+    def needs_area(self) -> bool:
+        return self in (Role.COORDINATOR, Role.CHAIR)
+
+    @property
+    def needs_agency(self) -> bool:
+        return self in (Role.AGENCY_REP, Role.COORDINATOR, Role.CHAIR)
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.ADMIN: "Administrator",
+    Role.COORDINATOR: "MARAC coordinator",
+    Role.CHAIR: "MARAC chair",
+    Role.AGENCY_REP: "Agency representative",
+}
+
+
+class User(db.Model):
+    """A person who signs in. Email is unique case-insensitively (stored lower-cased)."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[intpk]
+    email: Mapped[str_long] = mapped_column(unique=True)
+    name: Mapped[str_short]
+    job_title: Mapped[str_short] = mapped_column(default="", server_default="")
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agency.id"), index=True)
+    area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("marac_area.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    created_at: Mapped[created_at]
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Optimistic locking: a second admin saving a stale form is told, not silently overwritten.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    agency: Mapped[Agency | None] = relationship(lazy="joined")
+    area: Mapped[MaracArea | None] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    # Flask-Login protocol. The user object is loaded afresh on every request from the
+    # server-side session, so these reflect the database now, never a cached value.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class UserSession(db.Model):
+    """A signed-in session, decided on the server.
+
+    The browser's cookie holds only a random token; this row holds its SHA-256. Ending the
+    row (sign-out, deactivation, password change) refuses the cookie on the next request, even
+    if someone copied it.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[intpk]
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[created_at]
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(sa.String(40))
+
+    user: Mapped[User] = relationship()
+
+
+class TokenPurpose(enum.StrEnum):
+    SET_PASSWORD = "set_password"  # noqa: S105 - a token purpose, not a secret
+
+
+class PasswordToken(db.Model):
+    """A one-time, expiring link to set a password. Only the token's hash is stored."""
+
+    __tablename__ = "password_token"
+
+    id: Mapped[intpk]
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[TokenPurpose] = mapped_column(str_enum(TokenPurpose))
+    created_at: Mapped[created_at]
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

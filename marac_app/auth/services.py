@@ -1,0 +1,224 @@
+"""Business operations for users and sign-in. Services flush, never commit, never read request."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from marac_app.agencies.models import Agency, MaracArea
+from marac_app.audit import Outcome, record
+from marac_app.auth import passwords
+from marac_app.auth.models import PasswordToken, Role, TokenPurpose, User
+from marac_app.auth.sessions import EndReason, end_all_sessions, hash_token
+from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.db import utcnow
+from marac_app.extensions import db
+
+logger = logging.getLogger(__name__)
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active user whose password matches, or None. Audits either way.
+
+    The password is always verified against some hash, so a missing account takes as long
+    as a wrong password.
+    """
+    user = find_user_by_email(email)
+    ok = passwords.verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.active:
+        record(
+            "sign_in_failed",
+            actor=user,
+            object_type="user" if user else None,
+            object_id=user.id if user else None,
+            outcome=Outcome.DENIED,
+            detail="inactive" if user is not None and ok else None,
+        )
+        return None
+    if user.password_hash and passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.last_sign_in_at = utcnow()
+    record("sign_in", actor=user, object_type="user", object_id=user.id)
+    return user
+
+
+def context_for(user: User) -> list[str]:
+    """Words this user's password must not be built from."""
+    words = [user.name, user.email]
+    if user.agency is not None:
+        words.append(user.agency.name)
+    words.extend(db.session.scalars(sa.select(Agency.name)).all())
+    words.extend(db.session.scalars(sa.select(MaracArea.name)).all())
+    return words
+
+
+def check_password(user: User, password: str, confirm: str | None = None) -> None:
+    """Raise ServiceError (field ``password``) if the password breaks the policy."""
+    problem = passwords.password_problem(password, context_for(user))
+    if problem:
+        raise ServiceError(problem, field="password")
+    if confirm is not None and confirm != password:
+        raise ServiceError("Passwords do not match", field="confirm")
+
+
+def set_password(user: User, password: str, *, reason: str = EndReason.PASSWORD_CHANGED) -> None:
+    """Set a new password (policy-checked) and end every session the user has."""
+    check_password(user, password)
+    user.password_hash = passwords.hash_password(password)
+    user.password_changed_at = utcnow()
+    end_all_sessions(user, reason)
+    db.session.flush()
+
+
+# --- One-time set-password links -------------------------------------------------------
+
+
+def issue_set_password_token(user: User, *, actor: User | None, hours: int) -> str:
+    """Create a one-time link token for ``user`` (earlier unused tokens are voided)."""
+    now = utcnow()
+    db.session.execute(
+        sa.update(PasswordToken)
+        .where(PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PasswordToken(
+            token_hash=hash_token(token),
+            user_id=user.id,
+            purpose=TokenPurpose.SET_PASSWORD,
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    record("set_password_link_issued", actor=actor, object_type="user", object_id=user.id)
+    return token
+
+
+def find_valid_token(token: str) -> PasswordToken | None:
+    row = db.session.scalar(
+        sa.select(PasswordToken).where(PasswordToken.token_hash == hash_token(token or ""))
+    )
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        return None
+    if not row.user.active:
+        return None
+    return row
+
+
+def use_set_password_token(token: str, password: str, confirm: str) -> User:
+    """Set the password through a one-time token. Raises ServiceError if refused."""
+    row = find_valid_token(token)
+    if row is None:
+        raise ServiceError("This link has expired or has already been used")
+    check_password(row.user, password, confirm)
+    row.used_at = utcnow()
+    set_password(row.user, password)
+    record("password_set", actor=row.user, object_type="user", object_id=row.user.id)
+    return row.user
+
+
+# --- User administration ---------------------------------------------------------------
+
+
+@dataclass
+class UserDetails:
+    email: str
+    name: str
+    job_title: str
+    role: Role
+    agency_id: int | None
+    area_id: int | None
+
+
+def _validate_details(details: UserDetails, *, existing: User | None = None) -> None:
+    email = normalise_email(details.email)
+    clash = find_user_by_email(email)
+    if clash is not None and clash is not existing:
+        raise ServiceError("A user with this email address already exists", field="email")
+    if details.role.needs_agency and details.agency_id is None:
+        raise ServiceError(
+            f"Select the agency of this {details.role.label.lower()}", field="agency"
+        )
+    if details.role.needs_area and details.area_id is None:
+        raise ServiceError(
+            f"Select the MARAC area of this {details.role.label.lower()}", field="area"
+        )
+    if details.agency_id is not None and db.session.get(Agency, details.agency_id) is None:
+        raise ServiceError("Select an agency from the list", field="agency")
+    if details.area_id is not None and db.session.get(MaracArea, details.area_id) is None:
+        raise ServiceError("Select a MARAC area from the list", field="area")
+
+
+def create_user(details: UserDetails, *, actor: User | None) -> User:
+    """Create a user without a password; they set one through a one-time link."""
+    _validate_details(details)
+    user = User(
+        email=normalise_email(details.email),
+        name=details.name.strip(),
+        job_title=details.job_title.strip(),
+        role=details.role,
+        agency_id=details.agency_id,
+        area_id=details.area_id,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record("user_created", actor=actor, object_type="user", object_id=user.id,
+           detail=f"role={user.role}")
+    logger.info("user %s created by %s", user.id, actor.id if actor else "cli")
+    return user
+
+
+def update_user(user: User, details: UserDetails, *, version: int, actor: User) -> User:
+    """Change a user's details. Raises ConflictError if someone saved it since ``version``."""
+    if user.version != version:
+        raise ConflictError(
+            "Someone else changed this user while you were editing. Check their details and "
+            "make your change again"
+        )
+    _validate_details(details, existing=user)
+    changed = []
+    for field, value in (
+        ("email", normalise_email(details.email)),
+        ("name", details.name.strip()),
+        ("job_title", details.job_title.strip()),
+        ("role", details.role),
+        ("agency_id", details.agency_id),
+        ("area_id", details.area_id),
+    ):
+        if getattr(user, field) != value:
+            setattr(user, field, value)
+            changed.append(field)
+    if changed:
+        db.session.flush()
+        record("user_updated", actor=actor, object_type="user", object_id=user.id,
+               detail="changed: " + ", ".join(changed))
+        if {"role", "agency_id", "area_id"} & set(changed):
+            # Access follows role and agency: start again from a fresh sign-in.
+            end_all_sessions(user, "access_changed")
+    return user
+
+
+def set_active(user: User, active: bool, *, actor: User) -> None:
+    """Deactivate (ending every session at once) or reactivate a user."""
+    if user.id == actor.id and not active:
+        raise ServiceError("You cannot deactivate your own account")
+    user.active = active
+    if not active:
+        end_all_sessions(user, EndReason.DEACTIVATED)
+    db.session.flush()
+    record("user_deactivated" if not active else "user_reactivated", actor=actor,
+           object_type="user", object_id=user.id)

@@ -1,0 +1,113 @@
+"""Server-side sessions.
+
+The signed cookie carries a random token under ``sid``; the ``user_session`` row holding its
+hash decides whether it is still good. ``load_user`` runs on every request (Flask-Login's user
+loader), so a session ended by sign-out, deactivation or timeout is refused on the very next
+request, and no permission is ever cached in the cookie.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app, session
+
+from marac_app.auth.models import User, UserSession
+from marac_app.db import utcnow
+from marac_app.extensions import db
+
+logger = logging.getLogger(__name__)
+
+SESSION_KEY = "sid"
+# Record activity at most this often, so every page view does not write to the database.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+class EndReason:
+    SIGNED_OUT = "signed_out"
+    IDLE = "idle_timeout"
+    ABSOLUTE = "absolute_timeout"
+    DEACTIVATED = "deactivated"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason code, not a secret
+    SIGNED_IN_AGAIN = "signed_in_again"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> str:
+    """Create a server session for ``user``; return the token to put in the cookie."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(
+        UserSession(token_hash=hash_token(token), user_id=user.id, created_at=now, last_seen_at=now)
+    )
+    db.session.flush()
+    return token
+
+
+def current_session_row() -> UserSession | None:
+    token = session.get(SESSION_KEY)
+    if not token or not isinstance(token, str):
+        return None
+    return db.session.scalar(
+        sa.select(UserSession).where(UserSession.token_hash == hash_token(token))
+    )
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login user loader: the user for this request's live session, or None.
+
+    Ends the session row when it has passed its idle or absolute timeout. Commits only that
+    bookkeeping, before any other work of the request.
+    """
+    row = current_session_row()
+    if row is None or row.ended_at is not None or str(row.user_id) != str(user_id):
+        return None
+    now = utcnow()
+    config = current_app.config
+    reason = None
+    if now - row.created_at > config["SESSION_ABSOLUTE_TIMEOUT"]:
+        reason = EndReason.ABSOLUTE
+    elif now - row.last_seen_at > config["SESSION_IDLE_TIMEOUT"]:
+        reason = EndReason.IDLE
+    elif not row.user.active:
+        reason = EndReason.DEACTIVATED
+    if reason is not None:
+        row.ended_at, row.end_reason = now, reason
+        db.session.commit()
+        session["signed_out_reason"] = reason
+        return None
+    if now - row.last_seen_at > TOUCH_INTERVAL:
+        row.last_seen_at = now
+        db.session.commit()
+    return row.user
+
+
+def end_current_session(reason: str) -> None:
+    row = current_session_row()
+    if row is not None and row.ended_at is None:
+        row.ended_at, row.end_reason = utcnow(), reason
+        db.session.flush()
+
+
+def end_all_sessions(user: User, reason: str, *, except_current: bool = False) -> int:
+    """End every live session of ``user``; return how many were ended."""
+    query = sa.update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None)
+    )
+    if except_current:
+        current = current_session_row()
+        if current is not None:
+            query = query.where(UserSession.id != current.id)
+    result = db.session.execute(
+        query.values(ended_at=utcnow(), end_reason=reason).execution_options(
+            synchronize_session=False
+        )
+    )
+    return result.rowcount or 0

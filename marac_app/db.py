@@ -1,0 +1,108 @@
+"""Shared column types and database-level settings.
+
+Every model imports its column types from here so that primary keys, timestamps and short
+strings are declared one way across the code base (UTC in the database, always).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from marac_app.extensions import db
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime (the only clock models use)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always returned timezone-aware.
+
+    SQLite has no time zones, so values are normalised to UTC on the way in and marked UTC on
+    the way out; PostgreSQL stores ``timestamp with time zone``.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused: pass an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def str_enum(enum_class: type[enum.StrEnum], length: int = 32) -> sa.Enum:
+    """A StrEnum stored by value in a VARCHAR (no native enum: new values need no DDL)."""
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+intpk = Annotated[int, mapped_column(primary_key=True)]
+created_at = Annotated[datetime, mapped_column(UTCDateTime(), default=utcnow, nullable=False)]
+updated_at = Annotated[
+    datetime, mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+]
+str_short = Annotated[str, mapped_column(sa.String(120))]
+str_long = Annotated[str, mapped_column(sa.String(255))]
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite: WAL, full fsync, foreign keys, busy timeout — on every new connection."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={int(_busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+    finally:
+        cursor.close()
+
+
+_busy_timeout_ms = 5000
+
+
+def configure_sqlite(busy_timeout_ms: int) -> None:
+    """Set the busy timeout used by the connect hook (called once by ``create_app``)."""
+    global _busy_timeout_ms
+    _busy_timeout_ms = busy_timeout_ms
+
+
+__all__ = [
+    "UTCDateTime",
+    "created_at",
+    "db",
+    "intpk",
+    "str_enum",
+    "str_long",
+    "str_short",
+    "updated_at",
+    "utcnow",
+]

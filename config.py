@@ -118,6 +118,7 @@ class TestingConfig(BaseConfig):
             SQLALCHEMY_DATABASE_URI=_env("MARAC_TEST_DATABASE_URL", "sqlite://"),
             RATELIMIT_STORAGE_URI="memory://",
             SMTP_HOST=None,
+            PROPAGATE_UNEXPECTED=True,
         )
         return values
 

@@ -90,11 +90,27 @@ def _init_templates(app: Flask) -> None:
     template_helpers.install(app)
 
 
-def _register_blueprints(app: Flask) -> None:
-    from marac_app.admin.views import bp as admin_bp
-    from marac_app.auth.views import bp as auth_bp
-    from marac_app.main.views import bp as main_bp
+# Every feature's blueprint and where it is mounted. A feature folder owns its views.py.
+BLUEPRINTS: tuple[tuple[str, str | None], ...] = (
+    ("auth", None),
+    ("main", None),
+    ("admin", "/admin"),
+    ("protocol", "/protocol"),
+    ("meetings", "/meetings"),
+    ("attendance", "/meetings"),
+    ("referrals", "/cases"),
+    ("minutes", "/minutes"),
+    ("action_items", "/actions"),
+    ("distribution", "/distribution"),
+    ("privacy", "/privacy"),
+    ("audit_review", "/audit"),
+    ("reports", "/reports"),
+)
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(main_bp)
-    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+def _register_blueprints(app: Flask) -> None:
+    import importlib
+
+    for feature, prefix in BLUEPRINTS:
+        module = importlib.import_module(f"marac_app.{feature}.views")
+        app.register_blueprint(module.bp, url_prefix=prefix)

@@ -112,4 +112,4 @@ def record(
 
 def _persist(event: AuditEvent) -> None:
     db.session.add(event)
-    db.session.flush([event])
+    db.session.flush()

@@ -46,6 +46,8 @@ def install(app: Flask) -> None:
     def _unexpected(error: Exception) -> tuple[str, int]:
         # Log the type and where, never the data: exception messages can carry personal data.
         db.session.rollback()
+        if app.config.get("PROPAGATE_UNEXPECTED"):
+            raise error  # tests see the real traceback; tests of the 500 page turn this off
         # The frames say where it failed; the message is left out (SQL parameters and
         # validation errors can carry personal data).
         logger.error(

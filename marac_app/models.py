@@ -1,15 +1,25 @@
-"""Imports every model module so the metadata (and Alembic) sees all tables."""
+"""Imports every model module so the metadata (and Alembic) sees all tables.
+
+Each feature folder owns its ``models.py``; add the import here when a feature adds one.
+"""
 
 from marac_app.agencies.models import Agency, AgencyKind, MaracArea, agency_areas
 from marac_app.audit import AuditEvent
 from marac_app.auth.models import PasswordToken, Role, User, UserSession
+from marac_app.meetings.models import Meeting, MeetingSeries
+from marac_app.protocol.models import ConfidentialityStatement, ProtocolSignature, ProtocolVersion
 
 __all__ = [
     "Agency",
     "AgencyKind",
     "AuditEvent",
+    "ConfidentialityStatement",
+    "Meeting",
+    "MeetingSeries",
     "MaracArea",
     "PasswordToken",
+    "ProtocolSignature",
+    "ProtocolVersion",
     "Role",
     "User",
     "UserSession",

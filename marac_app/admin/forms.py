@@ -12,9 +12,11 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 
 from marac_app.agencies.models import AGENCY_KIND_LABELS
+from marac_app.auth.forms import strip
 from marac_app.auth.models import ROLE_LABELS
 
 
@@ -43,7 +45,8 @@ class AgencyForm(FlaskForm):
     ])
     kind = SelectField(
         "Kind of agency",
-        choices=[("", "Select a kind")] + [(k.value, v) for k, v in AGENCY_KIND_LABELS.items()],
+        choices=[SelectChoice("", "Select a kind")]
+        + [SelectChoice(k.value, v) for k, v in AGENCY_KIND_LABELS.items()],
         validators=[InputRequired("Select the kind of agency")],
         validate_choice=True,
     )
@@ -53,7 +56,7 @@ class AgencyForm(FlaskForm):
 
 class UserForm(FlaskForm):
     version = HiddenField()
-    email = EmailField("Email address", validators=[
+    email = EmailField("Email address", filters=[strip], validators=[
         InputRequired("Enter the user's email address"),
         Length(max=255, message="Email address must be 255 characters or fewer"),
         Email("Enter an email address in the correct format, like name@example.org",
@@ -68,7 +71,8 @@ class UserForm(FlaskForm):
     ])
     role = SelectField(
         "Role",
-        choices=[("", "Select a role")] + [(r.value, label) for r, label in ROLE_LABELS.items()],
+        choices=[SelectChoice("", "Select a role")]
+        + [SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
         validators=[InputRequired("Select the user's role")],
     )
     agency = SelectField("Agency", coerce=_coerce_optional_int, validate_choice=False)

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms import Form
+from wtforms.fields.choices import SelectChoice
 
 from marac_app import mail
 from marac_app.admin.forms import AgencyForm, AreaForm, ConfirmForm, UserForm
@@ -95,7 +96,7 @@ def agencies() -> ResponseReturnValue:
 def agency_form(agency_id: int | None = None) -> ResponseReturnValue:
     agency = get_agency_or_404(agency_id, current_user) if agency_id is not None else None
     form = AgencyForm(obj=agency)
-    form.areas.choices = [(a.id, a.name) for a in agency_services.list_areas()]
+    form.areas.choices = [SelectChoice(a.id, a.name) for a in agency_services.list_areas()]
     if request.method == "GET" and agency is not None:
         form.areas.data = [a.id for a in agency.areas]
         form.kind.data = agency.kind.value
@@ -139,11 +140,11 @@ def users() -> ResponseReturnValue:
 
 
 def _user_form_choices(form: UserForm) -> None:
-    form.agency.choices = [(None, "No agency")] + [
-        (a.id, a.name) for a in agency_services.list_agencies()
+    form.agency.choices = [SelectChoice("", "No agency")] + [
+        SelectChoice(a.id, a.name) for a in agency_services.list_agencies()
     ]
-    form.area.choices = [(None, "No MARAC area")] + [
-        (a.id, a.name) for a in agency_services.list_areas()
+    form.area.choices = [SelectChoice("", "No MARAC area")] + [
+        SelectChoice(a.id, a.name) for a in agency_services.list_areas()
     ]
 
 

@@ -7,9 +7,15 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import Email, InputRequired, Length
 
 
+def strip(value: str | None) -> str | None:
+    """Spaces around a pasted email address are a slip, not an error."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class SignInForm(FlaskForm):
     email = EmailField(
         "Email address",
+        filters=[strip],
         validators=[
             InputRequired("Enter your email address"),
             Length(max=255, message="Email address must be 255 characters or fewer"),

@@ -19,6 +19,7 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     CHAIR = "chair"
     AGENCY_REP = "agency_rep"
+    DPO = "dpo"
 
     @property
     def label(self) -> str:
@@ -38,6 +39,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.COORDINATOR: "MARAC coordinator",
     Role.CHAIR: "MARAC chair",
     Role.AGENCY_REP: "Agency representative",
+    Role.DPO: "Data Protection Officer",
 }
 
 

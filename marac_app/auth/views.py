@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from marac_app.audit import record
+from marac_app.audit import Outcome, record
 from marac_app.auth import services
 from marac_app.auth.forms import SetPasswordForm, SignInForm
 from marac_app.auth.sessions import SESSION_KEY, EndReason, end_current_session, start_session
@@ -42,18 +42,33 @@ def _failed(response: object) -> bool:
     return getattr(response, "status_code", 200) != 302
 
 
+def _throttled(limit: object) -> None:
+    """Audit a refused (throttled) sign-in attempt; the 429 page is the error handler's."""
+    user = services.find_user_by_email(request.form.get("email", ""))
+    record(
+        "sign_in_throttled",
+        actor=user,
+        object_type="user" if user else None,
+        object_id=user.id if user else None,
+        outcome=Outcome.DENIED,
+    )
+    db.session.commit()
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
     key_func=_account_key,
     methods=["POST"],
     deduct_when=_failed,
+    on_breach=_throttled,
     scope="sign-in-account",
 )
 @limiter.limit(
     lambda: current_app.config["SIGN_IN_LIMIT_PER_IP"],
     methods=["POST"],
     deduct_when=_failed,
+    on_breach=_throttled,
     scope="sign-in-ip",
 )
 @public

@@ -1,0 +1,1 @@
+"""Actions agreed at MARAC, owned by agencies, and their status."""

@@ -1,0 +1,1 @@
+"""Opening a meeting: the confidentiality statement, attendance and acknowledgements."""

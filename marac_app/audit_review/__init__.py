@@ -1,0 +1,1 @@
+"""Audit review for admins and the Data Protection Officer."""

@@ -1,0 +1,1 @@
+"""Restricted PDF minutes and their secure, per-recipient distribution."""

@@ -1,0 +1,1 @@
+"""MARAC meetings: schedules, recurring series, invitations and calendars."""

@@ -1,0 +1,98 @@
+"""MARAC meetings and recurring series.
+
+Times are stored in UTC and shown in Europe/London. Every meeting has a stable iCalendar UID
+and a SEQUENCE that goes up on every change sent to attendees.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marac_app.agencies.models import MaracArea
+from marac_app.auth.models import User
+from marac_app.db import UTCDateTime, created_at, db, intpk, str_enum, updated_at
+
+
+class MeetingKind(enum.StrEnum):
+    REGULAR = "regular"
+    EMERGENCY = "emergency"
+
+
+class MeetingStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+def new_ical_uid() -> str:
+    return f"{uuid.uuid4()}@marac-manager"
+
+
+class MeetingSeries(db.Model):
+    """A recurring schedule ("every 4 weeks", "monthly on the second Tuesday") as an RRULE.
+
+    ``first_starts_at`` is the first occurrence (UTC); occurrences are expanded in
+    Europe/London so a 10:00 meeting stays at 10:00 across the clock change.
+    """
+
+    __tablename__ = "meeting_series"
+
+    id: Mapped[intpk]
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("marac_area.id"), index=True)
+    rrule: Mapped[str] = mapped_column(sa.String(255))
+    first_starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_minutes: Mapped[int]
+    venue: Mapped[str | None] = mapped_column(sa.String(255))
+    online_link: Mapped[str | None] = mapped_column(sa.String(500))
+    chair_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[created_at]
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    area: Mapped[MaracArea] = relationship()
+    chair: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Meeting(db.Model):
+    """One MARAC meeting of an area (an occurrence of a series, a one-off, or an emergency)."""
+
+    __tablename__ = "meeting"
+
+    id: Mapped[intpk]
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("marac_area.id"), index=True)
+    series_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("meeting_series.id"), index=True
+    )
+    kind: Mapped[MeetingKind] = mapped_column(str_enum(MeetingKind), default=MeetingKind.REGULAR)
+    status: Mapped[MeetingStatus] = mapped_column(
+        str_enum(MeetingStatus), default=MeetingStatus.SCHEDULED
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    venue: Mapped[str | None] = mapped_column(sa.String(255))
+    online_link: Mapped[str | None] = mapped_column(sa.String(500))
+    chair_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    cancelled_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # iCalendar identity: the UID never changes; SEQUENCE goes up with every update sent.
+    ical_uid: Mapped[str] = mapped_column(sa.String(100), unique=True, default=new_ical_uid)
+    ical_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    area: Mapped[MaracArea] = relationship()
+    series: Mapped[MeetingSeries | None] = relationship()
+    chair: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    __table_args__ = (sa.Index("ix_meeting_area_starts", "area_id", "starts_at"),)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == MeetingStatus.CANCELLED

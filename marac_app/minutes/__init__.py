@@ -1,0 +1,1 @@
+"""Live minutes: entries that keep fact and professional opinion apart, risk summaries, approval."""

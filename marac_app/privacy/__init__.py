@@ -1,0 +1,1 @@
+"""Data-protection duties: privacy notice, data-subject requests, retention, backups."""

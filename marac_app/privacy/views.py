@@ -1,0 +1,7 @@
+"""Pages for privacy."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("privacy", __name__)

@@ -1,0 +1,1 @@
+"""Information-sharing protocol register and the confidentiality statement."""

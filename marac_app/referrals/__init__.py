@@ -1,0 +1,1 @@
+"""Referrals, cases, risk checklists, repeat detection and case lists."""

@@ -1,0 +1,23 @@
+"""restricted PDF minutes and distribution
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-25 15:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0010'
+down_revision = '0009'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass

@@ -1,0 +1,239 @@
+"""Shared fixtures.
+
+The suite runs on SQLite (a temporary file, WAL) by default, and on PostgreSQL when
+``MARAC_TEST_DATABASE_URL`` is set. The schema is built once per run by the real migrations
+(``upgrade head`` on an empty database). Each test then runs inside one outer transaction
+that is rolled back at the end; the app's own commits become savepoints inside it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
+
+from marac_app import create_app
+from marac_app.agencies.models import Agency, AgencyKind, MaracArea
+from marac_app.auth import passwords
+from marac_app.auth.models import Role, User
+from marac_app.extensions import db, limiter
+
+PASSWORD = "correct horse battery staple"
+POSTGRES_URL = os.environ.get("MARAC_TEST_DATABASE_URL")
+
+
+def reset_postgres(url: str) -> None:
+    """Empty the test database (the audit triggers refuse DELETE, so drop the schema)."""
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if POSTGRES_URL:
+        reset_postgres(POSTGRES_URL)
+        return POSTGRES_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'marac-test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    application = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        OUTBOX_DIR=str(tmp_path_factory.mktemp("outbox")),
+    )
+    with application.app_context():
+        upgrade()  # the real migrations, on an empty database
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+class BoundSession(FlaskSession):
+    """Uses the test's connection (Flask-SQLAlchemy would pick the engine instead)."""
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> Any:
+        return self.bind
+
+
+@pytest.fixture(autouse=True)
+def db_transaction(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.Connection]:
+    """Run the test inside one transaction, rolled back afterwards (commits → savepoints).
+
+    No app context stays pushed during the test: each request gets its own, as in production
+    (a shared one would leak ``g`` between requests).
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+    outer = connection.begin()
+    scoped = db._make_scoped_session(
+        {"class_": BoundSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
+    )
+    monkeypatch.setattr(db, "session", scoped)
+    limiter.reset()
+    try:
+        yield connection
+    finally:
+        with app.app_context():
+            scoped.remove()
+        if outer.is_active:
+            outer.rollback()
+        connection.close()
+
+
+@pytest.fixture()
+def app_ctx(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        yield
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+# --- Factories -------------------------------------------------------------------------
+
+_counter = {"n": 0}
+
+
+def _next() -> int:
+    _counter["n"] += 1
+    return _counter["n"]
+
+
+@pytest.fixture()
+def make_area(app: Flask) -> Callable[..., MaracArea]:
+    def factory(name: str | None = None, code: str | None = None) -> MaracArea:
+        n = _next()
+        with app.app_context():
+            area = MaracArea(name=name or f"Test area {n}", code=code or f"TA{n}"[:8])
+            db.session.add(area)
+            db.session.commit()
+            db.session.refresh(area)
+            return area
+
+    return factory
+
+
+@pytest.fixture()
+def make_agency(app: Flask, make_area: Callable[..., MaracArea]) -> Callable[..., Agency]:
+    def factory(name: str | None = None, kind: AgencyKind = AgencyKind.POLICE,
+                areas: list[MaracArea] | None = None) -> Agency:
+        n = _next()
+        with app.app_context():
+            agency = Agency(name=name or f"Test agency {n}", kind=kind)
+            agency.areas = [db.session.merge(a) for a in (areas or [make_area()])]
+            db.session.add(agency)
+            db.session.commit()
+            db.session.refresh(agency)
+            return agency
+
+    return factory
+
+
+# Hashing is deliberately slow; one hash serves every factory-made user.
+_HASH_CACHE: dict[str, str] = {}
+
+
+def password_hash(password: str) -> str:
+    if password not in _HASH_CACHE:
+        _HASH_CACHE[password] = passwords.hash_password(password)
+    return _HASH_CACHE[password]
+
+
+@pytest.fixture()
+def make_user(app: Flask, make_agency: Callable[..., Agency],
+              make_area: Callable[..., MaracArea]) -> Callable[..., User]:
+    def factory(role: Role = Role.AGENCY_REP, *, agency: Agency | None = None,
+                area: MaracArea | None = None, email: str | None = None,
+                password: str = PASSWORD, active: bool = True, name: str | None = None) -> User:
+        n = _next()
+        with app.app_context():
+            if role.needs_area and area is None:
+                area = make_area()
+            if role.needs_agency and agency is None:
+                agency = make_agency(areas=[area] if area else None)
+            user = User(
+                email=email or f"user{n}@agency.example",
+                name=name or f"Test User {n}",
+                job_title="Officer",
+                role=role,
+                agency_id=agency.id if agency else None,
+                area_id=area.id if area else None,
+                password_hash=password_hash(password),
+                active=active,
+            )
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            return user
+
+    return factory
+
+
+# --- Signing in through the real form ---------------------------------------------------
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/sign-in") -> str:
+    """Fetch ``path`` and return the CSRF token its form carries."""
+    response = client.get(path)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} (status {response.status_code})"
+    return match.group(1)
+
+
+class Auth:
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def sign_in(self, email: str, password: str = PASSWORD) -> Any:
+        token = csrf_token(self.client)
+        return self.client.post(
+            "/sign-in", data={"csrf_token": token, "email": email, "password": password}
+        )
+
+    def sign_in_as(self, user: User, password: str = PASSWORD) -> Any:
+        response = self.sign_in(user.email, password)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    def sign_out(self) -> Any:
+        token = csrf_token(self.client, "/")
+        return self.client.post("/sign-out", data={"csrf_token": token})
+
+    def post(self, path: str, data: dict[str, Any], *, form_path: str | None = None) -> Any:
+        """POST ``data`` with the CSRF token from ``form_path`` (default the page itself)."""
+        token = csrf_token(self.client, form_path or path)
+        return self.client.post(path, data={"csrf_token": token, **data})
+
+
+@pytest.fixture()
+def auth(client: FlaskClient) -> Auth:
+    return Auth(client)
+
+
+def session_cookie(client: FlaskClient) -> str:
+    cookie = client.get_cookie("marac_session")
+    assert cookie is not None
+    return cookie.value
+
+
+@pytest.fixture()
+def outbox(app: Flask) -> Path:
+    return Path(app.config["OUTBOX_DIR"])

@@ -6,10 +6,15 @@ Each feature folder owns its ``models.py``; add the import here when a feature a
 from marac_app.agencies.models import Agency, AgencyKind, MaracArea, agency_areas
 from marac_app.audit import AuditEvent
 from marac_app.auth.models import PasswordToken, Role, User, UserSession
-from marac_app.meetings.models import Meeting, MeetingSeries
+from marac_app.meetings.models import Invitation, Meeting, MeetingSeries
 from marac_app.protocol.models import ConfidentialityStatement, ProtocolSignature, ProtocolVersion
+from marac_app.referrals.models import AgendaItem, Case, CaseStatus
 
 __all__ = [
+    "AgendaItem",
+    "Case",
+    "CaseStatus",
+    "Invitation",
     "Agency",
     "AgencyKind",
     "AuditEvent",

@@ -96,3 +96,30 @@ class Meeting(db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == MeetingStatus.CANCELLED
+
+
+class Invitation(db.Model):
+    """A person invited to a meeting (only people whose agency is signed up to the ISP).
+
+    A revoked invitation (``revoked_at`` set) gives no access. Agency representatives see the
+    cases on the agendas of meetings they hold a live invitation to, and no others.
+    """
+
+    __tablename__ = "invitation"
+
+    id: Mapped[intpk]
+    meeting_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agency.id"), index=True)
+    invited_at: Mapped[created_at]
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The SEQUENCE of the last calendar message this person was sent.
+    last_sent_sequence: Mapped[int | None] = mapped_column()
+
+    meeting: Mapped[Meeting] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "user_id"),)

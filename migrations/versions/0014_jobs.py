@@ -1,0 +1,23 @@
+"""background jobs and performance indexes
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-11-25 15:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0014'
+down_revision = '0013'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass

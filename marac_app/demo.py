@@ -50,7 +50,16 @@ DEMO_USERS = [
              "saffron tunnel beacon"),
     DemoUser("police.rep@demo.example", "Priya Demo-Police", "Safeguarding officer",
              Role.AGENCY_REP, "Fenshire Constabulary (demo)", "CAM", "marble falcon ribbon"),
+    # Fenshire Community Health has not signed the protocol in the demo: invitations to this
+    # person are refused with the reason.
+    DemoUser("health.rep@demo.example", "Hugo Demo-Health", "Safeguarding nurse",
+             Role.AGENCY_REP, "Fenshire Community Health (demo)", "CAM", "quartz willow anchor"),
+    DemoUser("dpo@demo.example", "Dana Demo-DPO", "Data Protection Officer", Role.DPO,
+             None, None, "amber signal thistle"),
 ]
+
+# Agencies left out of the demo protocol signatures (to show a refusal).
+DEMO_UNSIGNED_AGENCIES = {"Fenshire Community Health (demo)"}
 
 
 def seed_demo() -> int:
@@ -88,6 +97,68 @@ def seed_demo() -> int:
         # Demo passwords are fixed and published, so they skip the policy check on purpose.
         user.password_hash = passwords.hash_password(person.password)
         user.password_changed_at = utcnow()
+        added += 1
+    db.session.flush()
+    added += _seed_protocol_and_meetings(areas["CAM"], agencies)
+    # Feature demo seeds (each idempotent) are called here, in dependency order.
+    return added
+
+
+def _seed_protocol_and_meetings(area: MaracArea, agencies: dict[str, Agency]) -> int:
+    """Protocol version 1 signed by every demo agency but one, and three Cambridge meetings
+    (today, in four weeks, in eight weeks) to which the demo representatives are invited."""
+    from datetime import date, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from marac_app.meetings.models import Invitation, Meeting
+    from marac_app.protocol.models import ProtocolSignature, ProtocolVersion
+
+    added = 0
+    version = db.session.scalar(sa.select(ProtocolVersion).where(
+        ProtocolVersion.version_label == "1"))
+    if version is None:
+        version = ProtocolVersion(
+            title="Fenshire Domestic Abuse Information Sharing Protocol (demo)",
+            version_label="1", effective_date=date(2026, 1, 1), grace_days=30,
+            text=("Agencies that sign this protocol agree to share information about victims "
+                  "of domestic abuse at high risk, and their children, with the MARAC, and to "
+                  "keep what is shared confidential to the agencies that have signed it."),
+        )
+        db.session.add(version)
+        db.session.flush()
+        added += 1
+    for name, agency in agencies.items():
+        if name in DEMO_UNSIGNED_AGENCIES:
+            continue
+        exists = db.session.scalar(sa.select(ProtocolSignature.id).where(
+            ProtocolSignature.agency_id == agency.id,
+            ProtocolSignature.protocol_version_id == version.id))
+        if exists is None:
+            db.session.add(ProtocolSignature(
+                agency_id=agency.id, protocol_version_id=version.id,
+                signatory_name="A. Demo-Signatory", signatory_job_title="Head of Safeguarding",
+                signed_on=date(2026, 1, 15), review_due_on=date(2027, 1, 15)))
+            added += 1
+    if db.session.scalar(sa.select(sa.func.count(Meeting.id)).where(
+            Meeting.area_id == area.id)):
+        db.session.flush()
+        return added
+    london = ZoneInfo("Europe/London")
+    chair = db.session.scalar(sa.select(User).where(User.email == "chair@demo.example"))
+    reps = list(db.session.scalars(sa.select(User).where(User.email.in_(
+        ["police.rep@demo.example", "housing.rep@demo.example"]))))
+    today = utcnow().astimezone(london).date()
+    for weeks in (0, 4, 8):
+        day = today + timedelta(weeks=weeks)
+        starts = datetime.combine(day, time(10, 0), tzinfo=london)
+        meeting = Meeting(area_id=area.id, starts_at=starts, ends_at=starts + timedelta(hours=3),
+                          venue="Fenshire Police HQ, Room 2 (demo)",
+                          chair_id=chair.id if chair else None)
+        db.session.add(meeting)
+        db.session.flush()
+        for rep in reps:
+            db.session.add(Invitation(meeting_id=meeting.id, user_id=rep.id,
+                                      agency_id=rep.agency_id))
         added += 1
     db.session.flush()
     return added

@@ -1,0 +1,53 @@
+"""Who may see and manage meetings. Fetch-then-authorise: load (404), check (404), act.
+
+- Coordinators manage the meetings of their own area; chairs run them.
+- Agency representatives see a meeting only while they hold a live invitation to it.
+- Admins and the DPO do not see meetings (they hold no case information role).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from marac_app.auth.models import Role, User
+from marac_app.extensions import db
+from marac_app.meetings.models import Invitation, Meeting
+from marac_app.permissions import _fetch
+
+
+def is_invited(user: User, meeting: Meeting) -> bool:
+    """True when ``user`` holds a live (not revoked) invitation to ``meeting``."""
+    return db.session.scalar(
+        sa.select(sa.func.count(Invitation.id)).where(
+            Invitation.meeting_id == meeting.id,
+            Invitation.user_id == user.id,
+            Invitation.revoked_at.is_(None),
+        )
+    ) > 0
+
+
+def can_view_meeting(user: User, meeting: Meeting) -> bool:
+    if not user.is_authenticated or not user.active:
+        return False
+    if user.role in (Role.COORDINATOR, Role.CHAIR):
+        return user.area_id == meeting.area_id
+    if user.role == Role.AGENCY_REP:
+        return is_invited(user, meeting)
+    return False
+
+
+def can_manage_meeting(user: User, meeting: Meeting) -> bool:
+    """Schedule, edit, cancel, invite: the coordinator of the meeting's area."""
+    return user.role == Role.COORDINATOR and user.area_id == meeting.area_id
+
+
+def can_chair_meeting(user: User, meeting: Meeting) -> bool:
+    """Open the meeting, take attendance, minute it: a chair of the meeting's area."""
+    return user.role == Role.CHAIR and user.area_id == meeting.area_id
+
+
+def get_meeting_or_404(meeting_id: int | None, user: User) -> Meeting:
+    """The meeting if ``user`` may see it; otherwise 404 (audited as denied)."""
+    meeting = db.session.get(Meeting, meeting_id) if meeting_id is not None else None
+    return _fetch(Meeting, meeting_id, user,
+                  meeting is not None and can_view_meeting(user, meeting), "meeting")

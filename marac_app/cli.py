@@ -7,6 +7,7 @@ import sys
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from marac_app.agencies.models import Agency, MaracArea
 from marac_app.auth import services as auth_services
@@ -34,6 +35,7 @@ def _by_name(model: type, name: str | None, what: str) -> int | None:
 @click.option("--job-title", default="", help="Job title.")
 @click.option("--password-stdin", is_flag=True,
               help="Read the password from standard input (never from the command line).")
+@with_appcontext
 def create_user_command(email: str, name: str, role: str, agency: str | None, area: str | None,
                         job_title: str, password_stdin: bool) -> None:
     """Create a user. With --password-stdin the password is read from standard input;
@@ -64,6 +66,7 @@ def create_user_command(email: str, name: str, role: str, agency: str | None, ar
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Only seed when the database has no users.")
+@with_appcontext
 def seed_demo_command(if_empty: bool) -> None:
     """Add fictional demo areas, agencies and users (idempotent). Refused in production."""
     if current_app.config["ENV_NAME"] == "production":

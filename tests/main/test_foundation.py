@@ -14,7 +14,7 @@ from marac_app import create_app
 from marac_app.audit import AuditEvent
 from marac_app.auth.models import Role, User
 from marac_app.extensions import db
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD
 
 # --- Security headers -------------------------------------------------------------------
 

@@ -36,10 +36,12 @@ def fresh_database(tmp_path: Path, monkeypatch) -> Iterator[Callable[[str], str]
 
     def factory(name: str) -> str:
         if POSTGRES_URL:
-            url = sa.make_url(POSTGRES_URL).set(database=f"{sa.make_url(POSTGRES_URL).database}_{name}")
+            main = sa.make_url(POSTGRES_URL)
+            url = main.set(database=f"{main.database}_{name}")
             engine = _admin_engine(url)
             with engine.connect() as connection:
-                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" '
+                                           "WITH (FORCE)"))
                 connection.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
             engine.dispose()
             made.append(url)

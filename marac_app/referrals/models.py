@@ -8,14 +8,17 @@ used wherever a name is not needed. Each referral (first or repeat) belongs to a
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marac_app.agencies.models import MaracArea
-from marac_app.db import created_at, db, intpk, str_enum, updated_at
+from marac_app.agencies.models import Agency, MaracArea
+from marac_app.auth.models import User
+from marac_app.db import UTCDateTime, created_at, db, intpk, str_enum, updated_at
 from marac_app.meetings.models import Meeting
+from marac_app.referrals.checklist import RiskChecklistVersion
+from marac_app.referrals.people import Person, PersonRole
 
 
 class CaseStatus(enum.StrEnum):
@@ -39,8 +42,131 @@ class Case(db.Model):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     area: Mapped[MaracArea] = relationship()
+    referrals: Mapped[list[Referral]] = relationship(
+        back_populates="case", foreign_keys="Referral.case_id",
+        order_by="(Referral.referred_on, Referral.id)",
+    )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def last_referral(self) -> Referral | None:
+        return self.referrals[-1] if self.referrals else None
+
+    @property
+    def victim(self) -> Person | None:
+        """The victim as recorded on the case's latest referral (full_name, date_of_birth …)."""
+        latest = self.last_referral
+        return latest.victim if latest is not None else None
+
+    def repeat_flag_expires_on(self, window_days: int) -> date | None:
+        """The last day a new referral still counts as a repeat (last referral + window)."""
+        latest = self.last_referral
+        return latest.referred_on + timedelta(days=window_days) if latest else None
+
+
+class Criterion(enum.StrEnum):
+    VISIBLE_HIGH_RISK = "visible_high_risk"
+    PROFESSIONAL_JUDGEMENT = "professional_judgement"
+    POTENTIAL_ESCALATION = "potential_escalation"
+    REPEAT = "repeat"
+
+    @property
+    def label(self) -> str:
+        return CRITERION_LABELS[self]
+
+
+CRITERION_LABELS = {
+    Criterion.VISIBLE_HIGH_RISK: "Visible high risk (DASH score at or above the threshold)",
+    Criterion.PROFESSIONAL_JUDGEMENT: "Professional judgement",
+    Criterion.POTENTIAL_ESCALATION: "Potential escalation",
+    Criterion.REPEAT: "Repeat referral",
+}
+
+
+class RepeatStatus(enum.StrEnum):
+    """A possible repeat waits for the coordinator: confirmed joins the earlier case,
+    rejected starts a new case."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class Referral(db.Model):
+    """One referral to the MARAC of an area.
+
+    ``case_id`` is None only while a possible repeat waits for the coordinator's decision.
+    """
+
+    __tablename__ = "referral"
+
+    id: Mapped[intpk]
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("marac_area.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("marac_case.id"), index=True)
+    referring_agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agency.id"), index=True)
+    referrer_name: Mapped[str] = mapped_column(sa.String(120))
+    referrer_role: Mapped[str | None] = mapped_column(sa.String(120))
+    referred_on: Mapped[date] = mapped_column(sa.Date(), index=True)
+    criterion: Mapped[Criterion] = mapped_column(str_enum(Criterion))
+    reasons: Mapped[str | None] = mapped_column(sa.Text())
+    escalation_incidents: Mapped[int | None] = mapped_column()
+    escalation_window_months: Mapped[int | None] = mapped_column()
+    checklist_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("risk_checklist_version.id"), index=True
+    )
+    # {"1": "yes", "2": "no", "3": "not_known", ...} keyed by question number.
+    dash_answers: Mapped[dict[str, str] | None] = mapped_column(sa.JSON())
+    dash_score: Mapped[int | None] = mapped_column()
+    is_repeat: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    repeat_status: Mapped[RepeatStatus | None] = mapped_column(str_enum(RepeatStatus))
+    # The earlier case this referral matched (or was linked to by the coordinator).
+    linked_case_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("marac_case.id"), index=True
+    )
+    repeat_confirmed_by_coordinator: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
+    repeat_decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    repeat_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    area: Mapped[MaracArea] = relationship()
+    case: Mapped[Case | None] = relationship(back_populates="referrals", foreign_keys=[case_id])
+    linked_case: Mapped[Case | None] = relationship(foreign_keys=[linked_case_id])
+    referring_agency: Mapped[Agency] = relationship()
+    checklist_version: Mapped[RiskChecklistVersion | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    people: Mapped[list[Person]] = relationship(
+        order_by="(Person.role, Person.position, Person.id)", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def victim(self) -> Person | None:
+        return next((p for p in self.people if p.role == PersonRole.VICTIM), None)
+
+    @property
+    def perpetrators(self) -> list[Person]:
+        return [p for p in self.people if p.role == PersonRole.PERPETRATOR]
+
+    @property
+    def household(self) -> list[Person]:
+        """Children and other vulnerable adults."""
+        return [p for p in self.people
+                if p.role in (PersonRole.CHILD, PersonRole.VULNERABLE_ADULT)]
+
+    @property
+    def children(self) -> list[Person]:
+        return [p for p in self.people if p.role == PersonRole.CHILD]
+
+    @property
+    def awaiting_repeat_decision(self) -> bool:
+        return self.repeat_status == RepeatStatus.PENDING
 
 
 class AgendaItem(db.Model):
@@ -53,11 +179,12 @@ class AgendaItem(db.Model):
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("marac_case.id"), index=True)
     # The referral being heard (None for a case brought back for review only).
-    referral_id: Mapped[int | None] = mapped_column()
+    referral_id: Mapped[int | None] = mapped_column(sa.ForeignKey("referral.id"))
     position: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[created_at]
 
     meeting: Mapped[Meeting] = relationship()
     case: Mapped[Case] = relationship()
+    referral: Mapped[Referral | None] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("meeting_id", "case_id"),)

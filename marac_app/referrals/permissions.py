@@ -1,0 +1,86 @@
+"""Who may see and change cases and referrals. Fetch-then-authorise: load (404), check (404).
+
+- Coordinators and chairs see the cases of their own area; only the coordinator changes them.
+- Agency representatives see a case only while it is on the case list (agenda) of a meeting to
+  which they hold a live invitation. New representatives therefore inherit no historic cases.
+- Admins and the DPO see no cases here.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from marac_app.auth.models import Role, User
+from marac_app.extensions import db
+from marac_app.meetings.models import Invitation
+from marac_app.permissions import _fetch
+from marac_app.referrals.models import AgendaItem, Case, Referral
+
+
+def _active(user: User) -> bool:
+    return bool(user.is_authenticated and user.active)
+
+
+def _invited_case_ids(user: User) -> sa.Select:
+    return (
+        sa.select(AgendaItem.case_id)
+        .join(Invitation, Invitation.meeting_id == AgendaItem.meeting_id)
+        .where(Invitation.user_id == user.id, Invitation.revoked_at.is_(None))
+    )
+
+
+def can_view_case(user: User, case: Case) -> bool:
+    if not _active(user):
+        return False
+    if user.role in (Role.COORDINATOR, Role.CHAIR):
+        return user.area_id is not None and user.area_id == case.area_id
+    if user.role == Role.AGENCY_REP:
+        return db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                _invited_case_ids(user).where(AgendaItem.case_id == case.id).subquery()
+            )
+        ) > 0
+    return False
+
+
+def can_manage_cases(user: User, area_id: int | None) -> bool:
+    """Record referrals, decide repeats, allocate to meetings: the area's coordinator."""
+    return (_active(user) and user.role == Role.COORDINATOR
+            and user.area_id is not None and user.area_id == area_id)
+
+
+def can_see_full_contact_details(user: User, case: Case) -> bool:
+    """Address and safe contact details: coordinator and chair of the area only (need to know)."""
+    return (_active(user) and user.role in (Role.COORDINATOR, Role.CHAIR)
+            and user.area_id == case.area_id)
+
+
+def visible_cases_query(user: User) -> sa.Select:
+    """``select(Case)`` restricted to the cases ``user`` may see (empty for other roles)."""
+    query = sa.select(Case)
+    if not _active(user):
+        return query.where(sa.false())
+    if user.role in (Role.COORDINATOR, Role.CHAIR) and user.area_id is not None:
+        return query.where(Case.area_id == user.area_id)
+    if user.role == Role.AGENCY_REP:
+        return query.where(Case.id.in_(_invited_case_ids(user)))
+    return query.where(sa.false())
+
+
+def get_case_or_404(case_id: int | None, user: User) -> Case:
+    """The case if ``user`` may see it; otherwise 404 (audited as denied)."""
+    case = db.session.get(Case, case_id) if case_id is not None else None
+    return _fetch(Case, case_id, user, case is not None and can_view_case(user, case), "case")
+
+
+def get_referral_to_manage_or_404(referral_id: int | None, user: User) -> Referral:
+    """A referral the coordinator of its area may act on (decide a repeat); 404 otherwise."""
+    referral = db.session.get(Referral, referral_id) if referral_id is not None else None
+    allowed = referral is not None and can_manage_cases(user, referral.area_id)
+    return _fetch(Referral, referral_id, user, allowed, "referral")
+
+
+def get_agenda_item_to_manage_or_404(item_id: int | None, user: User) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id) if item_id is not None else None
+    allowed = item is not None and can_manage_cases(user, item.meeting.area_id)
+    return _fetch(AgendaItem, item_id, user, allowed, "agenda_item")

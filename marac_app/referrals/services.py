@@ -1,0 +1,442 @@
+"""Referrals, cases, repeat detection and case lists. Services flush, never commit.
+
+Every change writes an audit event (ids and field names only, never names or narrative).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy.exc import IntegrityError
+
+from marac_app.agencies.models import Agency, MaracArea
+from marac_app.audit import record
+from marac_app.auth.models import User
+from marac_app.common.errors import ServiceError
+from marac_app.db import utcnow
+from marac_app.extensions import db
+from marac_app.meetings.models import Meeting
+from marac_app.referrals.checklist import RiskChecklistVersion
+from marac_app.referrals.models import (
+    AgendaItem,
+    Case,
+    Criterion,
+    Referral,
+    RepeatStatus,
+)
+from marac_app.referrals.people import (
+    Disability,
+    Ethnicity,
+    Gender,
+    Person,
+    PersonRole,
+    Sexuality,
+    normalise_name,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_REPEAT_WINDOW_DAYS = 365
+
+
+def _setting(name: str, default: int) -> int:
+    if has_app_context():
+        return int(current_app.config.get(name, default))
+    return default
+
+
+def repeat_window_days() -> int:
+    return _setting("REPEAT_WINDOW_DAYS", DEFAULT_REPEAT_WINDOW_DAYS)
+
+
+# --- Plain data passed in by views, the CLI and tests -----------------------------------
+
+
+@dataclass
+class PersonDetails:
+    full_name: str
+    date_of_birth: date | None = None
+    aliases: str | None = None
+    gender: Gender | None = None
+    relationship_to_victim: str | None = None
+    lives_in_household: bool | None = None
+    # Victim only.
+    address: str | None = None
+    safe_phone: str | None = None
+    safe_email: str | None = None
+    safe_to_call: bool | None = None
+    safe_to_text: bool | None = None
+    safe_to_email: bool | None = None
+    sexuality: Sexuality | None = None
+    ethnicity: Ethnicity | None = None
+    disability: Disability | None = None
+    language: str | None = None
+    interpreter_needed: bool | None = None
+
+
+@dataclass
+class ReferralDetails:
+    referring_agency_id: int
+    referrer_name: str
+    referred_on: date
+    criterion: Criterion
+    victim: PersonDetails
+    referrer_role: str | None = None
+    reasons: str | None = None
+    escalation_incidents: int | None = None
+    dash_answers: dict[str, str] = field(default_factory=dict)
+    perpetrators: list[PersonDetails] = field(default_factory=list)
+    children: list[PersonDetails] = field(default_factory=list)
+    vulnerable_adults: list[PersonDetails] = field(default_factory=list)
+    # An earlier case the coordinator says this referral belongs to (explicit link).
+    linked_case_reference: str | None = None
+
+
+# --- Risk checklist ---------------------------------------------------------------------
+
+
+def active_checklist() -> RiskChecklistVersion:
+    version = db.session.scalar(
+        sa.select(RiskChecklistVersion).where(RiskChecklistVersion.active.is_(True))
+        .order_by(RiskChecklistVersion.id.desc()).limit(1)
+    )
+    if version is None:
+        raise ServiceError("No risk checklist is active. Ask an administrator to set one up")
+    return version
+
+
+def decide_criterion(version: RiskChecklistVersion, score: int, requested: Criterion,
+                     *, reasons: str | None, escalation_incidents: int | None) -> Criterion:
+    """The criterion the referral is recorded under.
+
+    A score at or above the version's threshold is always *visible high risk*: a professional
+    may refer below the threshold, never "downgrade" a high score. Below it, visible high risk
+    is refused; professional judgement needs reasons; potential escalation needs at least the
+    configured number of incidents in the configured window. Raises ServiceError(field=...).
+    """
+    if version.is_visible_high_risk(score):
+        return Criterion.VISIBLE_HIGH_RISK
+    if requested == Criterion.VISIBLE_HIGH_RISK:
+        raise ServiceError(
+            f"The DASH score is {score}, below the threshold of {version.threshold}. Choose "
+            "professional judgement, potential escalation or repeat referral", field="criterion")
+    if requested == Criterion.PROFESSIONAL_JUDGEMENT and not (reasons or "").strip():
+        raise ServiceError("Give the reasons for your professional judgement", field="reasons")
+    if requested == Criterion.POTENTIAL_ESCALATION:
+        needed = _setting("ESCALATION_INCIDENTS", 3)
+        months = _setting("ESCALATION_WINDOW_MONTHS", 12)
+        if escalation_incidents is None:
+            raise ServiceError("Enter the number of incidents", field="escalation_incidents")
+        if escalation_incidents < needed:
+            raise ServiceError(
+                f"Potential escalation needs at least {needed} incidents in {months} months",
+                field="escalation_incidents")
+    return requested
+
+
+# --- Case references --------------------------------------------------------------------
+
+
+def next_case_reference(area: MaracArea, year: int | None = None) -> str:
+    """The next free reference of ``area`` for ``year``, e.g. ``CAM-2026-0042``.
+
+    Numbers run per area per year. Two requests may compute the same number at once; the
+    unique constraint on ``marac_case.reference`` then refuses the second, and
+    ``new_case`` retries with the next number.
+    """
+    year = year or date.today().year
+    prefix = f"{area.code.upper()}-{year}-"
+    references = db.session.scalars(
+        sa.select(Case.reference).where(Case.reference.like(f"{prefix}%"))
+    )
+    numbers = [int(r[len(prefix):]) for r in references if r[len(prefix):].isdigit()]
+    return f"{prefix}{(max(numbers, default=0) + 1):04d}"
+
+
+def new_case(area: MaracArea, *, year: int | None = None, attempts: int = 5) -> Case:
+    for _ in range(attempts):
+        reference = next_case_reference(area, year)
+        try:
+            with db.session.begin_nested():
+                case = Case(area_id=area.id, reference=reference)
+                db.session.add(case)
+                db.session.flush()
+        except IntegrityError:
+            logger.warning("case reference %s taken concurrently; retrying", reference)
+            continue
+        return case
+    raise ServiceError("A case reference could not be given. Try again")
+
+
+# --- Repeat detection -------------------------------------------------------------------
+
+
+def last_referral_on(case: Case) -> date | None:
+    return db.session.scalar(
+        sa.select(sa.func.max(Referral.referred_on)).where(Referral.case_id == case.id)
+    )
+
+
+def within_repeat_window(last_referred_on: date, referred_on: date,
+                         window_days: int | None = None) -> bool:
+    """True when ``referred_on`` is at most ``window_days`` days after the last referral.
+
+    The rule: count whole days from the case's *last referral* (not its last meeting) to the
+    new referral. 0 to ``window_days`` days inclusive is a repeat; one day more is a new
+    referral. With the default 365 days ("within 12 months"), 364 and 365 days are repeats
+    and 366 days is new.
+    """
+    window = repeat_window_days() if window_days is None else window_days
+    return 0 <= (referred_on - last_referred_on).days <= window
+
+
+def find_case_by_reference(area_id: int, reference: str) -> Case | None:
+    return db.session.scalar(sa.select(Case).where(
+        Case.area_id == area_id, Case.reference == reference.strip().upper()))
+
+
+def detect_repeat(area_id: int, victim_name: str, victim_date_of_birth: date | None,
+                  referred_on: date, *, linked_case: Case | None = None,
+                  window_days: int | None = None) -> Case | None:
+    """The earlier case of ``area_id`` this referral repeats, or None.
+
+    A case matches when the coordinator linked it explicitly (``linked_case``), or when a
+    victim on any of its referrals has the same normalised name (see ``normalise_name``) and
+    the same date of birth. A matching case counts only if its last referral is within the
+    window (``within_repeat_window``). With several, the most recently referred one wins.
+    """
+    candidates: list[Case] = []
+    if linked_case is not None and linked_case.area_id == area_id:
+        candidates.append(linked_case)
+    if victim_date_of_birth is not None and victim_name.strip():
+        matched = db.session.scalars(
+            sa.select(Case).join(Referral, Referral.case_id == Case.id)
+            .join(Person, Person.referral_id == Referral.id)
+            .where(Case.area_id == area_id, Person.role == PersonRole.VICTIM,
+                   Person.normalised_name == normalise_name(victim_name),
+                   Person.date_of_birth == victim_date_of_birth)
+            .distinct()
+        )
+        candidates.extend(c for c in matched if c not in candidates)
+    best: tuple[date, Case] | None = None
+    for case in candidates:
+        last = last_referral_on(case)
+        if last is None or not within_repeat_window(last, referred_on, window_days):
+            continue
+        if best is None or last > best[0]:
+            best = (last, case)
+    return best[1] if best else None
+
+
+# --- Referrals --------------------------------------------------------------------------
+
+
+def _person(role: PersonRole, details: PersonDetails, position: int) -> Person:
+    values = {k: v for k, v in vars(details).items()}
+    return Person(role=role, position=position,
+                  normalised_name=normalise_name(details.full_name)[:120], **values)
+
+
+def create_referral(*, area: MaracArea, details: ReferralDetails, actor: User | None) -> Referral:
+    """Record a referral in ``area`` and return it (flushed).
+
+    Scores the DASH answers against the active checklist version and fixes the criterion
+    (``decide_criterion``). A possible repeat (``detect_repeat``) waits for the coordinator
+    with no case yet; otherwise a new case with the next reference is opened. Raises
+    ServiceError (with the form field) when a rule refuses the referral; nothing is saved.
+    """
+    agency = db.session.get(Agency, details.referring_agency_id)
+    if agency is None:
+        raise ServiceError("Select the referring agency", field="referring_agency")
+    version = active_checklist()
+    answers = {str(k): v for k, v in details.dash_answers.items()
+               if v in ("yes", "no", "not_known")}
+    score = version.score(answers)
+    criterion = decide_criterion(version, score, details.criterion, reasons=details.reasons,
+                                 escalation_incidents=details.escalation_incidents)
+    linked: Case | None = None
+    if details.linked_case_reference and details.linked_case_reference.strip():
+        linked = find_case_by_reference(area.id, details.linked_case_reference)
+        if linked is None:
+            raise ServiceError("There is no case with that reference in your area",
+                               field="linked_case_reference")
+    earlier = detect_repeat(area.id, details.victim.full_name, details.victim.date_of_birth,
+                            details.referred_on, linked_case=linked)
+    if criterion == Criterion.REPEAT and earlier is None:
+        raise ServiceError(
+            f"There is no referral of this victim in the last {repeat_window_days()} days. "
+            "Give the earlier case reference or choose another criterion", field="criterion")
+
+    referral = Referral(
+        area_id=area.id, referring_agency_id=agency.id,
+        referrer_name=details.referrer_name, referrer_role=details.referrer_role or None,
+        referred_on=details.referred_on, criterion=criterion,
+        reasons=(details.reasons or "").strip() or None,
+        escalation_incidents=(details.escalation_incidents
+                              if criterion == Criterion.POTENTIAL_ESCALATION else None),
+        escalation_window_months=(_setting("ESCALATION_WINDOW_MONTHS", 12)
+                                  if criterion == Criterion.POTENTIAL_ESCALATION else None),
+        checklist_version_id=version.id, dash_answers=answers, dash_score=score,
+        created_by_id=actor.id if actor else None,
+        linked_case_id=(earlier or linked).id if (earlier or linked) else None,
+    )
+    if earlier is not None:
+        referral.is_repeat = True
+        referral.repeat_status = RepeatStatus.PENDING
+    else:
+        referral.case = new_case(area, year=details.referred_on.year)
+    referral.people.append(_person(PersonRole.VICTIM, details.victim, 0))
+    for role, people in ((PersonRole.PERPETRATOR, details.perpetrators),
+                         (PersonRole.CHILD, details.children),
+                         (PersonRole.VULNERABLE_ADULT, details.vulnerable_adults)):
+        for position, person in enumerate(people):
+            referral.people.append(_person(role, person, position))
+    db.session.add(referral)
+    db.session.flush()
+    record("referral_created", actor=actor, object_type="referral", object_id=referral.id,
+           detail=f"case={referral.case_id} criterion={criterion} score={score} "
+                  f"repeat_pending={referral.is_repeat}")
+    return referral
+
+
+def decide_repeat(referral: Referral, *, confirm: bool, actor: User | None) -> Case:
+    """The coordinator's decision on a possible repeat: confirm joins the earlier case,
+    reject opens a new case. Returns the referral's case. Raises ServiceError if decided."""
+    if referral.repeat_status != RepeatStatus.PENDING:
+        raise ServiceError("This referral has already been decided")
+    if confirm and referral.linked_case is not None:
+        referral.case = referral.linked_case
+        referral.repeat_status = RepeatStatus.CONFIRMED
+        referral.repeat_confirmed_by_coordinator = True
+    else:
+        area = db.session.get(MaracArea, referral.area_id)
+        referral.case = new_case(area, year=referral.referred_on.year)  # type: ignore[arg-type]
+        referral.repeat_status = RepeatStatus.REJECTED
+        referral.is_repeat = False
+    referral.repeat_decided_by_id = actor.id if actor else None
+    referral.repeat_decided_at = utcnow()
+    db.session.flush()
+    record("referral_repeat_decided", actor=actor, object_type="referral",
+           object_id=referral.id, detail=f"status={referral.repeat_status} "
+                                         f"case={referral.case_id}")
+    assert referral.case is not None
+    return referral.case
+
+
+def pending_repeats(area_id: int) -> list[Referral]:
+    return list(db.session.scalars(
+        sa.select(Referral).where(Referral.area_id == area_id,
+                                  Referral.repeat_status == RepeatStatus.PENDING)
+        .order_by(Referral.referred_on, Referral.id)
+    ))
+
+
+def awaiting_allocation(area_id: int) -> list[Referral]:
+    """Referrals with a case that are on no meeting's case list yet."""
+    allocated = sa.select(AgendaItem.referral_id).where(AgendaItem.referral_id.is_not(None))
+    return list(db.session.scalars(
+        sa.select(Referral).where(Referral.area_id == area_id, Referral.case_id.is_not(None),
+                                  Referral.id.not_in(allocated))
+        .order_by(Referral.referred_on, Referral.id)
+    ))
+
+
+# --- Case lists -------------------------------------------------------------------------
+
+
+def case_list(meeting: Meeting) -> list[AgendaItem]:
+    return list(db.session.scalars(
+        sa.select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+        .order_by(AgendaItem.position, AgendaItem.id)
+    ))
+
+
+def allocate_to_meeting(case_or_referral: Case | Referral, meeting: Meeting,
+                        actor: User | None) -> AgendaItem:
+    """Put a referral's case (or a case for review) at the end of ``meeting``'s case list.
+
+    Raises ServiceError when the referral still waits for a repeat decision, when the
+    meeting is in another area or cancelled, or when the case is already on that list.
+    """
+    referral: Referral | None = None
+    if isinstance(case_or_referral, Referral):
+        referral = case_or_referral
+        if referral.case is None:
+            raise ServiceError("Decide whether this referral is a repeat before allocating it")
+        case = referral.case
+    else:
+        case = case_or_referral
+    if meeting.area_id != case.area_id:
+        raise ServiceError("Choose a meeting of the case's own MARAC area", field="meeting")
+    if meeting.is_cancelled:
+        raise ServiceError("That meeting has been cancelled. Choose another", field="meeting")
+    existing = db.session.scalar(sa.select(AgendaItem).where(
+        AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == case.id))
+    if existing is not None:
+        raise ServiceError(f"{case.reference} is already on this case list", field="meeting")
+    last = db.session.scalar(sa.select(sa.func.max(AgendaItem.position)).where(
+        AgendaItem.meeting_id == meeting.id))
+    item = AgendaItem(meeting_id=meeting.id, case_id=case.id,
+                      referral_id=referral.id if referral else None,
+                      position=(last if last is not None else -1) + 1)
+    db.session.add(item)
+    db.session.flush()
+    record("case_allocated", actor=actor, object_type="agenda_item", object_id=item.id,
+           detail=f"meeting={meeting.id} case={case.id} referral={item.referral_id}")
+    return item
+
+
+def move_agenda_item(item: AgendaItem, direction: str, actor: User | None) -> None:
+    """Swap ``item`` with its neighbour above ("up") or below ("down"); no-op at an end."""
+    items = case_list(item.meeting)
+    for index, current in enumerate(items):
+        current.position = index
+    index = next(i for i, current in enumerate(items) if current.id == item.id)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(items):
+        items[index].position, items[other].position = other, index
+    db.session.flush()
+    record("case_list_reordered", actor=actor, object_type="meeting",
+           object_id=item.meeting_id, detail=f"item={item.id} direction={direction}")
+
+
+def remove_from_meeting(item: AgendaItem, actor: User | None) -> None:
+    meeting_id, item_id = item.meeting_id, item.id
+    db.session.delete(item)
+    db.session.flush()
+    record("case_unallocated", actor=actor, object_type="meeting", object_id=meeting_id,
+           detail=f"item={item_id}")
+
+
+@dataclass(frozen=True)
+class ResearchRow:
+    """One case on the research list: names and dates of birth, nothing else."""
+
+    victim_name: str
+    victim_date_of_birth: date | None
+    perpetrators: tuple[tuple[str, date | None], ...]
+    children: tuple[tuple[str, date | None], ...]
+
+
+def research_list(meeting: Meeting) -> list[ResearchRow]:
+    """The list agencies research before ``meeting``, in case-list order.
+
+    Holds ONLY the names and dates of birth of the victim, the alleged perpetrator(s) and
+    the children — no reference, address, contact detail or risk information.
+    """
+    rows: list[ResearchRow] = []
+    for item in case_list(meeting):
+        referral = item.referral or item.case.last_referral
+        if referral is None or referral.victim is None:
+            continue
+        victim = referral.victim
+        rows.append(ResearchRow(
+            victim_name=victim.full_name, victim_date_of_birth=victim.date_of_birth,
+            perpetrators=tuple((p.full_name, p.date_of_birth) for p in referral.perpetrators),
+            children=tuple((c.full_name, c.date_of_birth) for c in referral.children),
+        ))
+    return rows

@@ -1,0 +1,147 @@
+"""A minutes document as plain, immutable data — independent of the database.
+
+The PDF engine renders only these dataclasses, so the minutes feature (which owns the data)
+builds a ``MinutesDocument`` and hands it over; nothing here queries or lazily loads anything.
+Text fields are plain text (autoescaped by the template) except ``Entry.text_html``, which is
+limited HTML that has ALREADY been through ``marac_app.common.sanitize.sanitize_html`` on write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+# Subject labels used by the minutes (free text is allowed; these are the usual ones).
+SUBJECT_VICTIM = "Victim"
+SUBJECT_PERPETRATOR = "Perpetrator"
+SUBJECT_CHILDREN = "Children and vulnerable adults"
+SUBJECT_HOUSEHOLD = "Household"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One contribution to the minutes: a fact or an opinion shared by an agency."""
+
+    agency: str
+    text_html: str  # already-sanitised limited HTML: the ONLY field rendered with |safe
+    author: str = ""
+    time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionLine:
+    """An action agreed for a case (or reviewed from an earlier meeting)."""
+
+    case_reference: str
+    agency: str
+    description: str
+    due_date: date | None = None
+    status: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectSection:
+    """What was shared about one subject, facts kept apart from professional opinions."""
+
+    subject: str
+    facts: tuple[Entry, ...] = ()
+    opinions: tuple[Entry, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RiskSummary:
+    """The chair's summary of the risk for one case."""
+
+    harm: str = ""
+    contributing: str = ""
+    protective: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSection:
+    """One case discussed at the meeting."""
+
+    reference: str
+    criterion: str
+    subjects: tuple[SubjectSection, ...] = ()
+    victim_view: tuple[Entry, ...] = ()
+    risk_summary: RiskSummary = field(default_factory=RiskSummary)
+    actions: tuple[ActionLine, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledgement:
+    """A person's acknowledgement of the confidentiality statement."""
+
+    name: str
+    agency: str
+    when: datetime | None = None
+    how: str = ""  # e.g. "in the room", "online before the meeting"
+
+
+@dataclass(frozen=True, slots=True)
+class Present:
+    name: str
+    agency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Apology:
+    name: str
+    agency: str
+    information_sent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Observer:
+    name: str
+    organisation: str
+
+
+@dataclass(frozen=True, slots=True)
+class MinutesDocument:
+    """Everything printed in the restricted minutes of one meeting."""
+
+    area_name: str
+    meeting_title: str
+    meeting_date: date
+    starts_at: datetime | None
+    ends_at: datetime | None
+    venue: str
+    chair_name: str
+    minutes_version: int
+    approved_at: datetime | None
+    statement_version: int | str
+    statement_text: str
+    acknowledgements: tuple[Acknowledgement, ...] = ()
+    present: tuple[Present, ...] = ()
+    apologies: tuple[Apology, ...] = ()
+    observers: tuple[Observer, ...] = ()
+    outstanding_actions: tuple[ActionLine, ...] = ()
+    cases: tuple[CaseSection, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingInfo:
+    """The meeting details printed on an action extract (no case narrative)."""
+
+    area_name: str
+    meeting_title: str
+    meeting_date: date
+    venue: str = ""
+    chair_name: str = ""
+    minutes_version: int = 1
+
+
+def format_long_date(value: date) -> str:
+    """``3 March 2026`` (no leading zero), the GOV.UK date style."""
+    return f"{value.day} {value:%B %Y}"
+
+
+def minutes_title(area_name: str, meeting_date: date) -> str:
+    """The PDF title: names the meeting, never a person."""
+    return f"MARAC minutes – {area_name} – {format_long_date(meeting_date)}"
+
+
+def extract_title(area_name: str, meeting_date: date, agency_name: str) -> str:
+    return f"MARAC actions for {agency_name} – {area_name} – {format_long_date(meeting_date)}"

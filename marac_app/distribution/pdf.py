@@ -1,0 +1,202 @@
+"""Render restricted minutes and per-agency action extracts to tagged PDF (WeasyPrint).
+
+Pure functions returning bytes: no database, no request. The HTML is built from plain dataclasses
+(``document.py``) with autoescaping; only ``Entry.text_html`` (sanitised on write) is marked safe.
+WeasyPrint gets a restricted URL fetcher that serves the app's own static files from disk and
+refuses everything else, so content in the minutes can never make the renderer read a local file
+or call a remote host.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import mimetypes
+import re
+import urllib.parse
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from marac_app.distribution.document import (
+    ActionLine,
+    MeetingInfo,
+    MinutesDocument,
+    extract_title,
+    format_long_date,
+    minutes_title,
+)
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+STATIC_ROOT = ROOT / "static"
+TEMPLATE_ROOT = ROOT / "templates"
+LONDON = ZoneInfo("Europe/London")
+
+# The base URL the PDF HTML is rendered against. It is not a real host: the fetcher maps its
+# /static/ path to files on disk and never opens a network connection.
+PDF_BASE_URL = "https://marac-app.invalid/"
+PDF_VARIANT = "pdf/ua-1"
+MAX_DATA_URL_BYTES = 32 * 1024
+DATA_URL_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/svg+xml"})
+
+
+class RefusedURL(ValueError):
+    """Raised by the fetcher for a resource it will not serve (WeasyPrint skips it)."""
+
+
+class RestrictedURLFetcher(URLFetcher):
+    """Serves only files under ``static_root`` (by path, from disk) and small data: images.
+
+    Everything else — ``file:``, any other scheme, http(s) to any other host, paths outside the
+    static folder, big or non-image data: URLs — is refused: a warning naming the scheme only is
+    logged and an exception is raised, which WeasyPrint turns into "resource skipped".
+    """
+
+    def __init__(
+        self,
+        static_root: Path = STATIC_ROOT,
+        allowed_origins: Iterable[str] = (PDF_BASE_URL,),
+    ) -> None:
+        super().__init__(timeout=1, allowed_protocols=("https", "http", "data"),
+                         allow_redirects=False, fail_on_errors=False)
+        self.static_root = static_root.resolve()
+        self.allowed_netlocs = {
+            urllib.parse.urlsplit(origin).netloc.lower() for origin in allowed_origins
+        }
+
+    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+        scheme = urllib.parse.urlsplit(url).scheme.lower() if ":" in url else ""
+        if scheme == "data":
+            return self._data(url)
+        if scheme in ("http", "https"):
+            return self._static(url, scheme)
+        self._refuse(scheme or "none", "scheme not allowed")
+
+    def _refuse(self, scheme: str, reason: str) -> None:
+        logger.warning("pdf resource refused scheme=%s reason=%s", scheme, reason)
+        raise RefusedURL(f"resource refused ({reason})")
+
+    def _data(self, url: str) -> URLFetcherResponse:
+        header, sep, payload = url[5:].partition(",")
+        if not sep:
+            self._refuse("data", "malformed data URL")
+        parts = [p.strip().lower() for p in header.split(";")]
+        mime = parts[0] or "text/plain"
+        if mime not in DATA_URL_TYPES:
+            self._refuse("data", "data URL type not allowed")
+        # Check the size before decoding so a huge payload costs nothing.
+        if len(payload) > MAX_DATA_URL_BYTES * 4 // 3 + 8:
+            self._refuse("data", "data URL too large")
+        try:
+            if "base64" in parts[1:]:
+                body = base64.b64decode(urllib.parse.unquote(payload), validate=False)
+            else:
+                body = urllib.parse.unquote_to_bytes(payload)
+        except (binascii.Error, ValueError):
+            self._refuse("data", "data URL undecodable")
+        if len(body) > MAX_DATA_URL_BYTES:
+            self._refuse("data", "data URL too large")
+        return URLFetcherResponse(url, body, {"Content-Type": mime})
+
+    def _static(self, url: str, scheme: str) -> URLFetcherResponse:
+        parts = urllib.parse.urlsplit(url)
+        if parts.netloc.lower() not in self.allowed_netlocs:
+            self._refuse(scheme, "host not allowed")
+        path = urllib.parse.unquote(parts.path)
+        if not path.startswith("/static/"):
+            self._refuse(scheme, "path not allowed")
+        target = (self.static_root / path.removeprefix("/static/")).resolve()
+        if not target.is_relative_to(self.static_root) or not target.is_file():
+            self._refuse(scheme, "no such static file")
+        mime = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": mime})
+
+
+def _long_date(value: date) -> str:
+    return format_long_date(value)
+
+
+def _london(value: datetime) -> datetime:
+    return value.astimezone(LONDON)
+
+
+def _london_time(value: datetime) -> str:
+    local = _london(value)
+    return f"{format_long_date(local.date())} at {local:%H:%M}"
+
+
+def _london_clock(value: datetime) -> str:
+    return f"{_london(value):%H:%M}"
+
+
+_env = Environment(
+    loader=FileSystemLoader(str(TEMPLATE_ROOT)),
+    autoescape=select_autoescape(["html"], default_for_string=True, default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters.update(long_date=_long_date, london_time=_london_time, london_clock=_london_clock)
+
+
+def minutes_html(doc: MinutesDocument) -> str:
+    """The HTML the minutes PDF is rendered from (exposed for the benchmark and tests)."""
+    template = _env.get_template("distribution/minutes_pdf.html")
+    return template.render(doc=doc, title=minutes_title(doc.area_name, doc.meeting_date))
+
+
+def action_extract_html(
+    agency_name: str, meeting: MeetingInfo, actions: Sequence[ActionLine]
+) -> str:
+    template = _env.get_template("distribution/action_extract_pdf.html")
+    mine = [a for a in actions if a.agency == agency_name]
+    return template.render(
+        agency_name=agency_name,
+        meeting=meeting,
+        actions=mine,
+        title=extract_title(meeting.area_name, meeting.meeting_date, agency_name),
+    )
+
+
+_TITLE_RE = re.compile(r"<title>(.*?)</title>", re.S)
+
+
+def html_to_pdf(html: str, *, fetcher: URLFetcher | None = None) -> bytes:
+    """Render ``html`` to a tagged PDF/UA-1 with only the title and language as metadata.
+
+    Whatever the HTML says (``<meta name=author>``, keywords, ``rel=attachment`` links), the
+    document keeps no author, description, keywords, custom fields, dates or attachments: the
+    only metadata is the title (which names the meeting) and the language.
+    """
+    document = HTML(
+        string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher or RestrictedURLFetcher()
+    ).render(pdf_variant=PDF_VARIANT, pdf_tags=True)
+    meta = document.metadata
+    meta.authors = []
+    meta.description = None
+    meta.keywords = []
+    meta.created = None
+    meta.modified = None
+    meta.custom = {}
+    meta.attachments = []
+    meta.lang = "en-GB"
+    return document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=False)
+
+
+def render_minutes_pdf(doc: MinutesDocument) -> bytes:
+    """The master (unstamped) minutes PDF for ``doc``: tagged PDF/UA-1, en-GB."""
+    return html_to_pdf(minutes_html(doc))
+
+
+def render_action_extract_pdf(
+    agency_name: str, meeting: MeetingInfo, actions: Sequence[ActionLine]
+) -> bytes:
+    """A PDF listing only ``agency_name``'s actions (others in ``actions`` are dropped)."""
+    return html_to_pdf(action_extract_html(agency_name, meeting, actions))

@@ -80,6 +80,20 @@ class BaseConfig:
             ),
             "SIGN_IN_LIMIT_PER_IP": _env("MARAC_SIGN_IN_LIMIT_PER_IP", "30 per 15 minutes"),
             "SET_PASSWORD_TOKEN_HOURS": _env_int("MARAC_SET_PASSWORD_TOKEN_HOURS", 24),
+            # Two-factor authentication (TOTP). Production forces it on; development may switch
+            # it off (every signed-in page then shows a warning banner).
+            "MFA_REQUIRED": _env_bool("MARAC_MFA_REQUIRED", False),
+            "MFA_ISSUER": _env("MARAC_MFA_ISSUER", "MARAC Manager"),
+            "MFA_VERIFY_LIMIT": _env("MARAC_MFA_VERIFY_LIMIT", "5 per 5 minutes"),
+            "MFA_PENDING_MINUTES": _env_int("MARAC_MFA_PENDING_MINUTES", 10),
+            # Self-service password reset ("Forgot your password?").
+            "PASSWORD_RESET_TOKEN_HOURS": 1,
+            "PASSWORD_RESET_LIMIT_PER_EMAIL": _env(
+                "MARAC_PASSWORD_RESET_LIMIT_PER_EMAIL", "3 per hour"
+            ),
+            "PASSWORD_RESET_LIMIT_PER_IP": _env("MARAC_PASSWORD_RESET_LIMIT_PER_IP", "20 per hour"),
+            "CHANGE_PASSWORD_LIMIT": _env("MARAC_CHANGE_PASSWORD_LIMIT", "5 per 15 minutes"),
+            "ISP_GRACE_DAYS": _env_int("MARAC_ISP_GRACE_DAYS", 30),
             "HSTS": False,
             # Mail: SMTP when MARAC_SMTP_HOST is set, otherwise messages go to the outbox folder.
             "SMTP_HOST": _env("MARAC_SMTP_HOST"),
@@ -90,7 +104,16 @@ class BaseConfig:
             "MAIL_FROM": _env("MARAC_MAIL_FROM", "marac-manager@localhost"),
             "OUTBOX_DIR": _env("MARAC_OUTBOX_DIR", str(INSTANCE / "outbox")),
             "PUBLIC_BASE_URL": _env("MARAC_PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+            # Meetings: referral cut-off and case-list circulation, in working days before.
+            "REFERRAL_CUTOFF_WORKING_DAYS": _env_int("MARAC_REFERRAL_CUTOFF_WORKING_DAYS", 8),
+            "CASE_LIST_WORKING_DAYS": _env_int("MARAC_CASE_LIST_WORKING_DAYS", 5),
             "LOG_LEVEL": _env("MARAC_LOG_LEVEL", "INFO"),
+            # Referrals: potential escalation and the repeat-referral window.
+            "ESCALATION_INCIDENTS": _env_int("MARAC_ESCALATION_INCIDENTS", 3),
+            "ESCALATION_WINDOW_MONTHS": _env_int("MARAC_ESCALATION_WINDOW_MONTHS", 12),
+            "REPEAT_WINDOW_DAYS": _env_int("MARAC_REPEAT_WINDOW_DAYS", 365),
+            # Number of trusted reverse proxies in front (X-Forwarded-For/Proto); 0 = none.
+            "PROXY_FIX_HOPS": _env_int("MARAC_PROXY_FIX_HOPS", 0),
         }
 
 
@@ -119,6 +142,7 @@ class TestingConfig(BaseConfig):
             RATELIMIT_STORAGE_URI="memory://",
             SMTP_HOST=None,
             PROPAGATE_UNEXPECTED=True,
+            MFA_REQUIRED=False,  # MFA's own tests switch it on; others sign in with a password
         )
         return values
 
@@ -136,7 +160,7 @@ class ProductionConfig(BaseConfig):
                 raise ConfigError(f"{variable} must be set in production.")
         if len(str(values["SECRET_KEY"])) < 32:
             raise ConfigError("MARAC_SECRET_KEY must be at least 32 characters in production.")
-        values.update(SESSION_COOKIE_SECURE=True, HSTS=True)
+        values.update(SESSION_COOKIE_SECURE=True, HSTS=True, MFA_REQUIRED=True)
         return values
 
 

@@ -9,17 +9,25 @@ flush, never commit.
 from __future__ import annotations
 
 import enum
+import logging
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+from sqlalchemy.orm.exc import StaleDataError
 
-from marac_app.agencies.models import Agency
-from marac_app.common.errors import ServiceError
+from marac_app.agencies.models import Agency, MaracArea
+from marac_app.audit import record
+from marac_app.auth.models import Role, User
+from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.protocol.models import ConfidentialityStatement, ProtocolSignature, ProtocolVersion
+
+logger = logging.getLogger(__name__)
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -93,14 +101,27 @@ def _signature_problem(signature: ProtocolSignature, on: date) -> SignupState | 
     return None
 
 
-def _latest_signature(agency_id: int, version_id: int) -> ProtocolSignature | None:
+def _latest_signature(agency_id: int, version_id: int, on: date) -> ProtocolSignature | None:
+    # A signature dated after ``on`` did not exist yet on that day: it must not hide an
+    # earlier, still valid one.
     return db.session.scalar(
         sa.select(ProtocolSignature)
         .where(ProtocolSignature.agency_id == agency_id,
-               ProtocolSignature.protocol_version_id == version_id)
+               ProtocolSignature.protocol_version_id == version_id,
+               ProtocolSignature.signed_on <= on)
         .order_by(ProtocolSignature.signed_on.desc(), ProtocolSignature.id.desc())
         .limit(1)
     )
+
+
+def grace_last_day(version: ProtocolVersion) -> date | None:
+    """The last day on which a signature to the previous version still counts (None: none).
+
+    A grace period of N days covers the effective date and the N - 1 days after it.
+    """
+    if version.grace_days <= 0:
+        return None
+    return version.effective_date + timedelta(days=version.grace_days - 1)
 
 
 def signup_status(agency: Agency, on: date | None = None) -> SignupStatus:
@@ -116,7 +137,7 @@ def signup_status(agency: Agency, on: date | None = None) -> SignupStatus:
         return SignupStatus(SignupState.NO_PROTOCOL, False,
                             "No information-sharing protocol is in force", None, None)
     name = agency.name
-    signature = _latest_signature(agency.id, version.id)
+    signature = _latest_signature(agency.id, version.id, on)
     if signature is not None:
         problem = _signature_problem(signature, on)
         if problem is None:
@@ -135,14 +156,14 @@ def signup_status(agency: Agency, on: date | None = None) -> SignupStatus:
                   f"information-sharing protocol")
     previous = _previous_protocol(version)
     if previous is not None:
-        old = _latest_signature(agency.id, previous.id)
+        old = _latest_signature(agency.id, previous.id, on)
         if old is not None and _signature_problem(old, on) is None:
-            grace_ends = version.effective_date + timedelta(days=version.grace_days)
-            if on < grace_ends:
+            last_day = grace_last_day(version)
+            if last_day is not None and on <= last_day:
                 return SignupStatus(
                     SignupState.NEEDS_RESIGN, True,
                     f"{name} must sign version {version.version_label} of the "
-                    f"information-sharing protocol by {grace_ends:%-d %B %Y}", old, version)
+                    f"information-sharing protocol by {last_day:%-d %B %Y}", old, version)
             return SignupStatus(SignupState.SUPERSEDED, False, not_signed, old, version)
     return SignupStatus(SignupState.NOT_SIGNED, False, not_signed, None, version)
 
@@ -171,3 +192,238 @@ def current_statement() -> ConfidentialityStatement | None:
         .order_by(ConfidentialityStatement.version_number.desc())
         .limit(1)
     )
+
+
+def split_statement(text: str) -> list[tuple[str, list[str]]]:
+    """The statement as blocks to show: ("p", [paragraph]) or ("ol", [item, …]).
+
+    Paragraphs are separated by blank lines; a block whose lines all start "1. ", "2. " …
+    is a numbered list (the five purposes of the meeting).
+    """
+    blocks: list[tuple[str, list[str]]] = []
+    for chunk in text.replace("\r\n", "\n").split("\n\n"):
+        lines = [line.strip() for line in chunk.split("\n") if line.strip()]
+        if not lines:
+            continue
+        if all(_NUMBERED.match(line) for line in lines):
+            blocks.append(("ol", [_NUMBERED.sub("", line, count=1) for line in lines]))
+        else:
+            blocks.append(("p", [" ".join(lines)]))
+    return blocks
+
+
+_NUMBERED = re.compile(r"^\d+\.\s+")
+
+
+# --- Management: versions, signatures, statements ---------------------------------------
+# Callers: protocol.views (and tests). Each function flushes and audits; the view commits.
+
+
+def list_versions() -> list[ProtocolVersion]:
+    """Every protocol version, newest effective first."""
+    return list(db.session.scalars(
+        sa.select(ProtocolVersion)
+        .order_by(ProtocolVersion.effective_date.desc(), ProtocolVersion.id.desc())
+    ))
+
+
+def create_version(*, title: str, version_label: str, effective_date: date, text: str,
+                   grace_days: int, actor: User) -> ProtocolVersion:
+    """Add a protocol version. Raises ServiceError (field ``version_label``) on a duplicate."""
+    label = version_label.strip()
+    duplicate = db.session.scalar(
+        sa.select(ProtocolVersion.id).where(sa.func.lower(ProtocolVersion.version_label)
+                                            == label.lower()))
+    if duplicate is not None:
+        raise ServiceError(f"Version {label} already exists. Enter a different version",
+                           field="version_label")
+    if grace_days < 0:
+        raise ServiceError("Grace period must be 0 days or more", field="grace_days")
+    version = ProtocolVersion(title=title.strip(), version_label=label,
+                              effective_date=effective_date, text=text.strip(),
+                              grace_days=grace_days, created_by_id=actor.id)
+    db.session.add(version)
+    db.session.flush()
+    record("protocol_version_created", actor=actor, object_type="protocol_version",
+           object_id=version.id)
+    logger.info("protocol version %s created by user %s", version.id, actor.id)
+    return version
+
+
+def default_review_date(signed_on: date) -> date:
+    """A signature is reviewed a year after it was signed (29 February → 28 February)."""
+    return signed_on + relativedelta(years=1)
+
+
+@dataclass(frozen=True)
+class SignatureDetails:
+    """What a person types when recording or editing a signature."""
+
+    protocol_version_id: int
+    signatory_name: str
+    signatory_job_title: str
+    signed_on: date
+    review_due_on: date | None = None
+
+
+def _check_details(details: SignatureDetails) -> ProtocolVersion:
+    version = db.session.get(ProtocolVersion, details.protocol_version_id)
+    if version is None:
+        raise ServiceError("Select the protocol version that was signed",
+                           field="protocol_version_id")
+    if details.signed_on > today():
+        raise ServiceError("Date signed must be today or in the past", field="signed_on")
+    review = details.review_due_on
+    if review is not None and review <= details.signed_on:
+        raise ServiceError("Review date must be after the date signed", field="review_due_on")
+    return version
+
+
+def record_signature(agency: Agency, details: SignatureDetails, *,
+                     actor: User) -> ProtocolSignature:
+    """Record ``agency``'s signature. The review date defaults to a year after signing."""
+    _check_details(details)
+    signature = ProtocolSignature(
+        agency_id=agency.id,
+        protocol_version_id=details.protocol_version_id,
+        signatory_name=details.signatory_name.strip(),
+        signatory_job_title=details.signatory_job_title.strip(),
+        signed_on=details.signed_on,
+        review_due_on=details.review_due_on or default_review_date(details.signed_on),
+        recorded_by_id=actor.id,
+    )
+    db.session.add(signature)
+    db.session.flush()
+    record("protocol_signature_recorded", actor=actor, object_type="protocol_signature",
+           object_id=signature.id, detail=f"agency={agency.id}")
+    return signature
+
+
+def _check_version(signature: ProtocolSignature, version: int) -> None:
+    if signature.version != version:
+        raise ConflictError(
+            "Someone else changed this signature while you were editing it. Check what is "
+            "saved now, then save your changes again if they are still right")
+
+
+def _flush_versioned(signature: ProtocolSignature) -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as error:  # a concurrent save won the race at the database
+        raise ConflictError(
+            "Someone else changed this signature while you were editing it. Check what is "
+            "saved now, then save your changes again if they are still right") from error
+
+
+def update_signature(signature: ProtocolSignature, details: SignatureDetails, *, version: int,
+                     actor: User) -> ProtocolSignature:
+    """Correct a recorded signature. Raises ConflictError when ``version`` is stale."""
+    _check_version(signature, version)
+    _check_details(details)
+    changes = {
+        "protocol_version_id": details.protocol_version_id,
+        "signatory_name": details.signatory_name.strip(),
+        "signatory_job_title": details.signatory_job_title.strip(),
+        "signed_on": details.signed_on,
+        "review_due_on": details.review_due_on or default_review_date(details.signed_on),
+    }
+    changed = [name for name, value in changes.items() if getattr(signature, name) != value]
+    for name in changed:
+        setattr(signature, name, changes[name])
+    if changed:
+        _flush_versioned(signature)
+    record("protocol_signature_updated", actor=actor, object_type="protocol_signature",
+           object_id=signature.id, detail=f"changed: {', '.join(changed) or 'nothing'}")
+    return signature
+
+
+def withdraw_signature(signature: ProtocolSignature, *, withdrawn_on: date, reason: str,
+                       version: int, actor: User) -> ProtocolSignature:
+    """Record that the agency withdrew this signature (takes effect on ``withdrawn_on``)."""
+    _check_version(signature, version)
+    if signature.withdrawn_on is not None:
+        raise ServiceError("This signature has already been withdrawn", field="withdrawn_on")
+    if withdrawn_on < signature.signed_on:
+        raise ServiceError("Withdrawal date must be on or after the date signed",
+                           field="withdrawn_on")
+    signature.withdrawn_on = withdrawn_on
+    signature.withdrawal_reason = reason.strip()
+    _flush_versioned(signature)
+    record("protocol_signature_withdrawn", actor=actor, object_type="protocol_signature",
+           object_id=signature.id, detail=f"agency={signature.agency_id}")
+    return signature
+
+
+def signature_history(agency: Agency) -> list[ProtocolSignature]:
+    """Every signature ``agency`` has made, newest first."""
+    return list(db.session.scalars(
+        sa.select(ProtocolSignature).where(ProtocolSignature.agency_id == agency.id)
+        .order_by(ProtocolSignature.signed_on.desc(), ProtocolSignature.id.desc())
+    ))
+
+
+def agencies_visible_to(user: User) -> list[Agency]:
+    """The agencies whose protocol status ``user`` may see: all for an admin, the agencies
+    of their own MARAC area for a coordinator or chair, none for anyone else."""
+    query = sa.select(Agency).order_by(Agency.name)
+    if user.role == Role.ADMIN:
+        return list(db.session.scalars(query))
+    if user.role in (Role.COORDINATOR, Role.CHAIR) and user.area_id is not None:
+        return list(db.session.scalars(
+            query.where(Agency.areas.any(MaracArea.id == user.area_id))))
+    return []
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    agency: Agency
+    status: SignupStatus
+
+
+def register_rows(agencies: list[Agency], on: date | None = None) -> list[RegisterRow]:
+    """One row per agency with its sign-up status on ``on`` (default today)."""
+    on = on or today()
+    return [RegisterRow(agency, signup_status(agency, on)) for agency in agencies]
+
+
+@dataclass(frozen=True)
+class SignupCounts:
+    signed_up: int
+    needs_resign: int
+    not_signed: int
+
+
+def signup_counts(rows: list[RegisterRow]) -> SignupCounts:
+    """How many agencies are signed up, need to re-sign, or are not signed up."""
+    needs = sum(1 for row in rows if row.status.state == SignupState.NEEDS_RESIGN)
+    signed = sum(1 for row in rows if row.status.state == SignupState.SIGNED_UP)
+    return SignupCounts(signed, needs, len(rows) - signed - needs)
+
+
+def list_statements() -> list[ConfidentialityStatement]:
+    """Every confidentiality statement version, newest first."""
+    return list(db.session.scalars(
+        sa.select(ConfidentialityStatement)
+        .order_by(ConfidentialityStatement.version_number.desc())
+    ))
+
+
+def publish_statement(text: str, *, actor: User) -> ConfidentialityStatement:
+    """Publish a new confidentiality statement version (the next number; never an edit).
+
+    Raises ServiceError (field ``text``) when the text is the same as the current version.
+    """
+    text = text.replace("\r\n", "\n").strip()
+    current = current_statement()
+    if current is not None and current.text.strip() == text:
+        raise ServiceError("The new statement is the same as the current one. Change the text "
+                           "or cancel", field="text")
+    number = (current.version_number if current is not None else 0) + 1
+    statement = ConfidentialityStatement(version_number=number, text=text,
+                                         created_by_id=actor.id, effective_at=utcnow())
+    db.session.add(statement)
+    db.session.flush()
+    record("confidentiality_statement_published", actor=actor,
+           object_type="confidentiality_statement", object_id=statement.id,
+           detail=f"version={number}")
+    return statement

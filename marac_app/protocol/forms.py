@@ -1,0 +1,142 @@
+"""Forms for protocol versions, signatures and the confidentiality statement."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.utils import unset_value
+from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class DateParts(Field):
+    """A GOV.UK date input: three boxes ``<name>-day``, ``<name>-month``, ``<name>-year``.
+
+    ``data`` is a ``date`` or None; ``parts`` keeps what was typed so it can be shown again.
+    Messages follow the GOV.UK pattern ("Date signed must include a month").
+    """
+
+    def __init__(self, label: str | None = None, validators: Any = None, *,
+                 required: bool = True, **kwargs: Any) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.required = required
+        self.parts = {"day": "", "month": "", "year": ""}
+        self._problem: str | None = None
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        self.process_errors = []
+        self._problem = None
+        if data is unset_value:
+            data = self.default() if callable(self.default) else self.default
+        self.object_data = data
+        self.data = data if isinstance(data, date) else None
+        if self.data is not None:
+            self.parts = {"day": str(self.data.day), "month": str(self.data.month),
+                          "year": str(self.data.year)}
+        keys = [f"{self.name}-{part}" for part in ("day", "month", "year")]
+        if formdata is None or not any(key in formdata for key in keys):
+            return
+        self.parts = {part: (formdata.get(f"{self.name}-{part}") or "").strip()[:10]
+                      for part in ("day", "month", "year")}
+        self.data = None
+        missing = [part for part, value in self.parts.items() if not value]
+        name = self.label.text
+        if len(missing) == 3:
+            if self.required:
+                self._problem = f"Enter the {name[0].lower()}{name[1:]}"
+            return
+        if missing:
+            self._problem = f"{name} must include a {' and '.join(missing)}"
+            return
+        try:
+            day, month, year = (int(self.parts[p]) for p in ("day", "month", "year"))
+            if year < 1900 or year > 2200:
+                raise ValueError
+            self.data = date(year, month, day)
+        except ValueError:
+            self._problem = f"{name} must be a real date"
+
+    def pre_validate(self, form: Any) -> None:
+        if self._problem:
+            raise ValidationError(self._problem)
+
+    def _value(self) -> str:
+        return self.data.isoformat() if self.data else ""
+
+
+class ProtocolVersionForm(FlaskForm):
+    title = StringField("Title", filters=[_strip], validators=[
+        InputRequired("Enter the title of the protocol"),
+        Length(max=255, message="Title must be 255 characters or fewer"),
+    ])
+    version_label = StringField("Version", filters=[_strip], validators=[
+        InputRequired("Enter the version, for example 3 or 3.1"),
+        Length(max=20, message="Version must be 20 characters or fewer"),
+    ])
+    effective_date = DateParts("Effective date")
+    grace_days = IntegerField("Grace period in days", validators=[
+        InputRequired("Enter the grace period in days, for example 30"),
+        NumberRange(min=0, max=366, message="Grace period must be between 0 and 366 days"),
+    ])
+    text = TextAreaField("Protocol text", validators=[
+        InputRequired("Enter the text of the protocol"),
+        Length(max=100_000, message="Protocol text must be 100,000 characters or fewer"),
+    ])
+
+    def process(self, *args: Any, **kwargs: Any) -> None:
+        super().process(*args, **kwargs)
+        # IntegerField would hide what was typed when it is not a number: keep it.
+        if self.grace_days.raw_data and self.grace_days.data is None:
+            self.grace_days.process_errors = ["Grace period must be a whole number of days, "
+                                              "like 30"]
+
+
+class SignatureForm(FlaskForm):
+    version = HiddenField()
+    protocol_version_id = SelectField("Protocol version signed", coerce=str,
+                                      validate_choice=False, validators=[
+                                          InputRequired("Select the protocol version that was "
+                                                        "signed")])
+    signatory_name = StringField("Signatory's full name", filters=[_strip], validators=[
+        InputRequired("Enter the signatory's full name"),
+        Length(max=120, message="Signatory's full name must be 120 characters or fewer"),
+    ])
+    signatory_job_title = StringField("Signatory's job title", filters=[_strip], validators=[
+        InputRequired("Enter the signatory's job title"),
+        Length(max=120, message="Signatory's job title must be 120 characters or fewer"),
+    ])
+    signed_on = DateParts("Date signed")
+    review_due_on = DateParts("Review date", required=False)
+
+    def version_id(self) -> int | None:
+        try:
+            return int(self.protocol_version_id.data or "")
+        except ValueError:
+            return None
+
+    def validate_protocol_version_id(self, field: Field) -> None:
+        if self.version_id() is None:
+            raise ValidationError("Select the protocol version that was signed")
+
+
+class WithdrawForm(FlaskForm):
+    version = HiddenField()
+    withdrawn_on = DateParts("Date withdrawn")
+    withdrawal_reason = TextAreaField("Reason for withdrawal", filters=[_strip], validators=[
+        InputRequired("Enter the reason the agency withdrew"),
+        Length(max=500, message="Reason for withdrawal must be 500 characters or fewer"),
+    ])
+
+
+class StatementForm(FlaskForm):
+    text = TextAreaField("Statement text", validators=[
+        InputRequired("Enter the text of the confidentiality statement"),
+        Length(max=20_000, message="Statement text must be 20,000 characters or fewer"),
+    ])
+

@@ -3,6 +3,7 @@
 Each feature folder owns its ``models.py``; add the import here when a feature adds one.
 """
 
+from marac_app.action_items.models import ActionItem, ActionStatusUpdate
 from marac_app.agencies.models import Agency, AgencyKind, MaracArea, agency_areas
 from marac_app.audit import AuditEvent
 from marac_app.auth.models import PasswordToken, Role, User, UserSession
@@ -11,6 +12,8 @@ from marac_app.protocol.models import ConfidentialityStatement, ProtocolSignatur
 from marac_app.referrals.models import AgendaItem, Case, CaseStatus
 
 __all__ = [
+    "ActionItem",
+    "ActionStatusUpdate",
     "AgendaItem",
     "Case",
     "CaseStatus",

@@ -1,7 +1,293 @@
-"""Pages for action items."""
+"""Pages for actions: the list (area-wide for coordinators and chairs, own agency for
+representatives), one action with its history and status form, and agreeing a new action.
+
+Every read and change is audited; every page with an object id goes through a
+fetch-then-authorise helper.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+from wtforms import Form
+from wtforms.fields.choices import SelectChoice
+
+from marac_app.action_items import services
+from marac_app.action_items.forms import ActionForm, StatusForm
+from marac_app.action_items.models import ActionItem, ActionStatus
+from marac_app.action_items.permissions import (
+    can_create_action,
+    can_update_action,
+    get_action_or_404,
+    get_case_for_new_action_or_404,
+    rep_may_see_agency_actions,
+)
+from marac_app.agencies.models import Agency
+from marac_app.audit import record
+from marac_app.auth.models import Role, User
+from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.extensions import db
+from marac_app.permissions import deny, roles_required
+from marac_app.protocol.services import signup_problem, today
+from marac_app.referrals.models import AgendaItem, Case
 
 bp = Blueprint("action_items", __name__)
+
+action_roles = roles_required(Role.COORDINATOR, Role.CHAIR, Role.AGENCY_REP)
+agreeing_roles = roles_required(Role.COORDINATOR, Role.CHAIR)
+
+PER_PAGE = 25
+# Service error fields → the form field that shows them (a date shows on its "day" box).
+FIELD_FOR = {"due_date": "due_day", "dated": "dated_day", "agenda_item": None, "meeting": None}
+
+
+def _show_error(form: Form, error: ServiceError, note_field: str | None = None) -> None:
+    name = FIELD_FOR.get(error.field, error.field) if error.field else None
+    if name == "note":
+        name = note_field
+    field = getattr(form, name, None) if name else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+# --- The list ---------------------------------------------------------------------------
+
+
+def _parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _read_filters(args: MultiDict[str, str], user: User) -> services.ActionFilters:
+    """Filters from the query string; unknown values are ignored. Never widens visibility."""
+    status = args.get("status", "")
+    agency = args.get("agency", "")
+    return services.ActionFilters(
+        status=ActionStatus(status) if status in {s.value for s in ActionStatus} else None,
+        owner_agency_id=int(agency) if agency.isdigit() and user.role != Role.AGENCY_REP
+        else None,
+        overdue_only=args.get("overdue") == "1",
+        due_from=_parse_date(args.get("due_from")),
+        due_to=_parse_date(args.get("due_to")),
+        case_reference=args.get("case", "").strip()[:20],
+        newest_first=args.get("sort") == "due_desc",
+    )
+
+
+@bp.route("/")
+@action_roles
+def index() -> ResponseReturnValue:
+    filters = _read_filters(request.args, current_user)
+    page = request.args.get("page", 1, type=int) or 1
+    result = services.list_actions(current_user, filters, page=page, per_page=PER_PAGE)
+    on = today()
+    overdue: list[ActionItem] = []
+    agencies: list[Agency] = []
+    if current_user.role in (Role.COORDINATOR, Role.CHAIR) and current_user.area_id:
+        overdue = services.overdue_actions(area_id=current_user.area_id, on=on, limit=50)
+        agencies = services.agencies_of_area(current_user.area_id)
+    elif rep_may_see_agency_actions(current_user):
+        overdue = services.overdue_actions(agency_id=current_user.agency_id, on=on, limit=50)
+    record("action_list_viewed", object_type="action",
+           detail=f"rows={len(result.actions)} overdue_rows={len(overdue)} page={result.page}")
+    db.session.commit()
+    query = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "action_items/index.html", result=result, overdue=overdue, agencies=agencies,
+        filters=filters, args=request.args, query=query, today=on,
+        statuses=list(ActionStatus),
+        blocked=(current_user.role == Role.AGENCY_REP
+                 and not rep_may_see_agency_actions(current_user)),
+    )
+
+
+# --- One action -------------------------------------------------------------------------
+
+
+def _status_form(action: ActionItem, formdata: Any = None) -> StatusForm:
+    form = StatusForm(formdata=formdata) if formdata is not None else StatusForm()
+    form.status.choices = [SelectChoice(s.value, s.label)
+                           for s in services.allowed_statuses(action, current_user)]
+    if formdata is None:
+        form.version.data = str(action.version)
+        now = today()
+        form.dated_day.data, form.dated_month.data = str(now.day), str(now.month)
+        form.dated_year.data = str(now.year)
+    return form
+
+
+def _render_action(action: ActionItem, form: StatusForm | None, status: int = 200,
+                   current: ActionItem | None = None) -> ResponseReturnValue:
+    return render_template(
+        "action_items/view.html", action=action, form=form, current=current, today=today(),
+        can_update=form is not None, note_labels=services.NOTE_PROMPTS,
+    ), status
+
+
+@bp.route("/<int:action_id>")
+@action_roles
+def view(action_id: int) -> ResponseReturnValue:
+    action = get_action_or_404(action_id, current_user)
+    form = _status_form(action) if can_update_action(current_user, action) else None
+    record("action_viewed", object_type="action", object_id=action.id)
+    db.session.commit()
+    return _render_action(action, form)
+
+
+@bp.route("/<int:action_id>/status", methods=["POST"])
+@action_roles
+def update(action_id: int) -> ResponseReturnValue:
+    action = get_action_or_404(action_id, current_user)
+    if not can_update_action(current_user, action):
+        deny(f"action_update:{action.id}", status=403, object_type="action",
+             object_id=action.id)
+    form = _status_form(action, request.form)
+    if form.validate_on_submit():
+        chosen = form.status.data
+        note_field = form.note_field(chosen)
+        dated = form.dated()
+        if not form.dated_day.errors:
+            try:
+                version = int(form.version.data or 0)
+            except ValueError:
+                version = 0
+            try:
+                services.update_status(
+                    action, status=chosen, note=note_field.data if note_field else None,
+                    dated=dated, version=version, actor=current_user,
+                )
+            except ConflictError as error:
+                db.session.rollback()
+                fresh = get_action_or_404(action_id, current_user)
+                form.form_errors.append(error.message)
+                form.version.data = str(fresh.version)
+                form.status.choices = [SelectChoice(s.value, s.label) for s in
+                                       services.allowed_statuses(fresh, current_user)]
+                record("action_viewed", object_type="action", object_id=fresh.id,
+                       detail="update refused: version conflict")
+                db.session.commit()
+                return _render_action(fresh, form, 409, current=fresh)
+            except ServiceError as error:
+                db.session.rollback()
+                _show_error(form, error, note_field.name if note_field else None)
+            else:
+                db.session.commit()
+                flash(f"The action's status is now: {ActionStatus(chosen).label}.")
+                return redirect(url_for("action_items.view", action_id=action.id))
+    elif not form.dated_day.errors:
+        form.dated()  # show date problems alongside the others
+    action = get_action_or_404(action_id, current_user)
+    record("action_viewed", object_type="action", object_id=action.id,
+           detail="update refused: input")
+    db.session.commit()
+    return _render_action(action, form, 400)
+
+
+# --- Agreeing a new action --------------------------------------------------------------
+
+
+def _action_form_choices(form: ActionForm, case: Case) -> None:
+    agencies = services.agencies_of_area(case.area_id)
+    choices = [SelectChoice("", "Select an agency")]
+    for agency in agencies:
+        problem = signup_problem(agency)
+        label = agency.name if problem is None else f"{agency.name} (not signed up to the ISP)"
+        choices.append(SelectChoice(agency.id, label))
+    form.owner_agency.choices = choices
+    names = {a.id: a.name for a in agencies}
+    form.owner_user.choices = [SelectChoice("", "No named person")] + [
+        SelectChoice(u.id, f"{u.name} – {names.get(u.agency_id, '')}")
+        for u in services.representatives_of_area(case.area_id)
+    ]
+
+
+def _agenda_item(value: str | None, case: Case) -> AgendaItem | None:
+    if not value:
+        return None
+    try:
+        item_id = int(value)
+    except ValueError:
+        item_id = -1
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.case_id != case.id:
+        deny(f"agenda_item:{value}", object_type="agenda_item", object_id=value)
+    return item
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/cases/<int:case_id>/new", methods=["GET", "POST"])
+@agreeing_roles
+def new(case_id: int | None = None) -> ResponseReturnValue:
+    if case_id is None:
+        case_id = request.args.get("case_id", type=int)
+    case = get_case_for_new_action_or_404(case_id, current_user)
+    form = ActionForm()
+    _action_form_choices(form, case)
+    if request.method == "GET":
+        form.agenda_item_id.data = request.args.get("agenda_item_id", "")
+        form.priority.data = "medium"
+    agenda_item = _agenda_item(form.agenda_item_id.data, case)
+    if form.validate_on_submit():
+        due = form.due_date()
+        if not form.due_day.errors:
+            try:
+                action = services.create_action(
+                    case, owner_agency=db.session.get(Agency, form.owner_agency.data)
+                    if form.owner_agency.data else None,
+                    description=form.description.data, due_date=due,
+                    priority=form.priority.data, actor=current_user, agenda_item=agenda_item,
+                    owner_user=db.session.get(User, form.owner_user.data)
+                    if form.owner_user.data else None,
+                )
+            except ServiceError as error:
+                db.session.rollback()
+                _show_error(form, error)
+            else:
+                db.session.commit()
+                flash(f"The action for {case.reference} has been added.")
+                return redirect(url_for("action_items.view", action_id=action.id))
+    elif request.method == "POST":
+        form.due_date()  # show date problems alongside the others
+    record("action_form_viewed", object_type="case", object_id=case.id)
+    db.session.commit()
+    return render_template("action_items/new.html", form=form, case=case,
+                           agenda_item=agenda_item), (400 if request.method == "POST" else 200)
+
+
+# --- Home-page partials -----------------------------------------------------------------
+
+
+def _my_agency_actions() -> services.AgencySummary | None:
+    """The representative's home summary (audited as a read of the rows shown)."""
+    if current_user.role != Role.AGENCY_REP or not rep_may_see_agency_actions(current_user):
+        return None
+    summary = services.agency_summary(current_user.agency_id)
+    record("action_list_viewed", object_type="action",
+           detail=f"home rows={len(summary.next_actions)}")
+    # The home view has already done its work; the read must be kept with its audit event.
+    db.session.commit()
+    return summary
+
+
+def _area_overdue_count() -> int | None:
+    if current_user.role not in (Role.COORDINATOR, Role.CHAIR) or not current_user.area_id:
+        return None
+    return services.area_overdue_count(current_user.area_id)
+
+
+@bp.app_context_processor
+def _action_partials() -> dict[str, Any]:
+    return {
+        "my_agency_actions": _my_agency_actions,
+        "area_overdue_count": _area_overdue_count,
+        "can_create_action": can_create_action,
+    }

@@ -1,0 +1,110 @@
+"""Forms for agreeing actions and recording their status (GOV.UK date inputs as three boxes)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from marac_app.action_items.models import DESCRIPTION_MAX, NOTE_MAX, ActionPriority, ActionStatus
+
+
+def _coerce_optional_int(value: object) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def read_date(day: StringField, month: StringField, year: StringField, *,
+              what: str) -> date | None:
+    """The date typed into a GOV.UK date input, or None with a specific error on ``day``.
+
+    ``what`` names the date in messages, e.g. "the due date" → "Enter the due date".
+    """
+    parts = [(f.data or "").strip() for f in (day, month, year)]
+    if not any(parts):
+        day.errors = [*day.errors, f"Enter {what}"]
+        return None
+    names = ("a day", "a month", "a year")
+    missing = [name for name, part in zip(names, parts, strict=True) if not part]
+    if missing:
+        day.errors = [*day.errors, f"{what.capitalize()} must include {missing[0]}"]
+        return None
+    try:
+        number_day, number_month, number_year = (int(p) for p in parts)
+        if not 1000 <= number_year <= 9999:
+            raise ValueError
+        return date(number_year, number_month, number_day)
+    except ValueError:
+        day.errors = [*day.errors, f"{what.capitalize()} must be a real date"]
+        return None
+
+
+def _date_part(label: str) -> StringField:
+    return StringField(label, validators=[Optional(), Length(max=4)])
+
+
+class ActionForm(FlaskForm):
+    owner_agency = SelectField("Owner agency", coerce=_coerce_optional_int,
+                               validate_choice=False,
+                               validators=[InputRequired("Select the owner agency")])
+    owner_user = SelectField("Named representative (optional)", coerce=_coerce_optional_int,
+                             validate_choice=False, validators=[Optional()])
+    description = TextAreaField("What is the action?", validators=[
+        InputRequired("Enter what the action is"),
+        Length(max=DESCRIPTION_MAX,
+               message=f"The action must be {DESCRIPTION_MAX} characters or fewer"),
+    ])
+    due_day = _date_part("Day")
+    due_month = _date_part("Month")
+    due_year = _date_part("Year")
+    priority = RadioField(
+        "Priority",
+        choices=[SelectChoice(p.value, p.label) for p in ActionPriority],
+        validators=[InputRequired("Select the priority")],
+    )
+    agenda_item_id = HiddenField()
+
+    def due_date(self) -> date | None:
+        return read_date(self.due_day, self.due_month, self.due_year, what="the due date")
+
+
+NOTE_LABELS: dict[ActionStatus, str] = {
+    ActionStatus.COMPLETED: "What was done",
+    ActionStatus.NOT_COMPLETED: "Why the agency did not do it",
+    ActionStatus.NOT_POSSIBLE: "How circumstances changed",
+    ActionStatus.OPEN: "Why the action is being reopened",
+}
+
+
+def _note_field(status: ActionStatus) -> TextAreaField:
+    return TextAreaField(NOTE_LABELS[status], validators=[
+        Optional(),
+        Length(max=NOTE_MAX, message=f"The note must be {NOTE_MAX} characters or fewer"),
+    ])
+
+
+class StatusForm(FlaskForm):
+    version = HiddenField()
+    status = RadioField("New status", validate_choice=False,
+                        validators=[InputRequired("Select the new status of the action")])
+    note_completed = _note_field(ActionStatus.COMPLETED)
+    note_not_completed = _note_field(ActionStatus.NOT_COMPLETED)
+    note_not_possible = _note_field(ActionStatus.NOT_POSSIBLE)
+    note_open = _note_field(ActionStatus.OPEN)
+    dated_day = _date_part("Day")
+    dated_month = _date_part("Month")
+    dated_year = _date_part("Year")
+
+    def note_field(self, status: str | None) -> TextAreaField | None:
+        return getattr(self, f"note_{status}", None) if status else None
+
+    def dated(self) -> date | None:
+        return read_date(self.dated_day, self.dated_month, self.dated_year,
+                         what="the date this happened")

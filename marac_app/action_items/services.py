@@ -1,0 +1,334 @@
+"""Agreeing actions, recording their status, and the lists the meeting and the agencies read.
+
+Services flush, never commit, and never read the request. Every change writes its audit
+event in the same transaction. Refusals raise ``ServiceError`` naming the form field.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from marac_app.action_items.models import (
+    DESCRIPTION_MAX,
+    NOTE_MAX,
+    ActionItem,
+    ActionPriority,
+    ActionStatus,
+    ActionStatusUpdate,
+)
+from marac_app.action_items.permissions import visible_actions_clause
+from marac_app.agencies.models import Agency, agency_areas
+from marac_app.audit import record
+from marac_app.auth.models import Role, User
+from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.db import utcnow
+from marac_app.extensions import db
+from marac_app.meetings.models import Meeting
+from marac_app.protocol.services import require_signed_up, today
+from marac_app.referrals.models import AgendaItem, Case
+
+logger = logging.getLogger(__name__)
+
+# Where an action may go from each status. Reopening (back to OPEN) is for coordinators only.
+TRANSITIONS: dict[ActionStatus, frozenset[ActionStatus]] = {
+    ActionStatus.OPEN: frozenset(
+        {ActionStatus.COMPLETED, ActionStatus.NOT_COMPLETED, ActionStatus.NOT_POSSIBLE}
+    ),
+    ActionStatus.COMPLETED: frozenset({ActionStatus.OPEN}),
+    ActionStatus.NOT_COMPLETED: frozenset({ActionStatus.OPEN}),
+    ActionStatus.NOT_POSSIBLE: frozenset({ActionStatus.OPEN}),
+}
+
+NOTE_PROMPTS: dict[ActionStatus, str] = {
+    ActionStatus.COMPLETED: "Enter what was done to complete the action",
+    ActionStatus.NOT_COMPLETED: "Enter why the agency did not complete the action",
+    ActionStatus.NOT_POSSIBLE: "Enter how circumstances changed so the action is not possible",
+    ActionStatus.OPEN: "Enter why the action is being reopened",
+}
+
+
+def allowed_statuses(action: ActionItem, actor: User) -> list[ActionStatus]:
+    """The statuses ``actor`` may move ``action`` to (in a stable order)."""
+    targets = TRANSITIONS[action.status]
+    if ActionStatus.OPEN in targets and actor.role != Role.COORDINATOR:
+        targets = targets - {ActionStatus.OPEN}
+    return [s for s in ActionStatus if s in targets]
+
+
+def _clean_text(value: str | None, *, field: str, empty: str, too_long: str, limit: int) -> str:
+    text = (value or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise ServiceError(empty, field=field)
+    if len(text) > limit:
+        raise ServiceError(too_long, field=field)
+    return text
+
+
+def agencies_of_area(area_id: int) -> list[Agency]:
+    """Active agencies taking part in the MARAC of ``area_id``, by name."""
+    return list(db.session.scalars(
+        sa.select(Agency)
+        .join(agency_areas, agency_areas.c.agency_id == Agency.id)
+        .where(agency_areas.c.area_id == area_id, Agency.active.is_(True))
+        .order_by(Agency.name)
+    ))
+
+
+def representatives_of_area(area_id: int) -> list[User]:
+    """Active agency representatives whose agency takes part in ``area_id``."""
+    return list(db.session.scalars(
+        sa.select(User)
+        .join(agency_areas, agency_areas.c.agency_id == User.agency_id)
+        .where(agency_areas.c.area_id == area_id, User.role == Role.AGENCY_REP,
+               User.active.is_(True))
+        .order_by(User.name)
+    ))
+
+
+def create_action(case: Case, *, owner_agency: Agency | None, description: str | None,
+                  due_date: date | None, priority: ActionPriority | str | None, actor: User | None,
+                  agenda_item: AgendaItem | None = None, meeting: Meeting | None = None,
+                  owner_user: User | None = None) -> ActionItem:
+    """Agree a new open action for ``case``, owned by ``owner_agency``.
+
+    Refuses (ServiceError with the field name): an empty or over-long description, a missing
+    or past due date, a missing priority, an agency that does not take part in the case's area
+    or is not signed up to the information-sharing protocol (with the reason), a named person
+    outside the owning agency, and an agenda item or meeting of another case or area.
+    """
+    text = _clean_text(description, field="description",
+                       empty="Enter what the action is",
+                       too_long=f"The action must be {DESCRIPTION_MAX} characters or fewer",
+                       limit=DESCRIPTION_MAX)
+    if owner_agency is None:
+        raise ServiceError("Select the owner agency", field="owner_agency")
+    if case.area_id not in {area.id for area in owner_agency.areas} or not owner_agency.active:
+        raise ServiceError(f"{owner_agency.name} does not take part in this MARAC area",
+                           field="owner_agency")
+    require_signed_up(owner_agency, field="owner_agency")
+    if due_date is None:
+        raise ServiceError("Enter the due date", field="due_date")
+    if due_date < today():
+        raise ServiceError("The due date must be today or in the future", field="due_date")
+    try:
+        level = ActionPriority(priority) if priority else None
+    except ValueError:
+        level = None
+    if level is None:
+        raise ServiceError("Select the priority", field="priority")
+    if owner_user is not None and (owner_user.agency_id != owner_agency.id
+                                   or not owner_user.active):
+        raise ServiceError(f"The named person must be an active member of {owner_agency.name}",
+                           field="owner_user")
+    if agenda_item is not None:
+        if agenda_item.case_id != case.id:
+            raise ServiceError("The agenda item belongs to another case", field="agenda_item")
+        meeting = meeting or agenda_item.meeting
+    if meeting is not None and meeting.area_id != case.area_id:
+        raise ServiceError("The meeting belongs to another MARAC area", field="meeting")
+    action = ActionItem(
+        case_id=case.id, agenda_item_id=agenda_item.id if agenda_item else None,
+        meeting_id=meeting.id if meeting else None, owner_agency_id=owner_agency.id,
+        owner_user_id=owner_user.id if owner_user else None, description=text,
+        due_date=due_date, priority=level, status=ActionStatus.OPEN,
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(action)
+    db.session.flush()
+    record("action_created", actor=actor, object_type="action", object_id=action.id,
+           detail=f"case={case.id} agency={owner_agency.id}")
+    logger.info("action %s created for case %s by user %s", action.id, case.id,
+                actor.id if actor else None)
+    return action
+
+
+def update_status(action: ActionItem, *, status: ActionStatus | str | None, note: str | None,
+                  dated: date | None, version: int | None, actor: User) -> ActionStatusUpdate:
+    """Move ``action`` to ``status`` with a dated note and keep the change in its history.
+
+    Raises ConflictError when ``version`` is not the saved version (someone saved first), and
+    ServiceError (with the field) for a missing or disallowed status, a missing or over-long
+    note, or a missing or future date. Reopening is for coordinators only.
+    """
+    if version is None or version != action.version:
+        raise ConflictError("Someone else updated this action while you were editing it. "
+                            "Check what is saved now, then save your update again")
+    try:
+        target = ActionStatus(status) if status else None
+    except ValueError:
+        target = None
+    if target is None:
+        raise ServiceError("Select the new status of the action", field="status")
+    if target not in TRANSITIONS[action.status]:
+        if target is action.status:
+            raise ServiceError(f"The action is already {target.label.lower()}", field="status")
+        raise ServiceError("A closed action must be reopened before its status can change",
+                           field="status")
+    if target is ActionStatus.OPEN and actor.role != Role.COORDINATOR:
+        raise ServiceError("Only the MARAC coordinator can reopen an action", field="status")
+    text = _clean_text(note, field="note", empty=NOTE_PROMPTS[target],
+                       too_long=f"The note must be {NOTE_MAX} characters or fewer",
+                       limit=NOTE_MAX)
+    if dated is None:
+        raise ServiceError("Enter the date this happened", field="dated")
+    if dated > today():
+        raise ServiceError("The date this happened must be today or in the past", field="dated")
+    previous = action.status
+    change = ActionStatusUpdate(from_status=previous, to_status=target, note=text, dated=dated,
+                                by_id=actor.id)
+    action.updates.append(change)
+    action.status = target
+    action.status_note = text
+    action.status_changed_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise ConflictError("Someone else updated this action while you were editing it. "
+                            "Check what is saved now, then save your update again") from error
+    record("action_status_updated", actor=actor, object_type="action", object_id=action.id,
+           detail=f"from={previous.value} to={target.value}")
+    return change
+
+
+# --- Lists ------------------------------------------------------------------------------
+
+
+def _with_details(query: sa.Select) -> sa.Select:
+    """Load what a list row shows in the same query (no query per row)."""
+    return query.options(joinedload(ActionItem.case), joinedload(ActionItem.owner_agency),
+                         joinedload(ActionItem.owner_user))
+
+
+def outstanding_actions(area_id: int, before_meeting: Meeting) -> list[ActionItem]:
+    """Open actions of ``area_id`` agreed before ``before_meeting`` (at an earlier meeting, or
+    between meetings), oldest due first: what the chair reviews at the start of the meeting."""
+    earlier_meeting = sa.select(Meeting.id).where(
+        Meeting.area_id == area_id, Meeting.starts_at < before_meeting.starts_at,
+        Meeting.id != before_meeting.id,
+    )
+    query = (
+        sa.select(ActionItem).join(Case, Case.id == ActionItem.case_id)
+        .where(Case.area_id == area_id, ActionItem.status == ActionStatus.OPEN,
+               sa.or_(ActionItem.meeting_id.in_(earlier_meeting),
+                      sa.and_(ActionItem.meeting_id.is_(None),
+                              ActionItem.created_at < before_meeting.starts_at)))
+        .order_by(ActionItem.due_date, ActionItem.id)
+    )
+    return list(db.session.scalars(_with_details(query)).unique())
+
+
+def overdue_query(on: date | None = None) -> sa.Select:
+    """``select(ActionItem)`` of every open action due before ``on`` (default today)."""
+    on = on or today()
+    return (sa.select(ActionItem).join(Case, Case.id == ActionItem.case_id)
+            .where(ActionItem.status == ActionStatus.OPEN, ActionItem.due_date < on))
+
+
+def overdue_actions(*, area_id: int | None = None, agency_id: int | None = None,
+                    on: date | None = None, limit: int | None = None) -> list[ActionItem]:
+    """Open actions past their due date, by due date, for an area and/or an owner agency."""
+    query = overdue_query(on)
+    if area_id is not None:
+        query = query.where(Case.area_id == area_id)
+    if agency_id is not None:
+        query = query.where(ActionItem.owner_agency_id == agency_id)
+    query = query.order_by(ActionItem.due_date, ActionItem.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(_with_details(query)).unique())
+
+
+@dataclass(frozen=True)
+class ActionFilters:
+    status: ActionStatus | None = None
+    owner_agency_id: int | None = None
+    overdue_only: bool = False
+    due_from: date | None = None
+    due_to: date | None = None
+    case_reference: str = ""
+    newest_first: bool = False
+
+
+@dataclass(frozen=True)
+class ActionPage:
+    actions: list[ActionItem]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def list_actions(user: User, filters: ActionFilters, *, page: int = 1, per_page: int = 25,
+                 on: date | None = None) -> ActionPage:
+    """The actions ``user`` may see that match ``filters``, sorted by due date, one page.
+
+    Visibility is always applied (a filter can never widen it): two queries whatever the
+    number of rows.
+    """
+    on = on or today()
+    query = (sa.select(ActionItem).join(Case, Case.id == ActionItem.case_id)
+             .where(visible_actions_clause(user)))
+    if filters.status is not None:
+        query = query.where(ActionItem.status == filters.status)
+    if filters.owner_agency_id is not None:
+        query = query.where(ActionItem.owner_agency_id == filters.owner_agency_id)
+    if filters.overdue_only:
+        query = query.where(ActionItem.status == ActionStatus.OPEN, ActionItem.due_date < on)
+    if filters.due_from is not None:
+        query = query.where(ActionItem.due_date >= filters.due_from)
+    if filters.due_to is not None:
+        query = query.where(ActionItem.due_date <= filters.due_to)
+    if filters.case_reference:
+        pattern = f"%{filters.case_reference.upper()}%"
+        query = query.where(sa.func.upper(Case.reference).like(pattern))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    order = (ActionItem.due_date.desc() if filters.newest_first else ActionItem.due_date)
+    rows = db.session.scalars(
+        _with_details(query.order_by(order, ActionItem.id).offset((page - 1) * per_page)
+                      .limit(per_page))
+    ).unique()
+    return ActionPage(list(rows), total, page, per_page)
+
+
+@dataclass(frozen=True)
+class AgencySummary:
+    open: int
+    overdue: int
+    completed: int
+    next_actions: list[ActionItem]
+    on: date
+
+
+def agency_summary(agency_id: int, *, on: date | None = None, limit: int = 5) -> AgencySummary:
+    """Counts of an agency's actions and its next few open ones (overdue first, by due date)."""
+    on = on or today()
+    counts = db.session.execute(
+        sa.select(
+            sa.func.count().filter(ActionItem.status == ActionStatus.OPEN),
+            sa.func.count().filter(ActionItem.status == ActionStatus.OPEN,
+                                   ActionItem.due_date < on),
+            sa.func.count().filter(ActionItem.status == ActionStatus.COMPLETED),
+        ).where(ActionItem.owner_agency_id == agency_id)
+    ).one()
+    upcoming = db.session.scalars(_with_details(
+        sa.select(ActionItem)
+        .where(ActionItem.owner_agency_id == agency_id, ActionItem.status == ActionStatus.OPEN)
+        .order_by(ActionItem.due_date, ActionItem.id).limit(limit)
+    )).unique()
+    return AgencySummary(counts[0], counts[1], counts[2], list(upcoming), on)
+
+
+def area_overdue_count(area_id: int, *, on: date | None = None) -> int:
+    query = overdue_query(on).where(Case.area_id == area_id)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0

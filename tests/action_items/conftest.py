@@ -1,0 +1,125 @@
+"""Factories for action tests: signed-up agencies, cases, meetings and actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from marac_app.action_items.models import ActionItem, ActionPriority, ActionStatus
+from marac_app.agencies.models import Agency, AgencyKind, MaracArea
+from marac_app.db import utcnow
+from marac_app.extensions import db
+from marac_app.meetings.models import Meeting
+from marac_app.protocol.models import ProtocolSignature, ProtocolVersion
+from marac_app.protocol.services import today
+from marac_app.referrals.models import AgendaItem, Case
+
+_count = {"n": 0}
+
+
+def _n() -> int:
+    _count["n"] += 1
+    return _count["n"]
+
+
+def _protocol() -> ProtocolVersion:
+    version = db.session.scalar(sa.select(ProtocolVersion).order_by(ProtocolVersion.id))
+    if version is None:
+        version = ProtocolVersion(title="Test ISP", version_label="T1",
+                                  effective_date=date(2020, 1, 1), text="Test protocol")
+        db.session.add(version)
+        db.session.flush()
+    return version
+
+
+@pytest.fixture()
+def sign_up(app: Flask) -> Callable[[Agency], None]:
+    """Sign ``agency`` up to the protocol in force."""
+
+    def factory(agency: Agency) -> None:
+        with app.app_context():
+            version = _protocol()
+            db.session.add(ProtocolSignature(
+                agency_id=agency.id, protocol_version_id=version.id,
+                signatory_name="Sig Natory", signatory_job_title="Head",
+                signed_on=date(2020, 1, 2)))
+            db.session.commit()
+
+    return factory
+
+
+@pytest.fixture()
+def signed_agency(make_agency, sign_up) -> Callable[..., Agency]:
+    def factory(area: MaracArea, kind: AgencyKind = AgencyKind.POLICE,
+                name: str | None = None) -> Agency:
+        agency = make_agency(name=name, kind=kind, areas=[area])
+        sign_up(agency)
+        return agency
+
+    return factory
+
+
+@pytest.fixture()
+def make_case(app: Flask) -> Callable[..., Case]:
+    def factory(area: MaracArea, reference: str | None = None) -> Case:
+        with app.app_context():
+            case = Case(area_id=area.id, reference=reference or f"TST-2026-{_n():04d}")
+            db.session.add(case)
+            db.session.commit()
+            db.session.refresh(case)
+            return case
+
+    return factory
+
+
+@pytest.fixture()
+def make_meeting(app: Flask) -> Callable[..., Meeting]:
+    def factory(area: MaracArea, starts_at: datetime | None = None) -> Meeting:
+        with app.app_context():
+            starts = starts_at or utcnow()
+            meeting = Meeting(area_id=area.id, starts_at=starts,
+                              ends_at=starts + timedelta(hours=3))
+            db.session.add(meeting)
+            db.session.commit()
+            db.session.refresh(meeting)
+            return meeting
+
+    return factory
+
+
+@pytest.fixture()
+def make_agenda_item(app: Flask) -> Callable[..., AgendaItem]:
+    def factory(meeting: Meeting, case: Case) -> AgendaItem:
+        with app.app_context():
+            item = AgendaItem(meeting_id=meeting.id, case_id=case.id)
+            db.session.add(item)
+            db.session.commit()
+            db.session.refresh(item)
+            return item
+
+    return factory
+
+
+@pytest.fixture()
+def make_action(app: Flask) -> Callable[..., ActionItem]:
+    """An action row written directly (due dates in the past allowed, for overdue tests)."""
+
+    def factory(case: Case, agency: Agency, *, due: date | None = None,
+                status: ActionStatus = ActionStatus.OPEN, meeting: Meeting | None = None,
+                description: str = "Check the tenancy and fit a door lock") -> ActionItem:
+        with app.app_context():
+            action = ActionItem(
+                case_id=case.id, owner_agency_id=agency.id, description=description,
+                due_date=due or today() + timedelta(days=14), priority=ActionPriority.HIGH,
+                status=status, meeting_id=meeting.id if meeting else None,
+            )
+            db.session.add(action)
+            db.session.commit()
+            db.session.refresh(action)
+            return action
+
+    return factory

@@ -8,15 +8,27 @@ and nothing is returned without its audit event.
 Events carry who, role, agency, action, object type and id, outcome, IP, request id and the UTC
 time — never narrative text, names typed into forms, or secrets. The database refuses UPDATE
 and DELETE on audit rows (triggers created by the migrations, on SQLite and PostgreSQL).
+
+Hash chain: every event carries ``prev_hash`` (the ``row_hash`` of the event before it, by id)
+and ``row_hash`` = SHA-256 over a canonical serialisation of its own fields plus ``prev_hash``.
+Changing, inserting or deleting a row in the middle breaks the chain, which
+``flask --app marac_app verify-audit`` (``marac_app.audit_review.services.verify_chain``)
+reports. Writers are serialised while they read the chain head and append to it: PostgreSQL
+takes a transaction-level advisory lock; SQLite takes its single write lock first (see
+``_lock_chain``). Both hold until the transaction ends, so two requests can never chain onto
+the same predecessor. The head is read through the primary-key index (``ORDER BY id DESC
+LIMIT 1``): appending never scans the table.
 """
 
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 import logging
 import uuid
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import g, has_request_context, request
@@ -54,6 +66,9 @@ class AuditEvent(db.Model):
     request_id: Mapped[str | None] = mapped_column(sa.String(64))
     # Field names or counts only (e.g. "changed: role, agency"); never values typed by people.
     detail: Mapped[str | None] = mapped_column(sa.String(255))
+    # The hash chain (SHA-256 hex): the previous event's row_hash, and this event's own.
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    row_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
 
@@ -111,5 +126,79 @@ def record(
 
 
 def _persist(event: AuditEvent) -> None:
+    _lock_chain()
+    last = db.session.execute(
+        sa.select(AuditEvent.id, AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    event.id = _next_id(last.id if last is not None else 0)
+    event.prev_hash = (last.row_hash if last is not None else None) or GENESIS_HASH
+    event.row_hash = compute_hash(_fields_of(event), event.prev_hash)
     db.session.add(event)
     db.session.flush()
+
+
+# --- Hash chain ------------------------------------------------------------------------
+
+GENESIS_HASH = "0" * 64
+# Key of the PostgreSQL advisory lock that serialises appends to the chain (any fixed int64).
+CHAIN_LOCK_KEY = 0x4D41524143_41  # "MARAC" "A"
+
+# The hashed fields, in order. Changing this list invalidates every existing hash.
+CHAIN_FIELDS = (
+    "id", "occurred_at", "actor_id", "actor_role", "actor_agency_id", "action", "object_type",
+    "object_id", "outcome", "ip_address", "request_id", "detail",
+)
+
+
+def _lock_chain() -> None:
+    """Serialise appends until this transaction ends, before the chain head is read."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK_KEY)))
+    elif dialect == "sqlite":
+        # A write statement takes SQLite's one write lock (held to commit) even when it
+        # matches no row, so the head read next cannot go stale under us. Deferred
+        # transactions would otherwise only take it at the INSERT, after the read. If another
+        # writer committed since this transaction's snapshot, this raises: fail closed.
+        table = AuditEvent.__table__
+        db.session.execute(
+            sa.update(table).where(sa.false()).values(id=table.c.id)
+        )
+
+
+def _next_id(last_id: int) -> int:
+    """The id of the event being appended (known before the INSERT: it is hashed)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        sequence = sa.func.pg_get_serial_sequence("audit_event", "id")
+        return int(db.session.scalar(sa.select(sa.func.nextval(sequence))))
+    return last_id + 1
+
+
+def _canonical_time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _fields_of(event: Any) -> dict[str, Any]:
+    """The hashed fields of an event or a row with the same attribute names."""
+    return {name: getattr(event, name) for name in CHAIN_FIELDS}
+
+
+def compute_hash(fields: dict[str, Any], prev_hash: str) -> str:
+    """SHA-256 (hex) of the canonical JSON of ``fields`` (see CHAIN_FIELDS) and ``prev_hash``."""
+    values: list[Any] = []
+    for name in CHAIN_FIELDS:
+        value = fields[name]
+        if name == "occurred_at":
+            value = _canonical_time(value)
+        elif isinstance(value, enum.Enum):
+            value = value.value
+        elif value is not None and not isinstance(value, int):
+            value = str(value)
+        values.append(value)
+    values.append(prev_hash)
+    payload = json.dumps(values, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("ascii")).hexdigest()

@@ -101,6 +101,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    from marac_app.audit_review.cli import verify_audit_command
+
+    app.cli.add_command(verify_audit_command)
 
 
 __all__ = ["register"]

@@ -1,7 +1,102 @@
-"""Pages for audit review."""
+"""Pages for audit review: search the trail, who has viewed a case, CSV export.
+
+Administrators and the Data Protection Officer only. Every search, review and export is
+itself audited (filter names only, never the values searched for).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from marac_app.audit import record
+from marac_app.audit_review import services
+from marac_app.audit_review.forms import AuditSearchForm, CaseViewsForm
+from marac_app.audit_review.permissions import REVIEWER_ROLES, can_review_audit
+from marac_app.auth.models import Role
+from marac_app.extensions import db
+from marac_app.permissions import roles_required
 
 bp = Blueprint("audit_review", __name__)
+
+reviewers_only = roles_required(*REVIEWER_ROLES)
+
+SEARCH_FIELDS = ("actor", "case_reference", "object_type", "object_id", "action", "outcome",
+                 "from_day", "from_month", "from_year", "to_day", "to_month", "to_year")
+
+
+def role_label(value: str | None) -> str:
+    try:
+        return Role(value).label if value else ""
+    except ValueError:
+        return value or ""
+
+
+@bp.app_context_processor
+def _audit_review_helpers() -> dict[str, object]:
+    return {"can_review_audit": can_review_audit, "audit_role_label": role_label}
+
+
+def _search_args() -> dict[str, str]:
+    """The current search as query arguments (for paging and export links)."""
+    return {name: request.args[name] for name in SEARCH_FIELDS if request.args.get(name)}
+
+
+def _before() -> int | None:
+    value = request.args.get("before", "")
+    return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
+@bp.route("/")
+@reviewers_only
+def index() -> ResponseReturnValue:
+    form = AuditSearchForm(formdata=request.args)
+    if not form.validate():
+        return render_template("audit_review/index.html", form=form, rows=None,
+                               next_before=None, search_args=_search_args()), 400
+    assert form.filters is not None
+    before = _before()
+    rows, next_before = services.search(form.filters, before_id=before)
+    services.record_search(form.filters, rows=len(rows), page=before is not None)
+    db.session.commit()
+    return render_template("audit_review/index.html", form=form, rows=rows,
+                           next_before=next_before, paged=before is not None,
+                           search_args=_search_args())
+
+
+@bp.route("/export.csv")
+@reviewers_only
+def export_csv() -> ResponseReturnValue:
+    form = AuditSearchForm(formdata=request.args)
+    if not form.validate():
+        return render_template("audit_review/index.html", form=form, rows=None,
+                               next_before=None, search_args=_search_args()), 400
+    assert form.filters is not None
+    text, _count = services.export_csv(form.filters)
+    db.session.commit()
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="audit-trail-{stamp}.csv"'},
+    )
+
+
+@bp.route("/case-views")
+@reviewers_only
+def case_views() -> ResponseReturnValue:
+    form = CaseViewsForm(formdata=request.args)
+    if "reference" not in request.args:
+        return render_template("audit_review/case_views.html", form=form, viewers=None)
+    if not form.validate():
+        return render_template("audit_review/case_views.html", form=form, viewers=None), 400
+    assert form.case_id is not None
+    viewers = services.case_viewers(form.case_id)
+    record("case_access_reviewed", actor=current_user, object_type="marac_case",
+           object_id=form.case_id, detail=f"viewers={len(viewers)}")
+    db.session.commit()
+    return render_template("audit_review/case_views.html", form=form, viewers=viewers,
+                           reference=form.reference.data.upper())

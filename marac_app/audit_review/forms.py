@@ -1,0 +1,177 @@
+"""Search forms for the audit trail (GET forms: no CSRF token, nothing changes)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import Length, Optional, Regexp
+
+from marac_app.audit import Outcome
+from marac_app.audit_review import services
+from marac_app.audit_review.services import AuditFilters
+
+LONDON = ZoneInfo("Europe/London")
+REFERENCE_RE = re.compile(r"^[A-Za-z]{2,8}-\d{4}-\d{1,6}$")
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+class _GetForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+
+def _date_from(day: str, month: str, year: str, label: str) -> tuple[date | None, str | None]:
+    """A date from three GOV.UK date-input boxes: (date, None), (None, None) or (None, error)."""
+    parts = {"day": day.strip(), "month": month.strip(), "year": year.strip()}
+    if not any(parts.values()):
+        return None, None
+    missing = [name for name, value in parts.items() if not value]
+    if missing:
+        return None, f"{label} must include a {missing[0]}"
+    if not all(value.isdigit() and len(value) <= 4 for value in parts.values()):
+        return None, f"{label} must be a real date"
+    if len(parts["year"]) != 4:
+        return None, f"Year in {label.lower()} must include 4 numbers"
+    try:
+        return date(int(parts["year"]), int(parts["month"]), int(parts["day"])), None
+    except ValueError:
+        return None, f"{label} must be a real date"
+
+
+def _london_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=LONDON)
+
+
+OUTCOME_CHOICES = [("", "Any outcome")] + [(o.value, o.value.capitalize()) for o in Outcome]
+
+
+class AuditSearchForm(_GetForm):
+    actor = StringField(
+        "Person (email address or user id)", filters=[_strip],
+        validators=[Optional(), Length(max=255, message="Person must be 255 characters or fewer")],
+    )
+    case_reference = StringField(
+        "Case reference", filters=[_strip],
+        validators=[Optional(), Regexp(REFERENCE_RE.pattern,
+                                       message="Enter a case reference like CAM-2026-0042")],
+    )
+    object_type = StringField(
+        "Object type", filters=[_strip],
+        validators=[Optional(), Length(max=40, message="Object type must be 40 characters or "
+                                       "fewer"),
+                    Regexp(r"^[a-z_]+$", message="Object type must only include lower-case "
+                           "letters and underscores, like marac_case")],
+    )
+    object_id = StringField(
+        "Object id", filters=[_strip],
+        validators=[Optional(), Length(max=64, message="Object id must be 64 characters or "
+                                       "fewer"),
+                    Regexp(r"^[A-Za-z0-9_.:-]+$", message="Object id must only include letters, "
+                           "numbers, dots, colons, hyphens and underscores")],
+    )
+    action = StringField(
+        "Action", filters=[_strip],
+        validators=[Optional(), Length(max=64, message="Action must be 64 characters or fewer"),
+                    Regexp(r"^[a-z0-9_]+$", message="Action must only include lower-case "
+                           "letters, numbers and underscores, like case_viewed")],
+    )
+    outcome = SelectField(
+        "Outcome",
+        choices=OUTCOME_CHOICES,
+        validate_choice=False,
+    )
+    from_day = StringField("Day", filters=[_strip])
+    from_month = StringField("Month", filters=[_strip])
+    from_year = StringField("Year", filters=[_strip])
+    to_day = StringField("Day", filters=[_strip])
+    to_month = StringField("Month", filters=[_strip])
+    to_year = StringField("Year", filters=[_strip])
+
+    filters: AuditFilters | None = None
+
+    def validate(self, extra_validators: object = None) -> bool:  # type: ignore[override]
+        valid = super().validate(extra_validators)  # type: ignore[arg-type]
+        if self.outcome.data not in {value for value, _ in OUTCOME_CHOICES}:
+            self.outcome.errors = [*self.outcome.errors, "Select an outcome from the list"]
+        start, start_error = _date_from(self.from_day.data or "", self.from_month.data or "",
+                                        self.from_year.data or "", "Date from")
+        end, end_error = _date_from(self.to_day.data or "", self.to_month.data or "",
+                                    self.to_year.data or "", "Date to")
+        if start_error:
+            self.from_day.errors = [*self.from_day.errors, start_error]
+        if end_error:
+            self.to_day.errors = [*self.to_day.errors, end_error]
+        if start and end and end < start:
+            self.to_day.errors = [*self.to_day.errors,
+                                  "Date to must be the same as or after date from"]
+        actor_id = None
+        actor = (self.actor.data or "").strip()
+        if actor and not self.actor.errors:
+            if actor.isdigit() and len(actor) <= 18:
+                actor_id = int(actor)
+            elif "@" in actor:
+                user = services.find_user_by_email(actor)
+                if user is None:
+                    self.actor.errors = [*self.actor.errors,
+                                         "There is no user with that email address"]
+                else:
+                    actor_id = user.id
+            else:
+                self.actor.errors = [*self.actor.errors,
+                                     "Enter the person's email address or user id"]
+        case_id = None
+        reference = (self.case_reference.data or "").strip()
+        if reference and not self.case_reference.errors:
+            case_id = services.find_case_id(reference)
+            if case_id is None:
+                self.case_reference.errors = [*self.case_reference.errors,
+                                              "There is no case with that reference"]
+        if any(f.errors for f in self) or not valid:
+            return False
+        names = [name for name, used in (
+            ("person", actor), ("case", reference), ("object type", self.object_type.data),
+            ("object id", self.object_id.data), ("action", self.action.data),
+            ("outcome", self.outcome.data), ("date from", start), ("date to", end),
+        ) if used]
+        self.filters = AuditFilters(
+            actor_id=actor_id,
+            case_id=case_id,
+            object_type=self.object_type.data or None,
+            object_id=self.object_id.data or None,
+            action=self.action.data or None,
+            outcome=Outcome(self.outcome.data) if self.outcome.data else None,
+            start=_london_midnight(start) if start else None,
+            end=_london_midnight(end + timedelta(days=1)) if end else None,
+            names=tuple(names),
+        )
+        return True
+
+
+class CaseViewsForm(_GetForm):
+    reference = StringField(
+        "Case reference", filters=[_strip],
+        validators=[Regexp(REFERENCE_RE.pattern,
+                           message="Enter a case reference like CAM-2026-0042")],
+    )
+    case_id: int | None = None
+
+    def validate(self, extra_validators: object = None) -> bool:  # type: ignore[override]
+        reference = (self.reference.data or "").strip()
+        self.reference.data = reference
+        if not reference:
+            self.reference.errors = ["Enter a case reference"]
+            return False
+        if not super().validate(extra_validators):  # type: ignore[arg-type]
+            return False
+        self.case_id = services.find_case_id(reference)
+        if self.case_id is None:
+            self.reference.errors = ["There is no case with that reference"]
+            return False
+        return True

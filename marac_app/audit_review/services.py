@@ -1,0 +1,245 @@
+"""Audit review: searching the trail, "who has viewed case X", CSV export, chain verification.
+
+Every query is built with ``select()`` and bound parameters: filter values never become SQL.
+Services flush, never commit, and never read ``request``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from marac_app.audit import GENESIS_HASH, AuditEvent, Outcome, compute_hash, record
+from marac_app.auth.models import User
+from marac_app.extensions import db
+
+PAGE_SIZE = 50
+EXPORT_MAX_ROWS = 100_000
+VERIFY_BATCH = 5_000
+# Object types under which features record events about a MARAC case.
+CASE_OBJECT_TYPES = ("marac_case", "case")
+# An event is a *read* when its action ends with one of these (e.g. "case_viewed").
+READ_ACTION_SUFFIXES = ("_viewed", "_downloaded", "_exported", "_printed")
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """A validated search. ``None`` means "any"; datetimes are aware UTC bounds [start, end)."""
+
+    actor_id: int | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    case_id: int | None = None
+    action: str | None = None
+    outcome: Outcome | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    # The names of the filters the user set (for the audit detail: names, never values).
+    names: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    event: AuditEvent
+    actor: User | None
+
+
+def _conditions(filters: AuditFilters) -> list[sa.ColumnElement[bool]]:
+    where: list[sa.ColumnElement[bool]] = []
+    if filters.actor_id is not None:
+        where.append(AuditEvent.actor_id == filters.actor_id)
+    if filters.case_id is not None:
+        where.append(AuditEvent.object_type.in_(CASE_OBJECT_TYPES))
+        where.append(AuditEvent.object_id == str(filters.case_id))
+    if filters.object_type is not None:
+        where.append(AuditEvent.object_type == filters.object_type)
+    if filters.object_id is not None:
+        where.append(AuditEvent.object_id == filters.object_id)
+    if filters.action is not None:
+        where.append(AuditEvent.action == filters.action)
+    if filters.outcome is not None:
+        where.append(AuditEvent.outcome == filters.outcome)
+    if filters.start is not None:
+        where.append(AuditEvent.occurred_at >= filters.start)
+    if filters.end is not None:
+        where.append(AuditEvent.occurred_at < filters.end)
+    return where
+
+
+def _query(filters: AuditFilters) -> sa.Select[tuple[AuditEvent, User]]:
+    return (
+        sa.select(AuditEvent, User)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(*_conditions(filters))
+        .order_by(AuditEvent.id.desc())
+    )
+
+
+def search(filters: AuditFilters, *, before_id: int | None = None,
+           page_size: int = PAGE_SIZE) -> tuple[list[AuditRow], int | None]:
+    """One page of matching events, newest first (keyset on id), and the id to continue
+    from (``before_id`` of the next page) or None on the last page."""
+    query = _query(filters)
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    found = db.session.execute(query.limit(page_size + 1)).all()
+    rows = [AuditRow(event, actor) for event, actor in found[:page_size]]
+    next_before = rows[-1].event.id if len(found) > page_size else None
+    return rows, next_before
+
+
+def _filter_detail(filters: AuditFilters) -> str:
+    return "filters: " + (", ".join(filters.names) if filters.names else "none")
+
+
+def record_search(filters: AuditFilters, *, rows: int, page: bool) -> None:
+    detail = f"{_filter_detail(filters)}; rows={rows}" + ("; next page" if page else "")
+    record("audit_searched", object_type="audit_event", detail=detail)
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower()))
+
+
+def find_case_id(reference: str) -> int | None:
+    """The id of the case with ``reference`` (case-insensitive), or None."""
+    from marac_app.referrals.models import Case
+
+    return db.session.scalar(
+        sa.select(Case.id).where(sa.func.upper(Case.reference) == reference.upper())
+    )
+
+
+# --- Who has viewed a case ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseViewer:
+    actor_id: int | None
+    actor: User | None
+    role: str | None
+    first_view: datetime
+    last_view: datetime
+    views: int
+
+
+def _is_read() -> sa.ColumnElement[bool]:
+    return sa.or_(*(AuditEvent.action.endswith(suffix, autoescape=True)
+                    for suffix in READ_ACTION_SUFFIXES))
+
+
+def case_viewers(case_id: int) -> list[CaseViewer]:
+    """Everyone who read case ``case_id`` (allowed reads only), most recent viewer first."""
+    grouped = (
+        sa.select(
+            AuditEvent.actor_id,
+            sa.func.max(AuditEvent.actor_role),
+            sa.func.min(AuditEvent.occurred_at),
+            sa.func.max(AuditEvent.occurred_at),
+            sa.func.count(AuditEvent.id),
+        )
+        .where(
+            AuditEvent.object_type.in_(CASE_OBJECT_TYPES),
+            AuditEvent.object_id == str(case_id),
+            AuditEvent.outcome == Outcome.ALLOWED,
+            _is_read(),
+        )
+        .group_by(AuditEvent.actor_id)
+        .order_by(sa.func.max(AuditEvent.occurred_at).desc())
+    )
+    result = db.session.execute(grouped).all()
+    ids = [row[0] for row in result if row[0] is not None]
+    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+    return [CaseViewer(actor_id, users.get(actor_id), role, first, last, count)
+            for actor_id, role, first, last, count in result]
+
+
+# --- CSV export ---------------------------------------------------------------------------
+
+CSV_HEADER = ("Event id", "Time (UTC)", "Actor id", "Actor name", "Actor email", "Role",
+              "Agency id", "Action", "Object type", "Object id", "Outcome", "IP address",
+              "Request id", "Detail")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+
+
+def csv_safe(value: object) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection): prefix with '."""
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def export_rows(filters: AuditFilters) -> list[AuditRow]:
+    """Matching events, newest first, at most EXPORT_MAX_ROWS."""
+    found = db.session.execute(_query(filters).limit(EXPORT_MAX_ROWS)).all()
+    return [AuditRow(event, actor) for event, actor in found]
+
+
+def export_csv(filters: AuditFilters) -> tuple[str, int]:
+    """The CSV text of the search and its row count; the export is audited."""
+    rows = export_rows(filters)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    for row in rows:
+        event, actor = row.event, row.actor
+        writer.writerow([csv_safe(value) for value in (
+            event.id, event.occurred_at.strftime("%Y-%m-%dT%H:%M:%SZ"), event.actor_id,
+            actor.name if actor else "", actor.email if actor else "", event.actor_role,
+            event.actor_agency_id, event.action, event.object_type, event.object_id,
+            event.outcome.value, event.ip_address, event.request_id, event.detail,
+        )])
+    limited = "; limit reached" if len(rows) >= EXPORT_MAX_ROWS else ""
+    record("audit_exported", object_type="audit_event",
+           detail=f"{_filter_detail(filters)}; rows={len(rows)}{limited}")
+    return buffer.getvalue(), len(rows)
+
+
+# --- Verifying the hash chain -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    intact: bool
+    events: int
+    bad_id: int | None = None
+    reason: str | None = None
+
+
+def _walk(batch: int) -> Iterator[sa.Row[tuple[object, ...]]]:
+    table = AuditEvent.__table__
+    query = sa.select(table).order_by(table.c.id)
+    result = db.session.execute(query.execution_options(yield_per=batch))
+    try:
+        yield from result
+    finally:
+        result.close()
+
+
+def verify_chain(batch: int = VERIFY_BATCH) -> ChainReport:
+    """Walk every event in id order (``batch`` rows in memory at a time) and check each link.
+
+    Reports the first event whose stored hash does not match its contents (changed), whose
+    ``prev_hash`` is not the previous event's hash (an event before it was removed or
+    inserted), or that has no hash.
+    """
+    expected_prev = GENESIS_HASH
+    count = 0
+    for row in _walk(batch):
+        count += 1
+        if row.row_hash is None or row.prev_hash is None:
+            return ChainReport(False, count, row.id, "no hash: written outside the audit trail")
+        if row.prev_hash != expected_prev:
+            return ChainReport(False, count, row.id,
+                               "does not follow the previous event: an event was removed or "
+                               "inserted before it")
+        if compute_hash(row._mapping, row.prev_hash) != row.row_hash:
+            return ChainReport(False, count, row.id, "contents changed since it was written")
+        expected_prev = row.row_hash
+    return ChainReport(True, count)

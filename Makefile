@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app marac_app
 APT_PACKAGES := chromium fonts-liberation libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run run-prod test test-sqlite test-postgres install assets system-deps migrate seed lint clean
+.PHONY: run run-prod worker test test-sqlite test-postgres install assets system-deps migrate seed lint clean
 
 run: install assets migrate
 	@$(FLASK) seed-demo --if-empty
@@ -71,6 +71,11 @@ seed: install migrate
 run-prod: install assets
 	MARAC_ENV=production $(FLASK) db upgrade
 	MARAC_ENV=production $(BIN)/gunicorn --workers $${WORKERS:-4} --bind $${BIND:-127.0.0.1:8000} 'marac_app:create_app()'
+
+# Production background-job worker (RQ on Redis): run beside `make run-prod`.
+worker: install
+	MARAC_ENV=production $(BIN)/rq worker --url $${MARAC_REDIS_URL:-redis://127.0.0.1:6379/0} \
+		--worker-class rq.worker.SimpleWorker marac
 
 lint: install
 	$(BIN)/ruff check .

@@ -105,6 +105,7 @@ BLUEPRINTS: tuple[tuple[str, str | None], ...] = (
     ("privacy", "/privacy"),
     ("audit_review", "/audit"),
     ("reports", "/reports"),
+    ("jobs", "/jobs"),
 )
 
 
@@ -114,3 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     for feature, prefix in BLUEPRINTS:
         module = importlib.import_module(f"marac_app.{feature}.views")
         app.register_blueprint(module.bp, url_prefix=prefix)
+
+    from marac_app.jobs.services import load_handlers
+
+    load_handlers([feature for feature, _ in BLUEPRINTS])

@@ -16,8 +16,30 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_table(
+        'background_job',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('public_id', sa.String(length=32), nullable=False),
+        sa.Column('kind', sa.String(length=40), nullable=False),
+        sa.Column('payload', sa.JSON(), nullable=False),
+        sa.Column('status', sa.Enum('queued', 'running', 'succeeded', 'failed', name='jobstatus',
+                                    native_enum=False, length=32), nullable=False),
+        sa.Column('owner_id', sa.Integer(), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('message', sa.String(length=255), nullable=True),
+        sa.Column('result_url', sa.String(length=255), nullable=True),
+        sa.ForeignKeyConstraint(['owner_id'], ['user_account.id'],
+                                name=op.f('fk_background_job_owner_id_user_account')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_background_job')),
+        sa.UniqueConstraint('public_id', name=op.f('uq_background_job_public_id')),
+    )
+    with op.batch_alter_table('background_job', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_background_job_owner_id'), ['owner_id'], unique=False)
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('background_job', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_background_job_owner_id'))
+    op.drop_table('background_job')

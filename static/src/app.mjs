@@ -2,3 +2,36 @@
 import { initAll } from "./govuk-frontend.min.js";
 
 initAll();
+
+// Background-job status: poll the JSON status and update the aria-live region in place, so a
+// screen reader hears "Done" without a full-page refresh.
+for (const panel of document.querySelectorAll("[data-job-status-url]")) {
+  const url = panel.getAttribute("data-job-status-url");
+  const label = panel.querySelector(".js-job-label");
+  const message = panel.querySelector(".js-job-message");
+  const result = panel.querySelector(".js-job-result");
+  const link = panel.querySelector(".js-job-link");
+  const refresh = document.querySelector(".js-job-refresh");
+  if (refresh) refresh.hidden = true;
+  const poll = async () => {
+    try {
+      const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      const job = await response.json();
+      if (label.textContent !== job.label) label.textContent = job.label;
+      const text = job.message ? `: ${job.message}` : "";
+      if (message.textContent !== text) message.textContent = text;
+      if (job.finished) {
+        if (job.result_url) {
+          link.href = job.result_url;
+          result.hidden = false;
+        }
+        return;
+      }
+    } catch {
+      // Network hiccup: try again on the next tick.
+    }
+    window.setTimeout(poll, 1500);
+  };
+  poll();
+}

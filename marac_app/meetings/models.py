@@ -123,3 +123,23 @@ class Invitation(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
     __table_args__ = (sa.UniqueConstraint("meeting_id", "user_id"),)
+
+
+class CalendarFeedToken(db.Model):
+    """A secret that lets a calendar program read one user's meetings feed without signing in.
+
+    Only the SHA-256 of the token is stored; the token itself is shown once. Revoking (or
+    generating a new one) sets ``revoked_at`` and the old address answers 404 from then on.
+    """
+
+    __tablename__ = "calendar_feed_token"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[created_at]
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

@@ -1,7 +1,404 @@
-"""Pages for meetings."""
+"""Pages for meetings: list, schedule (one-off, emergency, series), edit, cancel, invite,
+calendar downloads, the personal calendar feed and the development outbox."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import math
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from wtforms import Form
+from wtforms.fields.choices import SelectChoice
+
+from marac_app.agencies.models import MaracArea
+from marac_app.audit import record
+from marac_app.auth.models import Role
+from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.extensions import db
+from marac_app.meetings import feeds, services
+from marac_app.meetings import outbox as outbox_store
+from marac_app.meetings.forms import (
+    CancelMeetingForm,
+    ConfirmForm,
+    EditMeetingForm,
+    InviteForm,
+    MeetingForm,
+    NewMeetingForm,
+)
+from marac_app.meetings.ical import meeting_to_ical, meetings_feed
+from marac_app.meetings.models import Invitation, Meeting, MeetingKind
+from marac_app.meetings.permissions import (
+    can_manage_meeting,
+    get_meeting_or_404,
+)
+from marac_app.meetings.recurrence import LONDON, Recurrence, RepeatKind, describe_rrule
+from marac_app.permissions import deny, public, roles_required, signed_in
+from marac_app.protocol.services import signup_problem
 
 bp = Blueprint("meetings", __name__)
+
+coordinator_only = roles_required(Role.COORDINATOR)
+meeting_roles = roles_required(Role.COORDINATOR, Role.CHAIR, Role.AGENCY_REP)
+PER_PAGE = 20
+
+
+@bp.app_context_processor
+def _meeting_helpers() -> dict[str, object]:
+    def upcoming_meetings(limit: int = 3) -> list[Meeting]:
+        if not current_user.is_authenticated:
+            return []
+        return services.next_meetings(current_user, limit)
+
+    return {"upcoming_meetings": upcoming_meetings, "can_manage_meeting": can_manage_meeting}
+
+
+def _show_error(form: Form, error: ServiceError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _status() -> int:
+    return 400 if request.method == "POST" else 200
+
+
+def _managed_meeting(meeting_id: int) -> Meeting:
+    meeting = get_meeting_or_404(meeting_id, current_user)
+    if not can_manage_meeting(current_user, meeting):
+        deny(f"meeting_manage:{meeting_id}", object_type="meeting", object_id=meeting_id)
+    return meeting
+
+
+def _own_area() -> MaracArea:
+    area = db.session.get(MaracArea, current_user.area_id) if current_user.area_id else None
+    if area is None:
+        abort(404)
+    return area
+
+
+def _chair_choices(form: MeetingForm, area_id: int) -> None:
+    form.chair.choices = [SelectChoice(None, "Not chosen yet")] + [
+        SelectChoice(chair.id, chair.name) for chair in services.chairs_of_area(area_id)]
+
+
+def _details(form: MeetingForm) -> services.MeetingDetails:
+    return services.MeetingDetails(
+        day=form.day.data, start=form.start_time.data, end=form.end_time.data,
+        venue=form.venue.data or None, online_link=form.online_link.data or None,
+        chair_id=form.chair.data,
+        kind=MeetingKind.EMERGENCY if form.emergency.data else MeetingKind.REGULAR,
+    )
+
+
+# --- Lists ----------------------------------------------------------------------------
+
+
+@bp.route("/")
+@meeting_roles
+def index() -> ResponseReturnValue:
+    show = "past" if request.args.get("show") == "past" else "upcoming"
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    meetings, total = services.list_meetings(current_user, upcoming=show == "upcoming",
+                                             page=page, per_page=PER_PAGE)
+    record("meeting_list_viewed", object_type="meeting", detail=f"{show} rows={len(meetings)}")
+    db.session.commit()
+    return render_template("meetings/index.html", meetings=meetings, show=show, page=page,
+                           pages=max(1, math.ceil(total / PER_PAGE)), total=total,
+                           can_schedule=current_user.role == Role.COORDINATOR)
+
+
+# --- Scheduling ------------------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@coordinator_only
+def new() -> ResponseReturnValue:
+    area = _own_area()
+    form = NewMeetingForm()
+    _chair_choices(form, area.id)
+    if request.method == "GET":
+        form.day.data = services.tomorrow()
+        form.start_time.data, form.end_time.data = services.default_times()
+    if form.validate_on_submit():
+        details = _details(form)
+        try:
+            repeat = RepeatKind(form.repeat.data)
+            if repeat is RepeatKind.NONE:
+                meeting = services.create_meeting(area, details, actor=current_user)
+                message, target = "The meeting has been scheduled.", meeting.id
+            else:
+                recurrence = Recurrence(
+                    kind=repeat, weekday=form.weekday.data or 0,
+                    interval_weeks=form.interval_weeks.data or 1, nth=form.nth.data or 1,
+                    count=form.count.data, until=form.until.data)
+                _series, meetings = services.create_series(area, details, recurrence,
+                                                           actor=current_user)
+                message = (f"{len(meetings)} meetings have been scheduled "
+                           f"({recurrence.describe()}).")
+                target = meetings[0].id
+        except ServiceError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(message)
+            return redirect(url_for("meetings.view", meeting_id=target))
+    return render_template("meetings/form.html", form=form, meeting=None, area=area), _status()
+
+
+@bp.route("/<int:meeting_id>")
+@meeting_roles
+def view(meeting_id: int) -> ResponseReturnValue:
+    meeting = get_meeting_or_404(meeting_id, current_user)
+    record("meeting_viewed", object_type="meeting", object_id=meeting.id)
+    db.session.commit()
+    manage = can_manage_meeting(current_user, meeting)
+    return render_template(
+        "meetings/view.html", meeting=meeting, key_dates=services.key_dates(meeting),
+        invitations=services.live_invitations(meeting) if manage or
+        current_user.role == Role.CHAIR else [],
+        manage=manage,
+        series_text=describe_rrule(meeting.series.rrule) if meeting.series else None,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
+@coordinator_only
+def edit(meeting_id: int) -> ResponseReturnValue:
+    meeting = _managed_meeting(meeting_id)
+    if meeting.is_cancelled:
+        flash("A cancelled meeting cannot be changed.", "error")
+        return redirect(url_for("meetings.view", meeting_id=meeting.id))
+    form = EditMeetingForm()
+    _chair_choices(form, meeting.area_id)
+    if request.method == "GET":
+        starts, ends = meeting.starts_at.astimezone(LONDON), meeting.ends_at.astimezone(LONDON)
+        form.day.data, form.start_time.data, form.end_time.data = (
+            starts.date(), starts.time(), ends.time())
+        form.venue.data, form.online_link.data = meeting.venue, meeting.online_link
+        form.chair.data = meeting.chair_id
+        form.emergency.data = meeting.kind == MeetingKind.EMERGENCY
+        form.version.data = str(meeting.version)
+        record("meeting_viewed", object_type="meeting", object_id=meeting.id, detail="edit")
+        db.session.commit()
+    if form.validate_on_submit():
+        try:
+            version = int(form.version.data or 0)
+        except ValueError:
+            version = 0
+        try:
+            changed = services.update_meeting(
+                meeting, _details(form), version=version, actor=current_user,
+                whole_series=form.scope.data == "future")
+        except ConflictError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            fresh = get_meeting_or_404(meeting_id, current_user)
+            form.version.data = str(fresh.version)
+            return render_template("meetings/form.html", form=form, meeting=fresh,
+                                   area=fresh.area, current=fresh), 409
+        except ServiceError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash("No changes were made." if not changed else
+                  f"{len(changed)} meeting{'s' if len(changed) != 1 else ''} updated. "
+                  "Invited people have been sent the new details.")
+            return redirect(url_for("meetings.view", meeting_id=meeting.id))
+    return render_template("meetings/form.html", form=form, meeting=meeting,
+                           area=meeting.area), _status()
+
+
+@bp.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])
+@coordinator_only
+def cancel(meeting_id: int) -> ResponseReturnValue:
+    meeting = _managed_meeting(meeting_id)
+    form = CancelMeetingForm()
+    if request.method == "GET":
+        form.version.data = str(meeting.version)
+    if form.validate_on_submit():
+        try:
+            version = int(form.version.data or 0)
+        except ValueError:
+            version = 0
+        try:
+            services.cancel_meeting(meeting, form.reason.data, version=version,
+                                    actor=current_user)
+        except ConflictError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            fresh = get_meeting_or_404(meeting_id, current_user)
+            form.version.data = str(fresh.version)
+            return render_template("meetings/cancel.html", form=form, meeting=fresh,
+                                   current=fresh), 409
+        except ServiceError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash("The meeting has been cancelled. Invited people have been told.")
+            return redirect(url_for("meetings.view", meeting_id=meeting.id))
+    return render_template("meetings/cancel.html", form=form, meeting=meeting), _status()
+
+
+# --- Invitations ---------------------------------------------------------------------------
+
+
+@bp.route("/<int:meeting_id>/invitations", methods=["GET", "POST"])
+@coordinator_only
+def invite(meeting_id: int) -> ResponseReturnValue:
+    meeting = _managed_meeting(meeting_id)
+    form = InviteForm()
+    invited_ids = {i.user_id for i in services.live_invitations(meeting)}
+    candidates = [person for person in services.invitation_candidates(meeting)
+                  if person.id not in invited_ids]
+    problems = {person.id: signup_problem(person.agency) for person in candidates}
+    if form.validate_on_submit():
+        try:
+            picked = [i if i is not None else 0 for i in form.people.data]
+            invited = services.invite(meeting, picked, actor=current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{len(invited)} {'person has' if len(invited) == 1 else 'people have'} "
+                  "been invited and emailed the meeting details.")
+            return redirect(url_for("meetings.view", meeting_id=meeting.id))
+    if request.method == "GET":
+        record("meeting_viewed", object_type="meeting", object_id=meeting.id,
+               detail="invitations")
+        db.session.commit()
+    return render_template("meetings/invite.html", form=form, meeting=meeting,
+                           candidates=candidates, problems=problems), _status()
+
+
+@bp.route("/<int:meeting_id>/invitations/<int:invitation_id>/remove", methods=["POST"])
+@coordinator_only
+def remove_invitation(meeting_id: int, invitation_id: int) -> ResponseReturnValue:
+    meeting = _managed_meeting(meeting_id)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.meeting_id != meeting.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("meetings.view", meeting_id=meeting.id))
+    try:
+        services.revoke_invitation(invitation, actor=current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("meetings.view", meeting_id=meeting.id))
+    db.session.commit()
+    flash("The invitation has been removed and the person has been told.")
+    return redirect(url_for("meetings.view", meeting_id=meeting.id))
+
+
+# --- Calendars -----------------------------------------------------------------------------
+
+
+def _ics_response(body: bytes, filename: str) -> Response:
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<int:meeting_id>/calendar.ics")
+@signed_in
+def calendar(meeting_id: int) -> ResponseReturnValue:
+    meeting = get_meeting_or_404(meeting_id, current_user)
+    record("meeting_calendar_downloaded", object_type="meeting", object_id=meeting.id)
+    db.session.commit()
+    body = meeting_to_ical(meeting, "PUBLISH", [],
+                           organizer=current_app.config["MAIL_FROM"])
+    return _ics_response(body, f"marac-meeting-{meeting.id}.ics")
+
+
+@bp.route("/calendar-subscription", methods=["GET", "POST"])
+@meeting_roles
+def subscription() -> ResponseReturnValue:
+    form = ConfirmForm()
+    feed_url = None
+    if form.validate_on_submit():
+        if request.form.get("action") == "revoke":
+            feeds.revoke_tokens(current_user, actor=current_user)
+            db.session.commit()
+            flash("Your calendar subscription address has been turned off.")
+            return redirect(url_for("meetings.subscription"))
+        token = feeds.issue_token(current_user, actor=current_user)
+        db.session.commit()
+        # Shown once, in this response only: never flashed, logged or stored in clear.
+        feed_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
+            "meetings.feed", token=token)
+    return render_template("meetings/subscription.html", form=form, feed_url=feed_url,
+                           active=feeds.active_token(current_user))
+
+
+@bp.route("/feed/<token>.ics")
+@public  # calendar programs cannot sign in: the secret token in the address decides
+def feed(token: str) -> ResponseReturnValue:
+    user = feeds.user_for_token(token)
+    if user is None:
+        abort(404)
+    meetings = feeds.feed_meetings(user)
+    record("calendar_feed_read", actor=user, object_type="user", object_id=user.id,
+           detail=f"meetings={len(meetings)}")
+    db.session.commit()
+    body = meetings_feed(meetings, name="MARAC meetings",
+                         organizer=current_app.config["MAIL_FROM"])
+    response = _ics_response(body, "marac-meetings.ics")
+    response.headers["Content-Disposition"] = 'inline; filename="marac-meetings.ics"'
+    return response
+
+
+# --- Development outbox ---------------------------------------------------------------------
+
+
+def _outbox_folder() -> Path:
+    if current_app.config.get("SMTP_HOST"):
+        abort(404)  # real mail is being sent: there is no outbox to show
+    return Path(current_app.config["OUTBOX_DIR"])
+
+
+def _area_meeting_ids() -> set[int]:
+    return set(db.session.scalars(sa.select(Meeting.id).where(
+        Meeting.area_id == current_user.area_id)))
+
+
+@bp.route("/outbox")
+@coordinator_only
+def outbox() -> ResponseReturnValue:
+    messages = outbox_store.list_messages(_outbox_folder(), _area_meeting_ids())
+    record("outbox_viewed", object_type="outbox", detail=f"rows={len(messages)}")
+    db.session.commit()
+    return render_template("meetings/outbox.html", messages=messages)
+
+
+@bp.route("/outbox/<name>")
+@coordinator_only
+def outbox_message(name: str) -> ResponseReturnValue:
+    item = outbox_store.get_message(_outbox_folder(), name, _area_meeting_ids())
+    if item is None:
+        abort(404)
+    record("outbox_message_viewed", object_type="meeting", object_id=item.meeting_id)
+    db.session.commit()
+    return render_template("meetings/outbox_message.html", item=item)
+

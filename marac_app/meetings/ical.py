@@ -1,0 +1,104 @@
+"""iCalendar exports of meetings (pure functions returning bytes).
+
+What goes into a calendar: when, where (venue and/or online link), who organises and who is
+invited, a stable UID and a SEQUENCE. What never goes in: anything about cases — no victim
+names, no case references, no agenda. The event is marked CLASS:CONFIDENTIAL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from marac_app.auth.models import User
+from marac_app.db import utcnow
+from marac_app.meetings.models import Meeting, MeetingKind
+from marac_app.meetings.recurrence import LONDON
+
+PRODID = "-//MARAC Manager//Meetings//EN"
+
+
+def meeting_summary(meeting: Meeting) -> str:
+    """The event title: the area and the kind of meeting, nothing about cases."""
+    prefix = "Emergency MARAC meeting" if meeting.kind == MeetingKind.EMERGENCY else \
+        "MARAC meeting"
+    return f"{prefix} – {meeting.area.name}"
+
+
+def _event(meeting: Meeting, *, organizer: str, attendees: Iterable[User],
+           cancelled: bool, stamp: datetime) -> Event:
+    event = Event()
+    event.add("uid", meeting.ical_uid)
+    event.add("sequence", meeting.ical_sequence)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", meeting.starts_at.astimezone(LONDON))
+    event.add("dtend", meeting.ends_at.astimezone(LONDON))
+    event.add("summary", meeting_summary(meeting))
+    event.add("class", "CONFIDENTIAL")
+    event.add("transp", "OPAQUE")
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if meeting.venue:
+        event.add("location", meeting.venue)
+    lines = ["A confidential multi-agency risk assessment conference (MARAC).",
+             "The case list is circulated separately to signed-up agencies; "
+             "it is not part of this invitation."]
+    if meeting.online_link:
+        event.add("url", meeting.online_link)
+        lines.append(f"Online: {meeting.online_link}")
+    event.add("description", "\n".join(lines))
+    organizer_address = vCalAddress(f"mailto:{organizer}")
+    organizer_address.params["cn"] = vText("MARAC Manager")
+    event.add("organizer", organizer_address)
+    for person in attendees:
+        address = vCalAddress(f"mailto:{person.email}")
+        address.params["cn"] = vText(person.name)
+        address.params["role"] = vText("CHAIR" if person.id == meeting.chair_id
+                                       else "REQ-PARTICIPANT")
+        address.params["partstat"] = vText("NEEDS-ACTION")
+        address.params["rsvp"] = vText("FALSE")
+        event.add("attendee", address, encode=False)
+    return event
+
+
+def _calendar(method: str | None) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    if method:
+        calendar.add("method", method)
+    return calendar
+
+
+def meeting_to_ical(meeting: Meeting, method: str, attendees: Iterable[User], *,
+                    organizer: str = "marac-manager@localhost") -> bytes:
+    """One meeting as an iTIP message (``method`` REQUEST, CANCEL or PUBLISH).
+
+    CANCEL, or a cancelled meeting, gives STATUS:CANCELLED. Times carry TZID=Europe/London
+    with its VTIMEZONE. Raises ValueError for an unknown method.
+    """
+    method = method.upper()
+    if method not in {"REQUEST", "CANCEL", "PUBLISH"}:
+        raise ValueError(f"unsupported iTIP method {method!r}")
+    calendar = _calendar(method)
+    calendar.add_component(_event(
+        meeting, organizer=organizer, attendees=list(attendees),
+        cancelled=method == "CANCEL" or meeting.is_cancelled, stamp=utcnow(),
+    ))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def meetings_feed(meetings: Iterable[Meeting], *, name: str,
+                  organizer: str = "marac-manager@localhost") -> bytes:
+    """A subscription feed (no METHOD) of ``meetings``, cancelled ones marked CANCELLED."""
+    calendar = _calendar(None)
+    calendar.add("x-wr-calname", name)
+    stamp = utcnow()
+    for meeting in meetings:
+        calendar.add_component(_event(meeting, organizer=organizer, attendees=[],
+                                      cancelled=meeting.is_cancelled, stamp=stamp))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

@@ -16,6 +16,7 @@ from marac_app.admin.forms import AgencyForm, AreaForm, ConfirmForm, UserForm
 from marac_app.agencies import services as agency_services
 from marac_app.agencies.models import AgencyKind
 from marac_app.audit import record
+from marac_app.auth import mfa as auth_mfa
 from marac_app.auth import services as auth_services
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ConflictError, ServiceError
@@ -223,7 +224,8 @@ def user_edit(user_id: int) -> ResponseReturnValue:
             fresh = get_user_or_404(user_id, current_user)
             form.version.data = str(fresh.version)
             return render_template("admin/user_form.html", form=form, user=fresh,
-                                   current=fresh, confirm=ConfirmForm()), 409
+                                   current=fresh, confirm=ConfirmForm(),
+                                   mfa_enrolled=auth_mfa.is_enrolled(fresh)), 409
         except ServiceError as error:
             db.session.rollback()
             _show_error(form, error)
@@ -232,7 +234,8 @@ def user_edit(user_id: int) -> ResponseReturnValue:
             flash(f"{user.name}'s details have been saved.")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user,
-                           confirm=ConfirmForm()), _status(form)
+                           confirm=ConfirmForm(),
+                           mfa_enrolled=auth_mfa.is_enrolled(user)), _status(form)
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -265,3 +268,21 @@ def user_send_link(user_id: int) -> ResponseReturnValue:
     flash(f"A link to set a new password has been emailed to {user.email}.")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
+
+
+@bp.route("/users/<int:user_id>/reset-two-factor", methods=["POST"])
+@admin_only
+def user_reset_mfa(user_id: int) -> ResponseReturnValue:
+    """Remove a user's authenticator set-up (lost phone): sessions end, set up again."""
+    user = get_user_or_404(user_id, current_user)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    if user.id == current_user.id:
+        flash("You cannot reset your own two-factor authentication here. Set up your "
+              "authenticator app again from your account page", "error")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    auth_mfa.reset(user, actor=current_user)
+    db.session.commit()
+    flash(f"{user.name}'s two-factor authentication has been reset. They have been signed out "
+          "and will set it up again the next time they sign in.")
+    return redirect(url_for("admin.user_edit", user_id=user.id))

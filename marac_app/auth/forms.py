@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import Email, InputRequired, Length
 
 
@@ -44,3 +44,54 @@ class SetPasswordForm(FlaskForm):
         "Confirm new password",
         validators=[InputRequired("Confirm your new password")],
     )
+
+
+class CodeForm(FlaskForm):
+    """A two-factor code: 6 digits from the app, or a recovery code."""
+
+    code = StringField(
+        "Security code",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter the 6-digit code from your authenticator app"),
+            Length(max=32, message="Enter the 6-digit code from your authenticator app"),
+        ],
+    )
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter your email address"),
+            Length(max=255, message="Email address must be 255 characters or fewer"),
+            Email("Enter an email address in the correct format, like name@example.org",
+                  check_deliverability=False),
+        ],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(
+        "Current password",
+        validators=[
+            InputRequired("Enter your current password"),
+            Length(max=256, message="Password must be 256 characters or fewer"),
+        ],
+    )
+    password = PasswordField(
+        "New password",
+        validators=[
+            InputRequired("Enter a new password"),
+            Length(max=256, message="Password must be 256 characters or fewer"),
+        ],
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        validators=[InputRequired("Confirm your new password")],
+    )
+
+
+class ConfirmActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token is checked."""

@@ -114,6 +114,7 @@ class UserSession(db.Model):
 
 class TokenPurpose(enum.StrEnum):
     SET_PASSWORD = "set_password"  # noqa: S105 - a token purpose, not a secret
+    RESET_PASSWORD = "reset_password"  # noqa: S105 - self-service "forgot your password"
 
 
 class PasswordToken(db.Model):
@@ -132,3 +133,47 @@ class PasswordToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class UserMfa(db.Model):
+    """A user's TOTP (authenticator app) set-up. At most one row per user.
+
+    ``secret`` is the confirmed key; ``pending_secret`` a key being set up and not yet
+    confirmed with a code (the confirmed one keeps working until then). ``last_timestep``
+    is the 30-second step of the last accepted code: a code for that step or an earlier
+    one is refused, so each code works once. The key is stored as is (no encryption library
+    is installed) and is never logged or written to the audit trail.
+    """
+
+    __tablename__ = "user_mfa"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
+    )
+    secret: Mapped[str | None] = mapped_column(sa.String(64))
+    pending_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_timestep: Mapped[int | None] = mapped_column(sa.BigInteger())
+    created_at: Mapped[created_at]
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def enrolled(self) -> bool:
+        return self.secret is not None and self.confirmed_at is not None
+
+
+class RecoveryCode(db.Model):
+    """A one-time recovery code, stored as a salted SHA-256 (the codes are random, 50 bits)."""
+
+    __tablename__ = "mfa_recovery_code"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    salt: Mapped[str] = mapped_column(sa.String(32))
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[created_at]
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -29,11 +29,12 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
-def authenticate(email: str, password: str) -> User | None:
+def authenticate(email: str, password: str, *, final: bool = True) -> User | None:
     """Return the active user whose password matches, or None. Audits either way.
 
     The password is always verified against some hash, so a missing account takes as long
-    as a wrong password.
+    as a wrong password. With ``final=False`` the caller records what happens next
+    (``password_accepted`` then ``complete_sign_in`` after the two-factor code).
     """
     user = find_user_by_email(email)
     ok = passwords.verify_password(user.password_hash if user else None, password)
@@ -49,9 +50,21 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    user.last_sign_in_at = utcnow()
-    record("sign_in", actor=user, object_type="user", object_id=user.id)
+    if final:
+        complete_sign_in(user)
     return user
+
+
+def password_accepted(user: User) -> None:
+    """Record that the password was right and a two-factor code is asked next."""
+    record("sign_in_password_accepted", actor=user, object_type="user", object_id=user.id)
+
+
+def complete_sign_in(user: User, method: str | None = None) -> None:
+    """Record a finished sign-in (after the password, and the second factor if asked)."""
+    user.last_sign_in_at = utcnow()
+    record("sign_in", actor=user, object_type="user", object_id=user.id,
+           detail=f"mfa={method}" if method else None)
 
 
 def context_for(user: User) -> list[str]:
@@ -73,19 +86,56 @@ def check_password(user: User, password: str, confirm: str | None = None) -> Non
         raise ServiceError("Passwords do not match", field="confirm")
 
 
-def set_password(user: User, password: str, *, reason: str = EndReason.PASSWORD_CHANGED) -> None:
-    """Set a new password (policy-checked) and end every session the user has."""
+def set_password(user: User, password: str, *, reason: str = EndReason.PASSWORD_CHANGED,
+                 keep_current: bool = False) -> int:
+    """Set a new password (policy-checked) and end every session the user has.
+
+    With ``keep_current`` the session of the request making the change survives (the user
+    changing their own password stays signed in; everywhere else is signed out). Returns
+    the number of sessions ended.
+    """
     check_password(user, password)
     user.password_hash = passwords.hash_password(password)
     user.password_changed_at = utcnow()
-    end_all_sessions(user, reason)
+    ended = end_all_sessions(user, reason, except_current=keep_current)
     db.session.flush()
+    return ended
+
+
+def change_password(user: User, current: str, new: str, confirm: str) -> int:
+    """The signed-in user changes their password: the current one is needed.
+
+    Ends the user's other sessions (this one stays). Raises ServiceError with the field
+    (``current``, ``password`` or ``confirm``). Returns the number of sessions ended.
+    """
+    if not passwords.verify_password(user.password_hash, current):
+        record("password_change_failed", actor=user, object_type="user", object_id=user.id,
+               outcome=Outcome.DENIED, detail="current password wrong")
+        raise ServiceError("Your current password is not correct", field="current")
+    if new == current:
+        raise ServiceError("Your new password must be different from your current one",
+                           field="password")
+    check_password(user, new, confirm)
+    ended = set_password(user, new, keep_current=True)
+    record("password_changed", actor=user, object_type="user", object_id=user.id,
+           detail=f"other_sessions_ended={ended}")
+    return ended
+
+
+def end_other_sessions(user: User) -> int:
+    """Sign ``user`` out everywhere except this session. Audited; returns how many ended."""
+    ended = end_all_sessions(user, EndReason.SIGNED_OUT_ELSEWHERE, except_current=True)
+    db.session.flush()
+    record("other_sessions_ended", actor=user, object_type="user", object_id=user.id,
+           detail=f"sessions_ended={ended}")
+    return ended
 
 
 # --- One-time set-password links -------------------------------------------------------
 
 
-def issue_set_password_token(user: User, *, actor: User | None, hours: int) -> str:
+def issue_password_token(user: User, *, purpose: TokenPurpose, actor: User | None,
+                         hours: int) -> str:
     """Create a one-time link token for ``user`` (earlier unused tokens are voided)."""
     now = utcnow()
     db.session.execute(
@@ -99,20 +149,33 @@ def issue_set_password_token(user: User, *, actor: User | None, hours: int) -> s
         PasswordToken(
             token_hash=hash_token(token),
             user_id=user.id,
-            purpose=TokenPurpose.SET_PASSWORD,
+            purpose=purpose,
             created_at=now,
             expires_at=now + timedelta(hours=hours),
         )
     )
-    record("set_password_link_issued", actor=actor, object_type="user", object_id=user.id)
+    action = (
+        "password_reset_link_issued"
+        if purpose == TokenPurpose.RESET_PASSWORD
+        else "set_password_link_issued"
+    )
+    record(action, actor=actor, object_type="user", object_id=user.id)
     return token
 
 
-def find_valid_token(token: str) -> PasswordToken | None:
+def issue_set_password_token(user: User, *, actor: User | None, hours: int) -> str:
+    """Create a one-time set-password link token (an admin sends it)."""
+    return issue_password_token(user, purpose=TokenPurpose.SET_PASSWORD, actor=actor,
+                                hours=hours)
+
+
+def find_valid_token(token: str, purpose: TokenPurpose | None = None) -> PasswordToken | None:
     row = db.session.scalar(
         sa.select(PasswordToken).where(PasswordToken.token_hash == hash_token(token or ""))
     )
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        return None
+    if purpose is not None and row.purpose != purpose:
         return None
     if not row.user.active:
         return None
@@ -128,6 +191,41 @@ def use_set_password_token(token: str, password: str, confirm: str) -> User:
     row.used_at = utcnow()
     set_password(row.user, password)
     record("password_set", actor=row.user, object_type="user", object_id=row.user.id)
+    return row.user
+
+
+# --- Self-service password reset ("Forgot your password?") ------------------------------
+
+
+def request_password_reset(email: str, *, hours: int) -> tuple[User, str] | None:
+    """Issue a reset token when ``email`` belongs to an active user; None otherwise.
+
+    The caller shows the same page either way. Audited without the typed email.
+    """
+    user = find_user_by_email(email)
+    if user is None or not user.active or user.password_hash is None:
+        record("password_reset_requested", outcome=Outcome.DENIED,
+               object_type="user" if user else None, object_id=user.id if user else None,
+               detail="no active account with a password")
+        return None
+    token = issue_password_token(user, purpose=TokenPurpose.RESET_PASSWORD, actor=None,
+                                 hours=hours)
+    return user, token
+
+
+def use_reset_token(token: str, password: str, confirm: str) -> User:
+    """Set a new password through a reset link; every session of the user ends.
+
+    Two-factor authentication is untouched: the next sign-in still asks for a code.
+    """
+    row = find_valid_token(token, TokenPurpose.RESET_PASSWORD)
+    if row is None:
+        raise ServiceError("This link has expired or has already been used")
+    check_password(row.user, password, confirm)
+    row.used_at = utcnow()
+    ended = set_password(row.user, password, reason=EndReason.PASSWORD_RESET)
+    record("password_reset", actor=row.user, object_type="user", object_id=row.user.id,
+           detail=f"sessions_ended={ended}")
     return row.user
 
 

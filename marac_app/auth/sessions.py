@@ -34,6 +34,9 @@ class EndReason:
     DEACTIVATED = "deactivated"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason code, not a secret
     SIGNED_IN_AGAIN = "signed_in_again"
+    MFA_RESET = "mfa_reset"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a reason code, not a secret
+    SIGNED_OUT_ELSEWHERE = "signed_out_elsewhere"
 
 
 def hash_token(token: str) -> str:
@@ -111,3 +114,14 @@ def end_all_sessions(user: User, reason: str, *, except_current: bool = False) -
         )
     )
     return result.rowcount or 0
+
+
+def count_other_sessions(user: User) -> int:
+    """How many live sessions ``user`` has besides this request's one."""
+    query = sa.select(sa.func.count(UserSession.id)).where(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None)
+    )
+    current = current_session_row()
+    if current is not None:
+        query = query.where(UserSession.id != current.id)
+    return db.session.scalar(query) or 0

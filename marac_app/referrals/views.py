@@ -1,7 +1,410 @@
-"""Pages for referrals."""
+"""Pages for referrals, cases and case lists. Mounted at /cases.
+
+Thin views: validate → one service → commit once → redirect. Every read of personal data
+and every change is audited in the same transaction.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from marac_app.agencies.models import Agency, agency_areas
+from marac_app.audit import record
+from marac_app.auth.models import Role
+from marac_app.common.errors import ServiceError
+from marac_app.extensions import db
+from marac_app.meetings.models import Meeting, MeetingStatus
+from marac_app.meetings.permissions import can_view_meeting, get_meeting_or_404
+from marac_app.permissions import deny, roles_required
+from marac_app.referrals import services
+from marac_app.referrals.exports import format_dob, research_list_csv
+from marac_app.referrals.forms import (
+    AllocateForm,
+    ConfirmForm,
+    MoveForm,
+    ReferralForm,
+    RepeatDecisionForm,
+    referral_form_class,
+)
+from marac_app.referrals.models import AgendaItem, Case, CaseStatus, Criterion, Referral
+from marac_app.referrals.people import (
+    CHOICE_LABELS,
+    Disability,
+    Ethnicity,
+    Gender,
+    Person,
+    PersonRole,
+    Sexuality,
+    normalise_name,
+)
+from marac_app.referrals.permissions import (
+    can_manage_cases,
+    can_see_full_contact_details,
+    get_agenda_item_to_manage_or_404,
+    get_case_or_404,
+    get_referral_to_manage_or_404,
+    visible_cases_query,
+)
 
 bp = Blueprint("referrals", __name__)
+
+PAGE_SIZE = 25
+case_roles = roles_required(Role.COORDINATOR, Role.CHAIR, Role.AGENCY_REP)
+area_roles = roles_required(Role.COORDINATOR, Role.CHAIR)
+coordinator_only = roles_required(Role.COORDINATOR)
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Case list (all cases) and case page ----------------------------------------------------
+
+
+@bp.route("/")
+@case_roles
+def index() -> ResponseReturnValue:
+    search = request.args.get("q", "").strip()[:100]
+    status = request.args.get("status", "")
+    try:
+        page = max(1, min(int(request.args.get("page", "1")), 10_000))
+    except ValueError:
+        page = 1
+    query = visible_cases_query(current_user)
+    if status in {s.value for s in CaseStatus}:
+        query = query.where(Case.status == CaseStatus(status))
+    if search:
+        victim_cases = (sa.select(Referral.case_id)
+                        .join(Person, Person.referral_id == Referral.id)
+                        .where(Person.role == PersonRole.VICTIM,
+                               Person.normalised_name.contains(normalise_name(search),
+                                                               autoescape=True)))
+        query = query.where(sa.or_(Case.reference.contains(search.upper(), autoescape=True),
+                                   Case.id.in_(victim_cases)))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    cases = list(db.session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc())
+                                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    record("case_list_viewed", object_type="case",
+           detail=f"rows={len(cases)} total={total} search={'yes' if search else 'no'} "
+                  f"status={status or 'any'} page={page}")
+    db.session.commit()
+    pages = max(1, -(-total // PAGE_SIZE))
+    return _no_store(Response(render_template(
+        "referrals/index.html", cases=cases, search=search, status=status, page=page,
+        pages=pages, total=total, statuses=list(CaseStatus),
+        can_refer=current_user.role == Role.COORDINATOR)))
+
+
+@bp.route("/<int:case_id>")
+@case_roles
+def case(case_id: int) -> ResponseReturnValue:
+    found = get_case_or_404(case_id, current_user)
+    record("case_viewed", object_type="case", object_id=found.id)
+    db.session.commit()
+    window = services.repeat_window_days()
+    items = sorted(
+        (i for i in _agenda_items(found) if can_view_meeting(current_user, i.meeting)),
+        key=lambda i: i.meeting.starts_at)
+    return _no_store(Response(render_template(
+        "referrals/case.html", case=found, window=window,
+        expires_on=found.repeat_flag_expires_on(window), agenda_items=items,
+        full_details=can_see_full_contact_details(current_user, found),
+        labels=CHOICE_LABELS, format_dob=format_dob)))
+
+
+def _agenda_items(case: Case) -> list[AgendaItem]:
+    return list(db.session.scalars(sa.select(AgendaItem).where(AgendaItem.case_id == case.id)))
+
+
+# --- New referral ---------------------------------------------------------------------------
+
+
+def _agency_choices(area_id: int | None) -> list[SelectChoice]:
+    agencies = db.session.scalars(
+        sa.select(Agency).join(agency_areas, agency_areas.c.agency_id == Agency.id)
+        .where(agency_areas.c.area_id == area_id, Agency.active.is_(True))
+        .order_by(Agency.name))
+    return [SelectChoice("", "Select an agency")] + [SelectChoice(str(a.id), a.name)
+                                                     for a in agencies]
+
+
+def _yes_no(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
+
+
+def _enum_or_none(enum_class: type, value: str | None) -> Any:
+    return enum_class(value) if value else None
+
+
+def _details(form: ReferralForm) -> services.ReferralDetails:
+    victim = services.PersonDetails(
+        full_name=form.victim_name.data, date_of_birth=form.victim_date_of_birth.data,
+        aliases=form.victim_aliases.data or None, gender=_enum_or_none(Gender,
+                                                                       form.victim_gender.data),
+        address=form.victim_address.data or None, safe_phone=form.victim_phone.data or None,
+        safe_email=form.victim_email.data or None, safe_to_call=_yes_no(form.safe_to_call.data),
+        safe_to_text=_yes_no(form.safe_to_text.data),
+        safe_to_email=_yes_no(form.safe_to_email.data),
+        sexuality=_enum_or_none(Sexuality, form.victim_sexuality.data),
+        ethnicity=_enum_or_none(Ethnicity, form.victim_ethnicity.data),
+        disability=_enum_or_none(Disability, form.victim_disability.data),
+        language=form.victim_language.data or None,
+        interpreter_needed=_yes_no(form.interpreter_needed.data),
+    )
+    perpetrators = [
+        services.PersonDetails(
+            full_name=sub.full_name.data, date_of_birth=sub.date_of_birth.data,
+            aliases=sub.aliases.data or None,
+            relationship_to_victim=sub.relationship_to_victim.data or None,
+            gender=_enum_or_none(Gender, sub.gender.data))
+        for sub in (entry.form for entry in form.perpetrators.entries) if sub.full_name.data
+    ]
+    children, adults = [], []
+    for sub in (entry.form for entry in form.household.entries):
+        if not sub.full_name.data:
+            continue
+        person = services.PersonDetails(
+            full_name=sub.full_name.data, date_of_birth=sub.date_of_birth.data,
+            relationship_to_victim=sub.relationship_to_victim.data or None,
+            lives_in_household=_yes_no(sub.lives_in_household.data))
+        (adults if sub.kind.data == "vulnerable_adult" else children).append(person)
+    incidents = form.escalation_incidents.data
+    return services.ReferralDetails(
+        referring_agency_id=int(form.referring_agency.data),
+        referrer_name=form.referrer_name.data, referrer_role=form.referrer_role.data or None,
+        referred_on=form.referred_on.data, criterion=Criterion(form.criterion.data),
+        victim=victim, reasons=form.reasons.data or None,
+        escalation_incidents=int(incidents) if incidents else None,
+        dash_answers=form.dash_answers(), perpetrators=perpetrators, children=children,
+        vulnerable_adults=adults, linked_case_reference=form.linked_case_reference.data or None,
+    )
+
+
+def _show_error(form: ReferralForm, error: ServiceError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@coordinator_only
+def new_referral() -> ResponseReturnValue:
+    area = current_user.area
+    if area is None:
+        deny("referral:no_area", object_type="referral")
+    try:
+        checklist = services.active_checklist()
+    except ServiceError:
+        abort(503)
+    form = referral_form_class(checklist.questions)()
+    form.referring_agency.choices = _agency_choices(area.id)
+    if form.validate_on_submit():
+        # The agency must be one taking part in this area's MARAC.
+        if form.referring_agency.data not in {c.value for c in form.referring_agency.choices
+                                              if c.value}:
+            form.referring_agency.errors = ["Select the referring agency from the list"]
+        else:
+            try:
+                referral = services.create_referral(area=area, details=_details(form),
+                                                    actor=current_user)
+            except ServiceError as error:
+                db.session.rollback()
+                _show_error(form, error)
+            else:
+                db.session.commit()
+                if referral.case is None:
+                    flash("The referral has been saved. It may be a repeat referral: confirm "
+                          "whether it belongs to the earlier case.")
+                    return redirect(url_for("referrals.repeat_decision",
+                                            referral_id=referral.id))
+                flash(f"The referral has been saved as case {referral.case.reference}.")
+                return redirect(url_for("referrals.case", case_id=referral.case_id))
+    status = 400 if request.method == "POST" else 200
+    config = current_app.config
+    return _no_store(Response(render_template(
+        "referrals/referral_form.html", form=form, checklist=checklist,
+        escalation_incidents=config["ESCALATION_INCIDENTS"],
+        escalation_months=config["ESCALATION_WINDOW_MONTHS"],
+        window=services.repeat_window_days()), status=status))
+
+
+@bp.route("/referrals/<int:referral_id>/repeat", methods=["GET", "POST"])
+@coordinator_only
+def repeat_decision(referral_id: int) -> ResponseReturnValue:
+    referral = get_referral_to_manage_or_404(referral_id, current_user)
+    form = RepeatDecisionForm()
+    if referral.repeat_status is None or not referral.awaiting_repeat_decision:
+        if referral.case_id is not None:
+            return redirect(url_for("referrals.case", case_id=referral.case_id))
+        abort(404)
+    if form.validate_on_submit():
+        try:
+            case = services.decide_repeat(referral, confirm=form.decision.data == "confirm",
+                                          actor=current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"The referral is now part of case {case.reference}.")
+            return redirect(url_for("referrals.case", case_id=case.id))
+    else:
+        record("referral_viewed", object_type="referral", object_id=referral.id)
+        db.session.commit()
+    earlier = referral.linked_case
+    return _no_store(Response(render_template(
+        "referrals/repeat_decision.html", form=form, referral=referral, earlier=earlier,
+        earlier_last=services.last_referral_on(earlier) if earlier else None,
+        format_dob=format_dob), status=400 if request.method == "POST" else 200))
+
+
+# --- Case list of a meeting, research list ------------------------------------------------
+
+
+def _meeting_for_area_staff(meeting_id: int) -> Meeting:
+    meeting = get_meeting_or_404(meeting_id, current_user)
+    if current_user.role not in (Role.COORDINATOR, Role.CHAIR):
+        deny(f"case_list:{meeting_id}", object_type="meeting", object_id=meeting_id)
+    return meeting
+
+
+def _cutoff(meeting: Meeting) -> Any:
+    try:
+        from marac_app.meetings.services import key_dates
+
+        return key_dates(meeting).referral_cutoff
+    except (ImportError, KeyError, AttributeError):
+        return None
+
+
+@bp.route("/meetings/<int:meeting_id>/case-list")
+@area_roles
+def meeting_case_list(meeting_id: int) -> ResponseReturnValue:
+    meeting = _meeting_for_area_staff(meeting_id)
+    items = services.case_list(meeting)
+    manage = can_manage_cases(current_user, meeting.area_id)
+    waiting = services.awaiting_allocation(meeting.area_id) if manage else []
+    record("case_list_of_meeting_viewed", object_type="meeting", object_id=meeting.id,
+           detail=f"rows={len(items)} awaiting={len(waiting)}")
+    db.session.commit()
+    return _no_store(Response(render_template(
+        "referrals/meeting_case_list.html", meeting=meeting, items=items, waiting=waiting,
+        manage=manage and meeting.status == MeetingStatus.SCHEDULED, cutoff=_cutoff(meeting),
+        format_dob=format_dob)))
+
+
+@bp.route("/meetings/<int:meeting_id>/case-list/allocate", methods=["POST"])
+@coordinator_only
+def allocate(meeting_id: int) -> ResponseReturnValue:
+    meeting = get_meeting_or_404(meeting_id, current_user)
+    if not can_manage_cases(current_user, meeting.area_id):
+        deny(f"case_list:{meeting_id}", object_type="meeting", object_id=meeting_id)
+    form = AllocateForm()
+    if form.validate_on_submit():
+        try:
+            referral_id = int(form.referral_id.data)
+        except ValueError:
+            referral_id = 0
+        referral = get_referral_to_manage_or_404(referral_id, current_user)
+        try:
+            item = services.allocate_to_meeting(referral, meeting, current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"{item.case.reference} has been added to the case list.")
+    return redirect(url_for("referrals.meeting_case_list", meeting_id=meeting.id))
+
+
+@bp.route("/case-list/items/<int:item_id>/move", methods=["POST"])
+@coordinator_only
+def move_item(item_id: int) -> ResponseReturnValue:
+    item = get_agenda_item_to_manage_or_404(item_id, current_user)
+    form = MoveForm()
+    if form.validate_on_submit() and form.direction.data in ("up", "down"):
+        services.move_agenda_item(item, form.direction.data, current_user)
+        db.session.commit()
+    return redirect(url_for("referrals.meeting_case_list", meeting_id=item.meeting_id))
+
+
+@bp.route("/case-list/items/<int:item_id>/remove", methods=["POST"])
+@coordinator_only
+def remove_item(item_id: int) -> ResponseReturnValue:
+    item = get_agenda_item_to_manage_or_404(item_id, current_user)
+    meeting_id = item.meeting_id
+    if ConfirmForm().validate_on_submit():
+        services.remove_from_meeting(item, current_user)
+        db.session.commit()
+        flash("The case has been taken off the case list.")
+    return redirect(url_for("referrals.meeting_case_list", meeting_id=meeting_id))
+
+
+def _meeting_for_research(meeting_id: int) -> Meeting:
+    return get_meeting_or_404(meeting_id, current_user)
+
+
+@bp.route("/meetings/<int:meeting_id>/research-list")
+@case_roles
+def research_list(meeting_id: int) -> ResponseReturnValue:
+    meeting = _meeting_for_research(meeting_id)
+    rows = services.research_list(meeting)
+    record("research_list_viewed", object_type="meeting", object_id=meeting.id,
+           detail=f"rows={len(rows)}")
+    db.session.commit()
+    return _no_store(Response(render_template(
+        "referrals/research_list.html", meeting=meeting, rows=rows, format_dob=format_dob)))
+
+
+@bp.route("/meetings/<int:meeting_id>/research-list.csv")
+@case_roles
+def research_list_csv_download(meeting_id: int) -> ResponseReturnValue:
+    meeting = _meeting_for_research(meeting_id)
+    rows = services.research_list(meeting)
+    record("research_list_downloaded", object_type="meeting", object_id=meeting.id,
+           detail=f"rows={len(rows)} format=csv")
+    db.session.commit()
+    response = Response(research_list_csv(rows), mimetype="text/csv")
+    day = meeting.starts_at.strftime("%Y-%m-%d")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="research-list-{day}-meeting-{meeting.id}.csv"')
+    return _no_store(response)
+
+
+# --- Partials for other pages ---------------------------------------------------------------
+
+
+@bp.app_context_processor
+def _referral_partials() -> dict[str, Any]:
+    def meeting_case_count(meeting: Meeting) -> int | None:
+        if not current_user.is_authenticated or not can_view_meeting(current_user, meeting):
+            return None
+        return len(services.case_list(meeting))
+
+    def coordinator_summary() -> dict[str, Any]:
+        if not current_user.is_authenticated or current_user.role != Role.COORDINATOR:
+            return {"awaiting": [], "repeats": []}
+        return {"awaiting": services.awaiting_allocation(current_user.area_id),
+                "repeats": services.pending_repeats(current_user.area_id)}
+
+    return {"referrals_meeting_case_count": meeting_case_count,
+            "referrals_coordinator_summary": coordinator_summary}

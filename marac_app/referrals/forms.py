@@ -1,0 +1,301 @@
+"""Referral and case-list forms (Flask-WTF: CSRF on each). Messages name the field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field, FieldList, Form, FormField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.utils import unset_value
+from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.widgets import TextArea
+
+from marac_app.referrals.checklist import RiskChecklistQuestion
+from marac_app.referrals.models import CRITERION_LABELS
+from marac_app.referrals.people import (
+    CHOICE_LABELS,
+    Disability,
+    Ethnicity,
+    Gender,
+    Sexuality,
+)
+
+DATE_PARTS = ("day", "month", "year")
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class DateInputField(Field):
+    """A GOV.UK date input: three boxes ``<name>-day``, ``<name>-month``, ``<name>-year``.
+
+    Keeps what was typed in ``raw`` so a refused form shows it again. ``data`` is a date or
+    None. Messages: "<Label> must include a month", "<Label> must be a real date" …
+    """
+
+    def __init__(self, label: str, validators: Sequence[Any] | None = None, *,
+                 required_message: str | None = None, past: bool = False,
+                 not_future: bool = False, **kwargs: Any) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.required_message = required_message
+        self.past = past
+        self.not_future = not_future
+        self.raw: dict[str, str] = dict.fromkeys(DATE_PARTS, "")
+        self.error_part: str = "day"
+
+    def process(self, formdata: Any, data: Any = unset_value,
+                extra_filters: Any = None) -> None:
+        self.process_errors = []
+        self.data = None
+        if formdata is not None and any(f"{self.name}-{p}" in formdata for p in DATE_PARTS):
+            self.raw = {p: str(formdata.get(f"{self.name}-{p}", "")).strip()[:10]
+                        for p in DATE_PARTS}
+            return
+        value = self.default if data is unset_value else data
+        if callable(value):
+            value = value()
+        if isinstance(value, date):
+            self.data = value
+            self.raw = {"day": str(value.day), "month": str(value.month),
+                        "year": str(value.year)}
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is not None and not any(self.raw.values()):
+            return
+        label = self.label.text
+        raw = self.raw
+        if not any(raw.values()):
+            if self.required_message:
+                raise StopValidation(self.required_message)
+            return
+        missing = [p for p in DATE_PARTS if not raw[p]]
+        if missing:
+            self.error_part = missing[0]
+            raise StopValidation(f"{label} must include a {' and '.join(missing)}")
+        try:
+            day, month, year = (int(raw[p]) for p in DATE_PARTS)
+            if year < 1000:
+                raise ValueError
+            value = date(year, month, day)
+        except ValueError:
+            raise StopValidation(f"{label} must be a real date") from None
+        today = date.today()
+        if self.past and value >= today:
+            raise StopValidation(f"{label} must be in the past")
+        if self.not_future and value > today:
+            raise StopValidation(f"{label} must be today or in the past")
+        if value.year < 1900:
+            raise StopValidation(f"{label} must be after 1900")
+        self.data = value
+
+    def _value(self) -> str:
+        return ""
+
+
+class CheckedSelectField(SelectField):
+    """A select/radio whose wrong value gets a specific message, never "Not a valid choice"."""
+
+    def __init__(self, label: str, choices: Iterable[SelectChoice], *, message: str,
+                 **kwargs: Any) -> None:
+        kwargs.setdefault("validators", [Optional()])
+        super().__init__(label, choices=list(choices), validate_choice=False, **kwargs)
+        self.message = message
+
+    def pre_validate(self, form: Any) -> None:
+        allowed = {str(c.value) for c in self.choices}  # type: ignore[union-attr]
+        if self.data not in (None, "") and str(self.data) not in allowed:
+            raise StopValidation(self.message)
+
+
+class CheckedRadioField(RadioField):
+    def __init__(self, label: str, choices: Iterable[tuple[str, str]], *, message: str,
+                 **kwargs: Any) -> None:
+        kwargs.setdefault("validators", [Optional()])
+        super().__init__(label, choices=[SelectChoice(v, t) for v, t in choices],
+                         validate_choice=False, **kwargs)
+        self.message = message
+
+    def pre_validate(self, form: Any) -> None:
+        allowed = {str(c.value) for c in self.choices}  # type: ignore[union-attr]
+        if self.data not in (None, "") and str(self.data) not in allowed:
+            raise StopValidation(self.message)
+
+
+def _choices(enum_class: type, not_recorded: str = "Not recorded") -> list[SelectChoice]:
+    return [SelectChoice("", not_recorded)] + [
+        SelectChoice(member.value, CHOICE_LABELS[member.value]) for member in enum_class
+    ]
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _text(label: str, max_length: int, required: str | None = None,
+          textarea: bool = False) -> StringField:
+    validators: list[Any] = [InputRequired(required)] if required else [Optional()]
+    validators.append(Length(max=max_length,
+                             message=f"{label} must be {max_length} characters or fewer"))
+    return StringField(label, filters=[_strip], validators=validators,
+                       widget=TextArea() if textarea else None)
+
+
+class PerpetratorForm(Form):
+    full_name = _text("Full name", 120)
+    aliases = _text("Other names they use", 255)
+    date_of_birth = DateInputField("Date of birth", past=True)
+    relationship_to_victim = _text("Relationship to the victim", 60)
+    gender = CheckedSelectField("Gender", _choices(Gender),
+                                message="Select the gender from the list")
+
+
+class HouseholdMemberForm(Form):
+    full_name = _text("Full name", 120)
+    date_of_birth = DateInputField("Date of birth", not_future=True)
+    kind = CheckedSelectField(
+        "Child or adult",
+        [SelectChoice("child", "Child"),
+         SelectChoice("vulnerable_adult", "Other vulnerable adult")],
+        message="Select child or other vulnerable adult")
+    relationship_to_victim = _text("Relationship to the victim", 60)
+    lives_in_household = CheckedRadioField("Lives in the household", YES_NO,
+                                           message="Select yes or no")
+
+
+class ReferralForm(FlaskForm):
+    # Referrer
+    referring_agency = CheckedSelectField("Referring agency", [], message=(
+        "Select the referring agency from the list"),
+        validators=[InputRequired("Select the referring agency")])
+    referrer_name = _text("Name of the person referring", 120,
+                          "Enter the name of the person referring")
+    referrer_role = _text("Their job title or role", 120)
+    referred_on = DateInputField("Date of referral", required_message=(
+        "Enter the date of the referral"), not_future=True)
+    # Victim
+    victim_name = _text("Victim's full name", 120, "Enter the victim's full name")
+    victim_aliases = _text("Other names the victim uses", 255)
+    victim_date_of_birth = DateInputField(
+        "Victim's date of birth", required_message="Enter the victim's date of birth", past=True)
+    victim_address = _text("Address", 500, textarea=True)
+    victim_phone = _text("Safe phone number", 40)
+    victim_email = _text("Safe email address", 255)
+    safe_to_call = CheckedRadioField("Is it safe to call?", YES_NO, message="Select yes or no")
+    safe_to_text = CheckedRadioField("Is it safe to text?", YES_NO, message="Select yes or no")
+    safe_to_email = CheckedRadioField("Is it safe to email?", YES_NO,
+                                      message="Select yes or no")
+    victim_gender = CheckedSelectField("Gender", _choices(Gender),
+                                       message="Select the victim's gender from the list")
+    victim_sexuality = CheckedSelectField("Sexuality", _choices(Sexuality),
+                                          message="Select the victim's sexuality from the list")
+    victim_ethnicity = CheckedSelectField("Ethnicity", _choices(Ethnicity),
+                                          message="Select the victim's ethnicity from the list")
+    victim_disability = CheckedSelectField(
+        "Does the victim have a disability?", _choices(Disability),
+        message="Select whether the victim has a disability from the list")
+    victim_language = _text("Preferred language", 60)
+    interpreter_needed = CheckedRadioField("Is an interpreter needed?", YES_NO,
+                                           message="Select yes or no")
+    # People
+    perpetrators = FieldList(FormField(PerpetratorForm), min_entries=2, max_entries=2)
+    household = FieldList(FormField(HouseholdMemberForm), min_entries=4, max_entries=4)
+    # Criterion
+    criterion = CheckedRadioField(
+        "Why is this case being referred?", list(CRITERION_LABELS.items()),
+        message="Select why the case is being referred",
+        validators=[InputRequired("Select why the case is being referred")])
+    reasons = _text("Reasons for your professional judgement", 5000, textarea=True)
+    escalation_incidents = _text("Number of incidents", 6)
+    linked_case_reference = _text("Earlier case reference (if you know this is a repeat)", 20)
+
+    def validate_escalation_incidents(self, field: StringField) -> None:
+        if field.data and not field.data.isdigit():
+            raise ValidationError("Number of incidents must be a whole number, like 3")
+
+    def validate_reasons(self, field: StringField) -> None:
+        if self.criterion.data == "professional_judgement" and not field.data:
+            raise ValidationError("Give the reasons for your professional judgement")
+
+    def validate_perpetrators(self, field: FieldList) -> None:
+        first = field.entries[0].form
+        if not first.full_name.data:
+            first.full_name.errors = [*first.full_name.errors,
+                                      "Enter the alleged perpetrator's full name"]
+            raise ValidationError("Enter the alleged perpetrator's full name")
+
+    def validate_household(self, field: FieldList) -> None:
+        for number, entry in enumerate(field.entries, start=1):
+            sub = entry.form
+            has_more = any(raw for raw in sub.date_of_birth.raw.values()) or \
+                sub.relationship_to_victim.data
+            if has_more and not sub.full_name.data:
+                sub.full_name.errors = [*sub.full_name.errors,
+                                        f"Enter the name of household member {number}"]
+                raise ValidationError(f"Enter the name of household member {number}")
+
+    def dash_fields(self) -> list[tuple[RiskChecklistQuestion, CheckedRadioField]]:
+        return [(q, getattr(self, f"dash_{q.number}")) for q in self._questions]
+
+    def dash_answers(self) -> dict[str, str]:
+        return {str(q.number): f.data for q, f in self.dash_fields() if f.data}
+
+    def error_items(self) -> list[dict[str, str]]:
+        """Every error as a GOV.UK error-summary item (text + link to the field)."""
+        items = [{"text": message} for message in self.form_errors]
+        for field in self:
+            if field.name == "csrf_token":
+                if field.errors:
+                    items.append({"text": "Your form could not be sent. Try again"})
+                continue
+            if isinstance(field, FieldList):
+                for entry in field.entries:
+                    for sub in entry.form:
+                        if sub.errors:
+                            items.append({"text": sub.errors[0], "href": "#" + _anchor(sub)})
+            elif field.errors:
+                items.append({"text": field.errors[0], "href": "#" + _anchor(field)})
+        return items
+
+
+def _anchor(field: Field) -> str:
+    if isinstance(field, DateInputField):
+        return f"{field.id}-{field.error_part}"
+    if isinstance(field, CheckedRadioField):
+        return field.id
+    return field.id
+
+
+def referral_form_class(questions: Sequence[RiskChecklistQuestion]) -> type[ReferralForm]:
+    """A ReferralForm with one yes/no/not known question per checklist question."""
+    attributes: dict[str, Any] = {"_questions": list(questions)}
+    for question in questions:
+        attributes[f"dash_{question.number}"] = CheckedRadioField(
+            f"{question.number}. {question.text}",
+            [("yes", "Yes"), ("no", "No"), ("not_known", "Not known")],
+            message=f"Select yes, no or not known for question {question.number}")
+    return type("ChecklistReferralForm", (ReferralForm,), attributes)
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a CSRF-protected button."""
+
+
+class AllocateForm(FlaskForm):
+    referral_id = StringField(validators=[InputRequired("Select a referral to allocate")])
+
+
+class MoveForm(FlaskForm):
+    direction = CheckedRadioField("Direction", [("up", "Up"), ("down", "Down")],
+                                  message="Choose up or down")
+
+
+class RepeatDecisionForm(FlaskForm):
+    decision = CheckedRadioField(
+        "Is this a repeat referral?",
+        [("confirm", "Yes, add it to the earlier case"),
+         ("reject", "No, open a new case")],
+        message="Select whether this is a repeat referral",
+        validators=[InputRequired("Select whether this is a repeat referral")])

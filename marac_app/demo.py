@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from marac_app.action_items.demo import seed_actions_demo
 from marac_app.agencies import services as agency_services
 from marac_app.agencies.models import Agency, AgencyKind, MaracArea
 from marac_app.auth import passwords
@@ -101,6 +102,7 @@ def seed_demo() -> int:
     db.session.flush()
     added += _seed_protocol_and_meetings(areas["CAM"], agencies)
     # Feature demo seeds (each idempotent) are called here, in dependency order.
+    added += seed_actions_demo()  # last: needs cases, agencies and signatures
     return added
 
 

@@ -99,15 +99,17 @@ def index() -> ResponseReturnValue:
         overdue = services.overdue_actions(agency_id=current_user.agency_id, on=on, limit=50)
     record("action_list_viewed", object_type="action",
            detail=f"rows={len(result.actions)} overdue_rows={len(overdue)} page={result.page}")
-    db.session.commit()
     query = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template(
+    # Render before the commit: committing expires the loaded rows (one reload per row).
+    page_html = render_template(
         "action_items/index.html", result=result, overdue=overdue, agencies=agencies,
         filters=filters, args=request.args, query=query, today=on,
         statuses=list(ActionStatus),
         blocked=(current_user.role == Role.AGENCY_REP
                  and not rep_may_see_agency_actions(current_user)),
     )
+    db.session.commit()
+    return page_html
 
 
 # --- One action -------------------------------------------------------------------------
@@ -126,10 +128,11 @@ def _status_form(action: ActionItem, formdata: Any = None) -> StatusForm:
 
 
 def _render_action(action: ActionItem, form: StatusForm | None, status: int = 200,
-                   current: ActionItem | None = None) -> ResponseReturnValue:
+                   current: ActionItem | None = None,
+                   mine: dict[str, str] | None = None) -> ResponseReturnValue:
     return render_template(
         "action_items/view.html", action=action, form=form, current=current, today=today(),
-        can_update=form is not None, note_labels=services.NOTE_PROMPTS,
+        mine=mine,
     ), status
 
 
@@ -167,6 +170,9 @@ def update(action_id: int) -> ResponseReturnValue:
                 )
             except ConflictError as error:
                 db.session.rollback()
+                mine = {"status": ActionStatus(chosen).label if chosen in
+                        {s.value for s in ActionStatus} else "",
+                        "note": note_field.data if note_field and note_field.data else ""}
                 fresh = get_action_or_404(action_id, current_user)
                 form.form_errors.append(error.message)
                 form.version.data = str(fresh.version)
@@ -175,7 +181,7 @@ def update(action_id: int) -> ResponseReturnValue:
                 record("action_viewed", object_type="action", object_id=fresh.id,
                        detail="update refused: version conflict")
                 db.session.commit()
-                return _render_action(fresh, form, 409, current=fresh)
+                return _render_action(fresh, form, 409, current=fresh, mine=mine)
             except ServiceError as error:
                 db.session.rollback()
                 _show_error(form, error, note_field.name if note_field else None)
@@ -266,16 +272,19 @@ def new(case_id: int | None = None) -> ResponseReturnValue:
 # --- Home-page partials -----------------------------------------------------------------
 
 
-def _my_agency_actions() -> services.AgencySummary | None:
+def _my_agency_actions() -> dict[str, Any] | None:
     """The representative's home summary (audited as a read of the rows shown)."""
     if current_user.role != Role.AGENCY_REP or not rep_may_see_agency_actions(current_user):
         return None
     summary = services.agency_summary(current_user.agency_id)
-    record("action_list_viewed", object_type="action",
-           detail=f"home rows={len(summary.next_actions)}")
+    rows = [{"id": a.id, "reference": a.case.reference, "description": a.description,
+             "due_date": a.due_date, "overdue": a.is_overdue(summary.on)}
+            for a in summary.next_actions]
+    record("action_list_viewed", object_type="action", detail=f"home rows={len(rows)}")
     # The home view has already done its work; the read must be kept with its audit event.
     db.session.commit()
-    return summary
+    return {"open": summary.open, "overdue": summary.overdue, "completed": summary.completed,
+            "next_actions": rows}
 
 
 def _area_overdue_count() -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 
 from marac_app.audit import Outcome, record
 from marac_app.audit_review import services
@@ -12,6 +13,7 @@ from marac_app.extensions import db
 @click.command("verify-audit")
 @click.option("--batch-size", default=services.VERIFY_BATCH, show_default=True,
               type=click.IntRange(100, 100_000), help="Events read from the database at a time.")
+@with_appcontext
 def verify_audit_command(batch_size: int) -> None:
     """Walk the audit trail's hash chain and report the first tampered event.
 

@@ -1,0 +1,108 @@
+"""Fixtures for the audit trail tests."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from marac_app.audit import AuditEvent, Outcome, record
+from marac_app.auth.models import Role, User
+from marac_app.extensions import db
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def real_sqlite_transaction(db_transaction: sa.Connection) -> None:
+    """SQLite: open the test's outer transaction for real (pysqlite only sends BEGIN before
+    DML, so the app's first SAVEPOINT would otherwise start and its RELEASE commit a
+    transaction). These tests drop triggers and alter audit rows: all of it must roll back."""
+    if db_transaction.dialect.name == "sqlite":
+        db_transaction.exec_driver_sql("BEGIN")
+
+
+@pytest.fixture()
+def is_postgres(db_transaction: sa.Connection) -> bool:
+    return db_transaction.dialect.name == "postgresql"
+
+
+@pytest.fixture()
+def make_case(app: Flask, make_area) -> Callable[..., object]:
+    from marac_app.referrals.models import Case
+
+    def factory(area=None, reference: str | None = None) -> Case:
+        area = area or make_area()
+        with app.app_context():
+            case = Case(area_id=area.id,
+                        reference=reference or f"AUD-2026-{next(_numbers):04d}")
+            db.session.add(case)
+            db.session.commit()
+            db.session.refresh(case)
+            return case
+
+    return factory
+
+
+@pytest.fixture()
+def add_event(app: Flask) -> Callable[..., AuditEvent]:
+    """Write one event through the real ``record`` and commit it; returns it detached."""
+
+    def factory(action: str = "thing_viewed", *, actor: User | None = None,
+                object_type: str | None = None, object_id: int | str | None = None,
+                outcome: Outcome = Outcome.ALLOWED, detail: str | None = None) -> AuditEvent:
+        with app.app_context():
+            merged = db.session.merge(actor) if actor is not None else None
+            event = record(action, actor=merged, object_type=object_type, object_id=object_id,
+                           outcome=outcome, detail=detail)
+            db.session.commit()
+            db.session.refresh(event)
+            db.session.expunge(event)
+            return event
+
+    return factory
+
+
+@pytest.fixture()
+def reviewer(make_user) -> User:
+    return make_user(Role.ADMIN, name="Ada Reviewer")
+
+
+@pytest.fixture()
+def dpo(make_user) -> User:
+    return make_user(Role.DPO, name="Dee Protection")
+
+
+def drop_append_only(connection: sa.Connection) -> None:
+    """Lift the append-only triggers inside the test's (rolled-back) transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            "ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update_delete")
+    else:
+        connection.exec_driver_sql("DROP TRIGGER audit_event_no_update")
+        connection.exec_driver_sql("DROP TRIGGER audit_event_no_delete")
+
+
+@pytest.fixture()
+def fresh_database(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the same kind as the test database, dropped afterwards (for
+    tests that must commit for real, from several connections)."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
+    url = sa.make_url(database_url)
+    name = f"{url.database}_fresh"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -192,27 +191,6 @@ def current_statement() -> ConfidentialityStatement | None:
         .order_by(ConfidentialityStatement.version_number.desc())
         .limit(1)
     )
-
-
-def split_statement(text: str) -> list[tuple[str, list[str]]]:
-    """The statement as blocks to show: ("p", [paragraph]) or ("ol", [item, …]).
-
-    Paragraphs are separated by blank lines; a block whose lines all start "1. ", "2. " …
-    is a numbered list (the five purposes of the meeting).
-    """
-    blocks: list[tuple[str, list[str]]] = []
-    for chunk in text.replace("\r\n", "\n").split("\n\n"):
-        lines = [line.strip() for line in chunk.split("\n") if line.strip()]
-        if not lines:
-            continue
-        if all(_NUMBERED.match(line) for line in lines):
-            blocks.append(("ol", [_NUMBERED.sub("", line, count=1) for line in lines]))
-        else:
-            blocks.append(("p", [" ".join(lines)]))
-    return blocks
-
-
-_NUMBERED = re.compile(r"^\d+\.\s+")
 
 
 # --- Management: versions, signatures, statements ---------------------------------------
@@ -399,31 +377,3 @@ def signup_counts(rows: list[RegisterRow]) -> SignupCounts:
     signed = sum(1 for row in rows if row.status.state == SignupState.SIGNED_UP)
     return SignupCounts(signed, needs, len(rows) - signed - needs)
 
-
-def list_statements() -> list[ConfidentialityStatement]:
-    """Every confidentiality statement version, newest first."""
-    return list(db.session.scalars(
-        sa.select(ConfidentialityStatement)
-        .order_by(ConfidentialityStatement.version_number.desc())
-    ))
-
-
-def publish_statement(text: str, *, actor: User) -> ConfidentialityStatement:
-    """Publish a new confidentiality statement version (the next number; never an edit).
-
-    Raises ServiceError (field ``text``) when the text is the same as the current version.
-    """
-    text = text.replace("\r\n", "\n").strip()
-    current = current_statement()
-    if current is not None and current.text.strip() == text:
-        raise ServiceError("The new statement is the same as the current one. Change the text "
-                           "or cancel", field="text")
-    number = (current.version_number if current is not None else 0) + 1
-    statement = ConfidentialityStatement(version_number=number, text=text,
-                                         created_by_id=actor.id, effective_at=utcnow())
-    db.session.add(statement)
-    db.session.flush()
-    record("confidentiality_statement_published", actor=actor,
-           object_type="confidentiality_statement", object_id=statement.id,
-           detail=f"version={number}")
-    return statement

@@ -26,7 +26,7 @@ from marac_app.audit import record
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.extensions import db
 from marac_app.permissions import roles_required
-from marac_app.protocol import services
+from marac_app.protocol import services, statements
 from marac_app.protocol.export import register_csv
 from marac_app.protocol.forms import (
     ProtocolVersionForm,
@@ -61,7 +61,7 @@ def _tag_class(status: services.SignupStatus) -> str:
     return TAG_CLASSES.get(status.state, "govuk-tag--red")
 
 
-bp.add_app_template_global(services.split_statement, "split_statement")
+bp.add_app_template_global(statements.split_statement, "split_statement")
 
 
 @bp.app_template_global()
@@ -329,7 +329,7 @@ def version(version_id: int) -> ResponseReturnValue:
 @readers
 def statement() -> ResponseReturnValue:
     return render_template("protocol/statement.html", statement=services.current_statement(),
-                           history=services.list_statements(),
+                           history=statements.list_statements(),
                            can_manage=can_manage_protocol(current_user))
 
 
@@ -342,7 +342,7 @@ def statement_new() -> ResponseReturnValue:
         form.text.data = current.text
     if form.validate_on_submit():
         try:
-            published = services.publish_statement(form.text.data or "", actor=current_user)
+            published = statements.publish_statement(form.text.data or "", actor=current_user)
         except ServiceError as error:
             db.session.rollback()
             _show_error(form, error)

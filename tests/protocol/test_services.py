@@ -9,7 +9,7 @@ import pytest
 
 from marac_app.auth.models import Role
 from marac_app.common.errors import ServiceError
-from marac_app.protocol import services
+from marac_app.protocol import services, statements
 from marac_app.protocol.services import SignupState, signup_problem, signup_status
 
 ON = date(2026, 6, 1)
@@ -171,7 +171,7 @@ KEY_SENTENCES = [
 def test_default_statement_is_seeded_word_for_word() -> None:
     statement = services.current_statement()
     assert statement is not None
-    first = min(services.list_statements(), key=lambda s: s.version_number)
+    first = min(statements.list_statements(), key=lambda s: s.version_number)
     assert first.version_number == 1
     for sentence in KEY_SENTENCES:
         assert sentence in first.text
@@ -184,7 +184,7 @@ def test_default_statement_is_seeded_word_for_word() -> None:
 
 
 def test_statement_blocks_keep_paragraphs_and_the_numbered_list() -> None:
-    blocks = services.split_statement(services.current_statement().text)
+    blocks = statements.split_statement(services.current_statement().text)
     kinds = [kind for kind, _ in blocks]
     assert kinds == ["p", "p", "p", "ol", "p"]
     assert blocks[3][1][3] == "To reduce repeat victimisation."
@@ -193,11 +193,11 @@ def test_statement_blocks_keep_paragraphs_and_the_numbered_list() -> None:
 def test_publishing_makes_the_next_version_and_keeps_the_old(make_user) -> None:
     coordinator = make_user(Role.COORDINATOR)
     before = services.current_statement()
-    published = services.publish_statement("New wording.\n\nSecond paragraph.",
+    published = statements.publish_statement("New wording.\n\nSecond paragraph.",
                                            actor=coordinator)
     assert published.version_number == before.version_number + 1
     assert services.current_statement().id == published.id
     assert before.text.startswith("INFORMATION DISCUSSED")
     with pytest.raises(ServiceError) as same:
-        services.publish_statement("New wording.\n\nSecond paragraph.", actor=coordinator)
+        statements.publish_statement("New wording.\n\nSecond paragraph.", actor=coordinator)
     assert same.value.field == "text"

@@ -355,3 +355,28 @@ def test_statement_page_and_publishing_a_new_version(app, auth, client, make_use
     html = client.get("/protocol/statement").get_data(as_text=True)
     assert "Revised statement." in html and "Earlier versions" in html
     assert audit_actions(app, "confidentiality_statement_published")
+
+
+def test_versions_list_and_text(auth, client, make_area, make_agency, make_user,
+                                make_version) -> None:
+    version = make_version(label="v-list", effective_date=date(2001, 1, 1), grace_days=10,
+                           title="Listed ISP")
+    chair = make_user(Role.CHAIR)
+    auth.sign_in_as(chair)
+    html = client.get("/protocol/versions").get_data(as_text=True)
+    assert "Version v-list" in html and "Listed ISP" in html
+    assert "Add a protocol version" not in html  # chairs read, coordinators manage
+    detail = client.get(f"/protocol/versions/{version.id}").get_data(as_text=True)
+    assert "Agencies agree to share information." in detail
+    assert "still count until 10 January 2001" in detail
+    assert client.get("/protocol/versions/999999").status_code == 404
+
+
+def test_csv_cells_starting_with_formula_characters_are_quoted() -> None:
+    from marac_app.protocol.export import safe_cell
+
+    for risky in ("=1+1", "+44", "-2", "@SUM(A1)", "\tx"):
+        assert safe_cell(risky) == "'" + risky
+    assert safe_cell("Police") == "Police"
+    assert safe_cell(date(2026, 1, 2)) == "2026-01-02"
+    assert safe_cell(None) == ""

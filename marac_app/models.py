@@ -5,6 +5,12 @@ Each feature folder owns its ``models.py``; add the import here when a feature a
 
 from marac_app.action_items.models import ActionItem, ActionStatusUpdate
 from marac_app.agencies.models import Agency, AgencyKind, MaracArea, agency_areas
+from marac_app.attendance.models import (
+    Attendance,
+    ConfidentialityAcknowledgement,
+    MeetingOpening,
+    Observer,
+)
 from marac_app.audit import AuditEvent
 from marac_app.auth.models import PasswordToken, Role, User, UserSession
 from marac_app.meetings.models import Invitation, Meeting, MeetingSeries
@@ -12,6 +18,10 @@ from marac_app.protocol.models import ConfidentialityStatement, ProtocolSignatur
 from marac_app.referrals.models import AgendaItem, Case, CaseStatus
 
 __all__ = [
+    "Attendance",
+    "ConfidentialityAcknowledgement",
+    "MeetingOpening",
+    "Observer",
     "ActionItem",
     "ActionStatusUpdate",
     "AgendaItem",

@@ -1,7 +1,359 @@
-"""Pages for attendance."""
+"""Pages for opening a meeting: the statement, attendance, acknowledgements, the gate and
+the live case list. Mounted at /meetings (the meetings feature owns /meetings/<id>)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from wtforms import Form
+from wtforms.fields.choices import SelectChoice
+
+from marac_app.attendance import services
+from marac_app.attendance.forms import (
+    AcknowledgeForm,
+    InviteeAttendanceForm,
+    MarkReadForm,
+    ObserverForm,
+    PresentPersonForm,
+)
+from marac_app.attendance.models import AcknowledgementMethod, AttendanceStatus
+from marac_app.attendance.permissions import (
+    can_open_meeting,
+    can_take_attendance,
+    get_attendance_or_404,
+    get_meeting_to_chair_or_404,
+    get_meeting_to_run_or_404,
+    get_observer_or_404,
+)
+from marac_app.audit import record
+from marac_app.auth.models import Role
+from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.db import utcnow
+from marac_app.extensions import db
+from marac_app.meetings.models import Meeting, MeetingStatus
+from marac_app.meetings.permissions import get_meeting_or_404
+from marac_app.permissions import deny, roles_required, signed_in
+from marac_app.protocol.services import current_statement
 
 bp = Blueprint("attendance", __name__)
+
+LONDON = ZoneInfo("Europe/London")
+chair_or_coordinator = roles_required(Role.CHAIR, Role.COORDINATOR)
+chair_only = roles_required(Role.CHAIR)
+
+
+def _show_error(form: Form, error: ServiceError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _paragraphs(text: str) -> list[str]:
+    """The statement's paragraphs (blank-line separated), each shown as its own <p>."""
+    blocks = [block.strip() for block in text.replace("\r\n", "\n").split("\n\n")]
+    return [block for block in blocks if block]
+
+
+# --- Opening the meeting: the statement --------------------------------------------------
+
+
+@bp.route("/<int:meeting_id>/open", methods=["GET", "POST"])
+@chair_or_coordinator
+def open_meeting(meeting_id: int) -> ResponseReturnValue:
+    meeting = get_meeting_to_run_or_404(meeting_id, current_user)
+    statement = current_statement()
+    form = MarkReadForm()
+    status = 200
+    if request.method == "POST":
+        if not can_open_meeting(current_user, meeting):
+            deny(f"meeting_chair:{meeting.id}", status=403, object_type="meeting",
+                 object_id=meeting.id)
+        if form.validate_on_submit():
+            try:
+                services.mark_statement_read(meeting, shown_version=form.shown_version(),
+                                             actor=current_user)
+            except ServiceError as error:
+                db.session.rollback()
+                _show_error(form, error)
+                status = 409 if isinstance(error, ConflictError) else 400
+                statement = current_statement()
+            else:
+                db.session.commit()
+                flash("The confidentiality statement has been marked as read.")
+                return redirect(url_for("attendance.attendance", meeting_id=meeting.id))
+        else:
+            status = 400
+    form.statement_version.data = str(statement.version_number) if statement else ""
+    opening = services.opening_of(meeting)
+    record("meeting_opening_viewed", object_type="meeting", object_id=meeting.id)
+    db.session.commit()
+    return render_template(
+        "attendance/open.html", meeting=meeting, statement=statement, form=form,
+        opening=opening, paragraphs=_paragraphs(statement.text) if statement else [],
+        may_mark_read=can_open_meeting(current_user, meeting),
+    ), status
+
+
+# --- Attendance ---------------------------------------------------------------------------
+
+
+def _person_form(meeting: Meeting, form: PresentPersonForm | None = None) -> PresentPersonForm:
+    form = form or PresentPersonForm(prefix="person")
+    form.agency.choices = [SelectChoice("", "Select an agency")] + [
+        SelectChoice(agency.id, agency.name) for agency in services.area_agencies(meeting)
+    ]
+    return form
+
+
+def _render_attendance(meeting: Meeting, *, person_form: PresentPersonForm | None = None,
+                       observer_form: ObserverForm | None = None,
+                       status: int = 200) -> ResponseReturnValue:
+    attendance = services.attendance_of(meeting)
+    by_user = {row.user_id: row for row in attendance if row.user_id is not None}
+    invitees = [(user, by_user.get(user.id)) for user in services.invitees_of(meeting)]
+    invited_ids = {user.id for user, _ in invitees}
+    others = [row for row in attendance if row.user_id not in invited_ids]
+    acks = {ack.attendance_id: ack for ack in services.acknowledgements_of(meeting)
+            if ack.attendance_id is not None}
+    observer_acks = {ack.observer_id: ack for ack in services.acknowledgements_of(meeting)
+                     if ack.observer_id is not None}
+    version = services.required_version(meeting)
+    record("meeting_attendance_viewed", object_type="meeting", object_id=meeting.id,
+           detail=f"rows={len(attendance)}")
+    db.session.commit()
+    return render_template(
+        "attendance/attendance.html", meeting=meeting, invitees=invitees, others=others,
+        observers=services.observers_of(meeting), acks=acks, observer_acks=observer_acks,
+        version=version, problems=services.gate_problems(meeting),
+        opening=services.opening_of(meeting),
+        person_form=_person_form(meeting, person_form),
+        observer_form=observer_form or ObserverForm(prefix="observer"),
+        ack_form=AcknowledgeForm(), may_acknowledge=can_open_meeting(current_user, meeting),
+        present=AttendanceStatus.PRESENT,
+    ), status
+
+
+@bp.route("/<int:meeting_id>/attendance")
+@chair_or_coordinator
+def attendance(meeting_id: int) -> ResponseReturnValue:
+    meeting = get_meeting_to_run_or_404(meeting_id, current_user)
+    return _render_attendance(meeting)
+
+
+@bp.route("/<int:meeting_id>/attendance/people/<int:user_id>", methods=["GET", "POST"])
+@chair_or_coordinator
+def record_invitee(meeting_id: int, user_id: int) -> ResponseReturnValue:
+    meeting = get_meeting_to_run_or_404(meeting_id, current_user)
+    invitee = next((u for u in services.invitees_of(meeting) if u.id == user_id), None)
+    if invitee is None:
+        deny(f"invitee:{user_id}", object_type="user", object_id=user_id)
+        raise AssertionError("deny() aborts")  # pragma: no cover
+    existing = services.attendance_for_user(meeting, invitee)
+    form = InviteeAttendanceForm()
+    if request.method == "GET" and existing is not None:
+        form.status.data = existing.status.value
+        if existing.information_sent is not None:
+            form.information_sent.data = "yes" if existing.information_sent else "no"
+    if form.validate_on_submit():
+        try:
+            services.record_invitee_attendance(
+                meeting, invitee, status=AttendanceStatus(form.status.data),
+                information_sent=form.information_sent_value(), actor=current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Attendance recorded for {invitee.name}.")
+            return redirect(url_for("attendance.attendance", meeting_id=meeting.id))
+    record("meeting_attendance_viewed", object_type="user", object_id=invitee.id,
+           detail=f"meeting={meeting.id}")
+    db.session.commit()
+    return render_template("attendance/invitee.html", meeting=meeting, invitee=invitee,
+                           form=form), 400 if request.method == "POST" else 200
+
+
+@bp.route("/<int:meeting_id>/attendance/present", methods=["POST"])
+@chair_or_coordinator
+def add_present(meeting_id: int) -> ResponseReturnValue:
+    meeting = get_meeting_to_run_or_404(meeting_id, current_user)
+    form = _person_form(meeting, PresentPersonForm(prefix="person"))
+    if form.validate_on_submit():
+        agency = next((a for a in services.area_agencies(meeting) if a.id == form.agency.data),
+                      None)
+        try:
+            services.add_present_person(meeting, name=form.name.data or "", agency=agency,
+                                        actor=current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{form.name.data.strip()} has been recorded as present.")
+            return redirect(url_for("attendance.attendance", meeting_id=meeting.id))
+    return _render_attendance(meeting, person_form=form, status=400)
+
+
+@bp.route("/<int:meeting_id>/attendance/observers", methods=["POST"])
+@chair_or_coordinator
+def add_observer(meeting_id: int) -> ResponseReturnValue:
+    meeting = get_meeting_to_run_or_404(meeting_id, current_user)
+    form = ObserverForm(prefix="observer")
+    if form.validate_on_submit():
+        try:
+            services.add_observer(meeting, name=form.name.data or "",
+                                  organisation=form.organisation.data or "",
+                                  chair_agreed=bool(form.chair_agreed.data), actor=current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{form.name.data.strip()} has been recorded as an observer.")
+            return redirect(url_for("attendance.attendance", meeting_id=meeting.id))
+    return _render_attendance(meeting, observer_form=form, status=400)
+
+
+def _acknowledge_on_behalf(meeting: Meeting, **who: Any) -> ResponseReturnValue:
+    form = AcknowledgeForm()
+    if not form.validate_on_submit():
+        flash("Your form could not be sent. Try again", "error")
+        return redirect(url_for("attendance.attendance", meeting_id=meeting.id))
+    try:
+        services.acknowledge(meeting, actor=current_user,
+                             method=AcknowledgementMethod.RECORDED_BY_CHAIR, **who)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        person = who.get("attendance") or who.get("observer")
+        flash(f"{person.name}'s acknowledgement of the confidentiality statement has been "
+              f"recorded.")
+    return redirect(url_for("attendance.attendance", meeting_id=meeting.id))
+
+
+@bp.route("/<int:meeting_id>/attendance/<int:attendance_id>/acknowledge", methods=["POST"])
+@chair_only
+def acknowledge_on_behalf(meeting_id: int, attendance_id: int) -> ResponseReturnValue:
+    meeting = get_meeting_to_chair_or_404(meeting_id, current_user)
+    row = get_attendance_or_404(attendance_id, meeting, current_user)
+    return _acknowledge_on_behalf(meeting, attendance=row)
+
+
+@bp.route("/<int:meeting_id>/observers/<int:observer_id>/acknowledge", methods=["POST"])
+@chair_only
+def observer_acknowledge_on_behalf(meeting_id: int, observer_id: int) -> ResponseReturnValue:
+    meeting = get_meeting_to_chair_or_404(meeting_id, current_user)
+    observer = get_observer_or_404(observer_id, meeting, current_user)
+    return _acknowledge_on_behalf(meeting, observer=observer)
+
+
+# --- Own-device acknowledgement --------------------------------------------------------------
+
+
+@bp.route("/<int:meeting_id>/acknowledge", methods=["GET", "POST"])
+@signed_in
+def acknowledge(meeting_id: int) -> ResponseReturnValue:
+    meeting = get_meeting_or_404(meeting_id, current_user)
+    mine = services.attendance_for_user(meeting, current_user)
+    form = AcknowledgeForm()
+    errors: list[str] = []
+    if request.method == "POST":
+        if mine is None or mine.status != AttendanceStatus.PRESENT:
+            errors.append("The chair has not marked you as present at this meeting yet")
+        elif form.validate_on_submit():
+            try:
+                services.acknowledge(meeting, actor=current_user, attendance=mine,
+                                     method=AcknowledgementMethod.OWN_DEVICE)
+            except ServiceError as error:
+                db.session.rollback()
+                errors.append(error.message)
+            else:
+                db.session.commit()
+                flash("Thank you. Your acknowledgement of the confidentiality statement has "
+                      "been recorded.")
+                return redirect(url_for("attendance.acknowledge", meeting_id=meeting.id))
+        else:
+            errors.append("Your form could not be sent. Try again")
+    statement = current_statement()
+    ack = services.acknowledgement_for(meeting, attendance=mine) if mine is not None else None
+    record("confidentiality_acknowledgement_viewed", object_type="meeting",
+           object_id=meeting.id)
+    db.session.commit()
+    return render_template(
+        "attendance/acknowledge.html", meeting=meeting, statement=statement, form=form,
+        paragraphs=_paragraphs(statement.text) if statement else [], mine=mine, ack=ack,
+        errors=errors,
+        present=AttendanceStatus.PRESENT,
+    ), 400 if errors else 200
+
+
+# --- The live case list ------------------------------------------------------------------------
+
+
+@bp.route("/<int:meeting_id>/run")
+@chair_or_coordinator
+def run_meeting(meeting_id: int) -> ResponseReturnValue:
+    meeting = get_meeting_to_run_or_404(meeting_id, current_user)
+    problems = services.gate_problems(meeting)
+    items = [] if problems else services.case_list(meeting)
+    record("meeting_case_list_viewed", object_type="meeting", object_id=meeting.id,
+           detail="gate=closed" if problems else f"gate=open rows={len(items)}")
+    db.session.commit()
+    has_case_page = "minutes.case_minutes" in current_app.view_functions
+    return render_template("attendance/run.html", meeting=meeting, problems=problems,
+                           items=items, has_case_page=has_case_page)
+
+
+# --- Partials on other features' pages --------------------------------------------------------
+
+
+@bp.app_context_processor
+def _attendance_helpers() -> dict[str, Any]:
+    return {"attendance_panel": attendance_panel,
+            "attendance_todays_meetings": todays_meetings}
+
+
+def attendance_panel(meeting: Meeting) -> dict[str, Any]:
+    """What the meeting page's panel shows the signed-in user (no names: no audit needed)."""
+    user = current_user
+    panel: dict[str, Any] = {"runs": False, "chairs": False, "problem_count": 0,
+                             "must_acknowledge": False, "acknowledged": False}
+    if not user.is_authenticated:
+        return panel
+    if can_take_attendance(user, meeting):
+        panel["runs"] = True
+        panel["chairs"] = can_open_meeting(user, meeting)
+        panel["problem_count"] = len(services.gate_problems(meeting))
+        panel["opened"] = services.opening_of(meeting) is not None
+    mine = services.attendance_for_user(meeting, user)
+    if mine is not None and mine.status == AttendanceStatus.PRESENT:
+        acknowledged = services.acknowledgement_for(meeting, attendance=mine) is not None
+        panel["acknowledged"] = acknowledged
+        panel["must_acknowledge"] = not acknowledged
+    return panel
+
+
+def todays_meetings() -> list[Meeting]:
+    """Today's (Europe/London) meetings of the signed-in chair's or coordinator's area."""
+    user = current_user
+    if not user.is_authenticated or user.role not in (Role.CHAIR, Role.COORDINATOR) \
+            or user.area_id is None:
+        return []
+    today = utcnow().astimezone(LONDON).date()
+    start = datetime.combine(today, time(0, 0), tzinfo=LONDON)
+    end = datetime.combine(today + timedelta(days=1), time(0, 0), tzinfo=LONDON)
+    return list(db.session.scalars(
+        sa.select(Meeting).where(Meeting.area_id == user.area_id,
+                                 Meeting.status == MeetingStatus.SCHEDULED,
+                                 Meeting.starts_at >= start, Meeting.starts_at < end)
+        .order_by(Meeting.starts_at)))

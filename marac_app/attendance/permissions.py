@@ -1,0 +1,67 @@
+"""Who may open a meeting, take attendance and acknowledge the statement.
+
+- A chair of the meeting's area opens it (marks the statement read) and records
+  acknowledgements on people's behalf.
+- The chair or the area's coordinator records attendance and observers and sees the gate and
+  the live case list.
+- Anyone marked present acknowledges for themselves on their own device.
+
+Fetch-then-authorise: the meeting is loaded through ``get_meeting_or_404`` (404 for another
+area's meeting or a meeting a representative is not invited to), then the role check here
+(403, audited, for someone who may see the meeting but not run it).
+"""
+
+from __future__ import annotations
+
+from marac_app.attendance.models import Attendance, Observer
+from marac_app.auth.models import User
+from marac_app.extensions import db
+from marac_app.meetings.models import Meeting
+from marac_app.meetings.permissions import (
+    can_chair_meeting,
+    can_manage_meeting,
+    get_meeting_or_404,
+)
+from marac_app.permissions import _fetch, deny
+
+
+def can_open_meeting(user: User, meeting: Meeting) -> bool:
+    """Mark the statement read and record acknowledgements on someone's behalf."""
+    return can_chair_meeting(user, meeting)
+
+
+def can_take_attendance(user: User, meeting: Meeting) -> bool:
+    """Record attendance and observers, see the gate and the live case list."""
+    return can_chair_meeting(user, meeting) or can_manage_meeting(user, meeting)
+
+
+def get_meeting_to_run_or_404(meeting_id: int, user: User) -> Meeting:
+    """The meeting if ``user`` may take its attendance (404 unseen, 403 seen but not run)."""
+    meeting = get_meeting_or_404(meeting_id, user)
+    if not can_take_attendance(user, meeting):
+        deny(f"meeting_attendance:{meeting_id}", status=403, object_type="meeting",
+             object_id=meeting_id)
+    return meeting
+
+
+def get_meeting_to_chair_or_404(meeting_id: int, user: User) -> Meeting:
+    """The meeting if ``user`` chairs it (404 unseen, 403 seen but not chaired)."""
+    meeting = get_meeting_or_404(meeting_id, user)
+    if not can_open_meeting(user, meeting):
+        deny(f"meeting_chair:{meeting_id}", status=403, object_type="meeting",
+             object_id=meeting_id)
+    return meeting
+
+
+def get_attendance_or_404(attendance_id: int, meeting: Meeting, user: User) -> Attendance:
+    """An attendance record of ``meeting`` (404 when it belongs to another meeting)."""
+    row = db.session.get(Attendance, attendance_id)
+    return _fetch(Attendance, attendance_id, user,
+                  row is not None and row.meeting_id == meeting.id, "meeting_attendance")
+
+
+def get_observer_or_404(observer_id: int, meeting: Meeting, user: User) -> Observer:
+    """An observer of ``meeting`` (404 when they belong to another meeting)."""
+    row = db.session.get(Observer, observer_id)
+    return _fetch(Observer, observer_id, user,
+                  row is not None and row.meeting_id == meeting.id, "meeting_observer")

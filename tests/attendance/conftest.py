@@ -1,0 +1,127 @@
+"""Factories for meetings to open: a signed-up and an unsigned agency, a chair, a
+coordinator, invited representatives and a confidentiality statement."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from marac_app.agencies.models import Agency, MaracArea
+from marac_app.auth.models import Role, User
+from marac_app.db import utcnow
+from marac_app.extensions import db
+from marac_app.meetings.models import Invitation, Meeting
+from marac_app.protocol.models import ConfidentialityStatement, ProtocolSignature, ProtocolVersion
+from marac_app.protocol.services import current_protocol, current_statement
+
+STATEMENT_TEXT = (
+    "Information discussed by the agency representatives within the ambit of this MARAC is "
+    "strictly confidential.\n\nIt must not be disclosed to third parties who have not signed "
+    "up to the information-sharing protocol."
+)
+
+
+@pytest.fixture()
+def statement(app: Flask) -> ConfidentialityStatement:
+    """The current statement, created only when none exists (until one is seeded)."""
+    with app.app_context():
+        existing = current_statement()
+        if existing is not None:
+            return existing
+        row = ConfidentialityStatement(version_number=1, text=STATEMENT_TEXT)
+        db.session.add(row)
+        db.session.commit()
+        db.session.refresh(row)
+        return row
+
+
+@pytest.fixture()
+def sign_up(app: Flask) -> Callable[[Agency], None]:
+    """Sign ``agency`` up to the protocol in force (creating a version if none is)."""
+
+    def factory(agency: Agency) -> None:
+        with app.app_context():
+            version = current_protocol()
+            if version is None:
+                version = ProtocolVersion(title="Test ISP", version_label="att-1",
+                                          effective_date=date(2020, 1, 1), grace_days=0,
+                                          text="Agencies agree to share information.")
+                db.session.add(version)
+                db.session.flush()
+            db.session.add(ProtocolSignature(
+                agency_id=agency.id, protocol_version_id=version.id,
+                signatory_name="Sam Signatory", signatory_job_title="Head of Safeguarding",
+                signed_on=date(2020, 1, 2), review_due_on=date(2099, 1, 1)))
+            db.session.commit()
+
+    return factory
+
+
+@dataclass
+class World:
+    area: MaracArea
+    other_area: MaracArea
+    police: Agency
+    health: Agency  # not signed up
+    chair: User
+    coordinator: User
+    other_chair: User
+    rep: User
+    rep2: User
+    unsigned_rep: User
+    uninvited_rep: User
+    meeting: Meeting
+
+
+@pytest.fixture()
+def make_meeting(app: Flask) -> Callable[..., Meeting]:
+    def factory(area: MaracArea, *, invite: list[User] = (), chair: User | None = None,
+                days: int = 0) -> Meeting:
+        with app.app_context():
+            starts = utcnow() + timedelta(days=days)
+            meeting = Meeting(area_id=area.id, starts_at=starts,
+                              ends_at=starts + timedelta(hours=2), venue="Room 1",
+                              chair_id=chair.id if chair else None)
+            db.session.add(meeting)
+            db.session.flush()
+            for user in invite:
+                db.session.add(Invitation(meeting_id=meeting.id, user_id=user.id,
+                                          agency_id=user.agency_id))
+            db.session.commit()
+            db.session.refresh(meeting)
+            return meeting
+
+    return factory
+
+
+@pytest.fixture()
+def world(make_area, make_agency, make_user, make_meeting, sign_up, statement) -> World:
+    area = make_area()
+    other_area = make_area()
+    police = make_agency(areas=[area, other_area])
+    housing = make_agency(areas=[area])
+    health = make_agency(areas=[area])
+    sign_up(police)
+    sign_up(housing)
+    chair = make_user(Role.CHAIR, agency=police, area=area, name="Charlie Chair")
+    coordinator = make_user(Role.COORDINATOR, agency=police, area=area)
+    other_chair = make_user(Role.CHAIR, agency=police, area=other_area)
+    rep = make_user(Role.AGENCY_REP, agency=police, name="Priya Police")
+    rep2 = make_user(Role.AGENCY_REP, agency=housing, name="Hana Housing")
+    unsigned_rep = make_user(Role.AGENCY_REP, agency=health, name="Hugo Health")
+    uninvited_rep = make_user(Role.AGENCY_REP, agency=police)
+    meeting = make_meeting(area, invite=[rep, rep2, unsigned_rep], chair=chair)
+    return World(area, other_area, police, health, chair, coordinator, other_chair, rep, rep2,
+                 unsigned_rep, uninvited_rep, meeting)
+
+
+def audit_actions(app: Flask, action: str) -> list:
+    from marac_app.audit import AuditEvent
+
+    with app.app_context():
+        return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))

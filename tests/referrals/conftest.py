@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy.orm import selectinload
 
 from marac_app.agencies.models import Agency, MaracArea
 from marac_app.auth.models import Role, User
@@ -92,6 +93,7 @@ def make_referral(app: Flask) -> Callable[..., Referral]:
             db.session.commit()
             referral_id = referral.id
         with app.app_context():
-            return db.session.get(Referral, referral_id)
+            return db.session.get(Referral, referral_id, options=[
+                selectinload(Referral.case), selectinload(Referral.people)])
 
     return factory

@@ -13,7 +13,6 @@ import base64
 import binascii
 import logging
 import mimetypes
-import re
 import urllib.parse
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -165,7 +164,25 @@ def action_extract_html(
     )
 
 
-_TITLE_RE = re.compile(r"<title>(.*?)</title>", re.S)
+class _WithholdDetails(logging.Filter):
+    """Keeps WeasyPrint's own warnings but drops their arguments (URLs, CSS snippets), which
+    could carry text from the minutes into the logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            head = str(record.msg).split("%", 1)[0].rstrip(" :'\"`")
+            record.msg = f"{head} [details withheld]"
+            record.args = ()
+        return True
+
+
+_WITHHOLD = _WithholdDetails()
+
+
+def _quiet_weasyprint_logs() -> None:
+    weasy = logging.getLogger("weasyprint")
+    if _WITHHOLD not in weasy.filters:
+        weasy.addFilter(_WITHHOLD)
 
 
 def html_to_pdf(html: str, *, fetcher: URLFetcher | None = None) -> bytes:
@@ -175,6 +192,7 @@ def html_to_pdf(html: str, *, fetcher: URLFetcher | None = None) -> bytes:
     document keeps no author, description, keywords, custom fields, dates or attachments: the
     only metadata is the title (which names the meeting) and the language.
     """
+    _quiet_weasyprint_logs()
     document = HTML(
         string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher or RestrictedURLFetcher()
     ).render(pdf_variant=PDF_VARIANT, pdf_tags=True)

@@ -8,11 +8,16 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.utils import unset_value
-from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 
 def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
+    """Trim spaces and drop NUL characters (PostgreSQL refuses them in text columns)."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
+def _no_nul(value: str | None) -> str | None:
+    return value.replace("\x00", "") if isinstance(value, str) else value
 
 
 class DateParts(Field):
@@ -72,11 +77,11 @@ class DateParts(Field):
 
 class ProtocolVersionForm(FlaskForm):
     title = StringField("Title", filters=[_strip], validators=[
-        InputRequired("Enter the title of the protocol"),
+        DataRequired("Enter the title of the protocol"),
         Length(max=255, message="Title must be 255 characters or fewer"),
     ])
     version_label = StringField("Version", filters=[_strip], validators=[
-        InputRequired("Enter the version, for example 3 or 3.1"),
+        DataRequired("Enter the version, for example 3 or 3.1"),
         Length(max=20, message="Version must be 20 characters or fewer"),
     ])
     effective_date = DateParts("Effective date")
@@ -84,8 +89,8 @@ class ProtocolVersionForm(FlaskForm):
         InputRequired("Enter the grace period in days, for example 30"),
         NumberRange(min=0, max=366, message="Grace period must be between 0 and 366 days"),
     ])
-    text = TextAreaField("Protocol text", validators=[
-        InputRequired("Enter the text of the protocol"),
+    text = TextAreaField("Protocol text", filters=[_no_nul], validators=[
+        DataRequired("Enter the text of the protocol"),
         Length(max=100_000, message="Protocol text must be 100,000 characters or fewer"),
     ])
 
@@ -104,11 +109,11 @@ class SignatureForm(FlaskForm):
                                           InputRequired("Select the protocol version that was "
                                                         "signed")])
     signatory_name = StringField("Signatory's full name", filters=[_strip], validators=[
-        InputRequired("Enter the signatory's full name"),
+        DataRequired("Enter the signatory's full name"),
         Length(max=120, message="Signatory's full name must be 120 characters or fewer"),
     ])
     signatory_job_title = StringField("Signatory's job title", filters=[_strip], validators=[
-        InputRequired("Enter the signatory's job title"),
+        DataRequired("Enter the signatory's job title"),
         Length(max=120, message="Signatory's job title must be 120 characters or fewer"),
     ])
     signed_on = DateParts("Date signed")
@@ -129,14 +134,14 @@ class WithdrawForm(FlaskForm):
     version = HiddenField()
     withdrawn_on = DateParts("Date withdrawn")
     withdrawal_reason = TextAreaField("Reason for withdrawal", filters=[_strip], validators=[
-        InputRequired("Enter the reason the agency withdrew"),
+        DataRequired("Enter the reason the agency withdrew"),
         Length(max=500, message="Reason for withdrawal must be 500 characters or fewer"),
     ])
 
 
 class StatementForm(FlaskForm):
-    text = TextAreaField("Statement text", validators=[
-        InputRequired("Enter the text of the confidentiality statement"),
+    text = TextAreaField("Statement text", filters=[_no_nul], validators=[
+        DataRequired("Enter the text of the confidentiality statement"),
         Length(max=20_000, message="Statement text must be 20,000 characters or fewer"),
     ])
 

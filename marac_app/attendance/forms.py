@@ -21,6 +21,11 @@ def _int_or_none(value: object) -> int | None:
         return None
 
 
+def clean(value: object) -> object:
+    """Trim spaces and drop NUL characters (PostgreSQL refuses them in text columns)."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
 class MarkReadForm(FlaskForm):
     """The chair marks the statement read. ``statement_version`` is the version shown."""
 
@@ -59,7 +64,7 @@ class InviteeAttendanceForm(FlaskForm):
 
 
 class PresentPersonForm(FlaskForm):
-    name = StringField("Full name", validators=[
+    name = StringField("Full name", filters=[clean], validators=[
         InputRequired("Enter the name of the person present"),
         Length(max=120, message="Full name must be 120 characters or fewer"),
     ])
@@ -77,11 +82,11 @@ class PresentPersonForm(FlaskForm):
 
 
 class ObserverForm(FlaskForm):
-    name = StringField("Observer's full name", validators=[
+    name = StringField("Observer's full name", filters=[clean], validators=[
         InputRequired("Enter the observer's name"),
         Length(max=120, message="Observer's name must be 120 characters or fewer"),
     ])
-    organisation = StringField("Organisation", validators=[
+    organisation = StringField("Organisation", filters=[clean], validators=[
         InputRequired("Enter the observer's organisation"),
         Length(max=120, message="Organisation must be 120 characters or fewer"),
     ])

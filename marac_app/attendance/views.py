@@ -115,6 +115,7 @@ def _person_form(meeting: Meeting, form: PresentPersonForm | None = None) -> Pre
 
 def _render_attendance(meeting: Meeting, *, person_form: PresentPersonForm | None = None,
                        observer_form: ObserverForm | None = None,
+                       page_errors: list[str] | None = None,
                        status: int = 200) -> ResponseReturnValue:
     attendance = services.attendance_of(meeting)
     by_user = {row.user_id: row for row in attendance if row.user_id is not None}
@@ -137,7 +138,7 @@ def _render_attendance(meeting: Meeting, *, person_form: PresentPersonForm | Non
         person_form=_person_form(meeting, person_form),
         observer_form=observer_form or ObserverForm(prefix="observer"),
         ack_form=AcknowledgeForm(), may_acknowledge=can_open_meeting(current_user, meeting),
-        present=AttendanceStatus.PRESENT,
+        present=AttendanceStatus.PRESENT, page_errors=page_errors or [],
     ), status
 
 
@@ -225,19 +226,18 @@ def add_observer(meeting_id: int) -> ResponseReturnValue:
 def _acknowledge_on_behalf(meeting: Meeting, **who: Any) -> ResponseReturnValue:
     form = AcknowledgeForm()
     if not form.validate_on_submit():
-        flash("Your form could not be sent. Try again", "error")
-        return redirect(url_for("attendance.attendance", meeting_id=meeting.id))
+        return _render_attendance(meeting, page_errors=["Your form could not be sent. Try again"],
+                                  status=400)
     try:
         services.acknowledge(meeting, actor=current_user,
                              method=AcknowledgementMethod.RECORDED_BY_CHAIR, **who)
     except ServiceError as error:
         db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        person = who.get("attendance") or who.get("observer")
-        flash(f"{person.name}'s acknowledgement of the confidentiality statement has been "
-              f"recorded.")
+        return _render_attendance(meeting, page_errors=[error.message], status=400)
+    db.session.commit()
+    person = who.get("attendance") or who.get("observer")
+    flash(f"{person.name}'s acknowledgement of the confidentiality statement has been "
+          f"recorded.")
     return redirect(url_for("attendance.attendance", meeting_id=meeting.id))
 
 

@@ -271,3 +271,25 @@ def test_chair_adds_people_present_and_observers(app, world, auth, client) -> No
     assert ack.method == AcknowledgementMethod.RECORDED_BY_CHAIR
     assert ack.recorded_by_id == world.chair.id
     assert audit_actions(app, "observer_recorded")
+
+
+def test_acknowledging_for_someone_not_present_is_refused(app, world, auth, client) -> None:
+    auth.sign_in_as(world.chair)
+    _mark(auth, world, world.rep, "absent")
+    [row] = _attendance(app, world)
+    response = auth.post(_url(world, f"attendance/{row.id}/acknowledge"), {},
+                         form_path=_url(world, "attendance"))
+    assert response.status_code == 400
+    assert "Priya Police has not been marked present" in response.get_data(as_text=True)
+    assert _rows(app, ConfidentialityAcknowledgement, meeting_id=world.meeting.id) == []
+
+
+def test_names_with_nul_characters_are_cleaned(app, world, auth, client) -> None:
+    auth.sign_in_as(world.chair)
+    with app.app_context():
+        police_id = world.police.id
+    response = auth.post(_url(world, "attendance/present"),
+                         {"person-name": " Dee\x00 Duty ", "person-agency": str(police_id)},
+                         form_path=_url(world, "attendance"))
+    assert response.status_code == 302
+    assert [row.name for row in _attendance(app, world)] == ["Dee Duty"]

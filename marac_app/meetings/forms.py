@@ -24,7 +24,16 @@ from marac_app.meetings.recurrence import ORDINALS, WEEKDAY_NAMES, RepeatKind
 
 
 def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
+    """Trim spaces and drop NUL characters (which PostgreSQL refuses in text)."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
+def _sensible_year(message: str) -> Any:
+    def check(form: FlaskForm, field: DateField) -> None:
+        if field.data is not None and not 2000 <= field.data.year <= 2099:
+            raise ValidationError(message)
+
+    return check
 
 
 def _coerce_optional_int(value: object) -> int | None:
@@ -43,8 +52,9 @@ def _https_link(form: FlaskForm, field: StringField) -> None:
 
 class MeetingForm(FlaskForm):
     version = HiddenField()
-    day = DateField("Date", validators=[InputRequired("Enter the meeting date")],
-                    format="%Y-%m-%d")
+    day = DateField("Date", format="%Y-%m-%d", validators=[
+        InputRequired("Enter the meeting date"),
+        _sensible_year("Enter a meeting date between 2000 and 2099")])
     start_time = TimeField("Start time", validators=[InputRequired("Enter the start time")])
     end_time = TimeField("End time", validators=[InputRequired("Enter the end time")])
     venue = StringField("Venue", filters=[_strip], validators=[
@@ -100,7 +110,8 @@ class NewMeetingForm(MeetingForm):
                                    for i, name in enumerate(WEEKDAY_NAMES[:5])])
     count = IntegerField("Number of meetings", validators=[
         Optional(), NumberRange(2, 52, "Enter a number of meetings from 2 to 52")])
-    until = DateField("Or repeat until", format="%Y-%m-%d", validators=[Optional()])
+    until = DateField("Or repeat until", format="%Y-%m-%d", validators=[
+        Optional(), _sensible_year("Enter a date to repeat until between 2000 and 2099")])
 
     def extra_checks(self) -> bool:
         if self.repeat.data == RepeatKind.NONE.value or self.count.errors or self.until.errors:
@@ -136,6 +147,8 @@ class NewMeetingForm(MeetingForm):
                                       for e in self.interval_weeks.errors]
         self.count.errors = ["Enter a number of meetings from 2 to 52"
                              if e.startswith("Not a valid") else e for e in self.count.errors]
+        self.repeat.errors = ["Select whether the meeting repeats"
+                              if e.startswith("Not a valid") else e for e in self.repeat.errors]
 
 
 class EditMeetingForm(MeetingForm):
@@ -143,6 +156,11 @@ class EditMeetingForm(MeetingForm):
         SelectChoice("one", "Only this meeting"),
         SelectChoice("future", "This and all later meetings in the series"),
     ], validators=[Optional()])
+
+    def messages_for_times(self) -> None:
+        super().messages_for_times()
+        self.scope.errors = ["Select which meetings should change"
+                             if e.startswith("Not a valid") else e for e in self.scope.errors]
 
 
 class CancelMeetingForm(FlaskForm):

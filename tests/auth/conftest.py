@@ -83,7 +83,8 @@ def is_signed_in(client: FlaskClient) -> bool:
 def mails_to(outbox: Path, address: str) -> list[str]:
     bodies = []
     for path in sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
-        message = BytesParser(policy=policy.default).parse(path.open("rb"))
+        with path.open("rb") as handle:
+            message = BytesParser(policy=policy.default).parse(handle)
         if message["To"] == address:
             bodies.append(message.get_body(("plain",)).get_content())
     return bodies

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, Regexp
 
 from marac_app.audit import Outcome
@@ -49,7 +50,9 @@ def _london_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LONDON)
 
 
-OUTCOME_CHOICES = [("", "Any outcome")] + [(o.value, o.value.capitalize()) for o in Outcome]
+OUTCOME_CHOICES = [SelectChoice("", "Any outcome")] + [
+    SelectChoice(o.value, o.value.capitalize()) for o in Outcome
+]
 
 
 class AuditSearchForm(_GetForm):
@@ -98,7 +101,8 @@ class AuditSearchForm(_GetForm):
 
     def validate(self, extra_validators: object = None) -> bool:  # type: ignore[override]
         valid = super().validate(extra_validators)  # type: ignore[arg-type]
-        if self.outcome.data not in {value for value, _ in OUTCOME_CHOICES}:
+        self.outcome.data = self.outcome.data or ""
+        if self.outcome.data not in {choice.value for choice in OUTCOME_CHOICES}:
             self.outcome.errors = [*self.outcome.errors, "Select an outcome from the list"]
         start, start_error = _date_from(self.from_day.data or "", self.from_month.data or "",
                                         self.from_year.data or "", "Date from")

@@ -9,7 +9,7 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from marac_app.action_items.models import DESCRIPTION_MAX, NOTE_MAX, ActionPriority, ActionStatus
+from marac_app.action_items.models import DESCRIPTION_MAX, NOTE_MAX, ActionPriority
 
 
 def _coerce_optional_int(value: object) -> int | None:
@@ -75,35 +75,20 @@ class ActionForm(FlaskForm):
         return read_date(self.due_day, self.due_month, self.due_year, what="the due date")
 
 
-NOTE_LABELS: dict[ActionStatus, str] = {
-    ActionStatus.COMPLETED: "What was done",
-    ActionStatus.NOT_COMPLETED: "Why the agency did not do it",
-    ActionStatus.NOT_POSSIBLE: "How circumstances changed",
-    ActionStatus.OPEN: "Why the action is being reopened",
-}
-
-
-def _note_field(status: ActionStatus) -> TextAreaField:
-    return TextAreaField(NOTE_LABELS[status], validators=[
-        Optional(),
-        Length(max=NOTE_MAX, message=f"The note must be {NOTE_MAX} characters or fewer"),
-    ])
-
-
 class StatusForm(FlaskForm):
     version = HiddenField()
     status = RadioField("New status", validate_choice=False,
                         validators=[InputRequired("Select the new status of the action")])
-    note_completed = _note_field(ActionStatus.COMPLETED)
-    note_not_completed = _note_field(ActionStatus.NOT_COMPLETED)
-    note_not_possible = _note_field(ActionStatus.NOT_POSSIBLE)
-    note_open = _note_field(ActionStatus.OPEN)
+    # One note for every status (the message asking for it names the status chosen). A
+    # conditionally revealed note per radio would be the GOV.UK pattern, but govuk-frontend
+    # sets aria-expanded on the radio inputs, which axe-core reports as a WCAG violation.
+    note = TextAreaField("Note", validators=[
+        Optional(),
+        Length(max=NOTE_MAX, message=f"The note must be {NOTE_MAX} characters or fewer"),
+    ])
     dated_day = _date_part("Day")
     dated_month = _date_part("Month")
     dated_year = _date_part("Year")
-
-    def note_field(self, status: str | None) -> TextAreaField | None:
-        return getattr(self, f"note_{status}", None) if status else None
 
     def dated(self) -> date | None:
         return read_date(self.dated_day, self.dated_month, self.dated_year,

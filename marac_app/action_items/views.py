@@ -46,10 +46,8 @@ PER_PAGE = 25
 FIELD_FOR = {"due_date": "due_day", "dated": "dated_day", "agenda_item": None, "meeting": None}
 
 
-def _show_error(form: Form, error: ServiceError, note_field: str | None = None) -> None:
+def _show_error(form: Form, error: ServiceError) -> None:
     name = FIELD_FOR.get(error.field, error.field) if error.field else None
-    if name == "note":
-        name = note_field
     field = getattr(form, name, None) if name else None
     if field is not None:
         field.errors = [*field.errors, error.message]
@@ -156,7 +154,6 @@ def update(action_id: int) -> ResponseReturnValue:
     form = _status_form(action, request.form)
     if form.validate_on_submit():
         chosen = form.status.data
-        note_field = form.note_field(chosen)
         dated = form.dated()
         if not form.dated_day.errors:
             try:
@@ -165,14 +162,14 @@ def update(action_id: int) -> ResponseReturnValue:
                 version = 0
             try:
                 services.update_status(
-                    action, status=chosen, note=note_field.data if note_field else None,
+                    action, status=chosen, note=form.note.data,
                     dated=dated, version=version, actor=current_user,
                 )
             except ConflictError as error:
                 db.session.rollback()
                 mine = {"status": ActionStatus(chosen).label if chosen in
                         {s.value for s in ActionStatus} else "",
-                        "note": note_field.data if note_field and note_field.data else ""}
+                        "note": form.note.data or ""}
                 fresh = get_action_or_404(action_id, current_user)
                 form.form_errors.append(error.message)
                 form.version.data = str(fresh.version)
@@ -184,7 +181,7 @@ def update(action_id: int) -> ResponseReturnValue:
                 return _render_action(fresh, form, 409, current=fresh, mine=mine)
             except ServiceError as error:
                 db.session.rollback()
-                _show_error(form, error, note_field.name if note_field else None)
+                _show_error(form, error)
             else:
                 db.session.commit()
                 flash(f"The action's status is now: {ActionStatus(chosen).label}.")

@@ -75,7 +75,7 @@ def test_rep_gets_404_on_every_other_agency_action_url(world, auth, client, app)
     other = world["housing_action"].id
     assert client.get(f"/actions/{other}").status_code == 404
     data = _status_data(client, world["police_action"].id, status="completed",
-                        note_completed="Done")
+                        note="Done")
     assert client.post(f"/actions/{other}/status", data=data).status_code == 404
     assert client.get("/actions/999999").status_code == 404
     with app.app_context():
@@ -162,7 +162,7 @@ def test_rep_updates_own_action_and_history_is_shown(world, auth, client, app) -
     page = client.get(f"/actions/{action_id}").get_data(as_text=True)
     assert "TST-2026-7001" in page and "Police action alpha" in page
     data = _status_data(client, action_id, status="not_possible",
-                        note_not_possible="Victim moved out of area")
+                        note="Victim moved out of area")
     response = client.post(f"/actions/{action_id}/status", data=data)
     assert response.status_code == 302
     page = client.get(f"/actions/{action_id}").get_data(as_text=True)
@@ -176,19 +176,19 @@ def test_missing_note_is_400_with_a_message_and_the_text_kept(world, auth, clien
                                                               app) -> None:
     auth.sign_in_as(world["police_rep"])
     action_id = world["police_action"].id
-    data = _status_data(client, action_id, status="completed", note_completed="   ",
+    data = _status_data(client, action_id, status="completed", note="   ",
                         dated_day="31", dated_month="2", dated_year="2026")
     response = client.post(f"/actions/{action_id}/status", data=data)
     assert response.status_code == 400
     assert "The date this happened must be a real date" in response.get_data(as_text=True)
-    data = _status_data(client, action_id, status="not_completed", note_not_completed="")
+    data = _status_data(client, action_id, status="not_completed", note="")
     response = client.post(f"/actions/{action_id}/status", data=data)
     text = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Enter why the agency did not complete the action" in text
     assert "There is a problem" in text
     data = _status_data(client, action_id, status="completed",
-                        note_completed="<b>Kept & shown</b>", dated_year="2999")
+                        note="<b>Kept & shown</b>", dated_year="2999")
     response = client.post(f"/actions/{action_id}/status", data=data)
     text = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -203,10 +203,10 @@ def test_stale_version_is_409_showing_both(world, auth, client, app) -> None:
     auth.sign_in_as(world["police_rep"])
     action_id = world["police_action"].id
     mine = _status_data(client, action_id, status="completed",
-                        note_completed="My note: lock fitted")
+                        note="My note: lock fitted")
     # Someone else saves first.
     theirs = _status_data(client, action_id, status="not_possible",
-                          note_not_possible="Their note: moved away")
+                          note="Their note: moved away")
     assert client.post(f"/actions/{action_id}/status", data=theirs).status_code == 302
     response = client.post(f"/actions/{action_id}/status", data=mine)
     text = response.get_data(as_text=True)
@@ -223,13 +223,13 @@ def test_coordinator_reopens_a_closed_action(world, auth, client) -> None:
     action_id = world["police_action"].id
     auth.sign_in_as(world["police_rep"])
     client.post(f"/actions/{action_id}/status", data=_status_data(
-        client, action_id, status="completed", note_completed="Done"))
+        client, action_id, status="completed", note="Done"))
     page = client.get(f"/actions/{action_id}").get_data(as_text=True)
     assert 'value="open"' not in page  # a representative cannot reopen
     auth.sign_out()
     auth.sign_in_as(world["coordinator"])
     response = client.post(f"/actions/{action_id}/status", data=_status_data(
-        client, action_id, status="open", note_open="Agreed at review"))
+        client, action_id, status="open", note="Agreed at review"))
     assert response.status_code == 302
     assert "Agreed at review" in client.get(f"/actions/{action_id}").get_data(as_text=True)
 

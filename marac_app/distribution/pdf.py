@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -51,6 +52,15 @@ class RefusedURL(ValueError):
     """Raised by the fetcher for a resource it will not serve (WeasyPrint skips it)."""
 
 
+def _default_origins() -> tuple[str, ...]:
+    """The internal PDF base URL, plus the app's own public base URL when an app is running
+    (its /static/ URLs are still served from disk, never over the network)."""
+    origins = [PDF_BASE_URL]
+    if has_app_context() and current_app.config.get("PUBLIC_BASE_URL"):
+        origins.append(current_app.config["PUBLIC_BASE_URL"])
+    return tuple(origins)
+
+
 class RestrictedURLFetcher(URLFetcher):
     """Serves only files under ``static_root`` (by path, from disk) and small data: images.
 
@@ -62,11 +72,13 @@ class RestrictedURLFetcher(URLFetcher):
     def __init__(
         self,
         static_root: Path = STATIC_ROOT,
-        allowed_origins: Iterable[str] = (PDF_BASE_URL,),
+        allowed_origins: Iterable[str] | None = None,
     ) -> None:
         super().__init__(timeout=1, allowed_protocols=("https", "http", "data"),
                          allow_redirects=False, fail_on_errors=False)
         self.static_root = static_root.resolve()
+        if allowed_origins is None:
+            allowed_origins = _default_origins()
         self.allowed_netlocs = {
             urllib.parse.urlsplit(origin).netloc.lower() for origin in allowed_origins
         }

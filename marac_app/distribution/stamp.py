@@ -164,7 +164,9 @@ def prepare_master(master_pdf: bytes) -> bytes:
     """
     if SLOT_MARKER in master_pdf:
         return master_pdf
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(master_pdf)))
+    source = PdfReader(io.BytesIO(master_pdf))
+    writer = PdfWriter(clone_from=source)
+    writer.pdf_header = source.pdf_header  # keep %PDF-1.7 (PDF/UA-1), not pypdf's default 1.3
     font = writer._add_object(DictionaryObject({
         NameObject("/Type"): NameObject("/Font"),
         NameObject("/Subtype"): NameObject("/Type1"),

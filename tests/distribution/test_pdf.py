@@ -209,3 +209,18 @@ def test_dates_are_printed_in_the_gov_uk_style() -> None:
     doc = dataclasses.replace(minutes_document(), meeting_date=date(2026, 3, 3), cases=())
     text = " ".join(page_texts(render_minutes_pdf(doc)))
     assert "3 March 2026" in text and "03 March" not in text
+
+
+def test_the_apps_own_base_url_is_served_from_disk(app, monkeypatch: pytest.MonkeyPatch) -> None:
+    import urllib.request
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the fetcher opened a network connection")
+
+    monkeypatch.setattr(urllib.request.OpenerDirector, "open", no_network)
+    with app.app_context():
+        base = app.config["PUBLIC_BASE_URL"].rstrip("/")
+        fetcher = RestrictedURLFetcher()
+        assert fetcher.fetch(f"{base}/static/dist/app.css").read()
+        with pytest.raises(RefusedURL):
+            fetcher.fetch(f"{base}/admin/users")

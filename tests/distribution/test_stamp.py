@@ -54,6 +54,7 @@ def test_every_page_carries_the_watermark_and_footer(prepared: bytes) -> None:
 
 def test_stamped_copy_stays_tagged_and_keeps_title_and_language(prepared: bytes) -> None:
     copy = _copy(prepared)
+    assert copy.startswith(b"%PDF-1.7")
     assert_tagged(copy)
     metadata = reader(copy).metadata
     assert metadata["/Title"] == "MARAC minutes – Cambridge – 3 March 2026"

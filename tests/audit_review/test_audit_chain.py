@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -180,4 +181,48 @@ def test_concurrent_writers_keep_one_unbroken_chain(fresh_database: str, tmp_pat
         assert len(set(prevs)) == 40
     finally:
         with fresh.app_context():
+            db.engine.dispose()
+
+
+def test_the_migration_chains_existing_events_and_downgrades_cleanly(
+        fresh_database: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Events written before 0008 are chained by it with the same hashing as ``record``; the
+    append-only triggers survive the upgrade and the downgrade."""
+    from flask_migrate import downgrade
+
+    fresh = create_app("testing", SQLALCHEMY_DATABASE_URI=fresh_database,
+                       OUTBOX_DIR=str(tmp_path / "outbox"))
+    monkeypatch.setattr(db, "session", db._make_scoped_session({}))
+    insert = sa.text(
+        "INSERT INTO audit_event (occurred_at, actor_id, actor_role, action, object_type, "
+        "object_id, outcome, ip_address, request_id, detail) VALUES (:at, :actor, 'admin', "
+        ":action, 'user', :oid, 'allowed', '127.0.0.1', 'req', :detail)")
+    try:
+        with fresh.app_context():
+            upgrade(revision="0007")
+            with db.engine.begin() as connection:
+                for n in range(5):
+                    connection.execute(insert, {
+                        "at": datetime(2026, 1, 1, 9, n, 0, 123456 * (n % 2), tzinfo=UTC),
+                        "actor": n or None, "action": f"old_{n}", "oid": str(n),
+                        "detail": None if n % 2 else f"d{n} é"})
+            upgrade()
+            report = verify_chain()
+            assert report.intact and report.events == 5, report
+            record("after_upgrade")
+            db.session.commit()
+            assert verify_chain().intact
+            with db.engine.connect() as connection, pytest.raises(sa.exc.DBAPIError,
+                                                                   match="append-only"):
+                connection.execute(sa.text("UPDATE audit_event SET action = 'x'"))
+            db.session.remove()
+            downgrade(revision="0007")
+            columns = {c["name"] for c in sa.inspect(db.engine).get_columns("audit_event")}
+            assert "row_hash" not in columns and "prev_hash" not in columns
+            with db.engine.connect() as connection, pytest.raises(sa.exc.DBAPIError,
+                                                                   match="append-only"):
+                connection.execute(sa.text("DELETE FROM audit_event"))
+    finally:
+        with fresh.app_context():
+            db.session.remove()
             db.engine.dispose()

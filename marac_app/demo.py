@@ -152,11 +152,22 @@ def _seed_protocol_and_meetings(area: MaracArea, agencies: dict[str, Agency]) ->
     reps = list(db.session.scalars(sa.select(User).where(User.email.in_(
         ["police.rep@demo.example", "housing.rep@demo.example"]))))
     today = utcnow().astimezone(london).date()
+    # The three meetings are one series: every 4 weeks on today's weekday, 10:00 UK time.
+    from marac_app.meetings.models import MeetingSeries
+    from marac_app.meetings.recurrence import WEEKDAY_CODES
+
+    series = MeetingSeries(
+        area_id=area.id, first_starts_at=datetime.combine(today, time(10, 0), tzinfo=london),
+        rrule=f"FREQ=WEEKLY;INTERVAL=4;BYDAY={WEEKDAY_CODES[today.weekday()]};COUNT=3",
+        duration_minutes=180, venue="Fenshire Police HQ, Room 2 (demo)",
+        chair_id=chair.id if chair else None)
+    db.session.add(series)
+    db.session.flush()
     for weeks in (0, 4, 8):
         day = today + timedelta(weeks=weeks)
         starts = datetime.combine(day, time(10, 0), tzinfo=london)
         meeting = Meeting(area_id=area.id, starts_at=starts, ends_at=starts + timedelta(hours=3),
-                          venue="Fenshire Police HQ, Room 2 (demo)",
+                          venue="Fenshire Police HQ, Room 2 (demo)", series_id=series.id,
                           chair_id=chair.id if chair else None)
         db.session.add(meeting)
         db.session.flush()

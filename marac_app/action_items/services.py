@@ -149,12 +149,14 @@ def create_action(case: Case, *, owner_agency: Agency | None, description: str |
 
 
 def update_status(action: ActionItem, *, status: ActionStatus | str | None, note: str | None,
-                  dated: date | None, version: int | None, actor: User) -> ActionStatusUpdate:
-    """Move ``action`` to ``status`` with a dated note and keep the change in its history.
+                  dated: date | None = None, version: int | None,
+                  actor: User) -> ActionStatusUpdate:
+    """Move ``action`` to ``status`` with a note dated ``dated`` (default today, London) and
+    keep the change in its history.
 
     Raises ConflictError when ``version`` is not the saved version (someone saved first), and
     ServiceError (with the field) for a missing or disallowed status, a missing or over-long
-    note, or a missing or future date. Reopening is for coordinators only.
+    note, or a future date. Reopening is for coordinators only.
     """
     if version is None or version != action.version:
         raise ConflictError("Someone else updated this action while you were editing it. "
@@ -175,8 +177,7 @@ def update_status(action: ActionItem, *, status: ActionStatus | str | None, note
     text = _clean_text(note, field="note", empty=NOTE_PROMPTS[target],
                        too_long=f"The note must be {NOTE_MAX} characters or fewer",
                        limit=NOTE_MAX)
-    if dated is None:
-        raise ServiceError("Enter the date this happened", field="dated")
+    dated = dated or today()
     if dated > today():
         raise ServiceError("The date this happened must be today or in the past", field="dated")
     previous = action.status

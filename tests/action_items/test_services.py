@@ -160,15 +160,18 @@ def test_only_a_coordinator_can_reopen_and_history_is_kept(app_ctx, world) -> No
     assert [h.note for h in history] == ["No capacity", "Agreed to try again", "Done now"]
 
 
-def test_future_or_missing_date_is_refused(app_ctx, world) -> None:
+def test_future_date_is_refused_and_the_date_defaults_to_today(app_ctx, world) -> None:
     action = _create(world)
     rep = _get(User, world["rep"])
-    for dated in (None, today() + timedelta(days=1)):
-        with pytest.raises(ServiceError) as refused:
-            services.update_status(action, status="completed", note="Done", dated=dated,
-                                   version=action.version, actor=rep)
-        assert refused.value.field == "dated"
+    with pytest.raises(ServiceError) as refused:
+        services.update_status(action, status="completed", note="Done",
+                               dated=today() + timedelta(days=1), version=action.version,
+                               actor=rep)
+    assert refused.value.field == "dated"
     assert action.status == ActionStatus.OPEN
+    change = services.update_status(action, status="completed", note="Done",
+                                    version=action.version, actor=rep)
+    assert change.dated == today()
 
 
 def test_stale_version_is_a_conflict(app_ctx, world) -> None:

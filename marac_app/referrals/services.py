@@ -12,6 +12,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from marac_app.agencies.models import Agency, MaracArea
 from marac_app.audit import record
@@ -336,11 +337,19 @@ def pending_repeats(area_id: int) -> list[Referral]:
 
 
 def awaiting_allocation(area_id: int) -> list[Referral]:
-    """Referrals with a case that are on no meeting's case list yet."""
+    """The latest referral of each case of the area, when it is on no meeting's case list.
+
+    An earlier referral superseded by a repeat is not listed: the repeat is what is heard.
+    """
     allocated = sa.select(AgendaItem.referral_id).where(AgendaItem.referral_id.is_not(None))
+    newer = aliased(Referral)
+    superseded = sa.exists().where(
+        newer.case_id == Referral.case_id,
+        sa.or_(newer.referred_on > Referral.referred_on,
+               sa.and_(newer.referred_on == Referral.referred_on, newer.id > Referral.id)))
     return list(db.session.scalars(
         sa.select(Referral).where(Referral.area_id == area_id, Referral.case_id.is_not(None),
-                                  Referral.id.not_in(allocated))
+                                  Referral.id.not_in(allocated), ~superseded)
         .order_by(Referral.referred_on, Referral.id)
     ))
 

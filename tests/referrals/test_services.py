@@ -266,3 +266,18 @@ def test_victim_demographics_flags_distinguish_not_recorded(app_ctx) -> None:
     assert person.is_disabled is False
     assert person.age_on(date(2026, 6, 1)) == 16
     assert person.age_on(date(2026, 6, 2)) == 17
+
+
+def test_awaiting_allocation_lists_the_latest_referral_of_each_case(
+        app, ref_world, make_referral, make_meeting) -> None:
+    first = make_referral(ref_world, referred_on=LAST)
+    repeat = make_referral(ref_world, referred_on=LAST + timedelta(days=20))
+    other = make_referral(ref_world, victim="Test Victim-Gamma", referred_on=LAST)
+    meeting = make_meeting(ref_world.area)
+    with app.app_context():
+        services.decide_repeat(db.session.get(Referral, repeat.id), confirm=True, actor=None)
+        waiting = {r.id for r in services.awaiting_allocation(ref_world.area.id)}
+        assert waiting == {repeat.id, other.id} and first.id not in waiting
+        services.allocate_to_meeting(db.session.get(Referral, other.id),
+                                     db.session.get(type(meeting), meeting.id), None)
+        assert {r.id for r in services.awaiting_allocation(ref_world.area.id)} == {repeat.id}

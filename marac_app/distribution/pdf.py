@@ -45,6 +45,10 @@ LONDON = ZoneInfo("Europe/London")
 PDF_BASE_URL = "https://marac-app.invalid/"
 PDF_VARIANT = "pdf/ua-1"
 MAX_DATA_URL_BYTES = 32 * 1024
+_KNOWN_SCHEMES = frozenset({
+    "file", "http", "https", "data", "ftp", "ftps", "javascript", "blob", "about", "mailto",
+    "gopher", "jar", "smb", "ldap", "none",
+})
 DATA_URL_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/svg+xml"})
 
 
@@ -92,7 +96,9 @@ class RestrictedURLFetcher(URLFetcher):
         self._refuse(scheme or "none", "scheme not allowed")
 
     def _refuse(self, scheme: str, reason: str) -> None:
-        logger.warning("pdf resource refused scheme=%s reason=%s", scheme, reason)
+        # Only well-known schemes are named: anything before a colon could be typed text.
+        shown = scheme if scheme in _KNOWN_SCHEMES else "other"
+        logger.warning("pdf resource refused scheme=%s reason=%s", shown, reason)
         raise RefusedURL(f"resource refused ({reason})")
 
     def _data(self, url: str) -> URLFetcherResponse:

@@ -224,3 +224,24 @@ def test_the_apps_own_base_url_is_served_from_disk(app, monkeypatch: pytest.Monk
         assert fetcher.fetch(f"{base}/static/dist/app.css").read()
         with pytest.raises(RefusedURL):
             fetcher.fetch(f"{base}/admin/users")
+
+
+def test_svg_data_images_cannot_pull_in_local_files(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="marac_app.distribution.pdf")
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+           'width="10" height="10"><image xlink:href="file:///etc/passwd" href="file:///etc/passwd"'
+           ' width="10" height="10"/><text y="5">s</text></svg>')
+    image = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    pdf = render_minutes_pdf(_hostile_document(f'<img src="{image}" alt="x">'))
+    assert PASSWD_MARK.encode() not in pdf
+    assert PASSWD_MARK not in " ".join(page_texts(pdf))
+
+
+def test_typed_text_before_a_colon_is_not_logged_as_a_scheme(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="marac_app.distribution.pdf")
+    with pytest.raises(RefusedURL):
+        RestrictedURLFetcher().fetch("philippa:secret-address")
+    assert all("philippa" not in r.getMessage() for r in caplog.records)
+    assert any("scheme=other" in r.getMessage() for r in caplog.records)

@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app marac_app
 APT_PACKAGES := chromium fonts-liberation libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run run-prod worker test test-sqlite test-postgres install assets system-deps migrate seed lint clean
+.PHONY: run run-prod worker security-scan test test-sqlite test-postgres install assets system-deps migrate seed lint clean
 
 run: install assets migrate
 	@$(FLASK) seed-demo --if-empty
@@ -76,6 +76,19 @@ run-prod: install assets
 worker: install
 	MARAC_ENV=production $(BIN)/rq worker --url $${MARAC_REDIS_URL:-redis://127.0.0.1:6379/0} \
 		--worker-class rq.worker.SimpleWorker marac
+
+# sqlmap and wapiti against a throwaway copy of the app on loopback (not part of `make test`).
+# wapiti needs Python 3.12: the first python3.12 found (PATH, then pyenv) gets its own venv.
+SCAN_VENV := .venv-scan
+security-scan: install assets
+	@if [ ! -x $(SCAN_VENV)/bin/wapiti ]; then \
+		py312=""; for p in python3.12 /root/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3.12; do \
+			if $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then py312=$$p; break; fi; \
+		done; \
+		if [ -z "$$py312" ]; then echo "Python 3.12 is needed for wapiti and was not found."; exit 1; fi; \
+		$$py312 -m venv $(SCAN_VENV) && $(SCAN_VENV)/bin/pip install --quiet wapiti3==3.3.2 sqlmap==1.10.10; \
+	fi
+	timeout 1200 $(BIN)/python scripts/security_scan.py --scan-venv $(SCAN_VENV)
 
 lint: install
 	$(BIN)/ruff check .

@@ -94,7 +94,9 @@ class BaseConfig:
             "PASSWORD_RESET_LIMIT_PER_IP": _env("MARAC_PASSWORD_RESET_LIMIT_PER_IP", "20 per hour"),
             "CHANGE_PASSWORD_LIMIT": _env("MARAC_CHANGE_PASSWORD_LIMIT", "5 per 15 minutes"),
             "ISP_GRACE_DAYS": _env_int("MARAC_ISP_GRACE_DAYS", 30),
-            "HSTS": False,
+            # Strict-Transport-Security: always on in production; MARAC_HSTS=1 for any other
+            # deployment served over HTTPS.
+            "HSTS": _env_bool("MARAC_HSTS", False),
             # Mail: SMTP when MARAC_SMTP_HOST is set, otherwise messages go to the outbox folder.
             "SMTP_HOST": _env("MARAC_SMTP_HOST"),
             "SMTP_PORT": _env_int("MARAC_SMTP_PORT", 25),
@@ -112,6 +114,11 @@ class BaseConfig:
             "ESCALATION_INCIDENTS": _env_int("MARAC_ESCALATION_INCIDENTS", 3),
             "ESCALATION_WINDOW_MONTHS": _env_int("MARAC_ESCALATION_WINDOW_MONTHS", 12),
             "REPEAT_WINDOW_DAYS": _env_int("MARAC_REPEAT_WINDOW_DAYS", 365),
+            # Background jobs: "thread" (in-process, the embedded default), "rq" (Redis Queue,
+            # production: run `make worker`) or "inline" (tests and the CLI).
+            "JOBS_BACKEND": _env("MARAC_JOBS_BACKEND", "thread"),
+            "REDIS_URL": _env("MARAC_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "JOBS_TIMEOUT_SECONDS": _env_int("MARAC_JOBS_TIMEOUT_SECONDS", 600),
             # Number of trusted reverse proxies in front (X-Forwarded-For/Proto); 0 = none.
             "PROXY_FIX_HOPS": _env_int("MARAC_PROXY_FIX_HOPS", 0),
         }
@@ -143,6 +150,7 @@ class TestingConfig(BaseConfig):
             SMTP_HOST=None,
             PROPAGATE_UNEXPECTED=True,
             MFA_REQUIRED=False,  # MFA's own tests switch it on; others sign in with a password
+            JOBS_BACKEND="inline",
         )
         return values
 
@@ -161,6 +169,8 @@ class ProductionConfig(BaseConfig):
         if len(str(values["SECRET_KEY"])) < 32:
             raise ConfigError("MARAC_SECRET_KEY must be at least 32 characters in production.")
         values.update(SESSION_COOKIE_SECURE=True, HSTS=True, MFA_REQUIRED=True)
+        if not _env("MARAC_JOBS_BACKEND"):
+            values["JOBS_BACKEND"] = "rq"  # several workers: slow work goes through Redis
         return values
 
 

@@ -46,7 +46,9 @@ def install(app: Flask) -> None:
         headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
         headers["X-Content-Type-Options"] = "nosniff"
         headers["X-Frame-Options"] = "DENY"
-        headers["Referrer-Policy"] = "no-referrer"
+        # same-origin: other sites never learn our URLs, but our own form posts carry a
+        # Referer, which Flask-WTF's CSRF check requires over HTTPS (WTF_CSRF_SSL_STRICT).
+        headers["Referrer-Policy"] = "same-origin"
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
         if g.get("request_id"):

@@ -25,7 +25,7 @@ def _assert_security_headers(response) -> None:
     assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
     assert "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
 
 
 def test_security_headers_on_public_and_signed_in_pages(make_user, auth, client) -> None:
@@ -37,6 +37,24 @@ def test_security_headers_on_public_and_signed_in_pages(make_user, auth, client)
     _assert_security_headers(home)
     assert home.headers["Cache-Control"] == "no-store"
     assert "Strict-Transport-Security" not in home.headers  # HSTS only in production
+
+
+def test_https_form_post_with_same_origin_referer_passes_csrf(make_user, auth, client) -> None:
+    """Regression: with Referrer-Policy no-referrer every HTTPS form post failed Flask-WTF's
+    strict referrer check. Browsers send a same-origin Referer under same-origin policy."""
+    user = make_user(Role.AGENCY_REP)
+    page = client.get("/sign-in", base_url="https://marac.example")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    response = client.post("/sign-in", base_url="https://marac.example",
+                           headers={"Referer": "https://marac.example/sign-in"},
+                           data={"csrf_token": token.group(1), "email": user.email,
+                                 "password": PASSWORD})
+    assert response.status_code == 302
+    forged = client.post("/sign-in", base_url="https://marac.example",
+                         headers={"Referer": "https://evil.example/"},
+                         data={"csrf_token": token.group(1), "email": user.email,
+                               "password": PASSWORD})
+    assert forged.status_code == 400
 
 
 def test_hsts_in_production(monkeypatch, tmp_path) -> None:

@@ -7,7 +7,16 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, FieldList, Form, FormField, RadioField, SelectField, StringField
+from wtforms import (
+    Field,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
@@ -95,6 +104,11 @@ class DateInputField(Field):
     def _value(self) -> str:
         return ""
 
+    def set_date(self, value: date | None) -> None:
+        self.data = value
+        self.raw = ({"day": str(value.day), "month": str(value.month), "year": str(value.year)}
+                    if value else dict.fromkeys(DATE_PARTS, ""))
+
 
 class CheckedSelectField(SelectField):
     """A select/radio whose wrong value gets a specific message, never "Not a valid choice"."""
@@ -166,6 +180,7 @@ class HouseholdMemberForm(Form):
 
 
 class ReferralForm(FlaskForm):
+    version = HiddenField()
     # Referrer
     referring_agency = CheckedSelectField("Referring agency", [], message=(
         "Select the referring agency from the list"),

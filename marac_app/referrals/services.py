@@ -13,11 +13,12 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.exc import StaleDataError
 
 from marac_app.agencies.models import Agency, MaracArea
 from marac_app.audit import record
 from marac_app.auth.models import User
-from marac_app.common.errors import ServiceError
+from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
@@ -301,6 +302,60 @@ def create_referral(*, area: MaracArea, details: ReferralDetails, actor: User | 
     record("referral_created", actor=actor, object_type="referral", object_id=referral.id,
            detail=f"case={referral.case_id} criterion={criterion} score={score} "
                   f"repeat_pending={referral.is_repeat}")
+    return referral
+
+
+def update_referral(referral: Referral, details: ReferralDetails, *, version: int,
+                    actor: User | None) -> Referral:
+    """Save the coordinator's corrections to ``referral`` (re-scored, criterion re-decided,
+    people replaced). The case and any repeat decision stay as they are.
+
+    Raises ConflictError when ``version`` is not the saved version (someone else saved the
+    referral since the form was opened) and ServiceError for a refused rule.
+    """
+    if version != referral.version:
+        raise ConflictError("Someone else changed this referral while you were editing it. "
+                            "Check what is saved now, then save your changes again")
+    agency = db.session.get(Agency, details.referring_agency_id)
+    if agency is None:
+        raise ServiceError("Select the referring agency", field="referring_agency")
+    checklist = referral.checklist_version or active_checklist()
+    answers = {str(k): v for k, v in details.dash_answers.items()
+               if v in ("yes", "no", "not_known")}
+    score = checklist.score(answers)
+    criterion = decide_criterion(checklist, score, details.criterion, reasons=details.reasons,
+                                 escalation_incidents=details.escalation_incidents)
+    if criterion == Criterion.REPEAT and not referral.is_repeat:
+        raise ServiceError("Only a referral added to an earlier case can be a repeat referral",
+                           field="criterion")
+    escalation = criterion == Criterion.POTENTIAL_ESCALATION
+    referral.referring_agency_id = agency.id
+    referral.referrer_name = details.referrer_name
+    referral.referrer_role = details.referrer_role or None
+    referral.referred_on = details.referred_on
+    referral.criterion = criterion
+    referral.reasons = (details.reasons or "").strip() or None
+    referral.escalation_incidents = details.escalation_incidents if escalation else None
+    referral.escalation_window_months = (_setting("ESCALATION_WINDOW_MONTHS", 12)
+                                         if escalation else None)
+    referral.checklist_version_id = checklist.id
+    referral.dash_answers = answers
+    referral.dash_score = score
+    referral.people.clear()
+    db.session.flush()
+    referral.people.append(_person(PersonRole.VICTIM, details.victim, 0))
+    for role, people in ((PersonRole.PERPETRATOR, details.perpetrators),
+                         (PersonRole.CHILD, details.children),
+                         (PersonRole.VULNERABLE_ADULT, details.vulnerable_adults)):
+        for position, person in enumerate(people):
+            referral.people.append(_person(role, person, position))
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise ConflictError("Someone else changed this referral while you were editing it. "
+                            "Check what is saved now, then save your changes again") from error
+    record("referral_updated", actor=actor, object_type="referral", object_id=referral.id,
+           detail=f"case={referral.case_id} criterion={criterion} score={score}")
     return referral
 
 

@@ -27,7 +27,7 @@ from wtforms.fields.choices import SelectChoice
 from marac_app.agencies.models import Agency, agency_areas
 from marac_app.audit import record
 from marac_app.auth.models import Role
-from marac_app.common.errors import ServiceError
+from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting, MeetingStatus
 from marac_app.meetings.permissions import can_view_meeting, get_meeting_or_404
@@ -126,6 +126,7 @@ def case(case_id: int) -> ResponseReturnValue:
         "referrals/case.html", case=found, window=window,
         expires_on=found.repeat_flag_expires_on(window), agenda_items=items,
         full_details=can_see_full_contact_details(current_user, found),
+        can_edit=can_manage_cases(current_user, found.area_id),
         labels=CHOICE_LABELS, format_dob=format_dob)))
 
 
@@ -244,6 +245,103 @@ def new_referral() -> ResponseReturnValue:
         "referrals/referral_form.html", form=form, checklist=checklist,
         escalation_incidents=config["ESCALATION_INCIDENTS"],
         escalation_months=config["ESCALATION_WINDOW_MONTHS"],
+        window=services.repeat_window_days()), status=status))
+
+
+def _yes_no_value(value: bool | None) -> str | None:
+    return None if value is None else ("yes" if value else "no")
+
+
+def _fill_form(form: ReferralForm, referral: Referral) -> None:
+    """Show the saved referral in the form (GET of the edit page)."""
+    form.version.data = str(referral.version)
+    form.referring_agency.data = str(referral.referring_agency_id)
+    form.referrer_name.data = referral.referrer_name
+    form.referrer_role.data = referral.referrer_role
+    form.referred_on.set_date(referral.referred_on)
+    form.criterion.data = referral.criterion.value
+    form.reasons.data = referral.reasons
+    form.escalation_incidents.data = (str(referral.escalation_incidents)
+                                      if referral.escalation_incidents is not None else "")
+    for number, answer in (referral.dash_answers or {}).items():
+        field = getattr(form, f"dash_{number}", None)
+        if field is not None:
+            field.data = answer
+    victim = referral.victim
+    if victim is not None:
+        form.victim_name.data = victim.full_name
+        form.victim_aliases.data = victim.aliases
+        form.victim_date_of_birth.set_date(victim.date_of_birth)
+        form.victim_address.data = victim.address
+        form.victim_phone.data = victim.safe_phone
+        form.victim_email.data = victim.safe_email
+        form.safe_to_call.data = _yes_no_value(victim.safe_to_call)
+        form.safe_to_text.data = _yes_no_value(victim.safe_to_text)
+        form.safe_to_email.data = _yes_no_value(victim.safe_to_email)
+        form.victim_gender.data = victim.gender.value if victim.gender else ""
+        form.victim_sexuality.data = victim.sexuality.value if victim.sexuality else ""
+        form.victim_ethnicity.data = victim.ethnicity.value if victim.ethnicity else ""
+        form.victim_disability.data = victim.disability.value if victim.disability else ""
+        form.victim_language.data = victim.language
+        form.interpreter_needed.data = _yes_no_value(victim.interpreter_needed)
+    for entry, person in zip(form.perpetrators.entries, referral.perpetrators, strict=False):
+        sub = entry.form
+        sub.full_name.data, sub.aliases.data = person.full_name, person.aliases
+        sub.date_of_birth.set_date(person.date_of_birth)
+        sub.relationship_to_victim.data = person.relationship_to_victim
+        sub.gender.data = person.gender.value if person.gender else ""
+    for entry, person in zip(form.household.entries, referral.household, strict=False):
+        sub = entry.form
+        sub.full_name.data = person.full_name
+        sub.date_of_birth.set_date(person.date_of_birth)
+        sub.kind.data = person.role.value
+        sub.relationship_to_victim.data = person.relationship_to_victim
+        sub.lives_in_household.data = _yes_no_value(person.lives_in_household)
+
+
+@bp.route("/referrals/<int:referral_id>/edit", methods=["GET", "POST"])
+@coordinator_only
+def edit_referral(referral_id: int) -> ResponseReturnValue:
+    referral = get_referral_to_manage_or_404(referral_id, current_user)
+    checklist = referral.checklist_version or services.active_checklist()
+    form = referral_form_class(checklist.questions)()
+    form.referring_agency.choices = _agency_choices(referral.area_id)
+    status, current = 200, None
+    if request.method == "GET":
+        _fill_form(form, referral)
+        record("referral_viewed", object_type="referral", object_id=referral.id)
+        db.session.commit()
+    elif form.validate_on_submit():
+        try:
+            version = int(form.version.data or 0)
+        except ValueError:
+            version = 0
+        try:
+            services.update_referral(referral, _details(form), version=version,
+                                     actor=current_user)
+        except ConflictError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            current = get_referral_to_manage_or_404(referral_id, current_user)
+            form.version.data = str(current.version)
+            status = 409
+        except ServiceError as error:
+            db.session.rollback()
+            _show_error(form, error)
+            status = 400
+        else:
+            db.session.commit()
+            flash("The referral has been saved.")
+            if referral.case_id is None:
+                return redirect(url_for("referrals.repeat_decision", referral_id=referral.id))
+            return redirect(url_for("referrals.case", case_id=referral.case_id))
+    else:
+        status = 400
+    config = current_app.config
+    return _no_store(Response(render_template(
+        "referrals/referral_form.html", form=form, checklist=checklist, referral=referral,
+        current=current, escalation_incidents=config["ESCALATION_INCIDENTS"],
+        escalation_months=config["ESCALATION_WINDOW_MONTHS"], format_dob=format_dob,
         window=services.repeat_window_days()), status=status))
 
 

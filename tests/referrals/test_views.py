@@ -286,3 +286,35 @@ def test_the_referral_form_page_lists_the_active_checklist(ref_world, auth, clie
     assert "DASH 2009" in text and "24. " in text
     assert text.count('type="radio"') >= 24 * 3
     assert (date.today() - timedelta(days=1)).year >= 2026
+
+
+# --- Corrections and version conflicts -------------------------------------------------------
+
+
+def test_coordinator_corrects_a_referral_and_a_stale_save_is_refused_with_both_texts(
+        app, ref_world, make_referral, make_user, make_area, auth, client) -> None:
+    referral = make_referral(ref_world, victim="Test Victim-Saved")
+    path = f"/cases/referrals/{referral.id}/edit"
+    auth.sign_in_as(ref_world.coordinator)
+    page = client.get(path).get_data(as_text=True)
+    assert 'value="Test Victim-Saved"' in page and 'value="1990"' in page
+    assert 'name="version" value="1"' in page
+    saved = auth.post(path, form_data(ref_world.agency.id, victim_name="Test Victim-Corrected",
+                                      version="1"))
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:1500]
+    with app.app_context():
+        fresh = db.session.get(Referral, referral.id)
+        assert fresh.victim.full_name == "Test Victim-Corrected" and fresh.version == 2
+        assert fresh.case_id == referral.case_id
+    # A second person saves from the form they opened before the first save.
+    stale = auth.post(path, form_data(ref_world.agency.id, victim_name="Test Victim-Stale",
+                                      version="1"))
+    text = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "Test Victim-Corrected" in text and "Test Victim-Stale" in text
+    assert 'name="version" value="2"' in text
+    with app.app_context():
+        assert db.session.get(Referral, referral.id).victim.full_name == "Test Victim-Corrected"
+    auth.sign_out()
+    auth.sign_in_as(make_user(Role.COORDINATOR, area=make_area()))
+    assert client.get(path).status_code == 404

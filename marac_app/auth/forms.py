@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import Email, InputRequired, Length
+from wtforms.validators import Email, InputRequired, Length, Optional
 
 
 def strip(value: str | None) -> str | None:
@@ -55,6 +55,18 @@ class CodeForm(FlaskForm):
         validators=[
             InputRequired("Enter the 6-digit code from your authenticator app"),
             Length(max=32, message="Enter the 6-digit code from your authenticator app"),
+        ],
+    )
+
+
+class AccountMfaForm(CodeForm):
+    """Setting up a new authenticator app while one is set up asks for the password too."""
+
+    password = PasswordField(
+        "Your password",
+        validators=[
+            Optional(),
+            Length(max=256, message="Password must be 256 characters or fewer"),
         ],
     )
 

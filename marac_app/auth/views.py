@@ -23,8 +23,9 @@ from limits import RateLimitItem, parse
 
 from marac_app import mail
 from marac_app.audit import Outcome, record
-from marac_app.auth import mfa, services
+from marac_app.auth import mfa, passwords, services
 from marac_app.auth.forms import (
+    AccountMfaForm,
     ChangePasswordForm,
     CodeForm,
     ConfirmActionForm,
@@ -485,13 +486,34 @@ def end_other_sessions() -> ResponseReturnValue:
     return redirect(url_for("auth.account"))
 
 
+def _reauthenticated(user: User, form: AccountMfaForm) -> bool:
+    """Replacing a working authenticator needs the password (not just a live session)."""
+    if not mfa.is_enrolled(user):
+        return True
+    if not form.password.data:
+        form.code.data = ""
+        form.password.errors = ["Enter your password"]
+        return False
+    if passwords.verify_password(user.password_hash, form.password.data):
+        return True
+    form.code.data = ""
+    record("mfa_reenrol_password_wrong", object_type="user", object_id=user.id,
+           outcome=Outcome.DENIED)
+    db.session.commit()
+    _mfa_count_failure(user)
+    form.password.errors = ["Your password is not correct"]
+    return False
+
+
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @signed_in
 def account_mfa() -> ResponseReturnValue:
     """Set up (or set up again, e.g. on a new phone) the authenticator app."""
     user = current_user._get_current_object()
-    form = CodeForm()
-    if form.validate_on_submit():
+    form = AccountMfaForm()
+    if form.validate_on_submit() and mfa.is_enrolled(user) and _mfa_throttled(user):
+        return _mfa_throttled_page(user)
+    if form.validate_on_submit() and _reauthenticated(user, form):
         outcome = _confirm_enrolment(user, form)
         if not isinstance(outcome, list):
             return outcome

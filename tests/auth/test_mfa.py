@@ -14,7 +14,7 @@ from marac_app.audit import AuditEvent
 from marac_app.auth.models import RecoveryCode, Role, User, UserMfa, UserSession
 from marac_app.extensions import db
 from tests.auth.conftest import code_step, is_signed_in, password_step, sign_in_with_code
-from tests.conftest import csrf_token, session_cookie
+from tests.conftest import PASSWORD, csrf_token, session_cookie
 
 
 def actions(app, user_id: int) -> list[str]:
@@ -191,10 +191,21 @@ def test_re_enrolling_from_the_account_page_keeps_old_app_until_confirmed(
         as_text=True)
     row = mfa_row(app, user.id)
     assert row.secret == device.secret and row.pending_secret
-    done = code_step(client, pyotp.TOTP(row.pending_secret).now(), "/account/two-factor")
+    new_code = pyotp.TOTP(row.pending_secret).now()
+    # A live session alone is not enough to replace a working authenticator.
+    refused = code_step(client, new_code, "/account/two-factor")
+    assert refused.status_code == 400 and "Enter your password" in refused.get_data(as_text=True)
+    token = csrf_token(client, "/account/two-factor")
+    wrong = client.post("/account/two-factor", data={"csrf_token": token, "code": new_code,
+                                                     "password": "not my password"})
+    assert wrong.status_code == 400
+    assert "Your password is not correct" in wrong.get_data(as_text=True)
+    assert mfa_row(app, user.id).secret == device.secret
+    done = client.post("/account/two-factor", data={"csrf_token": token, "code": new_code,
+                                                    "password": PASSWORD})
     assert done.status_code == 200 and "Save your recovery codes" in done.get_data(as_text=True)
     assert mfa_row(app, user.id).secret == row.pending_secret
-    assert "mfa_reenrolled" in actions(app, user.id)
+    assert {"mfa_reenrolled", "mfa_reenrol_password_wrong"} <= set(actions(app, user.id))
 
 
 # --- Admin reset -------------------------------------------------------------------------

@@ -15,10 +15,22 @@ from marac_app.audit import AuditEvent
 from marac_app.auth.models import PasswordToken, Role, User, UserSession
 from marac_app.distribution.models import DocumentCopy, RenderedMaster
 from marac_app.meetings.models import Invitation, Meeting, MeetingSeries
+from marac_app.minutes.models import (
+    MinuteEntry,
+    MinuteEntryRevision,
+    MinutesAmendment,
+    MinutesApproval,
+    RiskSummary,
+)
 from marac_app.protocol.models import ConfidentialityStatement, ProtocolSignature, ProtocolVersion
 from marac_app.referrals.models import AgendaItem, Case, CaseStatus
 
 __all__ = [
+    "MinuteEntry",
+    "MinuteEntryRevision",
+    "MinutesAmendment",
+    "MinutesApproval",
+    "RiskSummary",
     "DocumentCopy",
     "RenderedMaster",
     "Attendance",

@@ -96,7 +96,9 @@ def demo_sign_in_table() -> str:
 
 def register(app: Flask) -> None:
     from marac_app.privacy.cli import backup_command, restore_command
+    from marac_app.privacy.retention_cli import retention_command
 
+    app.cli.add_command(retention_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(create_user_command)

@@ -22,6 +22,7 @@ from marac_app.minutes.models import (
     MinutesApproval,
     RiskSummary,
 )
+from marac_app.privacy.models import CaseLegalHold, CaseRestriction, CaseStatistic  # noqa: F401
 from marac_app.protocol.models import ConfidentialityStatement, ProtocolSignature, ProtocolVersion
 from marac_app.referrals.models import AgendaItem, Case, CaseStatus
 

@@ -15,6 +15,7 @@ from marac_app.permissions import ALWAYS_PUBLIC_ENDPOINTS, PUBLIC, access_rule
 # set/reset, static files and /healthz).
 EXPECTED_PUBLIC = {"auth.sign_in", "auth.set_password", "main.healthz", "static", "auth.mfa_verify", "auth.mfa_setup", "auth.reset_password_request", "auth.reset_password_sent", "auth.reset_password"}  # noqa: E501
 EXPECTED_PUBLIC |= {"meetings.feed"}  # calendar clients cannot sign in: a secret token decides
+EXPECTED_PUBLIC |= {"privacy.accessibility"}  # GOV.UK practice: readable before sign-in
 
 
 def concrete_url(rule) -> str:

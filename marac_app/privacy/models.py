@@ -1,0 +1,232 @@
+"""Data-protection records: retention policy, legal holds, restrictions, anonymous case
+statistics, data-subject requests, rectification history and the privacy notice.
+
+Which tables point at ``marac_case`` matters: the retention purge deletes every row that
+hangs off a case through a foreign key (discovered from the metadata). So legal holds,
+restrictions and rectification history (personal data) carry a foreign key and go with the
+case, while ``case_statistic`` and the request log deliberately carry plain ids and survive.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marac_app.auth.models import User
+from marac_app.db import UTCDateTime, created_at, db, intpk, str_enum, updated_at, utcnow
+
+
+class RetentionPolicy(db.Model):
+    """How long one type of record is kept, counted from ``basis``.
+
+    ``record_type`` "case" (the whole case: referrals, people, agenda items, minutes, actions)
+    is the one the purge acts on; its default is 7 years after the case closed.
+    """
+
+    __tablename__ = "retention_policy"
+
+    id: Mapped[intpk]
+    record_type: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    years: Mapped[int] = mapped_column()
+    basis: Mapped[str] = mapped_column(sa.String(255))
+    updated_at: Mapped[updated_at]
+
+
+class CaseLegalHold(db.Model):
+    """A case the purge must not delete (litigation, a domestic homicide review …)."""
+
+    __tablename__ = "case_legal_hold"
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("marac_case.id"), unique=True)
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    set_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    set_by: Mapped[User | None] = relationship()
+
+
+class CaseRestriction(db.Model):
+    """Restriction of processing (UK GDPR art. 18): only the coordinator and the DPO may see
+    the case; it is left out of case lists and distribution."""
+
+    __tablename__ = "case_restriction"
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("marac_case.id"), unique=True)
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    request_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("subject_request.id", ondelete="SET NULL"))
+    set_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CaseStatistic(db.Model):
+    """One anonymous row per case per meeting it was heard at, for the SafeLives return.
+
+    Written by ``marac_app.privacy.retention.snapshot_case_statistics(case)`` before a case is
+    purged (retention or erasure) so the quarterly return still counts it. No foreign keys: the
+    row outlives the case. Columns:
+
+    - ``case_id`` – the purged case's old id (plain number, no link; for de-duplication only);
+    - ``meeting_id``, ``area_id``, ``meeting_date`` (Europe/London date of the meeting);
+    - ``is_repeat`` – the referral heard was a repeat referral;
+    - ``children_count`` – children recorded in the household on that referral;
+    - ``referring_agency_id``, ``referring_agency_kind`` (an ``AgencyKind`` value);
+    - victim flags, each True / False / None where None means *not recorded*:
+      ``victim_racially_minoritised``, ``victim_lgbt``, ``victim_disabled``, ``victim_male``,
+      ``victim_aged_16_17``, ``victim_aged_65_plus`` (age on the meeting date);
+    - ``perpetrator_under_18`` – any alleged perpetrator under 18 on the meeting date
+      (None when no perpetrator's date of birth was recorded);
+    - ``purged_at`` – set when the case was deleted (None while the case still exists).
+    """
+
+    __tablename__ = "case_statistic"
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(index=True)
+    meeting_id: Mapped[int] = mapped_column(index=True)
+    area_id: Mapped[int] = mapped_column(index=True)
+    meeting_date: Mapped[date] = mapped_column(sa.Date(), index=True)
+    is_repeat: Mapped[bool] = mapped_column()
+    children_count: Mapped[int | None] = mapped_column()
+    referring_agency_id: Mapped[int | None] = mapped_column()
+    referring_agency_kind: Mapped[str | None] = mapped_column(sa.String(40))
+    victim_racially_minoritised: Mapped[bool | None] = mapped_column()
+    victim_lgbt: Mapped[bool | None] = mapped_column()
+    victim_disabled: Mapped[bool | None] = mapped_column()
+    victim_male: Mapped[bool | None] = mapped_column()
+    victim_aged_16_17: Mapped[bool | None] = mapped_column()
+    victim_aged_65_plus: Mapped[bool | None] = mapped_column()
+    perpetrator_under_18: Mapped[bool | None] = mapped_column()
+    created_at: Mapped[created_at]
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (sa.UniqueConstraint("case_id", "meeting_id"),)
+
+
+class SubjectRight(enum.StrEnum):
+    ACCESS = "access"
+    RECTIFICATION = "rectification"
+    ERASURE = "erasure"
+    RESTRICTION = "restriction"
+    PORTABILITY = "portability"
+    OBJECTION = "objection"
+
+    @property
+    def label(self) -> str:
+        return RIGHT_LABELS[self]
+
+
+RIGHT_LABELS = {
+    SubjectRight.ACCESS: "Access (a copy of their data)",
+    SubjectRight.RECTIFICATION: "Rectification (correct inaccurate data)",
+    SubjectRight.ERASURE: "Erasure (delete their data)",
+    SubjectRight.RESTRICTION: "Restriction of processing",
+    SubjectRight.PORTABILITY: "Data portability (a common electronic format)",
+    SubjectRight.OBJECTION: "Objection",
+}
+
+
+class RequestStatus(enum.StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    REFUSED = "refused"
+
+    @property
+    def label(self) -> str:
+        return {"open": "Open", "in_progress": "In progress", "completed": "Completed",
+                "refused": "Refused"}[self.value]
+
+    @property
+    def is_closed(self) -> bool:
+        return self in (RequestStatus.COMPLETED, RequestStatus.REFUSED)
+
+
+class SubjectRequest(db.Model):
+    """One data-subject request, as logged by the DPO. Survives the erasure it may cause."""
+
+    __tablename__ = "subject_request"
+
+    id: Mapped[intpk]
+    person_name: Mapped[str] = mapped_column(sa.String(120))
+    date_of_birth: Mapped[date | None] = mapped_column(sa.Date())
+    right: Mapped[SubjectRight] = mapped_column(str_enum(SubjectRight, length=20))
+    received_on: Mapped[date] = mapped_column(sa.Date())
+    due_on: Mapped[date] = mapped_column(sa.Date(), index=True)
+    status: Mapped[RequestStatus] = mapped_column(
+        str_enum(RequestStatus, length=20), default=RequestStatus.OPEN, index=True)
+    details: Mapped[str | None] = mapped_column(sa.Text())
+    decision: Mapped[str | None] = mapped_column(sa.String(500))
+    reason: Mapped[str | None] = mapped_column(sa.Text())
+    handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    closed_on: Mapped[date | None] = mapped_column(sa.Date())
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    handled_by: Mapped[User | None] = relationship()
+    cases: Mapped[list[SubjectRequestCase]] = relationship(
+        order_by="SubjectRequestCase.id", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def is_overdue(self, on: date) -> bool:
+        return not self.status.is_closed and self.due_on < on
+
+
+class SubjectRequestCase(db.Model):
+    """A case found for a request. Plain ``case_id`` (no foreign key): the log must outlive
+    an erasure; ``case_reference`` says which case it was."""
+
+    __tablename__ = "subject_request_case"
+
+    id: Mapped[intpk]
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("subject_request.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(index=True)
+    case_reference: Mapped[str] = mapped_column(sa.String(20))
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (sa.UniqueConstraint("request_id", "case_id"),)
+
+
+class Rectification(db.Model):
+    """One corrected field of a victim's record: who, when, why and the old value.
+
+    Linked to the person by foreign key, so the history (personal data) goes with the case.
+    """
+
+    __tablename__ = "rectification"
+
+    id: Mapped[intpk]
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("referral_person.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("subject_request.id", ondelete="SET NULL"))
+    field: Mapped[str] = mapped_column(sa.String(40))
+    old_value: Mapped[str | None] = mapped_column(sa.String(500))
+    new_value: Mapped[str | None] = mapped_column(sa.String(500))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    by: Mapped[User | None] = relationship()
+
+
+class PrivacyNoticeVersion(db.Model):
+    """One version of the privacy notice text (simple Markdown-like text; the latest shows)."""
+
+    __tablename__ = "privacy_notice_version"
+
+    id: Mapped[intpk]
+    version: Mapped[int] = mapped_column(unique=True)
+    body: Mapped[str] = mapped_column(sa.Text())
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[created_at]
+
+    created_by: Mapped[User | None] = relationship()

@@ -22,6 +22,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from marac_app.agencies.models import Agency, agency_areas
@@ -99,7 +100,9 @@ def index() -> ResponseReturnValue:
         query = query.where(sa.or_(Case.reference.contains(search.upper(), autoescape=True),
                                    Case.id.in_(victim_cases)))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    cases = list(db.session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc())
+    cases = list(db.session.scalars(query.options(
+        selectinload(Case.referrals).selectinload(Referral.people))
+                                    .order_by(Case.created_at.desc(), Case.id.desc())
                                     .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
     record("case_list_viewed", object_type="case",
            detail=f"rows={len(cases)} total={total} search={'yes' if search else 'no'} "

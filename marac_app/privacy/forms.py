@@ -7,7 +7,7 @@ from datetime import date
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from marac_app.action_items.forms import read_date
 from marac_app.privacy.models import RIGHT_LABELS, RequestStatus
@@ -43,7 +43,7 @@ class RequestForm(FlaskForm):
 
     def validate_right(self, field: RadioField) -> None:
         if field.data not in {choice.value for choice in field.choices}:
-            raise ValueError("Select which right the person is using")
+            raise ValidationError("Select which right the person is using")
 
     def date_of_birth(self) -> date | None:
         if not any((f.data or "").strip() for f in (self.dob_day, self.dob_month, self.dob_year)):
@@ -77,7 +77,7 @@ class DecisionForm(FlaskForm):
 
     def validate_status(self, field: RadioField) -> None:
         if field.data not in {s.value for s in RequestStatus}:
-            raise ValueError("Select the status of the request")
+            raise ValidationError("Select the status of the request")
 
 
 class RectifyForm(FlaskForm):

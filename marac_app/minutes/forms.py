@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marac_app.minutes.models import RISK_FIELDS, TEXT_MAX, EntryKind, Subject
 
@@ -36,7 +36,7 @@ class EntryForm(FlaskForm):
                                 validators=[InputRequired("Select the agency that shared this "
                                                           "information")])
     text = TextAreaField("What was shared", validators=[
-        InputRequired("Enter what was shared"), TEXT_LENGTH])
+        DataRequired("Enter what was shared"), TEXT_LENGTH])
 
 
 class RiskSummaryForm(FlaskForm):
@@ -55,10 +55,10 @@ class ApproveForm(FlaskForm):
 
 class AmendEntryForm(FlaskForm):
     reason = TextAreaField("Reason for the amendment", validators=[
-        InputRequired("Enter the reason for the amendment"),
+        DataRequired("Enter the reason for the amendment"),
         Length(max=2000, message="The reason must be 2,000 characters or fewer")])
     text = TextAreaField("Corrected text", validators=[
-        InputRequired("Enter the corrected text"), TEXT_LENGTH])
+        DataRequired("Enter the corrected text"), TEXT_LENGTH])
 
 
 class AmendRiskForm(AmendEntryForm):

@@ -167,6 +167,8 @@ def _render_case(meeting: Meeting, item: AgendaItem, *, status: int = 200,
         "can_write": can_write_entries(current_user, meeting),
         "can_chair": can_chair_minutes(current_user, meeting),
         "risk_fields": RISK_FIELDS, "risk_theirs": risk_theirs,
+        # A refused form whose page section is closed still shows why it was refused.
+        "refused_form": entry_form or risk_form or action_form,
     }
     if not problems or approval is not None:
         kind, subject = _filters()

@@ -1,0 +1,122 @@
+"""A meeting with two cases on its list, a chair, a coordinator, reps and signed-up agencies;
+``open_gate`` opens the confidentiality gate through the attendance services."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from flask import Flask
+
+from marac_app.agencies.models import Agency, MaracArea
+from marac_app.attendance import services as attendance
+from marac_app.attendance.models import AcknowledgementMethod, AttendanceStatus
+from marac_app.auth.models import Role, User
+from marac_app.extensions import db
+from marac_app.meetings.models import Meeting
+from marac_app.referrals.models import AgendaItem, Case, Criterion, Referral
+from marac_app.referrals.people import Person, PersonRole
+from tests.attendance.conftest import make_meeting, sign_up, statement  # noqa: F401
+
+_refs = itertools.count(1)
+
+
+@dataclass
+class MinutesWorld:
+    area: MaracArea
+    police: Agency
+    housing: Agency
+    chair: User
+    coordinator: User
+    other_chair: User
+    other_coordinator: User
+    rep: User
+    housing_rep: User
+    meeting: Meeting
+    case: Case
+    case2: Case
+    item: AgendaItem
+    item2: AgendaItem
+
+    def case_url(self, case: Case | None = None) -> str:
+        return f"/minutes/meetings/{self.meeting.id}/cases/{(case or self.case).id}"
+
+
+def _case(area: MaracArea, agency: Agency, meeting: Meeting, position: int,
+          victim: str) -> tuple[Case, AgendaItem]:
+    case = Case(area_id=area.id, reference=f"MIN-2026-{next(_refs):04d}-{area.id}")
+    db.session.add(case)
+    db.session.flush()
+    referral = Referral(area_id=area.id, case_id=case.id, referring_agency_id=agency.id,
+                        referrer_name="Rita Referrer", referred_on=date(2026, 1, 5),
+                        criterion=Criterion.VISIBLE_HIGH_RISK, dash_score=17)
+    referral.people = [
+        Person(role=PersonRole.VICTIM, full_name=victim, normalised_name=victim.lower()),
+        Person(role=PersonRole.PERPETRATOR, full_name="Peter Perp", normalised_name="peter perp"),
+        Person(role=PersonRole.CHILD, full_name="Cara Child", normalised_name="cara child"),
+    ]
+    db.session.add(referral)
+    db.session.flush()
+    item = AgendaItem(meeting_id=meeting.id, case_id=case.id, referral_id=referral.id,
+                      position=position)
+    db.session.add(item)
+    db.session.flush()
+    return case, item
+
+
+@pytest.fixture()
+def mw(app: Flask, make_area, make_agency, make_user, make_meeting,  # noqa: F811
+       sign_up, statement) -> MinutesWorld:  # noqa: F811
+    area = make_area()
+    other_area = make_area()
+    police = make_agency(areas=[area])
+    housing = make_agency(areas=[area])
+    sign_up(police)
+    sign_up(housing)
+    chair = make_user(Role.CHAIR, agency=police, area=area, name="Charlie Chair")
+    coordinator = make_user(Role.COORDINATOR, agency=police, area=area, name="Cora Coord")
+    other_chair = make_user(Role.CHAIR, agency=police, area=other_area)
+    other_coordinator = make_user(Role.COORDINATOR, agency=police, area=other_area)
+    rep = make_user(Role.AGENCY_REP, agency=police, name="Priya Police")
+    housing_rep = make_user(Role.AGENCY_REP, agency=housing, name="Hana Housing")
+    meeting = make_meeting(area, invite=[rep, housing_rep], chair=chair)
+    with app.app_context():
+        case, item = _case(area, police, meeting, 1, "Vera Victim")
+        case2, item2 = _case(area, police, meeting, 2, "Wendy Victim")
+        db.session.commit()
+        for row in (case, item, case2, item2):
+            db.session.refresh(row)
+    return MinutesWorld(area, police, housing, chair, coordinator, other_chair,
+                        other_coordinator, rep, housing_rep, meeting, case, case2, item, item2)
+
+
+@pytest.fixture()
+def open_gate(app: Flask, mw: MinutesWorld) -> Callable[[], None]:
+    """Open the meeting's gate: statement read, the police rep present and acknowledged."""
+
+    def opener() -> None:
+        with app.app_context():
+            meeting = db.session.get(Meeting, mw.meeting.id)
+            chair = db.session.get(User, mw.chair.id)
+            rep = db.session.get(User, mw.rep.id)
+            version = attendance.required_version(meeting)
+            attendance.mark_statement_read(meeting, shown_version=version, actor=chair)
+            row = attendance.record_invitee_attendance(
+                meeting, rep, status=AttendanceStatus.PRESENT, information_sent=None,
+                actor=chair)
+            attendance.acknowledge(meeting, actor=chair, attendance=row,
+                                   method=AcknowledgementMethod.RECORDED_BY_CHAIR)
+            db.session.commit()
+            assert attendance.gate_problems(meeting) == []
+
+    return opener
+
+
+def entry_data(mw: MinutesWorld, text: str = "Police attended on 3 January.", *,
+               kind: str = "fact", subject: str = "victim",
+               agency: Agency | None = None) -> dict[str, str]:
+    return {"subject": subject, "kind": kind, "source_agency": str((agency or mw.police).id),
+            "text": text}

@@ -110,9 +110,10 @@ def set_legal_hold(case: Case, reason: str, *, actor: object | None) -> CaseLega
 
 
 def list_holds() -> list[tuple[CaseLegalHold, Case]]:
-    return list(db.session.execute(
+    rows = db.session.execute(
         sa.select(CaseLegalHold, Case).join(Case, Case.id == CaseLegalHold.case_id)
-        .order_by(CaseLegalHold.set_at)).tuples())
+        .order_by(CaseLegalHold.set_at))
+    return [(hold, case) for hold, case in rows]
 
 
 def lift_legal_hold(case: Case, *, actor: object | None) -> None:

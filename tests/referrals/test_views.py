@@ -44,9 +44,10 @@ def form_data(agency_id: int, *, yes: int = 14, **overrides: Any) -> dict[str, A
     return data
 
 
-def referral_count(app) -> int:
+def referral_count(app, area_id: int) -> int:
     with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count(Referral.id)))
+        return db.session.scalar(sa.select(sa.func.count(Referral.id)).where(
+            Referral.area_id == area_id))
 
 
 def test_coordinator_records_a_visible_high_risk_referral(app, ref_world, auth, client) -> None:
@@ -60,7 +61,8 @@ def test_coordinator_records_a_visible_high_risk_referral(app, ref_world, auth, 
     assert "Repeat referral flag" in text and "365 days after the last referral" in text
     assert page.headers["Cache-Control"] == "no-store"
     with app.app_context():
-        referral = db.session.scalars(sa.select(Referral)).one()
+        referral = db.session.scalars(sa.select(Referral).where(
+            Referral.area_id == ref_world.area.id)).one()
         assert referral.criterion == Criterion.VISIBLE_HIGH_RISK and referral.dash_score == 14
         assert referral.victim.ethnicity == "prefer_not_to_say"
         assert referral.victim.disability is None  # left blank: not recorded
@@ -81,7 +83,7 @@ def test_professional_judgement_without_reasons_is_refused_and_text_kept(
     assert "Give the reasons for your professional judgement" in text
     assert 'value="Test Victim-Form"' in text and "Typed Alias Kept" in text
     assert 'value="27"' in text and 'value="1990"' in text
-    assert referral_count(app) == 0
+    assert referral_count(app, ref_world.area.id) == 0
 
 
 def test_a_score_of_14_is_recorded_as_visible_high_risk_not_judgement(
@@ -91,7 +93,8 @@ def test_a_score_of_14_is_recorded_as_visible_high_risk_not_judgement(
         ref_world.agency.id, yes=15, criterion="professional_judgement", reasons="Stalking"))
     assert response.status_code == 302
     with app.app_context():
-        referral = db.session.scalars(sa.select(Referral)).one()
+        referral = db.session.scalars(sa.select(Referral).where(
+            Referral.area_id == ref_world.area.id)).one()
         assert referral.criterion == Criterion.VISIBLE_HIGH_RISK and referral.dash_score == 15
 
 
@@ -100,7 +103,7 @@ def test_visible_high_risk_below_the_threshold_is_refused(app, ref_world, auth) 
     response = auth.post("/cases/new", form_data(ref_world.agency.id, yes=13))
     assert response.status_code == 400
     assert "below the threshold of 14" in response.get_data(as_text=True)
-    assert referral_count(app) == 0
+    assert referral_count(app, ref_world.area.id) == 0
 
 
 def test_specific_messages_for_missing_and_impossible_dates(app, ref_world, auth) -> None:
@@ -118,7 +121,7 @@ def test_specific_messages_for_missing_and_impossible_dates(app, ref_world, auth
                                 "victim_date_of_birth-month": "2"}))
     assert response.status_code == 400
     assert "date of birth must be a real date" in response.get_data(as_text=True)
-    assert referral_count(app) == 0
+    assert referral_count(app, ref_world.area.id) == 0
 
 
 def test_a_repeat_is_flagged_for_the_coordinator_to_confirm(
@@ -138,7 +141,8 @@ def test_a_repeat_is_flagged_for_the_coordinator_to_confirm(
     assert done.status_code == 302
     assert done.headers["Location"].endswith(f"/cases/{first.case_id}")
     with app.app_context():
-        later = db.session.scalars(sa.select(Referral).order_by(Referral.id.desc())).first()
+        later = db.session.scalars(sa.select(Referral).where(
+            Referral.area_id == ref_world.area.id).order_by(Referral.id.desc())).first()
         assert later.case_id == first.case_id and later.repeat_confirmed_by_coordinator
 
 
@@ -257,7 +261,8 @@ def test_coordinator_allocates_orders_and_exports_the_research_list(
     assert "Test Victim-One" in page and one.case.reference not in page
     with app.app_context():
         downloads = db.session.scalars(sa.select(AuditEvent).where(
-            AuditEvent.action == "research_list_downloaded")).all()
+            AuditEvent.action == "research_list_downloaded",
+            AuditEvent.object_id == str(meeting.id))).all()
         assert downloads and downloads[0].detail.startswith("rows=2")
 
 

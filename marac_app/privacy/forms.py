@@ -5,9 +5,22 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from marac_app.action_items.forms import read_date
 from marac_app.privacy.models import RIGHT_LABELS, RequestStatus
@@ -138,3 +151,9 @@ class NoticeForm(FlaskForm):
     body = TextAreaField("Privacy notice text", validators=[
         InputRequired("Enter the text of the privacy notice"),
         Length(max=50_000, message="The notice must be 50,000 characters or fewer")])
+
+
+class PolicyForm(FlaskForm):
+    years = IntegerField("Keep case records for (years after the case closed)", validators=[
+        InputRequired("Enter how many years case records are kept"),
+        NumberRange(min=1, max=100, message="Enter a number of years from 1 to 100")])

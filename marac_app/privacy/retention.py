@@ -54,6 +54,18 @@ def case_policy() -> RetentionPolicy:
     return policy
 
 
+def set_case_years(years: int, *, actor: object | None) -> RetentionPolicy:
+    """Change how many years case records are kept after closure. Audited."""
+    policy = case_policy()
+    if policy.id is None:
+        db.session.add(policy)
+    policy.years = years
+    db.session.flush()
+    record("retention_policy_changed", actor=actor, object_type="retention_policy",  # type: ignore[arg-type]
+           object_id=policy.id, detail=f"record_type=case years={years}")
+    return policy
+
+
 def all_policies() -> list[RetentionPolicy]:
     found = list(db.session.scalars(sa.select(RetentionPolicy).order_by(RetentionPolicy.id)))
     return found or [case_policy()]

@@ -28,6 +28,7 @@ from marac_app.privacy.forms import (
     DecisionForm,
     HoldForm,
     NoticeForm,
+    PolicyForm,
     ReasonForm,
     RectifyForm,
     RequestForm,
@@ -289,14 +290,29 @@ def retention_page() -> ResponseReturnValue:
     return _retention_page(HoldForm(formdata=None))
 
 
-def _retention_page(form: HoldForm, status: int = 200) -> ResponseReturnValue:
+def _retention_page(form: HoldForm, status: int = 200,
+                    policy_form: PolicyForm | None = None) -> ResponseReturnValue:
     run = retention.dry_run(today())
     holds = retention.list_holds()
     record("retention_viewed", object_type="case", detail=f"due={len(run['cases'])}")
     db.session.commit()
+    if policy_form is None:
+        policy_form = PolicyForm(formdata=None, years=retention.case_policy().years)
     return _page("privacy/retention.html", status, policies=retention.all_policies(), run=run,
-                 holds=holds, form=form, confirm_form=ConfirmForm(formdata=None),
+                 holds=holds, form=form, policy_form=policy_form,
                  tables=retention.dependency_report())
+
+
+@bp.route("/retention/policy", methods=["POST"])
+@dpo_only
+def set_policy() -> ResponseReturnValue:
+    form = PolicyForm()
+    if form.validate_on_submit():
+        retention.set_case_years(form.years.data, actor=current_user)
+        db.session.commit()
+        flash(f"Case records are now kept for {form.years.data} years after the case closed.")
+        return redirect(url_for("privacy.retention_page"))
+    return _retention_page(HoldForm(formdata=None), 400, policy_form=form)
 
 
 @bp.route("/retention/holds", methods=["POST"])

@@ -141,3 +141,35 @@ def test_coordinator_closes_a_case_of_their_own_area_only(app: Flask, client, au
     auth.sign_out()
     auth.sign_in_as(world.dpo)
     assert client.get("/privacy/cases/close").status_code == 403
+
+
+def test_dpo_changes_the_retention_period(app: Flask, client, auth, world,
+                                          make_case) -> None:
+    case_id = make_case(world, closed_on=date(2017, 1, 1))
+    with app.app_context():
+        reference = db.session.get(Case, case_id).reference
+    auth.sign_in_as(world.dpo)
+    assert reference in client.get("/privacy/retention").get_data(as_text=True)
+    bad = auth.post("/privacy/retention/policy", {"years": "0"},
+                    form_path="/privacy/retention")
+    assert bad.status_code == 400
+    assert "Enter a number of years from 1 to 100" in bad.get_data(as_text=True)
+    response = auth.post("/privacy/retention/policy", {"years": "20"},
+                         form_path="/privacy/retention")
+    assert response.status_code == 302
+    page = client.get("/privacy/retention").get_data(as_text=True)
+    assert "20 years" in page and reference not in page
+
+
+def test_restricted_banner_partial(app: Flask, world, make_case) -> None:
+    from flask import render_template_string
+
+    from marac_app.privacy import restriction
+
+    case_id = make_case(world)
+    with app.test_request_context("/"):
+        case = db.session.get(Case, case_id)
+        include = '{% include "privacy/_restricted_banner.html" %}'
+        assert "Processing restricted" not in render_template_string(include, case=case)
+        restriction.restrict(case, "Accuracy contested", actor=None)
+        assert "Processing restricted" in render_template_string(include, case=case)

@@ -64,3 +64,17 @@ def html_to_text(value: str | None) -> str:
 def is_blank(value: str | None) -> bool:
     """True when sanitised ``value`` has no visible text."""
     return not html_to_text(value).strip()
+
+
+_FORMATTING = re.compile(r"<\s*(strong|em|ul|ol|li)\b|&lt;|&gt;", re.IGNORECASE)
+
+
+def editable_text(value: str | None) -> str:
+    """What to put back in a textarea for editing stored sanitised HTML: plain text when the
+    HTML is only paragraphs and line breaks (it round-trips through ``sanitize_html``),
+    otherwise the HTML itself so formatting is not lost."""
+    if not value:
+        return ""
+    if _FORMATTING.search(value):
+        return value
+    return html_to_text(value)

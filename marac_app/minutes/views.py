@@ -24,6 +24,7 @@ from marac_app.agencies.models import Agency
 from marac_app.attendance.services import case_list, gate_problems
 from marac_app.audit import record
 from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.common.sanitize import editable_text
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
 from marac_app.minutes import services
@@ -122,7 +123,7 @@ def _risk_form(summary: RiskSummary | None, formdata: Any = None) -> RiskSummary
     if summary is not None:
         form.version.data = str(summary.version)
         for name in RISK_FIELDS:
-            getattr(form, name).data = getattr(summary, name)
+            getattr(form, name).data = editable_text(getattr(summary, name))
     return form
 
 
@@ -319,7 +320,8 @@ def edit_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form = _entry_form(meeting, None, version=str(entry.version),
                            subject=entry.subject.value, kind=entry.kind.value,
-                           source_agency=entry.source_agency_id, text=entry.text_html)
+                           source_agency=entry.source_agency_id,
+                           text=editable_text(entry.text_html))
         return _render_edit(meeting, entry, form)
     form = _entry_form(meeting, request.form)
     if form.validate_on_submit():
@@ -377,7 +379,7 @@ def amend_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
         return redirect(url_for("minutes.edit_entry", meeting_id=meeting.id, entry_id=entry.id))
     form = AmendEntryForm()
     if request.method == "GET":
-        form.text.data = services.current_text(entry)
+        form.text.data = editable_text(services.current_text(entry))
     elif form.validate_on_submit():
         try:
             amendment = services.amend_entry(entry, reason=form.reason.data,

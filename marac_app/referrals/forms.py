@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -19,7 +20,14 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
-from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import TextArea
 
 from marac_app.referrals.checklist import RiskChecklistQuestion
@@ -197,7 +205,10 @@ class ReferralForm(FlaskForm):
         "Victim's date of birth", required_message="Enter the victim's date of birth", past=True)
     victim_address = _text("Address", 500, textarea=True)
     victim_phone = _text("Safe phone number", 40)
-    victim_email = _text("Safe email address", 255)
+    victim_email = StringField("Safe email address", filters=[_strip], validators=[
+        Optional(), Length(max=255, message="Safe email address must be 255 characters or fewer"),
+        Email("Enter the safe email address in the correct format, like name@example.org",
+              check_deliverability=False)])
     safe_to_call = CheckedRadioField("Is it safe to call?", YES_NO, message="Select yes or no")
     safe_to_text = CheckedRadioField("Is it safe to text?", YES_NO, message="Select yes or no")
     safe_to_email = CheckedRadioField("Is it safe to email?", YES_NO,
@@ -227,7 +238,7 @@ class ReferralForm(FlaskForm):
     linked_case_reference = _text("Earlier case reference (if you know this is a repeat)", 20)
 
     def validate_escalation_incidents(self, field: StringField) -> None:
-        if field.data and not field.data.isdigit():
+        if field.data and not re.fullmatch(r"[0-9]{1,6}", field.data):
             raise ValidationError("Number of incidents must be a whole number, like 3")
 
     def validate_reasons(self, field: StringField) -> None:

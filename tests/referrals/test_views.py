@@ -121,6 +121,13 @@ def test_specific_messages_for_missing_and_impossible_dates(app, ref_world, auth
                                 "victim_date_of_birth-month": "2"}))
     assert response.status_code == 400
     assert "date of birth must be a real date" in response.get_data(as_text=True)
+    response = auth.post("/cases/new", form_data(
+        ref_world.agency.id, criterion="potential_escalation", escalation_incidents="\u00b2",
+        victim_email="not an email"))
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Number of incidents must be a whole number, like 3" in text
+    assert "Enter the safe email address in the correct format" in text
     assert referral_count(app, ref_world.area.id) == 0
 
 

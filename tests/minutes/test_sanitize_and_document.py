@@ -182,3 +182,41 @@ def test_build_minutes_document_keeps_facts_and_opinions_apart(app, auth, mw,
     assert first.risk_summary.protective == "Family"
     assert second.subjects == () and second.victim_view == ()
     assert document.minutes_version == 1 and document.approved_at is None
+
+
+def test_bleach_is_imported_only_by_the_sanitiser() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "marac_app"
+    importers = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
+                       if re.search(r"^\s*(import|from)\s+bleach", p.read_text(), re.M))
+    assert importers == ["common/sanitize.py"]
+
+
+@pytest.mark.parametrize("stored", [
+    "<p>a<br>b</p><p>c &amp; d</p>", "<p>&lt;script&gt;x</p>", "<p><strong>x</strong></p>",
+    "<ul><li>one</li></ul>",
+])
+def test_editable_text_round_trips(stored: str) -> None:
+    from marac_app.common.sanitize import editable_text
+
+    assert sanitize_html(editable_text(stored)) == stored
+
+
+def test_document_after_approval_carries_amendments_and_version(app, auth, mw,
+                                                                open_gate) -> None:
+    open_gate()
+    auth.sign_in_as(mw.chair)
+    auth.post(mw.case_url(), entry_data(mw, "Original"), form_path="/")
+    base = f"/minutes/meetings/{mw.meeting.id}"
+    assert auth.post(f"{base}/approve", {}, form_path="/").status_code == 302
+    with app.app_context():
+        entry_id = db.session.scalar(sa.select(MinuteEntry.id))
+    assert auth.post(f"{base}/entries/{entry_id}/amend",
+                     {"text": "Corrected", "reason": "Wrong <date>"}).status_code == 302
+    with app.app_context():
+        document = build_minutes_document(db.session.get(Meeting, mw.meeting.id))
+    assert document.minutes_version == 2 and document.approved_at is not None
+    [fact] = document.cases[0].subjects[0].facts
+    assert fact.text_html.startswith("<p>Original</p>")
+    assert "Wrong &lt;date&gt;" in fact.text_html and fact.text_html.endswith("<p>Corrected</p>")

@@ -289,6 +289,8 @@ def purge_case(case_id: int, *, before_delete: Callable[[str], None] | None = No
     db.session.execute(sa.update(CaseStatistic).where(CaseStatistic.case_id == case_id)
                        .values(purged_at=utcnow()))
     owned, references = _owned_rows(case_id)
+    meeting_ids = set(db.session.scalars(
+        sa.select(AgendaItem.meeting_id).where(AgendaItem.case_id == case_id)))
     for column, parent_ids in references:
         table = column.table
         if not parent_ids:
@@ -313,8 +315,29 @@ def purge_case(case_id: int, *, before_delete: Callable[[str], None] | None = No
         assert pk is not None
         outcome = db.session.execute(sa.delete(table).where(pk.in_(sorted(ids))))
         result.deleted[table.name] = result.deleted.get(table.name, 0) + outcome.rowcount
+    retired = retire_cached_pdfs(meeting_ids)
+    if retired:
+        result.nullified["rendered_master.pdf"] = retired
     db.session.flush()
     return result
+
+
+def retire_cached_pdfs(meeting_ids: set[int]) -> int:
+    """Empty the cached master PDFs of these meetings (they print the purged case) and move
+    them off their cache key, so the next copy is rendered afresh without the case. The
+    distribution log keeps its rows (who was issued which copy, and the copy's hash)."""
+    from marac_app.distribution.models import RenderedMaster
+
+    if not meeting_ids:
+        return 0
+    masters = db.session.execute(
+        sa.select(RenderedMaster.id, RenderedMaster.key)
+        .where(RenderedMaster.meeting_id.in_(sorted(meeting_ids)),
+               RenderedMaster.key.not_like("%:retired:%"))).all()
+    for master_id, key in masters:
+        db.session.execute(sa.update(RenderedMaster).where(RenderedMaster.id == master_id)
+                           .values(key=f"{key}:retired:{master_id}"[:120], pdf=b""))
+    return len(masters)
 
 
 @dataclass

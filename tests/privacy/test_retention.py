@@ -163,3 +163,18 @@ def test_every_table_hanging_off_a_case_is_covered() -> None:
                   "rectification"):
         assert table in reached, table
     assert "case_statistic" not in reached and "subject_request" not in reached
+
+
+def test_cached_minutes_pdf_of_a_purged_case_is_retired(app: Flask, world, make_case) -> None:
+    from marac_app.distribution.models import DocumentCopy, RenderedMaster
+
+    make_case(world, closed_on=date(2020, 1, 1))
+    with app.app_context():
+        retention.apply_retention(TODAY)
+        master = db.session.scalar(sa.select(RenderedMaster).where(
+            RenderedMaster.meeting_id == world.meeting.id))
+        assert master.key.startswith(f"meeting:{world.meeting.id}:v1:retired:")
+        assert master.pdf == b""
+        # The distribution log still says who was issued a copy.
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(DocumentCopy).where(
+            DocumentCopy.master_id == master.id)) == 1

@@ -13,6 +13,7 @@ from flask import Flask
 from marac_app.action_items.models import ActionItem
 from marac_app.agencies.models import Agency
 from marac_app.audit import AuditEvent
+from marac_app.auth.models import Role
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
@@ -286,14 +287,19 @@ def _all_posts(mw: MinutesWorld, entry_id: int) -> list[str]:
             f"{base}/approve", f"{base}/entries/{entry_id}/edit"]
 
 
-@pytest.mark.parametrize("who", ["rep", "housing_rep", "other_chair", "other_coordinator"])
-def test_reps_and_other_areas_get_404_everywhere(app, auth, mw, open_gate, who) -> None:
+@pytest.mark.parametrize("who", ["rep", "housing_rep", "other_chair", "other_coordinator",
+                                 "admin", "dpo"])
+def test_reps_and_other_areas_get_404_everywhere(app, auth, mw, open_gate, make_user,
+                                                 who) -> None:
     open_gate()
     auth.sign_in_as(mw.chair)
     _add(auth, mw, text="Confidential fact")
     [entry] = _entries(app)
     auth.sign_out()
-    auth.sign_in_as(getattr(mw, who))
+    if who in ("admin", "dpo"):
+        auth.sign_in_as(make_user(Role(who)))
+    else:
+        auth.sign_in_as(getattr(mw, who))
     for url in _all_urls(mw, entry.id):
         response = auth.client.get(url)
         assert response.status_code == 404, url

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
+    DataRequired,
     InputRequired,
     Length,
     NumberRange,
@@ -37,7 +38,7 @@ def _clean(value: str | None) -> str | None:
 
 class RequestForm(FlaskForm):
     person_name = StringField("Name of the person, as given", filters=[_clean], validators=[
-        InputRequired("Enter the name of the person making the request"),
+        DataRequired("Enter the name of the person making the request"),
         Length(max=120, message="Name must be 120 characters or fewer")])
     dob_day = _date_part("Day")
     dob_month = _date_part("Month")
@@ -102,7 +103,7 @@ class RectifyForm(FlaskForm):
     new_value = StringField("Corrected value", filters=[_clean], validators=[
         Optional(), Length(max=500, message="Corrected value must be 500 characters or fewer")])
     reason = StringField("Why it is being corrected", filters=[_clean], validators=[
-        InputRequired("Enter why the detail is being corrected"),
+        DataRequired("Enter why the detail is being corrected"),
         Length(max=500, message="Reason must be 500 characters or fewer")])
 
 
@@ -111,22 +112,22 @@ class ReasonForm(FlaskForm):
 
     case_id = HiddenField()
     reason = StringField("Reason", filters=[_clean], validators=[
-        InputRequired("Enter the reason"),
+        DataRequired("Enter the reason"),
         Length(max=500, message="Reason must be 500 characters or fewer")])
 
 
 class HoldForm(FlaskForm):
     reference = StringField("Case reference", filters=[_clean], validators=[
-        InputRequired("Enter the case reference, for example CAM-2026-0042"),
+        DataRequired("Enter the case reference, for example CAM-2026-0042"),
         Length(max=20, message="Case reference must be 20 characters or fewer")])
     reason = StringField("Reason for the legal hold", filters=[_clean], validators=[
-        InputRequired("Enter the reason for the legal hold"),
+        DataRequired("Enter the reason for the legal hold"),
         Length(max=500, message="Reason must be 500 characters or fewer")])
 
 
 class CloseCaseForm(FlaskForm):
     reference = StringField("Case reference", filters=[_clean], validators=[
-        InputRequired("Enter the case reference, for example CAM-2026-0042"),
+        DataRequired("Enter the case reference, for example CAM-2026-0042"),
         Length(max=20, message="Case reference must be 20 characters or fewer")])
     closed_day = _date_part("Day")
     closed_month = _date_part("Month")
@@ -148,8 +149,8 @@ class ConfirmForm(FlaskForm):
 
 class NoticeForm(FlaskForm):
     version = HiddenField()
-    body = TextAreaField("Privacy notice text", validators=[
-        InputRequired("Enter the text of the privacy notice"),
+    body = TextAreaField("Privacy notice text", filters=[_clean], validators=[
+        DataRequired("Enter the text of the privacy notice"),
         Length(max=50_000, message="The notice must be 50,000 characters or fewer")])
 
 

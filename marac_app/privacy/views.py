@@ -143,6 +143,9 @@ def request_detail(request_id: int) -> ResponseReturnValue:
         if form.validate_on_submit():
             try:
                 version = int(form.version.data or 0)
+            except ValueError:
+                version = -1
+            try:
                 services.update_request(
                     found, status=RequestStatus(form.status.data), decision=form.decision.data,
                     reason=form.reason.data, version=version, actor=current_user,

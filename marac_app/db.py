@@ -76,6 +76,10 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
+    # pysqlite's own transaction handling emits no BEGIN before SAVEPOINT, so RELEASE of a
+    # nested transaction (begin_nested) silently committed the outer one. Take the driver out
+    # of the way and let SQLAlchemy's "begin" hook below open every transaction itself.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -84,6 +88,15 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
     finally:
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection: Any) -> None:
+    """SQLite: BEGIN IMMEDIATE — nearly every request writes (the audit trail records reads),
+    so take the write lock up front and let the busy timeout queue writers, instead of a
+    deferred transaction failing with SQLITE_BUSY when it upgrades from reading to writing."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 _busy_timeout_ms = 5000

@@ -303,6 +303,7 @@ def _render_edit(meeting: Meeting, entry: MinuteEntry, form: EntryForm | None, *
     db.session.commit()
     return render_template("minutes/edit_entry.html", meeting=meeting, entry=entry, form=form,
                            theirs=theirs, message=message, case=entry.agenda_item.case,
+                           their_source=editable_text(theirs.text_html) if theirs else "",
                            ), status
 
 

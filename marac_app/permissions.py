@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, g, has_request_context, redirect, request, url_for
 from flask_login import current_user
 
 from marac_app.audit import Outcome, record
@@ -137,12 +137,33 @@ def can_manage_users(user: User) -> bool:
     return is_admin(user)
 
 
+def mark_authorised(kind: str, object_id: int | str | None) -> None:
+    """Note, for this request, that ``kind`` ``object_id`` passed its fetch-then-authorise check.
+
+    ``_fetch`` calls it; a helper that authorises an object some other way (a public id, an
+    inline membership check) must call it after its check passes. A test walks ``app.url_map``
+    and fails for any object route that answers without it (tests/security/test_gate.py).
+    """
+    if not has_request_context():
+        return
+    seen: list[tuple[str, str]] = g.setdefault("_authorised", [])
+    seen.append((kind, str(object_id)))
+
+
+def authorised_objects() -> list[tuple[str, str]]:
+    """The (kind, id) pairs authorised so far in this request (empty outside one)."""
+    if not has_request_context():
+        return []
+    return list(g.get("_authorised", []))
+
+
 def _fetch(model: type, object_id: int | None, user: User, allowed: bool, kind: str) -> Any:
     obj = db.session.get(model, object_id) if object_id is not None else None
     if obj is None:
         abort(404)
     if not allowed:
         deny(f"{kind}:{object_id}", object_type=kind, object_id=object_id)
+    mark_authorised(kind, object_id)
     return obj
 
 

@@ -38,7 +38,7 @@ from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting, MeetingStatus
 from marac_app.meetings.permissions import get_meeting_or_404
-from marac_app.permissions import deny, roles_required, signed_in
+from marac_app.permissions import deny, mark_authorised, roles_required, signed_in
 from marac_app.protocol.services import current_statement
 
 bp = Blueprint("attendance", __name__)
@@ -157,6 +157,7 @@ def record_invitee(meeting_id: int, user_id: int) -> ResponseReturnValue:
     if invitee is None:
         deny(f"invitee:{user_id}", object_type="user", object_id=user_id)
         raise AssertionError("deny() aborts")  # pragma: no cover
+    mark_authorised("invitee", invitee.id)
     existing = services.attendance_for_user(meeting, invitee)
     form = InviteeAttendanceForm()
     if request.method == "GET" and existing is not None:

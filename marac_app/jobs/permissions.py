@@ -8,7 +8,7 @@ from flask import abort
 from marac_app.auth.models import User
 from marac_app.extensions import db
 from marac_app.jobs.models import BackgroundJob
-from marac_app.permissions import deny
+from marac_app.permissions import deny, mark_authorised
 
 
 def can_view_job(user: User, job: BackgroundJob) -> bool:
@@ -21,4 +21,5 @@ def get_job_or_404(public_id: str, user: User) -> BackgroundJob:
         abort(404)
     if not can_view_job(user, job):
         deny(f"job:{job.id}", object_type="background_job", object_id=job.id)
+    mark_authorised("background_job", public_id)
     return job

@@ -45,7 +45,7 @@ from marac_app.meetings.permissions import (
     get_meeting_or_404,
 )
 from marac_app.meetings.recurrence import LONDON, Recurrence, RepeatKind, describe_rrule
-from marac_app.permissions import deny, public, roles_required, signed_in
+from marac_app.permissions import deny, mark_authorised, public, roles_required, signed_in
 from marac_app.protocol.services import signup_problem
 
 bp = Blueprint("meetings", __name__)
@@ -297,6 +297,7 @@ def remove_invitation(meeting_id: int, invitation_id: int) -> ResponseReturnValu
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.meeting_id != meeting.id:
         abort(404)
+    mark_authorised("invitation", invitation.id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("meetings.view", meeting_id=meeting.id))
     try:

@@ -1,0 +1,1 @@
+"""Reports: the SafeLives quarterly data return and statistics."""

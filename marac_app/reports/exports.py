@@ -1,0 +1,80 @@
+"""Downloads of the data return: pure functions returning bytes (the views only wrap them).
+
+Both formats have the same columns (``services.COLUMNS``) plus a "Notes" column for fields
+recorded for some cases only. A blank (not recorded) is an empty cell, never 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from marac_app.reports.services import COLUMNS, Quarter, ReturnRow
+
+MARKING = "OFFICIAL-SENSITIVE"
+HEADINGS: tuple[str, ...] = (*(heading for _, heading in COLUMNS), "Notes")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def safe_cell(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula (prefix a quote: OWASP CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _cells(row: ReturnRow) -> list[object]:
+    """The row's values in column order: dates as dates, blanks as None."""
+    return [row.value(key) for key, _ in COLUMNS] + [row.notes or None]
+
+
+def return_csv(rows: Sequence[ReturnRow]) -> bytes:
+    """CSV (UTF-8 with BOM for spreadsheets): a heading row, then one row per meeting."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([safe_cell(h) for h in HEADINGS])
+    for row in rows:
+        out: list[str] = []
+        for value in _cells(row):
+            if value is None:
+                out.append("")
+            elif hasattr(value, "isoformat"):
+                out.append(value.isoformat())  # type: ignore[union-attr]
+            else:
+                out.append(safe_cell(str(value)))
+        writer.writerow(out)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def return_xlsx(rows: Sequence[ReturnRow], *, area_name: str, quarter: Quarter) -> bytes:
+    """An XLSX workbook: row 1 the OFFICIAL-SENSITIVE banner, row 2 the title, row 4 the
+    headings, data from row 5. The page header and footer carry the marking too."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = f"Return {quarter.key}"
+    sheet.oddHeader.center.text = MARKING
+    sheet.oddFooter.center.text = MARKING
+    sheet.evenHeader.center.text = MARKING
+    sheet.cell(row=1, column=1, value=MARKING).font = Font(bold=True)
+    sheet.cell(row=2, column=1, value=safe_cell(
+        f"SafeLives MARAC data return: {area_name}, {quarter.label}"))
+    for column, heading in enumerate(HEADINGS, start=1):
+        cell = sheet.cell(row=4, column=column, value=heading)
+        cell.font = Font(bold=True)
+        sheet.column_dimensions[get_column_letter(column)].width = 18
+    for offset, row in enumerate(rows):
+        for column, value in enumerate(_cells(row), start=1):
+            if isinstance(value, str):
+                value = safe_cell(value)
+            cell = sheet.cell(row=5 + offset, column=column, value=value)
+            if column == 1:
+                cell.number_format = "dd/mm/yyyy"
+    sheet.freeze_panes = "B5"
+    workbook.properties.creator = "MARAC Manager"
+    workbook.properties.title = f"SafeLives MARAC data return {quarter.key} ({MARKING})"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

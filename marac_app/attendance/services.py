@@ -115,10 +115,11 @@ def area_agencies(meeting: Meeting) -> list[Agency]:
 
 
 def case_list(meeting: Meeting) -> list[AgendaItem]:
-    """The meeting's case list, in order."""
-    return list(db.session.scalars(
-        sa.select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
-        .order_by(AgendaItem.position, AgendaItem.id)))
+    """The meeting's case list, in order, without cases under restriction of processing
+    (the one rule lives in referrals.services.case_list)."""
+    from marac_app.referrals.services import case_list as referrals_case_list
+
+    return referrals_case_list(meeting)
 
 
 # --- The gate --------------------------------------------------------------------------

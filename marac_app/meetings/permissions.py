@@ -1,7 +1,8 @@
 """Who may see and manage meetings. Fetch-then-authorise: load (404), check (404), act.
 
 - Coordinators manage the meetings of their own area; chairs run them.
-- Agency representatives see a meeting only while they hold a live invitation to it.
+- Agency representatives see a meeting only while they hold a live invitation to it and their
+  agency is signed up to the information-sharing protocol.
 - Admins and the DPO do not see meetings (they hold no case information role).
 """
 
@@ -32,7 +33,10 @@ def can_view_meeting(user: User, meeting: Meeting) -> bool:
     if user.role in (Role.COORDINATOR, Role.CHAIR):
         return user.area_id == meeting.area_id
     if user.role == Role.AGENCY_REP:
-        return is_invited(user, meeting)
+        # A withdrawn or lapsed ISP signature ends access on the very next request.
+        from marac_app.protocol.services import signup_problem
+
+        return signup_problem(user.agency) is None and is_invited(user, meeting)
     return False
 
 

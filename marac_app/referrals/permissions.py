@@ -29,12 +29,29 @@ def _invited_case_ids(user: User) -> sa.Select:
     )
 
 
+def _rep_signed_up(user: User) -> bool:
+    """A representative whose agency has withdrawn from (or not re-signed) the ISP sees no
+    case, from the very next request."""
+    from marac_app.protocol.services import signup_problem
+
+    return signup_problem(user.agency) is None
+
+
 def can_view_case(user: User, case: Case) -> bool:
+    """Area staff see their area's cases; invited reps see cases on their meetings' agendas.
+    A case under restriction of processing is seen only by the coordinator of its area (and
+    the DPO through the privacy pages)."""
+    from marac_app.privacy.restriction import is_restricted
+
     if not _active(user):
         return False
+    if is_restricted(case.id):
+        return user.role == Role.COORDINATOR and user.area_id == case.area_id
     if user.role in (Role.COORDINATOR, Role.CHAIR):
         return user.area_id is not None and user.area_id == case.area_id
     if user.role == Role.AGENCY_REP:
+        if not _rep_signed_up(user):
+            return False
         return db.session.scalar(
             sa.select(sa.func.count()).select_from(
                 _invited_case_ids(user).where(AgendaItem.case_id == case.id).subquery()
@@ -56,14 +73,21 @@ def can_see_full_contact_details(user: User, case: Case) -> bool:
 
 
 def visible_cases_query(user: User) -> sa.Select:
-    """``select(Case)`` restricted to the cases ``user`` may see (empty for other roles)."""
+    """``select(Case)`` restricted to the cases ``user`` may see (empty for other roles).
+
+    Restricted cases are left out for everyone but the coordinator of their area."""
+    from marac_app.privacy.restriction import restricted_case_ids
+
     query = sa.select(Case)
     if not _active(user):
         return query.where(sa.false())
-    if user.role in (Role.COORDINATOR, Role.CHAIR) and user.area_id is not None:
+    if user.role == Role.COORDINATOR and user.area_id is not None:
         return query.where(Case.area_id == user.area_id)
-    if user.role == Role.AGENCY_REP:
-        return query.where(Case.id.in_(_invited_case_ids(user)))
+    unrestricted = Case.id.not_in(restricted_case_ids())
+    if user.role == Role.CHAIR and user.area_id is not None:
+        return query.where(Case.area_id == user.area_id, unrestricted)
+    if user.role == Role.AGENCY_REP and _rep_signed_up(user):
+        return query.where(Case.id.in_(_invited_case_ids(user)), unrestricted)
     return query.where(sa.false())
 
 

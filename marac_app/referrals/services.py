@@ -412,11 +412,17 @@ def awaiting_allocation(area_id: int) -> list[Referral]:
 # --- Case lists -------------------------------------------------------------------------
 
 
-def case_list(meeting: Meeting) -> list[AgendaItem]:
-    return list(db.session.scalars(
-        sa.select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
-        .order_by(AgendaItem.position, AgendaItem.id)
-    ))
+def case_list(meeting: Meeting, *, include_restricted: bool = False) -> list[AgendaItem]:
+    """The meeting's case list in order. Cases under restriction of processing are left out
+    (of research lists, the live meeting and distribution) unless ``include_restricted`` —
+    only the coordinator's own allocation page asks for them."""
+    from marac_app.privacy.restriction import restricted_case_ids
+
+    query = (sa.select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+             .order_by(AgendaItem.position, AgendaItem.id))
+    if not include_restricted:
+        query = query.where(AgendaItem.case_id.not_in(restricted_case_ids()))
+    return list(db.session.scalars(query))
 
 
 def allocate_to_meeting(case_or_referral: Case | Referral, meeting: Meeting,
@@ -456,7 +462,7 @@ def allocate_to_meeting(case_or_referral: Case | Referral, meeting: Meeting,
 
 def move_agenda_item(item: AgendaItem, direction: str, actor: User | None) -> None:
     """Swap ``item`` with its neighbour above ("up") or below ("down"); no-op at an end."""
-    items = case_list(item.meeting)
+    items = case_list(item.meeting, include_restricted=True)
     for index, current in enumerate(items):
         current.position = index
     index = next(i for i, current in enumerate(items) if current.id == item.id)
@@ -469,6 +475,15 @@ def move_agenda_item(item: AgendaItem, direction: str, actor: User | None) -> No
 
 
 def remove_from_meeting(item: AgendaItem, actor: User | None) -> None:
+    """Take a case off a case list; refused once it has minutes or actions (ServiceError)."""
+    from marac_app.action_items.models import ActionItem
+    from marac_app.minutes.models import MinuteEntry
+
+    for model in (MinuteEntry, ActionItem):
+        if db.session.scalar(sa.select(sa.func.count(model.id)).where(
+                model.agenda_item_id == item.id)):
+            raise ServiceError("This case has been discussed at the meeting (it has minutes or "
+                               "actions), so it cannot be taken off the case list")
     meeting_id, item_id = item.meeting_id, item.id
     db.session.delete(item)
     db.session.flush()

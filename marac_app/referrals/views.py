@@ -401,7 +401,7 @@ def _cutoff(meeting: Meeting) -> Any:
 @area_roles
 def meeting_case_list(meeting_id: int) -> ResponseReturnValue:
     meeting = _meeting_for_area_staff(meeting_id)
-    items = services.case_list(meeting)
+    items = services.case_list(meeting, include_restricted=True)
     manage = can_manage_cases(current_user, meeting.area_id)
     waiting = services.awaiting_allocation(meeting.area_id) if manage else []
     record("case_list_of_meeting_viewed", object_type="meeting", object_id=meeting.id,
@@ -454,9 +454,14 @@ def remove_item(item_id: int) -> ResponseReturnValue:
     item = get_agenda_item_to_manage_or_404(item_id, current_user)
     meeting_id = item.meeting_id
     if ConfirmForm().validate_on_submit():
-        services.remove_from_meeting(item, current_user)
-        db.session.commit()
-        flash("The case has been taken off the case list.")
+        try:
+            services.remove_from_meeting(item, current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("The case has been taken off the case list.")
     return redirect(url_for("referrals.meeting_case_list", meeting_id=meeting_id))
 
 

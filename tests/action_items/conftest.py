@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 
 from marac_app.action_items.models import ActionItem, ActionPriority, ActionStatus
@@ -14,7 +13,6 @@ from marac_app.agencies.models import Agency, AgencyKind, MaracArea
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
-from marac_app.protocol.models import ProtocolSignature, ProtocolVersion
 from marac_app.protocol.services import today
 from marac_app.referrals.models import AgendaItem, Case
 
@@ -26,30 +24,7 @@ def _n() -> int:
     return _count["n"]
 
 
-def _protocol() -> ProtocolVersion:
-    version = db.session.scalar(sa.select(ProtocolVersion).order_by(ProtocolVersion.id))
-    if version is None:
-        version = ProtocolVersion(title="Test ISP", version_label="T1",
-                                  effective_date=date(2020, 1, 1), text="Test protocol")
-        db.session.add(version)
-        db.session.flush()
-    return version
 
-
-@pytest.fixture()
-def sign_up(app: Flask) -> Callable[[Agency], None]:
-    """Sign ``agency`` up to the protocol in force."""
-
-    def factory(agency: Agency) -> None:
-        with app.app_context():
-            version = _protocol()
-            db.session.add(ProtocolSignature(
-                agency_id=agency.id, protocol_version_id=version.id,
-                signatory_name="Sig Natory", signatory_job_title="Head",
-                signed_on=date(2020, 1, 2)))
-            db.session.commit()
-
-    return factory
 
 
 @pytest.fixture()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -16,8 +16,8 @@ from marac_app.auth.models import Role, User
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Invitation, Meeting
-from marac_app.protocol.models import ConfidentialityStatement, ProtocolSignature, ProtocolVersion
-from marac_app.protocol.services import current_protocol, current_statement
+from marac_app.protocol.models import ConfidentialityStatement
+from marac_app.protocol.services import current_statement
 
 STATEMENT_TEXT = (
     "Information discussed by the agency representatives within the ambit of this MARAC is "
@@ -40,26 +40,6 @@ def statement(app: Flask) -> ConfidentialityStatement:
         return row
 
 
-@pytest.fixture()
-def sign_up(app: Flask) -> Callable[[Agency], None]:
-    """Sign ``agency`` up to the protocol in force (creating a version if none is)."""
-
-    def factory(agency: Agency) -> None:
-        with app.app_context():
-            version = current_protocol()
-            if version is None:
-                version = ProtocolVersion(title="Test ISP", version_label="att-1",
-                                          effective_date=date(2020, 1, 1), grace_days=0,
-                                          text="Agencies agree to share information.")
-                db.session.add(version)
-                db.session.flush()
-            db.session.add(ProtocolSignature(
-                agency_id=agency.id, protocol_version_id=version.id,
-                signatory_name="Sam Signatory", signatory_job_title="Head of Safeguarding",
-                signed_on=date(2020, 1, 2), review_due_on=date(2099, 1, 1)))
-            db.session.commit()
-
-    return factory
 
 
 @dataclass

@@ -47,9 +47,10 @@ class World:
 
 
 @pytest.fixture()
-def world(app: Flask, make_area, make_agency, make_user) -> World:
+def world(app: Flask, make_area, make_agency, make_user, sign_up) -> World:
     area = make_area()
     agency = make_agency(areas=[area], kind=AgencyKind.POLICE)
+    sign_up(agency)
     rep = make_user(Role.AGENCY_REP, agency=agency, area=area)
     with app.app_context():
         starts = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)

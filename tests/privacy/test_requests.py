@@ -337,10 +337,8 @@ def test_restriction_is_recorded_and_shown(app: Flask, auth, world, make_case) -
         assert not restriction.is_restricted(case_id)
 
 
-WIRING = pytest.mark.xfail(strict=False, reason="wiring pending")
 
 
-@WIRING
 def test_restricted_case_is_hidden_from_a_representative(app: Flask, auth, world,
                                                          make_case) -> None:
     _, case_id = _restrict(app, auth, world, make_case)
@@ -356,7 +354,6 @@ def test_restricted_case_is_hidden_from_a_representative(app: Flask, auth, world
     assert reference not in research.get_data(as_text=True)
 
 
-@WIRING
 def test_restricted_case_is_left_out_of_the_chairs_case_list(app: Flask, auth, world,
                                                              make_case) -> None:
     _, case_id = _restrict(app, auth, world, make_case)
@@ -367,7 +364,6 @@ def test_restricted_case_is_left_out_of_the_chairs_case_list(app: Flask, auth, w
     assert auth.client.get(f"/cases/{case_id}").status_code == 404
 
 
-@WIRING
 def test_restricted_case_is_left_out_of_distributed_minutes(app: Flask, auth, world,
                                                             make_case) -> None:
     from marac_app.meetings.models import Meeting

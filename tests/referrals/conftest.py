@@ -31,9 +31,10 @@ class RefWorld:
 
 
 @pytest.fixture()
-def ref_world(make_area, make_agency, make_user) -> RefWorld:
+def ref_world(make_area, make_agency, make_user, sign_up) -> RefWorld:
     area = make_area()
     agency = make_agency(areas=[area])
+    sign_up(agency)
     return RefWorld(
         area=area, agency=agency,
         coordinator=make_user(Role.COORDINATOR, area=area, agency=agency),

@@ -21,24 +21,28 @@ class ChooseReturnForm(FlaskForm):
                           validators=[InputRequired("Select a quarter")])
 
 
-def _digits_only(value: object) -> object:
-    if isinstance(value, str):
-        return value.replace("\x00", "").replace(",", "").replace(" ", "").strip()
-    return value
+def _clean(value: object) -> object:
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
+def whole_number(text: str | None) -> int | None:
+    """ "85,000" or "85 000" → 85000; None when not a whole number."""
+    digits = (text or "").replace(",", "").replace(" ", "")
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else None
 
 
 class PopulationForm(FlaskForm):
     version = HiddenField()
     adult_women = StringField("Number of adult women living in the area",
-                              filters=[_digits_only],
+                              filters=[_clean],
                               validators=[InputRequired("Enter the number of adult women")])
     as_of = DateParts("Date the figure refers to")
 
     def validate_adult_women(self, field: StringField) -> None:
-        text = field.data or ""
-        if not text.isascii() or not text.isdigit():
+        number = whole_number(field.data)
+        if number is None:
             raise ValidationError("Number of adult women must be a whole number, like 85000")
-        if not 1 <= int(text) <= 10_000_000:
+        if not 1 <= number <= 10_000_000:
             raise ValidationError("Number of adult women must be between 1 and 10,000,000")
 
     @property

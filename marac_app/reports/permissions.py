@@ -14,7 +14,7 @@ from flask import abort
 from marac_app.agencies.models import MaracArea
 from marac_app.auth.models import Role, User
 from marac_app.extensions import db
-from marac_app.permissions import deny, is_admin
+from marac_app.permissions import deny, is_admin, mark_authorised
 
 REPORT_ROLES = (Role.COORDINATOR, Role.CHAIR, Role.ADMIN)
 
@@ -43,6 +43,7 @@ def get_report_area_or_404(area_id: int | None, user: User) -> MaracArea:
     area = _load(area_id)
     if not can_view_return(user, area):
         deny(f"report_area:{area_id}", object_type="marac_area", object_id=area_id)
+    mark_authorised("marac_area", area.id)
     return area
 
 
@@ -51,4 +52,5 @@ def get_population_area_or_404(area_id: int | None, user: User) -> MaracArea:
     area = _load(area_id)
     if not can_set_population(user, area):
         deny(f"area_population:{area_id}", object_type="marac_area", object_id=area_id)
+    mark_authorised("marac_area", area.id)
     return area

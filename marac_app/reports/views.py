@@ -25,7 +25,7 @@ from marac_app.permissions import is_admin, roles_required
 from marac_app.reports import services
 from marac_app.reports.charts import bar_chart
 from marac_app.reports.exports import return_csv, return_xlsx
-from marac_app.reports.forms import ChooseReturnForm, PopulationForm
+from marac_app.reports.forms import ChooseReturnForm, PopulationForm, whole_number
 from marac_app.reports.permissions import (
     REPORT_ROLES,
     can_set_population,
@@ -220,8 +220,8 @@ def population(area_id: int) -> ResponseReturnValue:
         if form.validate_on_submit():
             try:
                 services.set_population(
-                    area, adult_women=int(form.adult_women.data), as_of=form.as_of.data,
-                    version=form.version_number, actor=current_user)
+                    area, adult_women=whole_number(form.adult_women.data) or 0,
+                    as_of=form.as_of.data, version=form.version_number, actor=current_user)
             except ConflictError as error:
                 db.session.rollback()
                 form.form_errors.append(error.message)

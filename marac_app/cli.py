@@ -106,6 +106,9 @@ def register(app: Flask) -> None:
     from marac_app.audit_review.cli import verify_audit_command
 
     app.cli.add_command(verify_audit_command)
+    from marac_app.distribution.cli import minutes_pdf_command
+
+    app.cli.add_command(minutes_pdf_command)
 
 
 __all__ = ["register"]

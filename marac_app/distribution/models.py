@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marac_app.auth.models import User
 from marac_app.db import UTCDateTime, created_at, db, intpk, str_enum, str_short
 
 
@@ -79,3 +80,41 @@ class DocumentCopy(db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class MinutesRecipient(db.Model):
+    """A person the coordinator chose to receive a meeting's approved minutes.
+
+    A live row (``revoked_at`` is None) lets the person download their own stamped copy while
+    their agency stays signed up to the information-sharing protocol; removing them sets
+    ``revoked_at`` and their access ends at once. ``notified_at`` is set when the "minutes are
+    ready" email has been sent (a later save re-sends to anyone not yet emailed).
+    """
+
+    __tablename__ = "minutes_recipient"
+
+    id: Mapped[intpk]
+    meeting_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agency.id"))
+    added_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "user_id"),)
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None

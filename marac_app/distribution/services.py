@@ -17,19 +17,32 @@ import io
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from pypdf import PdfReader
 from sqlalchemy.exc import IntegrityError
 
 from marac_app import audit
-from marac_app.auth.models import User
+from marac_app.agencies.models import Agency
+from marac_app.auth.models import Role, User
+from marac_app.common.errors import ServiceError
 from marac_app.db import db, utcnow
-from marac_app.distribution.models import DocumentCopy, MasterKind, RenderedMaster
+from marac_app.distribution.document import ActionLine, MeetingInfo, format_long_date
+from marac_app.distribution.models import (
+    DocumentCopy,
+    MasterKind,
+    MinutesRecipient,
+    RenderedMaster,
+)
 from marac_app.distribution.stamp import prepare_master, stamp_copy
+from marac_app.meetings.models import Meeting
+from marac_app.protocol.services import signup_problem
 
 logger = logging.getLogger(__name__)
 
+LONDON = ZoneInfo("Europe/London")
 NO_AGENCY = "No agency"
 
 
@@ -170,3 +183,316 @@ def find_copy(document_id: uuid.UUID) -> DocumentCopy | None:
     return db.session.scalars(
         sa.select(DocumentCopy).where(DocumentCopy.document_id == document_id)
     ).first()
+
+
+# --- Recipients, access and the copies people download ---------------------------------
+# Callers: distribution.views, distribution.jobs and the ``minutes-pdf`` CLI command. Every
+# copy goes through ``issue_minutes_copy`` / ``issue_action_extract``, which check access with
+# the same rule the pages use.
+
+NOT_APPROVED = "The minutes of this meeting have not been approved yet"
+NOT_A_RECIPIENT = "This person is not a recipient of these minutes"
+REMOVED = "This person's access to these minutes has been removed"
+ACCOUNT_INACTIVE = "This person's account is deactivated"
+NO_ACTIONS_ACCESS = "This person may not receive this agency's actions"
+
+
+def approved_version(meeting: Meeting) -> int | None:
+    """The approved minutes version of ``meeting`` (None before approval)."""
+    from marac_app.minutes.services import approval_of
+
+    approval = approval_of(meeting)
+    return approval.minutes_version if approval is not None else None
+
+
+def oversees_area(user: User, meeting: Meeting) -> bool:
+    """The coordinator or a chair of the meeting's area."""
+    return bool(user.active and user.role in (Role.COORDINATOR, Role.CHAIR)
+                and user.area_id is not None and user.area_id == meeting.area_id)
+
+
+def recipient_rows(meeting: Meeting, *, live_only: bool = True) -> list[MinutesRecipient]:
+    query = sa.select(MinutesRecipient).where(MinutesRecipient.meeting_id == meeting.id)
+    if live_only:
+        query = query.where(MinutesRecipient.revoked_at.is_(None))
+    return list(db.session.scalars(query.order_by(MinutesRecipient.added_at,
+                                                  MinutesRecipient.id)))
+
+
+def recipient_of(meeting: Meeting, user: User) -> MinutesRecipient | None:
+    """``user``'s recipient row for ``meeting`` (live or removed), if any."""
+    return db.session.scalar(sa.select(MinutesRecipient).where(
+        MinutesRecipient.meeting_id == meeting.id, MinutesRecipient.user_id == user.id))
+
+
+def recipient_candidates(meeting: Meeting) -> list[User]:
+    """Who may be picked: the people who may be invited (active representatives of the
+    area's agencies and the area's chairs) plus the area's coordinators. Whether their agency
+    is signed up is checked when saving."""
+    from marac_app.meetings.services import invitation_candidates
+
+    people = {u.id: u for u in invitation_candidates(meeting)}
+    for user in db.session.scalars(sa.select(User).where(
+            User.role == Role.COORDINATOR, User.area_id == meeting.area_id,
+            User.active.is_(True)).order_by(User.name)):
+        people.setdefault(user.id, user)
+    return list(people.values())
+
+
+def default_recipient_ids(meeting: Meeting) -> set[int]:
+    """Representatives of agencies that attended (present) or own an action agreed at this
+    meeting, plus the meeting's chair."""
+    from marac_app.action_items.models import ActionItem
+    from marac_app.attendance.models import AttendanceStatus
+    from marac_app.attendance.services import attendance_of
+    from marac_app.referrals.models import AgendaItem
+
+    agency_ids = {a.agency_id for a in attendance_of(meeting)
+                  if a.status == AttendanceStatus.PRESENT}
+    items = sa.select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id)
+    agency_ids |= set(db.session.scalars(sa.select(ActionItem.owner_agency_id).where(
+        sa.or_(ActionItem.meeting_id == meeting.id, ActionItem.agenda_item_id.in_(items)))))
+    chosen = {u.id for u in recipient_candidates(meeting)
+              if u.role == Role.AGENCY_REP and u.agency_id in agency_ids}
+    if meeting.chair_id is not None and meeting.chair is not None and meeting.chair.active:
+        chosen.add(meeting.chair_id)
+    return chosen
+
+
+def save_recipients(meeting: Meeting, user_ids: list[int], *,
+                    actor: User) -> tuple[list[MinutesRecipient], list[MinutesRecipient]]:
+    """Make ``user_ids`` the meeting's recipients: add the new ones, remove the others.
+
+    All or nothing: if anyone new may not receive the minutes (not in the list, or their
+    agency is not signed up to the information-sharing protocol) a ServiceError names every
+    reason and nothing changes. Removing someone revokes their access and every copy they
+    were issued at once. Returns (added, removed); the caller emails the added people
+    (``notify_recipients`` in a background job).
+    """
+    if approved_version(meeting) is None:
+        raise ServiceError(NOT_APPROVED)
+    wanted = list(dict.fromkeys(user_ids))
+    existing = {r.user_id: r for r in recipient_rows(meeting, live_only=False)}
+    live = {uid for uid, r in existing.items() if r.revoked_at is None}
+    if not wanted and not live:
+        raise ServiceError("Select at least one person to send the minutes to",
+                           field="people")
+    candidates = {u.id: u for u in recipient_candidates(meeting)}
+    problems: list[str] = []
+    new_people: list[User] = []
+    for user_id in wanted:
+        if user_id in live:
+            continue
+        person = candidates.get(user_id)
+        if person is None:
+            problems.append("Select people from the list")
+            continue
+        problem = signup_problem(person.agency)
+        if problem:
+            problems.append(f"{person.name} cannot receive the minutes: {problem}")
+            continue
+        new_people.append(person)
+    if problems:
+        raise ServiceError(". ".join(dict.fromkeys(problems)), field="people")
+    now = utcnow()
+    added: list[MinutesRecipient] = []
+    for person in new_people:
+        row = existing.get(person.id)
+        if row is None:
+            row = MinutesRecipient(meeting_id=meeting.id, user_id=person.id)
+            db.session.add(row)
+        row.agency_id, row.added_by_id, row.added_at = person.agency_id, actor.id, now
+        row.revoked_at = row.revoked_by_id = row.notified_at = None
+        added.append(row)
+    db.session.flush()
+    for row in added:
+        audit.record("minutes_recipient_added", actor=actor, object_type="minutes_recipient",
+                     object_id=row.id, detail=f"meeting={meeting.id} user={row.user_id}")
+    removed = [existing[uid] for uid in sorted(live - set(wanted))]
+    for row in removed:
+        remove_recipient(row, actor=actor)
+    return added, removed
+
+
+def remove_recipient(row: MinutesRecipient, *, actor: User | None) -> None:
+    """End ``row``'s access now and revoke every copy its person was issued for the meeting."""
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        row.revoked_by_id = actor.id if actor is not None else None
+        db.session.flush()
+        audit.record("minutes_recipient_removed", actor=actor, object_type="minutes_recipient",
+                     object_id=row.id, detail=f"meeting={row.meeting_id} user={row.user_id}")
+    for copy in db.session.scalars(sa.select(DocumentCopy).where(
+            DocumentCopy.meeting_id == row.meeting_id,
+            DocumentCopy.recipient_user_id == row.user_id,
+            DocumentCopy.revoked_at.is_(None))):
+        revoke_copy(copy, actor=actor)
+
+
+def minutes_access_problem(meeting: Meeting, user: User) -> str | None:
+    """Why ``user`` may not download the minutes of ``meeting`` now (None when they may).
+
+    They may when the minutes are approved, their account is active, their agency is signed
+    up, and they are a live recipient or the coordinator or a chair of the meeting's area.
+    """
+    if approved_version(meeting) is None:
+        return NOT_APPROVED
+    if not user.active:
+        return ACCOUNT_INACTIVE
+    if not oversees_area(user, meeting):
+        row = recipient_of(meeting, user)
+        if row is None:
+            return NOT_A_RECIPIENT
+        if row.revoked_at is not None:
+            return REMOVED
+    return signup_problem(user.agency)
+
+
+def extract_access_problem(meeting: Meeting, agency: Agency, user: User) -> str | None:
+    """Why ``user`` may not download ``agency``'s action extract (None when they may).
+
+    The coordinator and chairs of the area may take any agency's extract; a representative
+    only their own agency's, when they are a live recipient of the minutes or hold a live
+    invitation to the meeting (people who need their actions and no more).
+    """
+    from marac_app.meetings.permissions import is_invited
+
+    if approved_version(meeting) is None:
+        return NOT_APPROVED
+    if not user.active:
+        return ACCOUNT_INACTIVE
+    if not oversees_area(user, meeting):
+        if user.role != Role.AGENCY_REP or user.agency_id != agency.id:
+            return NO_ACTIONS_ACCESS
+        row = recipient_of(meeting, user)
+        if (row is None or row.revoked_at is not None) and not is_invited(user, meeting):
+            return REMOVED if row is not None else NOT_A_RECIPIENT
+    return signup_problem(user.agency)
+
+
+def minutes_master(meeting: Meeting) -> RenderedMaster:
+    """The cached master of the approved minutes version (rendered on first use)."""
+    from marac_app.distribution.pdf import render_minutes_pdf
+    from marac_app.minutes.document import build_minutes_document
+
+    version = approved_version(meeting)
+    if version is None:
+        raise CopyRefused(NOT_APPROVED)
+    return get_or_render_master(
+        minutes_key(meeting.id, version),
+        lambda: render_minutes_pdf(build_minutes_document(meeting)),
+        kind=MasterKind.MINUTES, meeting_id=meeting.id, minutes_version=version)
+
+
+def meeting_actions_for(meeting: Meeting, agency: Agency) -> list[ActionLine]:
+    """``agency``'s actions agreed at ``meeting`` (cases under restriction left out)."""
+    from marac_app.action_items.models import ActionItem
+    from marac_app.privacy.restriction import restricted_case_ids
+    from marac_app.referrals.models import AgendaItem, Case
+
+    items = sa.select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id)
+    rows = db.session.execute(
+        sa.select(ActionItem, Case.reference).join(Case, Case.id == ActionItem.case_id)
+        .where(ActionItem.owner_agency_id == agency.id,
+               sa.or_(ActionItem.meeting_id == meeting.id,
+                      ActionItem.agenda_item_id.in_(items)),
+               ActionItem.case_id.not_in(restricted_case_ids()))
+        .order_by(Case.reference, ActionItem.due_date, ActionItem.id)).all()
+    return [ActionLine(case_reference=reference, agency=agency.name,
+                       description=action.description, due_date=action.due_date,
+                       status=action.status.label) for action, reference in rows]
+
+
+def extract_master(meeting: Meeting, agency: Agency) -> RenderedMaster:
+    from marac_app.distribution.pdf import render_action_extract_pdf
+
+    version = approved_version(meeting)
+    if version is None:
+        raise CopyRefused(NOT_APPROVED)
+
+    def render() -> bytes:
+        london = meeting.starts_at.astimezone(LONDON)
+        info = MeetingInfo(area_name=meeting.area.name,
+                           meeting_title=f"{meeting.area.name} MARAC",
+                           meeting_date=london.date(), venue=meeting.venue or "",
+                           chair_name=meeting.chair.name if meeting.chair else "",
+                           minutes_version=version)
+        return render_action_extract_pdf(agency.name, info, meeting_actions_for(meeting, agency))
+
+    return get_or_render_master(extract_key(meeting.id, version, agency.id), render,
+                                kind=MasterKind.ACTION_EXTRACT, meeting_id=meeting.id,
+                                minutes_version=version, agency_id=agency.id)
+
+
+def issue_minutes_copy(meeting: Meeting, recipient: User, *, actor: User | None,
+                       ip: str | None) -> tuple[DocumentCopy, bytes]:
+    """Check access, then stamp, log and audit one copy of the minutes for ``recipient``.
+
+    Raises ``CopyRefused`` with the reason when ``recipient`` may not hold a copy.
+    """
+    problem = minutes_access_problem(meeting, recipient)
+    if problem:
+        raise CopyRefused(problem)
+    copy, pdf = issue_copy(minutes_master(meeting), recipient, actor=actor, ip=ip)
+    logger.info("minutes copy issued meeting=%s copy=%s user=%s", meeting.id, copy.id,
+                recipient.id)
+    return copy, pdf
+
+
+def issue_action_extract(meeting: Meeting, agency: Agency, recipient: User, *,
+                         actor: User | None, ip: str | None) -> tuple[DocumentCopy, bytes]:
+    """Check access, then stamp, log and audit one copy of ``agency``'s action extract."""
+    problem = extract_access_problem(meeting, agency, recipient)
+    if problem:
+        raise CopyRefused(problem)
+    copy, pdf = issue_copy(extract_master(meeting, agency), recipient, actor=actor, ip=ip)
+    logger.info("action extract issued meeting=%s agency=%s copy=%s user=%s", meeting.id,
+                agency.id, copy.id, recipient.id)
+    return copy, pdf
+
+
+def minutes_filename(meeting: Meeting, *, agency_id: int | None = None) -> str:
+    """A download name with no personal data: area code, date and (for extracts) agency id."""
+    day = meeting.starts_at.astimezone(LONDON).date().isoformat()
+    code = "".join(c for c in (meeting.area.code or "") if c.isalnum()) or "MARAC"
+    if agency_id is None:
+        return f"marac-minutes-{code}-{day}.pdf"
+    return f"marac-actions-{code}-{day}-agency-{agency_id}.pdf"
+
+
+@dataclass(frozen=True)
+class NotifyResult:
+    sent: int
+    master_pages: int
+
+
+def notify_recipients(meeting: Meeting, *, base_url: str) -> NotifyResult:
+    """Pre-render the master, then email every live recipient not yet emailed a link to sign
+    in and download. The email holds no attachment and no case data: only the area, the
+    meeting date and the link. Commits after each email so a failure part-way is not lost
+    (this runs in a background job, never inside a request)."""
+    from marac_app import mail
+
+    master = minutes_master(meeting)
+    db.session.commit()
+    link = f"{base_url.rstrip('/')}/distribution/meetings/{meeting.id}/minutes.pdf"
+    day = format_long_date(meeting.starts_at.astimezone(LONDON).date())
+    sent = 0
+    for row in recipient_rows(meeting):
+        if row.notified_at is not None or not row.user.active:
+            continue
+        body = (
+            f"The approved minutes of the {meeting.area.name} MARAC meeting on {day} are "
+            "ready for you.\n\n"
+            f"Sign in to download your copy:\n{link}\n\n"
+            "Your copy is marked OFFICIAL-SENSITIVE and stamped with your name. Do not forward "
+            "it or share it with anyone who has not signed the information-sharing protocol.\n"
+            "If you were not expecting this email, tell your MARAC coordinator.\n")
+        mail.send(mail.build_message(row.user.email, f"MARAC minutes ready: {meeting.area.name}, "
+                                     f"{day}", body))
+        row.notified_at = utcnow()
+        audit.record("minutes_recipient_notified", actor=None, object_type="minutes_recipient",
+                     object_id=row.id, detail=f"meeting={meeting.id} user={row.user_id}")
+        db.session.commit()
+        sent += 1
+    return NotifyResult(sent=sent, master_pages=master.page_count)

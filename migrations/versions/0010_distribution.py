@@ -82,8 +82,47 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_document_copy_recipient_user_id'),
                               ['recipient_user_id'], unique=False)
 
+    op.create_table(
+        'minutes_recipient',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('meeting_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('agency_id', sa.Integer(), nullable=True),
+        sa.Column('added_by_id', sa.Integer(), nullable=True),
+        sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('notified_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('revoked_by_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'],
+                                name=op.f('fk_minutes_recipient_meeting_id_meeting'),
+                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['user_id'], ['user_account.id'],
+                                name=op.f('fk_minutes_recipient_user_id_user_account'),
+                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['agency_id'], ['agency.id'],
+                                name=op.f('fk_minutes_recipient_agency_id_agency')),
+        sa.ForeignKeyConstraint(['added_by_id'], ['user_account.id'],
+                                name=op.f('fk_minutes_recipient_added_by_id_user_account'),
+                                ondelete='SET NULL'),
+        sa.ForeignKeyConstraint(['revoked_by_id'], ['user_account.id'],
+                                name=op.f('fk_minutes_recipient_revoked_by_id_user_account'),
+                                ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_minutes_recipient')),
+        sa.UniqueConstraint('meeting_id', 'user_id',
+                            name=op.f('uq_minutes_recipient_meeting_id')),
+    )
+    with op.batch_alter_table('minutes_recipient', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_minutes_recipient_meeting_id'), ['meeting_id'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_minutes_recipient_user_id'), ['user_id'],
+                              unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('minutes_recipient', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_minutes_recipient_user_id'))
+        batch_op.drop_index(batch_op.f('ix_minutes_recipient_meeting_id'))
+    op.drop_table('minutes_recipient')
     with op.batch_alter_table('document_copy', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_document_copy_recipient_user_id'))
         batch_op.drop_index(batch_op.f('ix_document_copy_meeting_id'))

@@ -23,6 +23,7 @@ from marac_app.distribution.document import (
     SubjectSection,
 )
 from marac_app.distribution.sample import sample_minutes
+from tests.distribution.world import dw  # noqa: F401 - a real approved meeting (fixture)
 
 VICTIM_NAME = "Philippa Quenby-Marsh"
 STATEMENT = "Statement-text-marker: what is said in this room stays in this room."

@@ -1,0 +1,160 @@
+"""A real meeting with minutes for the distribution tests, built through the services.
+
+Self-contained (no other feature's test fixtures): an area with a signed-up police and housing
+agency and an unsigned health agency, a chair, a coordinator, representatives, two cases on
+the case list, the confidentiality gate open, entries, one action per agency, approved.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from flask import Flask
+
+from marac_app.action_items.services import create_action
+from marac_app.agencies.models import Agency, MaracArea
+from marac_app.attendance import services as attendance
+from marac_app.attendance.models import AcknowledgementMethod, AttendanceStatus
+from marac_app.auth.models import Role, User
+from marac_app.db import utcnow
+from marac_app.extensions import db
+from marac_app.meetings.models import Invitation, Meeting
+from marac_app.minutes import services as minutes
+from marac_app.protocol.models import ConfidentialityStatement, ProtocolSignature, ProtocolVersion
+from marac_app.protocol.services import current_protocol, current_statement, today
+from marac_app.referrals.models import AgendaItem, Case, Criterion, Referral
+from marac_app.referrals.people import Person, PersonRole
+
+STATEMENT_TEXT = ("Distribution-statement: information shared at this MARAC is strictly "
+                  "confidential and must not be passed on.")
+VICTIM = "Vera Victim"
+FACT = "FACTMARK police attended the address"
+OPINION = "OPINIONMARK the risk is escalating"
+POLICE_ACTION = "POLICEACTION flag the address"
+HOUSING_ACTION = "HOUSINGACTION priority transfer"
+
+_refs = itertools.count(1)
+
+
+@dataclass
+class DW:
+    area: MaracArea
+    police: Agency
+    housing: Agency
+    chair: User
+    coordinator: User
+    other_chair: User
+    other_coordinator: User
+    rep: User  # police, invited, present
+    housing_rep: User  # invited, not present; housing owns an action
+    police_rep2: User  # signed up, not invited
+    health_rep: User  # agency in the area, not signed up
+    meeting: Meeting
+    case: Case
+    case2: Case
+    statement_text: str
+
+    @property
+    def base(self) -> str:
+        return f"/distribution/meetings/{self.meeting.id}"
+
+
+def sign_up_agency(agency: Agency) -> None:
+    version = current_protocol()
+    if version is None:
+        version = ProtocolVersion(title="Test ISP", version_label="dist-1",
+                                  effective_date=date(2020, 1, 1), grace_days=0,
+                                  text="Agencies agree to share information.")
+        db.session.add(version)
+        db.session.flush()
+    db.session.add(ProtocolSignature(
+        agency_id=agency.id, protocol_version_id=version.id, signatory_name="Sam Signatory",
+        signatory_job_title="Head of Safeguarding", signed_on=date(2020, 1, 2),
+        review_due_on=date(2099, 1, 1)))
+    db.session.flush()
+
+
+def _case(area: MaracArea, agency: Agency, meeting: Meeting, position: int,
+          victim: str) -> tuple[Case, AgendaItem]:
+    case = Case(area_id=area.id, reference=f"DST-2026-{next(_refs):04d}-{area.id}")
+    db.session.add(case)
+    db.session.flush()
+    referral = Referral(area_id=area.id, case_id=case.id, referring_agency_id=agency.id,
+                        referrer_name="Rita Referrer", referred_on=date(2026, 1, 5),
+                        criterion=Criterion.VISIBLE_HIGH_RISK, dash_score=17)
+    referral.people = [
+        Person(role=PersonRole.VICTIM, full_name=victim, normalised_name=victim.lower()),
+        Person(role=PersonRole.PERPETRATOR, full_name="Peter Perp", normalised_name="peter perp"),
+    ]
+    db.session.add(referral)
+    db.session.flush()
+    item = AgendaItem(meeting_id=meeting.id, case_id=case.id, referral_id=referral.id,
+                      position=position)
+    db.session.add(item)
+    db.session.flush()
+    return case, item
+
+
+@pytest.fixture()
+def dw(app: Flask, make_area, make_agency, make_user) -> DW:
+    area = make_area()
+    other_area = make_area()
+    police = make_agency(areas=[area])
+    housing = make_agency(areas=[area])
+    health = make_agency(areas=[area])
+    chair = make_user(Role.CHAIR, agency=police, area=area, name="Charlie Chair")
+    coordinator = make_user(Role.COORDINATOR, agency=police, area=area, name="Cora Coord")
+    other_chair = make_user(Role.CHAIR, agency=police, area=other_area)
+    other_coordinator = make_user(Role.COORDINATOR, agency=police, area=other_area)
+    rep = make_user(Role.AGENCY_REP, agency=police, name="Priya Police")
+    housing_rep = make_user(Role.AGENCY_REP, agency=housing, name="Hana Housing")
+    police_rep2 = make_user(Role.AGENCY_REP, agency=police, name="Paul Police")
+    health_rep = make_user(Role.AGENCY_REP, agency=health, name="Hugo Health")
+    with app.app_context():
+        sign_up_agency(db.session.get(Agency, police.id))
+        sign_up_agency(db.session.get(Agency, housing.id))
+        statement = current_statement()
+        if statement is None:
+            statement = ConfidentialityStatement(version_number=1, text=STATEMENT_TEXT)
+            db.session.add(statement)
+            db.session.flush()
+        starts = utcnow()
+        meeting = Meeting(area_id=area.id, starts_at=starts, ends_at=starts + timedelta(hours=2),
+                          venue="Room 1", chair_id=chair.id)
+        db.session.add(meeting)
+        db.session.flush()
+        for user in (rep, housing_rep):
+            db.session.add(Invitation(meeting_id=meeting.id, user_id=user.id,
+                                      agency_id=user.agency_id))
+        db.session.flush()
+        police_row = db.session.get(Agency, police.id)
+        housing_row = db.session.get(Agency, housing.id)
+        case, item = _case(area, police_row, meeting, 1, VICTIM)
+        case2, item2 = _case(area, police_row, meeting, 2, "Wendy Victim")
+        chair_row = db.session.get(User, chair.id)
+        version = attendance.required_version(meeting)
+        attendance.mark_statement_read(meeting, shown_version=version, actor=chair_row)
+        present = attendance.record_invitee_attendance(
+            meeting, db.session.get(User, rep.id), status=AttendanceStatus.PRESENT,
+            information_sent=None, actor=chair_row)
+        attendance.acknowledge(meeting, actor=chair_row, attendance=present,
+                               method=AcknowledgementMethod.RECORDED_BY_CHAIR)
+        minutes.add_entry(item, subject="victim", kind="fact", source_agency=police_row,
+                          text=f"<p>{FACT} where {VICTIM} lives</p>", actor=chair_row)
+        minutes.add_entry(item, subject="victim", kind="professional_opinion",
+                          source_agency=police_row, text=f"<p>{OPINION}</p>", actor=chair_row)
+        due = today() + timedelta(days=7)
+        create_action(case, owner_agency=police_row, description=POLICE_ACTION, due_date=due,
+                      priority="high", actor=chair_row, agenda_item=item)
+        create_action(case2, owner_agency=housing_row, description=HOUSING_ACTION,
+                      due_date=due, priority="medium", actor=chair_row, agenda_item=item2)
+        minutes.approve(meeting, actor=chair_row)
+        statement_text = statement.text
+        db.session.commit()
+        for row in (meeting, case, case2):
+            db.session.refresh(row)
+    return DW(area, police, housing, chair, coordinator, other_chair, other_coordinator, rep,
+              housing_rep, police_rep2, health_rep, meeting, case, case2, statement_text)

@@ -14,7 +14,9 @@ from marac_app.auth.models import Role, User
 from marac_app.auth.services import UserDetails, create_user
 from marac_app.db import utcnow
 from marac_app.extensions import db
+from marac_app.privacy.demo import seed_privacy_demo
 from marac_app.referrals.demo import seed_referrals_demo
+from marac_app.reports.demo import seed_reports_demo
 
 DEMO_AREAS = [("Cambridge", "CAM"), ("Peterborough", "PBO"), ("Fenland", "FEN")]
 
@@ -104,7 +106,9 @@ def seed_demo() -> int:
     added += _seed_protocol_and_meetings(areas["CAM"], agencies)
     # Feature demo seeds (each idempotent) are called here, in dependency order.
     added += seed_referrals_demo()
+    added += seed_privacy_demo()
     added += seed_actions_demo()  # last: needs cases, agencies and signatures
+    added += seed_reports_demo()
     return added
 
 

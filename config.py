@@ -58,6 +58,9 @@ class BaseConfig:
             "ENV_NAME": self.ENV_NAME,
             "SERVICE_NAME": "MARAC Manager",
             "SECRET_KEY": _env("MARAC_SECRET_KEY"),
+            # Key for secrets encrypted at rest (TOTP keys); defaults to one derived from
+            # MARAC_SECRET_KEY. Set it separately to rotate the session key independently.
+            "DATA_ENCRYPTION_KEY": _env("MARAC_DATA_ENCRYPTION_KEY"),
             "SQLALCHEMY_DATABASE_URI": _env("MARAC_DATABASE_URL"),
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
             "SQLITE_BUSY_TIMEOUT_MS": _env_int("MARAC_SQLITE_BUSY_TIMEOUT_MS", 5000),

@@ -7,6 +7,7 @@ strings are declared one way across the code base (UTC in the database, always).
 from __future__ import annotations
 
 import enum
+import functools
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -47,6 +48,48 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class EncryptedString(TypeDecorator[str]):
+    """A short secret (e.g. a TOTP key) encrypted at rest with Fernet (AES-128-CBC + HMAC).
+
+    The key is derived (HKDF-SHA256) from ``DATA_ENCRYPTION_KEY`` when set, else from the app's
+    ``SECRET_KEY``: a copy of the database alone does not reveal the secrets. Changing that
+    key makes stored values unreadable (users then set up their authenticator again).
+    """
+
+    impl = sa.String(255)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        return _fernet().encrypt(value.encode()).decode("ascii")
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        return _fernet().decrypt(value.encode("ascii")).decode()
+
+
+def _fernet() -> Any:
+    from flask import current_app
+
+    config = current_app.config
+    return _fernet_for(str(config.get("DATA_ENCRYPTION_KEY") or config["SECRET_KEY"]))
+
+
+@functools.lru_cache(maxsize=4)
+def _fernet_for(master: str) -> Any:
+    import base64
+
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"marac-manager",
+               info=b"data-encryption").derive(master.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def str_enum(enum_class: type[enum.StrEnum], length: int = 32) -> sa.Enum:
@@ -109,6 +152,7 @@ def configure_sqlite(busy_timeout_ms: int) -> None:
 
 
 __all__ = [
+    "EncryptedString",
     "UTCDateTime",
     "created_at",
     "db",

@@ -9,7 +9,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marac_app.agencies.models import Agency, MaracArea
-from marac_app.db import UTCDateTime, created_at, db, intpk, str_enum, str_long, str_short
+from marac_app.db import (
+    EncryptedString,
+    UTCDateTime,
+    created_at,
+    db,
+    intpk,
+    str_enum,
+    str_long,
+    str_short,
+)
 
 
 class Role(enum.StrEnum):
@@ -141,8 +150,8 @@ class UserMfa(db.Model):
     ``secret`` is the confirmed key; ``pending_secret`` a key being set up and not yet
     confirmed with a code (the confirmed one keeps working until then). ``last_timestep``
     is the 30-second step of the last accepted code: a code for that step or an earlier
-    one is refused, so each code works once. The key is stored as is (no encryption library
-    is installed) and is never logged or written to the audit trail.
+    one is refused, so each code works once. Both keys are encrypted at rest
+    (``EncryptedString``) and never logged or written to the audit trail.
     """
 
     __tablename__ = "user_mfa"
@@ -151,8 +160,8 @@ class UserMfa(db.Model):
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
     )
-    secret: Mapped[str | None] = mapped_column(sa.String(64))
-    pending_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    secret: Mapped[str | None] = mapped_column(EncryptedString())
+    pending_secret: Mapped[str | None] = mapped_column(EncryptedString())
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_timestep: Mapped[int | None] = mapped_column(sa.BigInteger())
     created_at: Mapped[created_at]

@@ -21,8 +21,8 @@ def upgrade():
     op.create_table('user_mfa',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('secret', sa.String(length=64), nullable=True),
-    sa.Column('pending_secret', sa.String(length=64), nullable=True),
+    sa.Column('secret', sa.String(length=255), nullable=True),  # Fernet token
+    sa.Column('pending_secret', sa.String(length=255), nullable=True),
     sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_timestep', sa.BigInteger(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

@@ -322,3 +322,13 @@ def test_deactivated_user_with_pending_state_cannot_finish(mfa_on, make_user, en
                                                   "code": device.code()})
     assert response.status_code == 302 and response.headers["Location"] == "/sign-in"
     assert not is_signed_in(client)
+
+
+def test_totp_key_is_encrypted_at_rest(make_user, enrol, app, db_transaction):
+    """A copy of the database alone does not give away anyone's authenticator key."""
+    user = make_user(Role.AGENCY_REP)
+    secret = enrol(user).secret
+    raw = db_transaction.execute(
+        sa.text("SELECT secret FROM user_mfa WHERE user_id = :id"), {"id": user.id}).scalar()
+    assert raw and secret not in raw and raw.startswith("gAAAA")  # a Fernet token
+    assert mfa_row(app, user.id).secret == secret  # the app reads it back

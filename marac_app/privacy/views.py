@@ -364,6 +364,7 @@ def close_case() -> ResponseReturnValue:
                 flash(f"Case {case.reference} is closed from {closed_on:%-d %B %Y}.")
                 return redirect(url_for("privacy.close_case"))
         return _page("privacy/close_case.html", 400, form=form)
+    form.reference.data = request.args.get("reference", "")[:20]
     return _page("privacy/close_case.html", form=form)
 
 

@@ -173,3 +173,9 @@ def test_restricted_banner_partial(app: Flask, world, make_case) -> None:
         assert "Processing restricted" not in render_template_string(include, case=case)
         restriction.restrict(case, "Accuracy contested", actor=None)
         assert "Processing restricted" in render_template_string(include, case=case)
+
+
+def test_close_case_form_can_be_opened_for_a_case(client, auth, world) -> None:
+    auth.sign_in_as(world.coordinator)
+    page = client.get("/privacy/cases/close?reference=CAM-2026-0042").get_data(as_text=True)
+    assert 'value="CAM-2026-0042"' in page

@@ -1,0 +1,248 @@
+"""A two-area world for the access tests, and a prober that requests every object route.
+
+Area A holds two signed-up agencies (X: police, Y: housing) with one representative each, a
+coordinator and a chair; area B holds agency Z with its coordinator, chair and representative.
+There is an admin and a DPO. Each area has a meeting (its reps invited), a full case on its
+agenda (referral, minute entries, actions, attendance, an observer), and a data-subject request
+linked to its case. Every user owns one background job.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask, g, request_finished
+from flask.testing import FlaskClient
+from werkzeug.routing import Rule
+
+from marac_app.action_items.models import ActionItem
+from marac_app.agencies.models import Agency, AgencyKind, MaracArea
+from marac_app.attendance.models import Attendance, AttendanceStatus, Observer
+from marac_app.auth.models import Role, User
+from marac_app.extensions import db
+from marac_app.jobs.models import BackgroundJob
+from marac_app.meetings.models import Invitation, Meeting
+from marac_app.minutes.models import EntryKind, MinuteEntry, Subject
+from marac_app.privacy.models import SubjectRequest, SubjectRequestCase, SubjectRight
+from marac_app.protocol.models import ProtocolSignature
+from marac_app.protocol.services import current_protocol
+from marac_app.referrals import services as referral_services
+from tests.attendance.conftest import make_meeting, statement  # noqa: F401
+from tests.conftest import CSRF_RE, Auth
+from tests.privacy.conftest import referral_details
+
+ROLES = ("admin", "dpo", "coordinator", "chair", "rep")
+RELATIONS = ("own", "other_agency", "other_area")
+OBJECT_SUFFIXES = ("_id", "token", "public_id")
+VARIABLE_RE = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>[a-z_]+)>")
+
+
+def object_variables(rule: Rule) -> list[str]:
+    """The URL variables of ``rule`` that name an object (int converter or *_id/token names)."""
+    names = []
+    for match in VARIABLE_RE.finditer(rule.rule):
+        name, conv = match.group("name"), match.group("conv")
+        if conv == "int" or name.endswith(OBJECT_SUFFIXES):
+            names.append(name)
+    return names
+
+
+def object_rules(app: Flask) -> list[Rule]:
+    return sorted((r for r in app.url_map.iter_rules() if object_variables(r)),
+                  key=lambda r: r.rule)
+
+
+def fill(rule: Rule, values: dict[str, Any]) -> str:
+    return VARIABLE_RE.sub(lambda m: str(values[m.group("name")]), rule.rule)
+
+
+@dataclass
+class Side:
+    """The objects of one tenant (area A with agency X, agency Y in A, or area B)."""
+
+    area: MaracArea
+    agency: Agency
+    coordinator: User | None = None
+    chair: User | None = None
+    rep: User | None = None
+    meeting: Meeting | None = None
+    case_id: int = 0
+    referral_id: int = 0
+    item_id: int = 0
+    entry_id: int = 0
+    action_id: int = 0
+    attendance_id: int = 0
+    observer_id: int = 0
+    invitation_id: int = 0
+    request_id: int = 0
+    signature_id: int = 0
+    case_reference: str = ""
+
+
+@dataclass
+class SecurityWorld:
+    x: Side  # area A, agency X (the "own" side)
+    y: Side  # area A, agency Y (the "other agency" side)
+    b: Side  # area B, agency Z (the "other area" side)
+    admin: User
+    dpo: User
+    version_id: int
+    jobs: dict[int, str] = field(default_factory=dict)  # user id -> job public id
+
+    def user(self, role: str) -> User:
+        return {"admin": self.admin, "dpo": self.dpo, "coordinator": self.x.coordinator,
+                "chair": self.x.chair, "rep": self.x.rep}[role]
+
+    def values(self, relation: str, as_user: User) -> dict[str, Any]:
+        """URL values naming the objects of ``relation`` as seen by ``as_user``."""
+        side = {"own": self.x, "other_agency": self.y, "other_area": self.b}[relation]
+        base = self.x if relation == "other_agency" else side  # meeting/case are shared in A
+        if relation == "own":
+            job = self.jobs[as_user.id]
+        elif relation == "other_agency":
+            job = self.jobs[self.y.rep.id]
+        else:
+            job = self.jobs[self.b.coordinator.id]
+        return {
+            "area_id": side.area.id, "agency_id": side.agency.id, "user_id": side.rep.id,
+            "meeting_id": base.meeting.id, "case_id": base.case_id,
+            "referral_id": base.referral_id, "item_id": base.item_id,
+            "entry_id": base.entry_id, "observer_id": base.observer_id,
+            "request_id": base.request_id,
+            "action_id": side.action_id, "attendance_id": side.attendance_id,
+            "invitation_id": side.invitation_id, "signature_id": side.signature_id,
+            "version_id": self.version_id, "public_id": job, "fmt": "json",
+            "token": "not-a-real-token", "name": "no-such-message.eml",
+        }
+
+
+def _side(area: MaracArea, agency: Agency) -> Side:
+    return Side(area=area, agency=agency)
+
+
+@pytest.fixture()
+def sw(app: Flask, make_area, make_agency, make_user, make_meeting,  # noqa: F811
+       sign_up, statement) -> SecurityWorld:  # noqa: F811
+    area_a, area_b = make_area(), make_area()
+    agency_x = make_agency(kind=AgencyKind.POLICE, areas=[area_a])
+    agency_y = make_agency(kind=AgencyKind.HOUSING, areas=[area_a])
+    agency_z = make_agency(kind=AgencyKind.POLICE, areas=[area_b])
+    for agency in (agency_x, agency_y, agency_z):
+        sign_up(agency)
+    x, y, b = _side(area_a, agency_x), _side(area_a, agency_y), _side(area_b, agency_z)
+    for side in (x, b):
+        side.coordinator = make_user(Role.COORDINATOR, agency=side.agency, area=side.area)
+        side.chair = make_user(Role.CHAIR, agency=side.agency, area=side.area)
+    y.coordinator, y.chair = x.coordinator, x.chair
+    for side in (x, y, b):
+        side.rep = make_user(Role.AGENCY_REP, agency=side.agency)
+    admin, dpo = make_user(Role.ADMIN), make_user(Role.DPO)
+    x.meeting = y.meeting = make_meeting(area_a, invite=[x.rep, y.rep], chair=x.chair, days=7)
+    b.meeting = make_meeting(area_b, invite=[b.rep], chair=b.chair, days=7)
+    with app.app_context():
+        for side, victim in ((x, "Valerie Victimson"), (b, "Bettina Bystander")):
+            referral = referral_services.create_referral(
+                area=db.session.get(MaracArea, side.area.id),
+                details=referral_details(side.agency.id, victim), actor=None)
+            item = referral_services.allocate_to_meeting(
+                referral, db.session.get(Meeting, side.meeting.id), actor=None)
+            entry = MinuteEntry(agenda_item_id=item.id, subject=Subject.VICTIM,
+                                kind=EntryKind.FACT, source_agency_id=side.agency.id,
+                                author_id=side.chair.id, text_html="<p>Police attended.</p>")
+            observer = Observer(meeting_id=side.meeting.id, name="Olive Observer",
+                                organisation="University", chair_agreed=True,
+                                agreement_recorded_by_id=side.chair.id)
+            req = SubjectRequest(person_name=victim, right=SubjectRight.ACCESS,
+                                 received_on=date(2026, 3, 1), due_on=date(2026, 4, 1))
+            req.cases = [SubjectRequestCase(case_id=referral.case_id,
+                                            case_reference=referral.case.reference)]
+            db.session.add_all([entry, observer, req])
+            db.session.flush()
+            side.case_id, side.referral_id, side.item_id = referral.case_id, referral.id, item.id
+            side.case_reference = referral.case.reference
+            side.entry_id, side.observer_id, side.request_id = entry.id, observer.id, req.id
+        y.case_id, y.referral_id, y.item_id = x.case_id, x.referral_id, x.item_id
+        y.entry_id, y.observer_id, y.request_id = x.entry_id, x.observer_id, x.request_id
+        for label, side in (("X", x), ("Y", y), ("B", b)):
+            action = ActionItem(case_id=side.case_id, agenda_item_id=side.item_id,
+                                meeting_id=side.meeting.id, owner_agency_id=side.agency.id,
+                                description=f"ACTIONMARK{label} fit a door lock",
+                                due_date=date(2099, 1, 1))
+            attendance = Attendance(meeting_id=side.meeting.id, user_id=side.rep.id,
+                                    name=side.rep.name, agency_id=side.agency.id,
+                                    status=AttendanceStatus.PRESENT,
+                                    recorded_by_id=side.chair.id)
+            db.session.add_all([action, attendance])
+            db.session.flush()
+            side.action_id, side.attendance_id = action.id, attendance.id
+            side.invitation_id = db.session.scalar(sa.select(Invitation.id).where(
+                Invitation.meeting_id == side.meeting.id, Invitation.user_id == side.rep.id))
+            side.signature_id = db.session.scalar(sa.select(ProtocolSignature.id).where(
+                ProtocolSignature.agency_id == side.agency.id))
+        jobs = {}
+        for user in (admin, dpo, x.coordinator, x.chair, x.rep, y.rep, b.coordinator,
+                     b.chair, b.rep):
+            job = BackgroundJob(kind="test", owner_id=user.id)
+            db.session.add(job)
+            db.session.flush()
+            jobs[user.id] = job.public_id
+        version_id = current_protocol().id
+        db.session.commit()
+    return SecurityWorld(x=x, y=y, b=b, admin=admin, dpo=dpo, version_id=version_id, jobs=jobs)
+
+
+# --- Probing ---------------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    status: int
+    authorised: list[tuple[str, str]]
+    body: str
+
+
+class Prober:
+    """A signed-in client whose every probe runs in a savepoint rolled back afterwards."""
+
+    def __init__(self, app: Flask, client: FlaskClient, connection: sa.Connection) -> None:
+        self.app, self.client, self.connection = app, client, connection
+        self.token = ""
+
+    def sign_in(self, user: User) -> None:
+        Auth(self.client).sign_in_as(user)
+        match = CSRF_RE.search(self.client.get("/").get_data(as_text=True))
+        assert match, "no CSRF token on the home page"
+        self.token = match.group(1)
+
+    def request(self, method: str, path: str, data: dict[str, Any] | None = None) -> Answer:
+        seen: list[list[tuple[str, str]]] = []
+
+        def _record(sender: Flask, response: Any, **_: Any) -> None:
+            seen.append(list(g.get("_authorised", [])))
+
+        savepoint = self.connection.begin_nested()
+        try:
+            with request_finished.connected_to(_record, self.app):
+                if method == "GET":
+                    response = self.client.get(path)
+                else:
+                    response = self.client.post(path, data={"csrf_token": self.token,
+                                                             **(data or {})})
+            return Answer(response.status_code, seen[-1] if seen else [],
+                          response.get_data(as_text=True))
+        except Exception as error:  # noqa: BLE001 - the test client re-raises what would be a 500
+            return Answer(500, [], f"{type(error).__name__}: {error}")
+        finally:
+            if savepoint.is_active:
+                savepoint.rollback()
+
+
+@pytest.fixture()
+def prober(app: Flask, db_transaction: sa.Connection) -> Iterator[Prober]:
+    yield Prober(app, app.test_client(), db_transaction)

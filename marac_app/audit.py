@@ -156,10 +156,10 @@ def _lock_chain() -> None:
     if dialect == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK_KEY)))
     elif dialect == "sqlite":
-        # A write statement takes SQLite's one write lock (held to commit) even when it
-        # matches no row, so the head read next cannot go stale under us. Deferred
-        # transactions would otherwise only take it at the INSERT, after the read. If another
-        # writer committed since this transaction's snapshot, this raises: fail closed.
+        # Transactions begin IMMEDIATE (marac_app.db), so the write lock is normally held
+        # already. Should a transaction ever start deferred, this write statement (matching
+        # no row) takes SQLite's one write lock, held to commit, before the head is read; if
+        # another writer committed since this transaction's snapshot it raises: fail closed.
         table = AuditEvent.__table__
         db.session.execute(
             sa.update(table).where(sa.false()).values(id=table.c.id)

@@ -19,11 +19,14 @@ _numbers = itertools.count(1)
 
 @pytest.fixture(autouse=True)
 def real_sqlite_transaction(db_transaction: sa.Connection) -> None:
-    """SQLite: open the test's outer transaction for real (pysqlite only sends BEGIN before
-    DML, so the app's first SAVEPOINT would otherwise start and its RELEASE commit a
-    transaction). These tests drop triggers and alter audit rows: all of it must roll back."""
+    """SQLite: make sure the test's outer transaction is really open (marac_app.db begins
+    every transaction itself; this is a safety net should that change, because pysqlite alone
+    sends no BEGIN before a SAVEPOINT, whose RELEASE would then commit). These tests drop
+    triggers and alter audit rows: all of it must roll back."""
     if db_transaction.dialect.name == "sqlite":
-        db_transaction.exec_driver_sql("BEGIN")
+        raw = db_transaction.connection.dbapi_connection
+        if not raw.in_transaction:  # type: ignore[union-attr]
+            db_transaction.exec_driver_sql("BEGIN")
 
 
 @pytest.fixture()

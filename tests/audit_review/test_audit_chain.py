@@ -212,6 +212,7 @@ def test_the_migration_chains_existing_events_and_downgrades_cleanly(
             record("after_upgrade")
             db.session.commit()
             assert verify_chain().intact
+            db.session.remove()  # end its transaction (SQLite: it holds the write lock)
             with db.engine.connect() as connection, pytest.raises(sa.exc.DBAPIError,
                                                                    match="append-only"):
                 connection.execute(sa.text("UPDATE audit_event SET action = 'x'"))

@@ -370,6 +370,21 @@ def extract_access_problem(meeting: Meeting, agency: Agency, user: User) -> str 
     return signup_problem(user.agency)
 
 
+def restriction_suffix(meeting: Meeting) -> str:
+    """A cache-key suffix naming which of the meeting's cases are under restriction of
+    processing ("" when none): restricting a case after approval gives the next copy a new
+    master rendered without it, instead of the cached one that still prints it."""
+    from marac_app.privacy.restriction import restricted_case_ids
+    from marac_app.referrals.models import AgendaItem
+
+    ids = sorted(db.session.scalars(sa.select(AgendaItem.case_id).where(
+        AgendaItem.meeting_id == meeting.id,
+        AgendaItem.case_id.in_(restricted_case_ids())).distinct()))
+    if not ids:
+        return ""
+    return ":r" + hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:12]
+
+
 def minutes_master(meeting: Meeting) -> RenderedMaster:
     """The cached master of the approved minutes version (rendered on first use)."""
     from marac_app.distribution.pdf import render_minutes_pdf
@@ -379,7 +394,7 @@ def minutes_master(meeting: Meeting) -> RenderedMaster:
     if version is None:
         raise CopyRefused(NOT_APPROVED)
     return get_or_render_master(
-        minutes_key(meeting.id, version),
+        minutes_key(meeting.id, version) + restriction_suffix(meeting),
         lambda: render_minutes_pdf(build_minutes_document(meeting)),
         kind=MasterKind.MINUTES, meeting_id=meeting.id, minutes_version=version)
 
@@ -419,7 +434,8 @@ def extract_master(meeting: Meeting, agency: Agency) -> RenderedMaster:
                            minutes_version=version)
         return render_action_extract_pdf(agency.name, info, meeting_actions_for(meeting, agency))
 
-    return get_or_render_master(extract_key(meeting.id, version, agency.id), render,
+    return get_or_render_master(extract_key(meeting.id, version, agency.id)
+                                + restriction_suffix(meeting), render,
                                 kind=MasterKind.ACTION_EXTRACT, meeting_id=meeting.id,
                                 minutes_version=version, agency_id=agency.id)
 

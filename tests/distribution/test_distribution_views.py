@@ -334,3 +334,26 @@ def test_cli_issues_a_copy_through_the_same_path(app, dw: DW, tmp_path: Path,
                                  mw.housing_rep.email, "--output", str(refused)])
     assert result.exit_code != 0 and "not a recipient" in result.output
     assert not refused.exists() and len(_copies(app, dw)) == 1
+
+
+def test_a_case_restricted_after_approval_is_left_out_of_the_next_copy(app, auth,
+                                                                       dw: DW) -> None:
+    from marac_app.privacy.models import CaseRestriction
+
+    mw = dw
+    _save(auth, dw, [mw.rep])
+    auth.sign_out()
+    auth.sign_in_as(mw.rep)
+    first = " ".join(_pages(auth.client.get(f"{dw.base}/minutes.pdf").data))
+    assert mw.case.reference in first and mw.case2.reference in first
+    police_extract = auth.client.get(f"{dw.base}/actions/{mw.police.id}.pdf")
+    assert mw.case.reference in " ".join(_pages(police_extract.data))
+    with app.app_context():
+        db.session.add(CaseRestriction(case_id=mw.case.id, reason="Art. 18 request",
+                                       set_by_id=mw.coordinator.id))
+        db.session.commit()
+    second = " ".join(_pages(auth.client.get(f"{dw.base}/minutes.pdf").data))
+    assert mw.case.reference not in second and VICTIM not in second
+    assert mw.case2.reference in second
+    extract = auth.client.get(f"{dw.base}/actions/{mw.police.id}.pdf")
+    assert POLICE_ACTION not in " ".join(_pages(extract.data))

@@ -13,7 +13,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -220,7 +222,9 @@ class Prober:
         assert match, "no CSRF token on the home page"
         self.token = match.group(1)
 
-    def request(self, method: str, path: str, data: dict[str, Any] | None = None) -> Answer:
+    def request(self, method: str, path: str, data: dict[str, Any] | None = None, *,
+                inspect: Any = None) -> Answer:
+        """One request in a rolled-back savepoint; ``inspect(answer)`` runs before the rollback."""
         seen: list[list[tuple[str, str]]] = []
 
         def _record(sender: Flask, response: Any, **_: Any) -> None:
@@ -233,9 +237,16 @@ class Prober:
                     response = self.client.get(path)
                 else:
                     response = self.client.post(path, data={"csrf_token": self.token,
-                                                             **(data or {})})
-            return Answer(response.status_code, seen[-1] if seen else [],
-                          response.get_data(as_text=True))
+                                                             **(data or {})}
+                                                if data is None or "csrf_token" not in data
+                                                else data)
+            answer = Answer(response.status_code, seen[-1] if seen else [],
+                            response.get_data(as_text=True))
+            if inspect is not None:
+                inspect(answer)
+            return answer
+        except AssertionError:
+            raise
         except Exception as error:  # noqa: BLE001 - the test client re-raises what would be a 500
             return Answer(500, [], f"{type(error).__name__}: {error}")
         finally:
@@ -246,3 +257,133 @@ class Prober:
 @pytest.fixture()
 def prober(app: Flask, db_transaction: sa.Connection) -> Iterator[Prober]:
     yield Prober(app, app.test_client(), db_transaction)
+
+
+# --- Forms -------------------------------------------------------------------------------
+
+
+@dataclass
+class FormSpec:
+    """A POST form found on a page: where it posts and its fields with their shown values."""
+
+    action: str
+    page: str
+    fields: dict[str, list[str]]  # name -> candidate values (first = shown value)
+    kinds: dict[str, str]  # name -> input type ("text", "textarea", "select", "hidden", ...)
+
+    def text_fields(self) -> list[str]:
+        return [n for n, k in self.kinds.items()
+                if k in ("text", "textarea", "search", "email", "tel", "url")
+                and n != "csrf_token"]
+
+    def baseline(self) -> dict[str, str]:
+        return {n: v[0] for n, v in self.fields.items() if v and n != "csrf_token"}
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[tuple[str, dict[str, list[str]], dict[str, str]]] = []
+        self._current: tuple[str, dict[str, list[str]], dict[str, str]] | None = None
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self._current = ((a.get("action") or ""), {}, {}) \
+                if a.get("method", "get").lower() == "post" else None
+            return
+        if self._current is None:
+            return
+        _, fields, kinds = self._current
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = a.get("type", "text")
+            if kind in ("submit", "button", "file", "image"):
+                return
+            values = fields.setdefault(name, [])
+            if kind in ("radio", "checkbox"):
+                (values.insert(0, a.get("value", "on")) if "checked" in a
+                 else values.append(a.get("value", "on")))
+            else:
+                values.append(a.get("value", ""))
+            kinds.setdefault(name, kind)
+        elif tag == "select" and name:
+            self._select = name
+            fields.setdefault(name, [])
+            kinds[name] = "select"
+        elif tag == "option" and self._select:
+            values = fields[self._select]
+            value = a.get("value", "")
+            values.insert(0, value) if "selected" in a else values.append(value)
+        elif tag == "textarea" and name:
+            self._textarea = name
+            fields[name] = [""]
+            kinds[name] = "textarea"
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea and self._current is not None:
+            self._current[1][self._textarea][0] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "form" and self._current is not None:
+            self.forms.append(self._current)
+            self._current = None
+
+
+def post_forms(page: str, html: str) -> list[FormSpec]:
+    parser = _FormParser()
+    parser.feed(html)
+    specs = []
+    for action, fields, kinds in parser.forms:
+        target = urlsplit(urljoin("http://localhost" + page, action or page))
+        specs.append(FormSpec(action=target.path + (f"?{target.query}" if target.query else ""),
+                              page=page, fields=fields, kinds=kinds))
+    return specs
+
+
+# Endpoints never crawled for forms: they end or change the prober's own session/credentials.
+SESSION_ENDPOINTS_PREFIXES = ("auth.",)
+SKIP_ACTION_PREFIXES = ("/sign-out", "/sign-in", "/account", "/reset-password", "/set-password")
+FORM_ROLE_ORDER = ("coordinator", "chair", "rep", "dpo", "admin")
+
+
+def crawl_forms(app: Flask, sw: SecurityWorld, probers: Any,
+                allowed: dict[str, frozenset[str]]) -> dict[str, tuple[str, FormSpec]]:
+    """Every POST form reachable from a GET page, by action path: (role, form)."""
+    found: dict[str, tuple[str, FormSpec]] = {}
+    for role in FORM_ROLE_ORDER:
+        values = sw.values("own", sw.user(role))
+        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+            if "GET" not in rule.methods or rule.endpoint == "static" \
+                    or rule.endpoint.startswith(SESSION_ENDPOINTS_PREFIXES) \
+                    or rule.rule.endswith((".csv", ".ics", ".xlsx", ".json", ".pdf", ".<fmt>")):
+                continue
+            if object_variables(rule) and role not in allowed.get(rule.endpoint, ()):
+                continue
+            try:
+                path = fill(rule, values)
+            except KeyError:
+                continue
+            answer = probers[role].request("GET", path)
+            if answer.status != 200:
+                continue
+            for spec in post_forms(path, answer.body):
+                action = spec.action.split("?")[0]
+                if action.startswith(SKIP_ACTION_PREFIXES) or action in found:
+                    continue
+                found[action] = (role, spec)
+    return found
+
+
+AUDIT_LIKE_TABLES = frozenset({"audit_event", "user_session", "alembic_version"})
+
+
+def row_counts(connection: sa.Connection) -> dict[str, int]:
+    return {table.name: connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+            for table in db.metadata.sorted_tables if table.name not in AUDIT_LIKE_TABLES}

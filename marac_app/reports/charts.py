@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 WIDTH = 640
-HEIGHT = 300
-LEFT = 56
+HEIGHT = 320
+LEFT = 64
 RIGHT = 16
 TOP = 24
 BOTTOM = 48
@@ -59,31 +59,31 @@ def bar_chart(*, chart_id: str, title: str, description: str, labels: Sequence[s
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="marac-chart" role="img" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" font-family="arial, sans-serif" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" focusable="false">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
     ]
-    for step in range(5):
-        tick = top * step / 4
+    for step in range(6):
+        tick = top * step / 5
         ty = y(tick)
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" '
                      f'stroke="#b1b4b6" stroke-width="1"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{ty + 4:.1f}" text-anchor="end" font-size="12" '
+        parts.append(f'<text x="{LEFT - 6}" y="{ty + 4:.1f}" text-anchor="end" font-size="14" '
                      f'fill="{AXIS}">{escape(_format(tick, unit))}</text>')
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         cx = LEFT + slot * index + slot / 2
         if value is None:
             parts.append(f'<text x="{cx:.1f}" y="{y(0) - 6:.1f}" text-anchor="middle" '
-                         f'font-size="11" fill="{AXIS}">No data</text>')
+                         f'font-size="13" fill="{AXIS}">No data</text>')
         else:
             by = y(value)
             parts.append(f'<rect x="{cx - bar_w / 2:.1f}" y="{by:.1f}" width="{bar_w:.1f}" '
                          f'height="{y(0) - by:.1f}" fill="{BAR}"/>')
             parts.append(f'<text x="{cx:.1f}" y="{by - 4:.1f}" text-anchor="middle" '
-                         f'font-size="12" fill="{TEXT}">{escape(_format(value, unit))}</text>')
+                         f'font-size="14" fill="{TEXT}">{escape(_format(value, unit))}</text>')
         parts.append(f'<text x="{cx:.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" '
-                     f'font-size="12" fill="{TEXT}">{escape(label)}</text>')
+                     f'font-size="14" fill="{TEXT}">{escape(label)}</text>')
     parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(0):.1f}" y2="{y(0):.1f}" '
                  f'stroke="{AXIS}" stroke-width="2"/>')
     if reference is not None:
@@ -91,7 +91,7 @@ def bar_chart(*, chart_id: str, title: str, description: str, labels: Sequence[s
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ry:.1f}" y2="{ry:.1f}" '
                      f'stroke="{REFERENCE}" stroke-width="2" stroke-dasharray="6 4"/>')
         parts.append(f'<text x="{WIDTH - RIGHT}" y="{ry - 6:.1f}" text-anchor="end" '
-                     f'font-size="12" fill="{REFERENCE}">{escape(reference_label)}</text>')
+                     f'font-size="14" fill="{REFERENCE}">{escape(reference_label)}</text>')
     parts.append("</svg>")
     # Every interpolated text went through escape(); the rest is fixed markup and numbers.
     return Markup("".join(parts))  # noqa: S704

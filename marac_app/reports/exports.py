@@ -14,7 +14,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from marac_app.reports.services import COLUMNS, Quarter, ReturnRow
+from marac_app.reports.quarters import Quarter
+from marac_app.reports.services import COLUMNS, ReturnRow
 
 MARKING = "OFFICIAL-SENSITIVE"
 HEADINGS: tuple[str, ...] = (*(heading for _, heading in COLUMNS), "Notes")

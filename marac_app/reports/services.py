@@ -1,7 +1,8 @@
 """The SafeLives quarterly data return and the statistics built on it.
 
 ``data_return(area, year, quarter)`` gives one row per meeting (never per case) held in the
-area in that calendar quarter (Europe/London dates; cancelled meetings left out).
+area in that calendar quarter (Europe/London dates; cancelled meetings and meetings that have
+not started yet left out).
 
 Where the numbers come from
     Live cases are read from the live tables (agenda items → the referral heard → the people on
@@ -39,7 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,11 +49,13 @@ from sqlalchemy.orm import selectinload
 from marac_app.agencies.models import AgencyKind, MaracArea
 from marac_app.audit import record
 from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting, MeetingStatus
 from marac_app.privacy.models import CaseStatistic
 from marac_app.referrals.models import AgendaItem, Case, Referral
 from marac_app.reports.models import AreaPopulation
+from marac_app.reports.quarters import Quarter
 from marac_app.template_helpers import LONDON
 
 # SafeLives' recommended volume: 40 cases a year per 10,000 adult women.
@@ -107,75 +110,6 @@ def kind_column(kind: AgencyKind | str | None) -> str | None:
     except ValueError:
         return "other"
     return next(key for key, _, kinds in SOURCE_COLUMNS if kind in kinds)
-
-
-# --- Quarters ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, order=True)
-class Quarter:
-    """A calendar quarter: 1 = January to March … 4 = October to December."""
-
-    year: int
-    number: int
-
-    def __post_init__(self) -> None:
-        if self.number not in (1, 2, 3, 4) or not 2000 <= self.year <= 2100:
-            raise ValueError("no such quarter")
-
-    @classmethod
-    def parse(cls, text: str) -> Quarter:
-        """"2026-Q3" → Quarter(2026, 3); ValueError for anything else."""
-        year, sep, number = (text or "").strip().upper().partition("-Q")
-        if not sep or not year.isdigit() or not number.isdigit() or len(year) != 4:
-            raise ValueError("not a quarter")
-        return cls(int(year), int(number))
-
-    @classmethod
-    def containing(cls, day: date) -> Quarter:
-        return cls(day.year, (day.month - 1) // 3 + 1)
-
-    @property
-    def key(self) -> str:
-        return f"{self.year}-Q{self.number}"
-
-    @property
-    def first_day(self) -> date:
-        return date(self.year, 3 * self.number - 2, 1)
-
-    @property
-    def next(self) -> Quarter:
-        return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year,
-                                                                         self.number + 1)
-
-    @property
-    def previous(self) -> Quarter:
-        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year,
-                                                                         self.number - 1)
-
-    @property
-    def label(self) -> str:
-        months = ("January to March", "April to June", "July to September",
-                  "October to December")[self.number - 1]
-        return f"{months} {self.year}"
-
-    @property
-    def short_label(self) -> str:
-        return f"Q{self.number} {self.year}"
-
-    def utc_bounds(self) -> tuple[datetime, datetime]:
-        """[start, end) in UTC of the quarter's Europe/London days."""
-        start = datetime.combine(self.first_day, time(0), tzinfo=LONDON)
-        end = datetime.combine(self.next.first_day, time(0), tzinfo=LONDON)
-        return start, end
-
-
-def recent_quarters(today: date, count: int = 12) -> list[Quarter]:
-    """The quarter containing ``today`` and the ``count - 1`` before it, newest first."""
-    found = [Quarter.containing(today)]
-    while len(found) < count:
-        found.append(found[-1].previous)
-    return found
 
 
 # --- The per-case facts and the per-meeting row -----------------------------------------
@@ -315,12 +249,14 @@ def meeting_row(meeting_id: int, meeting_day: date, facts: list[CaseFacts]) -> R
 
 
 def quarter_meetings(area_id: int, quarter: Quarter) -> list[Meeting]:
-    """The area's meetings held in ``quarter`` (Europe/London dates), cancelled ones left out."""
+    """The area's meetings held in ``quarter`` (Europe/London dates): cancelled ones and
+    those not started yet (later in the current quarter) are left out."""
     start, end = quarter.utc_bounds()
     return list(db.session.scalars(
         sa.select(Meeting)
         .where(Meeting.area_id == area_id, Meeting.status != MeetingStatus.CANCELLED,
-               Meeting.starts_at >= start, Meeting.starts_at < end)
+               Meeting.starts_at >= start, Meeting.starts_at < end,
+               Meeting.starts_at <= utcnow())
         .order_by(Meeting.starts_at, Meeting.id)))
 
 

@@ -32,7 +32,7 @@ from marac_app.reports.permissions import (
     get_population_area_or_404,
     get_report_area_or_404,
 )
-from marac_app.reports.services import Quarter
+from marac_app.reports.quarters import Quarter, recent_quarters
 from marac_app.template_helpers import LONDON
 
 bp = Blueprint("reports", __name__)
@@ -62,7 +62,7 @@ def _choose() -> tuple[ChooseReturnForm, MaracArea | None, Quarter | None]:
     form = ChooseReturnForm(request.args)
     areas = _areas_for(current_user)
     form.area.choices = [SelectChoice(str(a.id), a.name) for a in areas]
-    quarters = services.recent_quarters(_today(), CHOOSABLE_QUARTERS)
+    quarters = recent_quarters(_today(), CHOOSABLE_QUARTERS)
     form.quarter.choices = [SelectChoice(q.key, q.label) for q in quarters]
     requested_area = request.args.get("area", "").strip()
     if requested_area:

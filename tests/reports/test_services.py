@@ -12,6 +12,7 @@ from marac_app.agencies.models import AgencyKind, MaracArea
 from marac_app.extensions import db
 from marac_app.reports import services
 from marac_app.reports.services import Quarter
+from marac_app.template_helpers import LONDON
 
 EXPECTED_M1 = {
     "meeting_date": date(2026, 1, 15), "cases_discussed": 3, "repeat_cases": 1, "children": 3,
@@ -80,6 +81,20 @@ def test_totals_keep_blank_columns_blank(app, quarter_world) -> None:
     assert totals["health"] == 2
     only_m2 = services.totals(rows[1:])
     assert only_m2["minoritised"] is None
+
+
+def test_meetings_not_started_yet_are_left_out(app, report_world, add_meeting, add_case
+                                               ) -> None:
+    from datetime import timedelta
+
+    from marac_app.db import utcnow
+
+    soon = utcnow() + timedelta(hours=2)
+    meeting = add_meeting(report_world.area, soon)
+    add_case(meeting, report_world.agencies[AgencyKind.POLICE], referred_on=soon.date())
+    quarter = Quarter.containing(soon.astimezone(LONDON).date())
+    rows = the_return(app, report_world.area, quarter.year, quarter.number)
+    assert meeting.id not in {r.meeting_id for r in rows}
 
 
 def test_meeting_without_cases_counts_zero(app, report_world, add_meeting) -> None:

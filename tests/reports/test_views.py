@@ -34,26 +34,41 @@ def expected_cells(expected: dict[str, object]) -> list[str]:
     return cells
 
 
+def shown(value: object) -> str:
+    return "Not recorded" if value is None else str(value)
+
+
+def measure_cells(html: str, key: str) -> list[str]:
+    """The cells of one measure's row of the page's return table (a column per meeting)."""
+    row = re.search(rf'data-measure="{key}">(.*?)</tr>', html, flags=re.S).group(1)
+    return re.findall(r"<td[^>]*>([^<]*)</td>", row)
+
+
 def test_statistics_page_shows_the_return_table(auth, client, quarter_world) -> None:
     auth.sign_in_as(quarter_world.coordinator)
     response = page(client, quarter_world)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "<caption" in html and "one row per meeting" in html
     table = html[html.index('id="data-return"'):html.index("</table>", html.index(
         'id="data-return"'))]
-    assert table.count('<th scope="col"') == len(services.COLUMNS)
-    rows = re.findall(r"<tr class=\"govuk-table__row\">\s*<th scope=\"row\"[^>]*>([^<]+)</th>"
-                      r"(.*?)</tr>", table, flags=re.S)
-    assert [r[0] for r in rows] == ["15 January 2026", "20 March 2026", "Quarter total"]
-    m2_cells = re.findall(r"<td[^>]*>([^<]*)</td>", rows[1][1])
-    assert m2_cells[0] == "2"  # cases discussed
-    # The minoritised column of 20 March: never recorded → "Not recorded", not 0.
-    keys = [k for k, _ in services.COLUMNS[1:]]
-    assert m2_cells[keys.index("minoritised")] == "Not recorded"
-    m1_cells = re.findall(r"<td[^>]*>([^<]*)</td>", rows[0][1])
-    assert m1_cells[keys.index("minoritised")] == "0"
+    assert "<caption" in table and "a column for each meeting" in table
+    assert re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', table) == [
+        "Measure", "15 January 2026", "20 March 2026", "Quarter total"]
+    assert table.count('<th scope="row"') == len(services.COLUMNS) - 1
+    for key, _ in services.COLUMNS[1:]:
+        assert measure_cells(table, key) == [
+            shown(EXPECTED_M1[key]), shown(EXPECTED_M2[key]),
+            shown(services.totals(the_rows(client, quarter_world))[key])], key
+    # Never recorded on 20 March → "Not recorded", not 0; recorded and none on 15 January → 0.
+    assert measure_cells(table, "minoritised") == ["0", "Not recorded", "0"]
     assert "Victims LGBT+: not recorded for 1 of 3 cases" in html
+
+
+def the_rows(client, world) -> list[services.ReturnRow]:
+    from marac_app.agencies.models import MaracArea
+
+    with client.application.app_context():
+        return services.data_return(db.session.get(MaracArea, world.area.id), 2026, 1)
 
 
 def test_charts_are_inline_svg_without_scripts(auth, client, quarter_world) -> None:

@@ -16,6 +16,7 @@ from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.privacy.demo import seed_privacy_demo
 from marac_app.referrals.demo import seed_referrals_demo
+from marac_app.reports.demo import seed_reports_demo
 
 DEMO_AREAS = [("Cambridge", "CAM"), ("Peterborough", "PBO"), ("Fenland", "FEN")]
 
@@ -107,6 +108,7 @@ def seed_demo() -> int:
     added += seed_referrals_demo()
     added += seed_privacy_demo()
     added += seed_actions_demo()  # last: needs cases, agencies and signatures
+    added += seed_reports_demo()
     return added
 
 

@@ -309,10 +309,12 @@ def run_meeting(meeting_id: int) -> ResponseReturnValue:
     items = [] if problems else services.case_list(meeting)
     record("meeting_case_list_viewed", object_type="meeting", object_id=meeting.id,
            detail="gate=closed" if problems else f"gate=open rows={len(items)}")
-    db.session.commit()
     has_case_page = "minutes.case_minutes" in current_app.view_functions
-    return render_template("attendance/run.html", meeting=meeting, problems=problems,
+    # Render before the commit: committing expires the loaded rows (one reload per row).
+    page = render_template("attendance/run.html", meeting=meeting, problems=problems,
                            items=items, has_case_page=has_case_page)
+    db.session.commit()
+    return page
 
 
 # --- Partials on other features' pages --------------------------------------------------------

@@ -61,10 +61,12 @@ def index() -> ResponseReturnValue:
     before = _before()
     rows, next_before = services.search(form.filters, before_id=before)
     services.record_search(form.filters, rows=len(rows), page=before is not None)
-    db.session.commit()
-    return render_template("audit_review/index.html", form=form, rows=rows,
+    # Render before the commit: committing expires the loaded rows (one reload per row).
+    page = render_template("audit_review/index.html", form=form, rows=rows,
                            next_before=next_before, paged=before is not None,
                            search_args=_search_args())
+    db.session.commit()
+    return page
 
 
 @bp.route("/export.csv")

@@ -66,7 +66,7 @@ def entries_of(item: AgendaItem, *, kind: EntryKind | None = None,
     """The entries of one case at one meeting, oldest first, optionally filtered."""
     query = (sa.select(MinuteEntry).where(MinuteEntry.agenda_item_id == item.id)
              .options(joinedload(MinuteEntry.source_agency), joinedload(MinuteEntry.author),
-                      selectinload(MinuteEntry.amendments))
+                      selectinload(MinuteEntry.amendments), selectinload(MinuteEntry.revisions))
              .order_by(MinuteEntry.created_at, MinuteEntry.id))
     if kind is not None:
         query = query.where(MinuteEntry.kind == kind)

@@ -193,8 +193,10 @@ def _render_case(meeting: Meeting, item: AgendaItem, *, status: int = 200,
     record("minutes_case_viewed", object_type="case", object_id=item.case_id,
            detail=f"meeting={meeting.id} gate={'closed' if problems else 'open'}"
                   f"{' ' + detail if detail else ''}")
+    # Render before the commit: committing expires the loaded rows (one reload per row).
+    page = render_template("minutes/case.html", **context)
     db.session.commit()
-    return render_template("minutes/case.html", **context), status
+    return page, status
 
 
 # --- The live case page ----------------------------------------------------------------
@@ -452,12 +454,14 @@ def _render_meeting(meeting: Meeting, *, form: ApproveForm | None = None,
     approval = services.approval_of(meeting)
     record("minutes_meeting_viewed", object_type="meeting", object_id=meeting.id,
            detail=f"outstanding={len(outstanding)} cases={len(items)}")
-    db.session.commit()
-    return render_template(
+    # Render before the commit: committing expires the loaded rows (one reload per row).
+    page = render_template(
         "minutes/meeting.html", meeting=meeting, problems=problems, outstanding=outstanding,
         items=items, approval=approval, form=form or ApproveForm(formdata=None),
         can_chair=can_chair_minutes(current_user, meeting),
-    ), status
+    )
+    db.session.commit()
+    return page, status
 
 
 @bp.route("/meetings/<int:meeting_id>")

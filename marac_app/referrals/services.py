@@ -12,7 +12,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from marac_app.agencies.models import Agency, MaracArea
@@ -419,6 +419,7 @@ def case_list(meeting: Meeting, *, include_restricted: bool = False) -> list[Age
     from marac_app.privacy.restriction import restricted_case_ids
 
     query = (sa.select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+             .options(joinedload(AgendaItem.case))  # every list shows the case reference
              .order_by(AgendaItem.position, AgendaItem.id))
     if not include_restricted:
         query = query.where(AgendaItem.case_id.not_in(restricted_case_ids()))

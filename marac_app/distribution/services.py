@@ -353,7 +353,8 @@ def extract_access_problem(meeting: Meeting, agency: Agency, user: User) -> str 
 
     The coordinator and chairs of the area may take any agency's extract; a representative
     only their own agency's, when they are a live recipient of the minutes or hold a live
-    invitation to the meeting (people who need their actions and no more).
+    invitation to the meeting (people who need their actions and no more) — unless the
+    coordinator removed them as a recipient.
     """
     from marac_app.meetings.permissions import is_invited
 
@@ -365,8 +366,10 @@ def extract_access_problem(meeting: Meeting, agency: Agency, user: User) -> str 
         if user.role != Role.AGENCY_REP or user.agency_id != agency.id:
             return NO_ACTIONS_ACCESS
         row = recipient_of(meeting, user)
-        if (row is None or row.revoked_at is not None) and not is_invited(user, meeting):
-            return REMOVED if row is not None else NOT_A_RECIPIENT
+        if row is not None and row.revoked_at is not None:
+            return REMOVED  # removed by the coordinator: no extract either
+        if row is None and not is_invited(user, meeting):
+            return NOT_A_RECIPIENT
     return signup_problem(user.agency)
 
 

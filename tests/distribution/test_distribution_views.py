@@ -225,6 +225,8 @@ def test_removed_recipient_loses_access_at_once_and_copies_are_revoked(
     auth.sign_out()
     auth.sign_in_as(mw.rep)
     assert auth.client.get(f"{dw.base}/minutes.pdf").status_code in (403, 404)
+    # Still invited to the meeting, but removed: no action extract either.
+    assert auth.client.get(f"{dw.base}/actions/{mw.police.id}.pdf").status_code == 404
     [copy] = _copies(app, dw)
     assert copy.revoked_at is not None and copy.revoked_by_id == mw.coordinator.id
     [row] = [r for r in _recipients(app, dw) if r.user_id == mw.rep.id]

@@ -216,13 +216,11 @@ def _action_form_choices(form: ActionForm, case: Case) -> None:
 def _agenda_item(value: str | None, case: Case) -> AgendaItem | None:
     if not value:
         return None
-    try:
-        item_id = int(value)
-    except ValueError:
-        item_id = -1
+    # Only a plausible id reaches the database and the audit trail (never the raw text).
+    item_id = int(value) if value.isdigit() and len(value) <= 9 else -1
     item = db.session.get(AgendaItem, item_id)
     if item is None or item.case_id != case.id:
-        deny(f"agenda_item:{value}", object_type="agenda_item", object_id=value)
+        deny(f"agenda_item:{item_id}", object_type="agenda_item", object_id=item_id)
     return item
 
 

@@ -93,8 +93,8 @@ def test_thread_backend_runs_the_job_in_process(echo_handler, monkeypatch, tmp_p
         status = JobStatus.QUEUED
         while status != JobStatus.SUCCEEDED and time.monotonic() < deadline:
             time.sleep(0.05)
-            db.session.expire_all()
             status = db.session.get(BackgroundJob, job_id).status
+            db.session.rollback()  # end the read: SQLite's write lock must go to the job
         db.session.remove()
         db.engine.dispose()
     assert status == JobStatus.SUCCEEDED

@@ -114,8 +114,8 @@ TOKEN_ROUTES = frozenset({
 })
 
 # Object routes that need state this world does not build (approved, distributed minutes).
-# Their gate is exercised by tests/distribution with a real approved meeting; every refusal
-# here is still checked (404, never data).
+# Their gate (meeting and agency ids) is exercised in test_distributed_documents.py with the
+# distribution feature's real approved meeting; every refusal here is still checked.
 NEEDS_DISTRIBUTED_MINUTES = frozenset({"distribution.download", "distribution.action_extract"})
 
 # Roles bound to a tenant: their view of another area (and, for reps, agency) is 404.

@@ -99,7 +99,13 @@ class ActionItem(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    __table_args__ = (sa.Index("ix_action_item_agency_status", "owner_agency_id", "status"),)
+    __table_args__ = (
+        sa.Index("ix_action_item_agency_status", "owner_agency_id", "status"),
+        # Performance (migration 0014): lists sorted by due date, per agency and per status.
+        sa.Index("ix_action_item_agency_due", "owner_agency_id", "due_date"),
+        sa.Index("ix_action_item_agency_status_due", "owner_agency_id", "status", "due_date"),
+        sa.Index("ix_action_item_status_due", "status", "due_date"),
+    )
 
     def is_overdue(self, on: date) -> bool:
         """Open and due before ``on`` (an action due today is not yet overdue)."""

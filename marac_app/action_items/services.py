@@ -206,21 +206,27 @@ def _with_details(query: sa.Select) -> sa.Select:
                          joinedload(ActionItem.owner_user))
 
 
-def outstanding_actions(area_id: int, before_meeting: Meeting) -> list[ActionItem]:
+def outstanding_actions(area_id: int, before_meeting: Meeting,
+                        limit: int | None = None) -> list[ActionItem]:
     """Open actions of ``area_id`` agreed before ``before_meeting`` (at an earlier meeting, or
-    between meetings), oldest due first: what the chair reviews at the start of the meeting."""
+    between meetings), oldest due first: what the chair reviews at the start of the meeting.
+    ``limit``: at most that many (the page shows the first ones; the document lists all)."""
     earlier_meeting = sa.select(Meeting.id).where(
         Meeting.area_id == area_id, Meeting.starts_at < before_meeting.starts_at,
         Meeting.id != before_meeting.id,
     )
     query = (
         sa.select(ActionItem).join(Case, Case.id == ActionItem.case_id)
-        .where(Case.area_id == area_id, ActionItem.status == ActionStatus.OPEN,
+        # Open actions by due date (index), area checked per row: "+ 0" keeps the planner
+        # from reading every action the area ever had through the area index first.
+        .where((Case.area_id + 0) == area_id, ActionItem.status == ActionStatus.OPEN,
                sa.or_(ActionItem.meeting_id.in_(earlier_meeting),
                       sa.and_(ActionItem.meeting_id.is_(None),
                               ActionItem.created_at < before_meeting.starts_at)))
         .order_by(ActionItem.due_date, ActionItem.id)
     )
+    if limit is not None:
+        query = query.limit(limit)
     return list(db.session.scalars(_with_details(query)).unique())
 
 
@@ -276,28 +282,42 @@ def list_actions(user: User, filters: ActionFilters, *, page: int = 1, per_page:
     number of rows.
     """
     on = on or today()
-    query = (sa.select(ActionItem).join(Case, Case.id == ActionItem.case_id)
-             .where(visible_actions_clause(user)))
+    visible = visible_actions_clause(user)
+    conditions: list[sa.ColumnElement[bool]] = []
     if filters.status is not None:
-        query = query.where(ActionItem.status == filters.status)
+        conditions.append(ActionItem.status == filters.status)
     if filters.owner_agency_id is not None:
-        query = query.where(ActionItem.owner_agency_id == filters.owner_agency_id)
+        conditions.append(ActionItem.owner_agency_id == filters.owner_agency_id)
     if filters.overdue_only:
-        query = query.where(ActionItem.status == ActionStatus.OPEN, ActionItem.due_date < on)
+        conditions += [ActionItem.status == ActionStatus.OPEN, ActionItem.due_date < on]
     if filters.due_from is not None:
-        query = query.where(ActionItem.due_date >= filters.due_from)
+        conditions.append(ActionItem.due_date >= filters.due_from)
     if filters.due_to is not None:
-        query = query.where(ActionItem.due_date <= filters.due_to)
+        conditions.append(ActionItem.due_date <= filters.due_to)
     if filters.case_reference:
         pattern = f"%{filters.case_reference.upper()}%"
-        query = query.where(sa.func.upper(Case.reference).like(pattern))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+        conditions.append(sa.func.upper(Case.reference).like(pattern))
+    query = sa.select(ActionItem).join(Case, Case.id == ActionItem.case_id).where(*conditions)
+    area_scoped = (user.is_authenticated and user.active
+                   and user.role in (Role.COORDINATOR, Role.CHAIR) and user.area_id is not None)
+    if area_scoped or filters.case_reference:
+        counted = query.where(visible)
+    else:
+        # An agency's count needs no case row (every action has exactly one): index only.
+        counted = sa.select(ActionItem.id).where(visible, *conditions)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(counted.subquery())) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     order = (ActionItem.due_date.desc() if filters.newest_first else ActionItem.due_date)
+    page_visible = visible
+    if area_scoped and not filters.case_reference:
+        # The same rule, written so the planner reads actions in due-date order and checks
+        # the area per row ("+ 0" keeps it off the area index, which would sort every action
+        # the area ever had, ten years of them, to show one page).
+        page_visible = (Case.area_id + 0) == user.area_id
     rows = db.session.scalars(
-        _with_details(query.order_by(order, ActionItem.id).offset((page - 1) * per_page)
-                      .limit(per_page))
+        _with_details(query.where(page_visible).order_by(order, ActionItem.id)
+                      .offset((page - 1) * per_page).limit(per_page))
     ).unique()
     return ActionPage(list(rows), total, page, per_page)
 

@@ -446,10 +446,17 @@ def amend_risk_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
 # --- The meeting: outstanding actions first, the case list, approval -------------------
 
 
+OUTSTANDING_SHOWN = 50
+
+
 def _render_meeting(meeting: Meeting, *, form: ApproveForm | None = None,
                     status: int = 200) -> ResponseReturnValue:
     problems = gate_problems(meeting)
-    outstanding = action_services.outstanding_actions(meeting.area_id, meeting)
+    # One page of them (the soonest due); the action list has them all.
+    outstanding = action_services.outstanding_actions(meeting.area_id, meeting,
+                                                      limit=OUTSTANDING_SHOWN + 1)
+    more_outstanding = len(outstanding) > OUTSTANDING_SHOWN
+    outstanding = outstanding[:OUTSTANDING_SHOWN]
     items = case_list(meeting)
     approval = services.approval_of(meeting)
     record("minutes_meeting_viewed", object_type="meeting", object_id=meeting.id,
@@ -457,6 +464,7 @@ def _render_meeting(meeting: Meeting, *, form: ApproveForm | None = None,
     # Render before the commit: committing expires the loaded rows (one reload per row).
     page = render_template(
         "minutes/meeting.html", meeting=meeting, problems=problems, outstanding=outstanding,
+        more_outstanding=more_outstanding,
         items=items, approval=approval, form=form or ApproveForm(formdata=None),
         can_chair=can_chair_minutes(current_user, meeting),
     )

@@ -49,6 +49,9 @@ class Case(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    # Performance (migration 0014): the case list, newest first within an area.
+    __table_args__ = (sa.Index("ix_marac_case_area_created", "area_id", "created_at"),)
+
     @property
     def last_referral(self) -> Referral | None:
         return self.referrals[-1] if self.referrals else None

@@ -262,12 +262,17 @@ class ActionFilters:
     newest_first: bool = False
 
 
+COUNT_CAP = 10_000
+
+
 @dataclass(frozen=True)
 class ActionPage:
     actions: list[ActionItem]
     total: int
     page: int
     per_page: int
+    # True when there are more than COUNT_CAP matching actions (``total`` is then the cap).
+    capped: bool = False
 
     @property
     def pages(self) -> int:
@@ -301,11 +306,16 @@ def list_actions(user: User, filters: ActionFilters, *, page: int = 1, per_page:
     area_scoped = (user.is_authenticated and user.active
                    and user.role in (Role.COORDINATOR, Role.CHAIR) and user.area_id is not None)
     if area_scoped or filters.case_reference:
-        counted = query.where(visible)
+        counted = query.with_only_columns(ActionItem.id).where(visible)
     else:
         # An agency's count needs no case row (every action has exactly one): index only.
         counted = sa.select(ActionItem.id).where(visible, *conditions)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(counted.subquery())) or 0
+    # Counted up to a cap: ten years of an area's actions are "more than 10,000", and
+    # counting them all on every page view would grow with the history.
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(
+        counted.limit(COUNT_CAP + 1).subquery())) or 0
+    capped = total > COUNT_CAP
+    total = min(total, COUNT_CAP)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     order = (ActionItem.due_date.desc() if filters.newest_first else ActionItem.due_date)
@@ -319,7 +329,7 @@ def list_actions(user: User, filters: ActionFilters, *, page: int = 1, per_page:
         _with_details(query.where(page_visible).order_by(order, ActionItem.id)
                       .offset((page - 1) * per_page).limit(per_page))
     ).unique()
-    return ActionPage(list(rows), total, page, per_page)
+    return ActionPage(list(rows), total, page, per_page, capped)
 
 
 @dataclass(frozen=True)

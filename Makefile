@@ -26,13 +26,21 @@ test: install assets system-deps
 		echo "MARAC_TEST_DATABASE_URL is not set: the PostgreSQL pass was skipped (.ci/run sets it)."; \
 	fi
 
+# Two passes per database: everything but the browser journeys spread over the cores
+# (pytest-xdist; each worker has its own database), then the browser journeys in one process
+# (they share one live server, in file order). Either pass collecting no test fails.
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider
+XDIST ?= -n 2
+
 test-sqlite:
 	@echo "=== Test suite on SQLite ==="
-	env -u MARAC_TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
+	env -u MARAC_TEST_DATABASE_URL $(PYTEST) $(XDIST) --ignore=tests/browser
+	env -u MARAC_TEST_DATABASE_URL $(PYTEST) tests/browser
 
 test-postgres:
 	@echo "=== Test suite on PostgreSQL ($$MARAC_TEST_DATABASE_URL) ==="
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(PYTEST) $(XDIST) --ignore=tests/browser
+	$(PYTEST) tests/browser
 
 install: $(VENV)/.installed
 

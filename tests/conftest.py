@@ -40,11 +40,28 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def worker_postgres_url(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own beside ``url``'s
+    (``test_gw0``, ``test_gw1``…), created fresh; without xdist, ``url`` itself."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = sa.make_url(url)
+    mine = parsed.set(database=f"{parsed.database}_{worker}")
+    engine = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{mine.database}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{mine.database}"'))
+    engine.dispose()
+    return mine.render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if POSTGRES_URL:
-        reset_postgres(POSTGRES_URL)
-        return POSTGRES_URL
+        url = worker_postgres_url(POSTGRES_URL)
+        reset_postgres(url)
+        return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'marac-test.sqlite3'}"
 
 

@@ -121,6 +121,9 @@ def agency_form(agency_id: int | None = None) -> ResponseReturnValue:
 # --- Users -----------------------------------------------------------------------------
 
 
+USERS_PER_PAGE = 50
+
+
 @bp.route("/users")
 @admin_only
 def users() -> ResponseReturnValue:
@@ -133,11 +136,16 @@ def users() -> ResponseReturnValue:
         pattern = f"%{search.lower()}%"
         query = query.where(sa.or_(sa.func.lower(User.name).like(pattern),
                                    User.email.like(pattern)))
-    found = list(db.session.scalars(query.limit(500)))
-    record("user_list_viewed", object_type="user", detail=f"rows={len(found)}")
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // USERS_PER_PAGE))
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    found = list(db.session.scalars(
+        query.order_by(User.id).offset((page - 1) * USERS_PER_PAGE).limit(USERS_PER_PAGE)))
+    record("user_list_viewed", object_type="user", detail=f"rows={len(found)} page={page}")
+    page_html = render_template("admin/users.html", users=found, role=role, search=search,
+                                roles=list(Role), total=total, page=page, pages=pages)
     db.session.commit()
-    return render_template("admin/users.html", users=found, role=role, search=search,
-                           roles=list(Role))
+    return page_html
 
 
 def _user_form_choices(form: UserForm) -> None:

@@ -272,12 +272,45 @@ class FormSpec:
     kinds: dict[str, str]  # name -> input type ("text", "textarea", "select", "hidden", ...)
 
     def text_fields(self) -> list[str]:
+        """Free-text fields (not dates, times, numbers, emails or phone numbers)."""
         return [n for n, k in self.kinds.items()
-                if k in ("text", "textarea", "search", "email", "tel", "url")
-                and n != "csrf_token"]
+                if k in ("text", "textarea", "search") and n != "csrf_token"
+                and not NOT_FREE_TEXT.search(n)]
 
-    def baseline(self) -> dict[str, str]:
-        return {n: v[0] for n, v in self.fields.items() if v and n != "csrf_token"}
+    def baseline(self, year: str = "2025") -> dict[str, str]:
+        """The values the page shows, with plausible ones for blank dates, times and numbers."""
+        data = {}
+        for name, values in self.fields.items():
+            if name == "csrf_token":
+                continue
+            value = values[0] if values else ""
+            if value == "" and self.kinds.get(name) == "select":
+                value = next((v for v in values if v), "")
+            if not value and re.search(r"-\d+-", name):
+                value = ""  # an optional repeated row (another child, perpetrator): left blank
+            elif not value:
+                value = year if "year" in name.lower() else plausible(name)
+                if not value and name in self.text_fields():
+                    value = "Sample"
+            data[name] = value
+        return data
+
+
+NOT_FREE_TEXT = re.compile(r"(day|month|year|date|time|email|phone|tel|number|count|score|"
+                           r"version|interval|nth|weekday|population|adult_women|dash|postcode|"
+                           r"_id$|^id$)", re.I)
+
+
+def plausible(name: str) -> str:
+    """A valid-looking value for a blank field, judged by its name (empty when unsure)."""
+    lowered = name.lower()
+    for pattern, value in (("day", "15"), ("month", "6"), ("year", "2025"), ("time", "10:00"),
+                           ("email", "someone@example.org"), ("phone", "07700 900123"),
+                           ("count", "2"), ("interval", "4"), ("number", "1"),
+                           ("population", "1000"), ("code", "XS1"), ("label", "9.9")):
+        if pattern in lowered:
+            return value
+    return ""
 
 
 class _FormParser(HTMLParser):
@@ -354,8 +387,12 @@ FORM_ROLE_ORDER = ("coordinator", "chair", "rep", "dpo", "admin")
 
 
 def crawl_forms(app: Flask, sw: SecurityWorld, probers: Any,
-                allowed: dict[str, frozenset[str]]) -> dict[str, tuple[str, FormSpec]]:
-    """Every POST form reachable from a GET page, by action path: (role, form)."""
+                allowed: dict[str, frozenset[str]],
+                pages: dict[str, list[str]] | None = None) -> dict[str, tuple[str, FormSpec]]:
+    """Every POST form reachable from a GET page, by action path: (role, form).
+
+    ``pages``, when given, receives every HTML page each role could open.
+    """
     found: dict[str, tuple[str, FormSpec]] = {}
     for role in FORM_ROLE_ORDER:
         values = sw.values("own", sw.user(role))
@@ -373,6 +410,8 @@ def crawl_forms(app: Flask, sw: SecurityWorld, probers: Any,
             answer = probers[role].request("GET", path)
             if answer.status != 200:
                 continue
+            if pages is not None:
+                pages.setdefault(role, []).append(path)
             for spec in post_forms(path, answer.body):
                 action = spec.action.split("?")[0]
                 if action.startswith(SKIP_ACTION_PREFIXES) or action in found:

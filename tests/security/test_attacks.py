@@ -74,7 +74,9 @@ def _attack(action: str, role: str, prober: Prober, names: list[str], inspect: A
         data = {k: v for k, v in values.items() if v is not None}
         answer = prober.request("POST", action, data, inspect=inspect)
         if not 200 <= answer.status < 500:
-            problems.append(f"{action} as {role}: {answer.status} {answer.body[:300]}")
+            shown = {k: (v if len(v) < 40 else f"{v[:20]!r}…({len(v)})") for k, v in data.items()}
+            problems.append(f"{action} as {role}: {answer.status} {answer.body[:300]} "
+                            f"with {shown}")
 
     return attack
 

@@ -75,6 +75,9 @@ ACTIONS_PER_CASE = 5
 USERS = 600
 AUDIT_EVENTS = 2_000_000
 PRESENT_PER_MEETING = 8
+# Actions agreed at meetings in the last six weeks are still open; older ones are closed (the
+# same in a small and a large data set, so pages listing open actions compare like for like).
+OPEN_ACTION_DAYS = 42
 
 
 class Writer:
@@ -403,8 +406,8 @@ def seed(url: str, scale: float, seed_value: int = 8) -> dict[str, Any]:
                        "text_html", "author_id", "created_at", "updated_at", "version"],
       entries())
 
-    # Actions: old ones closed (most completed), the last ~3 months' still open.
-    open_after = now - timedelta(days=90)
+    # Actions: old ones closed (most completed), those of the last six weeks still open.
+    open_after = now - timedelta(days=OPEN_ACTION_DAYS)
     closed_actions: list[tuple[int, str, datetime, int]] = []
 
     def actions() -> Iterator[tuple[Any, ...]]:

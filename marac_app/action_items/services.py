@@ -216,6 +216,13 @@ def _in_area(area_id: int) -> sa.ColumnElement[bool]:
     return Case.area_id == area_id
 
 
+def _status_is(status: ActionStatus) -> sa.ColumnElement[bool]:
+    """``ActionItem.status == status`` with the value written into the SQL: open actions are
+    few and closed ones many, and PostgreSQL's generic plan for a prepared statement (used
+    after a few runs) cannot tell them apart without it."""
+    return ActionItem.status == sa.literal(status.value, literal_execute=True)
+
+
 def outstanding_actions(area_id: int, before_meeting: Meeting,
                         limit: int | None = None) -> list[ActionItem]:
     """Open actions of ``area_id`` agreed before ``before_meeting`` (at an earlier meeting, or
@@ -298,11 +305,11 @@ def list_actions(user: User, filters: ActionFilters, *, page: int = 1, per_page:
     visible = visible_actions_clause(user)
     conditions: list[sa.ColumnElement[bool]] = []
     if filters.status is not None:
-        conditions.append(ActionItem.status == filters.status)
+        conditions.append(_status_is(filters.status))
     if filters.owner_agency_id is not None:
         conditions.append(ActionItem.owner_agency_id == filters.owner_agency_id)
     if filters.overdue_only:
-        conditions += [ActionItem.status == ActionStatus.OPEN, ActionItem.due_date < on]
+        conditions += [_status_is(ActionStatus.OPEN), ActionItem.due_date < on]
     if filters.due_from is not None:
         conditions.append(ActionItem.due_date >= filters.due_from)
     if filters.due_to is not None:

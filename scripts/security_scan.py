@@ -148,8 +148,13 @@ def run_sqlmap(scan_bin: Path, app: App, findings: list[str]) -> None:
         result = subprocess.run(command, capture_output=True, text=True, timeout=300)
         log.write(f"$ sqlmap {' '.join(command[1:])}\n{result.stdout}\n{result.stderr}\n")
         text = result.stdout
-        if re.search(r"identified the following injection point|is vulnerable|"
-                     r"appears to be '.*' injectable", text):
+        # Only a confirmed injection counts. sqlmap's interim "appears to be '…' injectable"
+        # line is re-checked by its own false-positive test (on /audit/?object_id= it prints
+        # "false positive or unexploitable injection point detected" and then "all tested
+        # parameters do not appear to be injectable"): counting it would report a false
+        # positive. A confirmed one is always followed by "identified the following injection
+        # point(s)".
+        if re.search(r"identified the following injection point|is vulnerable", text):
             findings.append(f"sqlmap: injectable parameter at {command[command.index('-u') + 1]}")
         if result.returncode not in (0,) and "all tested parameters do not appear" not in text:
             findings.append(f"sqlmap failed ({result.returncode}) on "

@@ -14,6 +14,7 @@ from marac_app.attendance.models import (
 from marac_app.audit import AuditEvent
 from marac_app.auth.models import PasswordToken, Role, User, UserSession
 from marac_app.distribution.models import DocumentCopy, RenderedMaster
+from marac_app.jobs.models import BackgroundJob
 from marac_app.meetings.models import Invitation, Meeting, MeetingSeries
 from marac_app.minutes.models import (
     MinuteEntry,
@@ -35,6 +36,7 @@ __all__ = [
     "RiskSummary",
     "DocumentCopy",
     "RenderedMaster",
+    "BackgroundJob",
     "Attendance",
     "ConfidentialityAcknowledgement",
     "MeetingOpening",

@@ -168,3 +168,26 @@ def test_snapshot_of_a_live_case_is_not_counted_twice(app, quarter_world) -> Non
     m1, _ = the_return(app, quarter_world.area)
     assert values(m1) == EXPECTED_M1  # the live case wins; its snapshot is ignored
     assert m1.purged_cases == 0
+
+
+def _summary_fields(summary: services.QuarterSummary) -> tuple:
+    return (summary.meetings, summary.cases, summary.repeats, summary.referrals,
+            summary.non_police, summary.per_10000_annualised)
+
+
+@pytest.mark.parametrize("purge", [False, True])
+def test_trend_counted_in_sql_agrees_with_the_full_return(app, quarter_world, purge) -> None:
+    """The statistics trend is aggregated in the database (fast on ten years of data); it must
+    give the same headline numbers as summarising the full per-meeting return."""
+    from marac_app.privacy.retention import purge_case
+
+    with app.app_context():
+        if purge:
+            purge_case(quarter_world.cases["B"].id)
+            db.session.commit()
+        q1 = Quarter(2026, 1)
+        fast = services.trend(quarter_world.area.id, Quarter(2026, 2), 3, 52_000)
+        full = [services.summarise(q, services.quarter_return(quarter_world.area.id, q), 52_000)
+                for q in (q1.previous, q1, q1.next)]
+    assert [_summary_fields(s) for s in fast] == [_summary_fields(s) for s in full]
+    assert fast[1].cases == 5 and fast[1].meetings == 2

@@ -31,6 +31,7 @@ from marac_app.agencies.models import Agency
 from marac_app.audit import record
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.common.forms import show_error
 from marac_app.extensions import db
 from marac_app.permissions import deny, roles_required
 from marac_app.protocol.services import signup_problem, today
@@ -47,12 +48,7 @@ FIELD_FOR = {"due_date": "due_day", "dated": "dated_day", "agenda_item": None, "
 
 
 def _show_error(form: Form, error: ServiceError) -> None:
-    name = FIELD_FOR.get(error.field, error.field) if error.field else None
-    field = getattr(form, name, None) if name else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    show_error(form, error, aliases=FIELD_FOR)
 
 
 # --- The list ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from marac_app.auth import mfa as auth_mfa
 from marac_app.auth import services as auth_services
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.common.forms import show_error as _show_error
 from marac_app.extensions import db
 from marac_app.permissions import (
     get_agency_or_404,
@@ -33,12 +34,6 @@ bp = Blueprint("admin", __name__)
 admin_only = roles_required(Role.ADMIN)
 
 
-def _show_error(form: Form, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _status(form: Form) -> int:

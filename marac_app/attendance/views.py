@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
 from marac_app.attendance import services
@@ -34,6 +33,7 @@ from marac_app.attendance.permissions import (
 from marac_app.audit import record
 from marac_app.auth.models import Role
 from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.common.forms import show_error as _show_error
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting, MeetingStatus
@@ -48,12 +48,6 @@ chair_or_coordinator = roles_required(Role.CHAIR, Role.COORDINATOR)
 chair_only = roles_required(Role.CHAIR)
 
 
-def _show_error(form: Form, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _paragraphs(text: str) -> list[str]:

@@ -20,13 +20,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
 from marac_app.agencies.models import MaracArea
 from marac_app.audit import record
 from marac_app.auth.models import Role
 from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.common.forms import show_error as _show_error
 from marac_app.extensions import db
 from marac_app.meetings import feeds, services
 from marac_app.meetings import outbox as outbox_store
@@ -65,12 +65,6 @@ def _meeting_helpers() -> dict[str, object]:
     return {"upcoming_meetings": upcoming_meetings, "can_manage_meeting": can_manage_meeting}
 
 
-def _show_error(form: Form, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _status() -> int:

@@ -14,7 +14,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
-from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
 from marac_app.action_items import services as action_services
@@ -24,6 +23,7 @@ from marac_app.agencies.models import Agency
 from marac_app.attendance.services import case_list, gate_problems
 from marac_app.audit import record
 from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.common.forms import show_error as _show_error
 from marac_app.common.sanitize import editable_text
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
@@ -56,12 +56,6 @@ from marac_app.referrals.permissions import get_case_or_404
 bp = Blueprint("minutes", __name__)
 
 
-def _show_error(form: Form, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and error.field != "csrf_token":
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _status_for(error: ServiceError) -> int:

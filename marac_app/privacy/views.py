@@ -19,6 +19,7 @@ from wtforms import Form
 from marac_app.audit import record
 from marac_app.auth.models import Role
 from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.common.forms import show_error as _show_error
 from marac_app.extensions import db
 from marac_app.permissions import deny, public, roles_required, signed_in
 from marac_app.privacy import export, restriction, retention, services
@@ -64,12 +65,6 @@ def _page(template: str, status: int = 200, **context: Any) -> ResponseReturnVal
     return _no_store(Response(render_template(template, **context), status=status))
 
 
-def _show_error(form: Form, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 # --- Data-subject requests --------------------------------------------------------------------

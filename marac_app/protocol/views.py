@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from marac_app.agencies.models import Agency
 from marac_app.audit import record
 from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.common.forms import show_error as _show_error
 from marac_app.extensions import db
 from marac_app.permissions import roles_required
 from marac_app.protocol import services, statements
@@ -84,12 +85,6 @@ def protocol_home_counts() -> services.SignupCounts | None:
         services.register_rows(services.agencies_visible_to(current_user)))
 
 
-def _show_error(form: Form, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _status(form: Form) -> int:

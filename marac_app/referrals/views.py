@@ -29,6 +29,7 @@ from marac_app.agencies.models import Agency, agency_areas
 from marac_app.audit import record
 from marac_app.auth.models import Role
 from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.common.forms import show_error as _show_error
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting, MeetingStatus
 from marac_app.meetings.permissions import can_view_meeting, get_meeting_or_404
@@ -201,12 +202,6 @@ def _details(form: ReferralForm) -> services.ReferralDetails:
     )
 
 
-def _show_error(form: ReferralForm, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 @bp.route("/new", methods=["GET", "POST"])

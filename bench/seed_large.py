@@ -212,7 +212,10 @@ def seed(url: str, scale: float, seed_value: int = 8) -> dict[str, Any]:
     now = datetime.now(UTC).replace(microsecond=0)
     today = now.date()
 
-    meetings_per_area = max(2, round(YEARS * MEETINGS_PER_YEAR * scale))
+    # At least 16 fortnightly meetings (seven months): even the small set has a whole last
+    # quarter, so per-quarter pages (the data return) compare like with like; only the years
+    # of history before it shrink.
+    meetings_per_area = max(16, round(YEARS * MEETINGS_PER_YEAR * scale))
     users_total = max(40, round(USERS * scale))
     audit_total = max(2000, round(AUDIT_EVENTS * scale))
 

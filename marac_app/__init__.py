@@ -47,7 +47,25 @@ def create_app(config: str | None = None, **overrides: Any) -> Flask:
     permissions.install(app)
     cli.register(app)
     errors.install(app)
+    _freeze_long_lived_objects(app)
     return app
+
+
+def _freeze_long_lived_objects(app: Flask) -> None:
+    """Move what lives as long as the process (the app, mappers, compiled templates) out of
+    the garbage collector's view, at start-up and again after the first request, when lazy
+    set-up has happened. Otherwise every few requests a full collection walks that whole
+    heap (about 100 ms on the statistics page: its p95 was 200 ms against a 45 ms median)."""
+    import gc
+
+    gc.freeze()
+    state = {"frozen_after_first_request": False}
+
+    @app.teardown_request
+    def _freeze_once(error: BaseException | None) -> None:
+        if not state["frozen_after_first_request"]:
+            state["frozen_after_first_request"] = True
+            gc.freeze()
 
 
 def _configure_logging(app: Flask) -> None:

@@ -7,7 +7,6 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -18,6 +17,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 from marac_app.agencies.models import AGENCY_KIND_LABELS
 from marac_app.auth.forms import strip
 from marac_app.auth.models import ROLE_LABELS
+from marac_app.common.forms import ConfirmForm  # noqa: F401 - used by this feature's views
 
 
 def _coerce_optional_int(value: object) -> int | None:
@@ -79,9 +79,3 @@ class UserForm(FlaskForm):
     area = SelectField("MARAC area", coerce=_coerce_optional_int, validate_choice=False)
 
 
-class ConfirmForm(FlaskForm):
-    """An empty form: a CSRF-protected button."""
-
-
-class VersionedConfirmForm(FlaskForm):
-    version = IntegerField(validators=[Optional()])

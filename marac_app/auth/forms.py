@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
+from marac_app.common.forms import ConfirmForm as ConfirmActionForm  # noqa: F401 - re-export
+
 
 def strip(value: str | None) -> str | None:
     """Spaces around a pasted email address are a slip, not an error."""
@@ -104,6 +106,3 @@ class ChangePasswordForm(FlaskForm):
         validators=[InputRequired("Confirm your new password")],
     )
 
-
-class ConfirmActionForm(FlaskForm):
-    """A button that changes something: only the CSRF token is checked."""

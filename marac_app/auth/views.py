@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import time
+from collections.abc import Callable
 
 from flask import (
     Blueprint,
@@ -296,13 +297,24 @@ def sign_out() -> ResponseReturnValue:
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 @public
 def set_password(token: str) -> ResponseReturnValue:
-    row = services.find_valid_token(token, TokenPurpose.SET_PASSWORD)
+    return _password_from_link(
+        token, TokenPurpose.SET_PASSWORD, services.use_set_password_token,
+        "Your password has been set. Sign in with it now.")
+
+
+def _password_from_link(token: str, purpose: TokenPurpose,
+                        use: Callable[[str, str, str], object], done: str,
+                        **context: object) -> ResponseReturnValue:
+    """The page behind a one-time password link (set by an admin's invitation, or reset):
+    404 for a used, expired or wrong-purpose link; the policy's message on a weak password;
+    after success everyone is signed out and sent to sign in."""
+    row = services.find_valid_token(token, purpose)
     if row is None:
         return render_template("auth/link_expired.html"), 404
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.use_set_password_token(token, form.password.data, form.confirm.data)
+            use(token, form.password.data, form.confirm.data)
         except ServiceError as error:
             db.session.rollback()
             getattr(form, error.field or "password").errors = [error.message]
@@ -311,10 +323,11 @@ def set_password(token: str) -> ResponseReturnValue:
             if current_user.is_authenticated:
                 logout_user()
             session.clear()
-            flash("Your password has been set. Sign in with it now.")
+            flash(done)
             return redirect(url_for("auth.sign_in"))
     status = 400 if form.is_submitted() else 200
-    return render_template("auth/set_password.html", form=form, user=row.user), status
+    return render_template("auth/set_password.html", form=form, user=row.user,
+                           **context), status
 
 
 # --- Forgotten password: a one-time link by email ------------------------------------------
@@ -390,27 +403,10 @@ def reset_password_sent() -> ResponseReturnValue:
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 @public
 def reset_password(token: str) -> ResponseReturnValue:
-    row = services.find_valid_token(token, TokenPurpose.RESET_PASSWORD)
-    if row is None:
-        return render_template("auth/link_expired.html"), 404
-    form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.use_reset_token(token, form.password.data, form.confirm.data)
-        except ServiceError as error:
-            db.session.rollback()
-            getattr(form, error.field or "password").errors = [error.message]
-        else:
-            db.session.commit()
-            if current_user.is_authenticated:
-                logout_user()
-            session.clear()
-            flash("Your password has been changed and you have been signed out everywhere. "
-                  "Sign in with your new password.")
-            return redirect(url_for("auth.sign_in"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("auth/set_password.html", form=form, user=row.user,
-                           reset=True), status
+    return _password_from_link(
+        token, TokenPurpose.RESET_PASSWORD, services.use_reset_token,
+        "Your password has been changed and you have been signed out everywhere. "
+        "Sign in with your new password.", reset=True)
 
 
 # --- Your account ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask_wtf import FlaskForm
 from wtforms import Form
 
 from marac_app.common.errors import ServiceError
@@ -19,3 +20,7 @@ def show_error(form: Form, error: ServiceError,
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a button whose only check is the CSRF token."""

@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from marac_app.common.forms import ConfirmForm  # noqa: F401 - used by this feature's views
 from marac_app.meetings.recurrence import ORDINALS, WEEKDAY_NAMES, RepeatKind
 
 
@@ -176,6 +177,3 @@ class InviteForm(FlaskForm):
         "People to invite", coerce=_coerce_optional_int, validate_choice=False,
         validators=[InputRequired("Select at least one person to invite")])
 
-
-class ConfirmForm(FlaskForm):
-    """A CSRF-protected button."""

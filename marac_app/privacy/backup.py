@@ -65,10 +65,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _quote(connection: sa.Connection, name: str) -> str:
-    return connection.dialect.identifier_preparer.quote(name)
-
-
 def _row_counts(connection: sa.Connection) -> dict[str, int]:
     names = sorted(sa.inspect(connection).get_table_names())
     return {

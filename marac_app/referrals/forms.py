@@ -30,6 +30,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import TextArea
 
+from marac_app.common.forms import ConfirmForm  # noqa: F401 - used by this feature's views
 from marac_app.referrals.checklist import RiskChecklistQuestion
 from marac_app.referrals.models import CRITERION_LABELS
 from marac_app.referrals.people import (
@@ -304,9 +305,6 @@ def referral_form_class(questions: Sequence[RiskChecklistQuestion]) -> type[Refe
             message=f"Select yes, no or not known for question {question.number}")
     return type("ChecklistReferralForm", (ReferralForm,), attributes)
 
-
-class ConfirmForm(FlaskForm):
-    """An empty form: a CSRF-protected button."""
 
 
 class AllocateForm(FlaskForm):

@@ -165,9 +165,13 @@ def test_500_page_shows_no_internals(app: Flask, make_user, auth, client, monkey
     assert "secret_victim_name" not in page and "Traceback" not in page
 
 
-def test_404_page_is_plain(client) -> None:
+def test_404_page_is_plain(make_user, auth, client) -> None:
+    auth.sign_in_as(make_user(Role.COORDINATOR))
     response = client.get("/definitely/not/here")
-    assert response.status_code in (302, 404)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "Page not found" in page and "Traceback" not in page
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 # --- CLI -------------------------------------------------------------------------------------

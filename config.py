@@ -82,6 +82,8 @@ class BaseConfig:
                 "MARAC_SIGN_IN_LIMIT_PER_ACCOUNT", "10 per 15 minutes"
             ),
             "SIGN_IN_LIMIT_PER_IP": _env("MARAC_SIGN_IN_LIMIT_PER_IP", "30 per 15 minutes"),
+            # argon2id cost (marac_app/auth/passwords.py PROFILES); only the tests lower it.
+            "ARGON2_PROFILE": "production",
             "SET_PASSWORD_TOKEN_HOURS": _env_int("MARAC_SET_PASSWORD_TOKEN_HOURS", 24),
             # Two-factor authentication (TOTP). Production forces it on; development may switch
             # it off (every signed-in page then shows a warning banner).
@@ -154,6 +156,7 @@ class TestingConfig(BaseConfig):
             PROPAGATE_UNEXPECTED=True,
             MFA_REQUIRED=False,  # MFA's own tests switch it on; others sign in with a password
             JOBS_BACKEND="inline",
+            ARGON2_PROFILE="testing",  # cheap hashes: the suite is not a password cracker
         )
         return values
 

@@ -13,7 +13,8 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import ROOT, load_config
+from config import ROOT, ConfigError, load_config
+from marac_app.auth import passwords
 
 
 def create_app(config: str | None = None, **overrides: Any) -> Flask:
@@ -32,6 +33,8 @@ def create_app(config: str | None = None, **overrides: Any) -> Flask:
     )
     app.config.from_mapping(settings)
     _configure_logging(app)
+    if app.config["ARGON2_PROFILE"] not in passwords.PROFILES:
+        raise ConfigError(f"Unknown ARGON2_PROFILE {app.config['ARGON2_PROFILE']!r}")
     if app.config.get("PROXY_FIX_HOPS"):
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=app.config["PROXY_FIX_HOPS"], x_proto=1

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from argon2 import PasswordHasher, Type
+from flask import current_app, has_app_context
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 MIN_LENGTH = 8
@@ -23,28 +24,55 @@ RECOMMENDED_LENGTH = 15
 MAX_LENGTH = 256
 BASE_CONTEXT_WORDS = ("marac", "manager", "password", "domestic", "abuse", "safelives", "idva")
 
-# argon2id with the library's RFC 9106 low-memory profile (64 MiB, 3 passes).
-_hasher = PasswordHasher(type=Type.ID)
+# The argon2id cost profiles. "production" is the library's RFC 9106 low-memory profile
+# (64 MiB, 3 passes, 4 lanes) and is what every deployment uses. "testing" exists only so the
+# suite does not spend a third of its time hashing: the testing configuration selects it,
+# and a test checks that production still gets the full profile.
+PROFILES: dict[str, dict[str, int]] = {
+    "production": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
+    "testing": {"time_cost": 1, "memory_cost": 64, "parallelism": 1},
+}
+DUMMY_PASSWORD = "not-a-real-password-for-timing-only"  # noqa: S105 - never a real password
 
-# A fixed hash verified when no user matches, so "no such user" takes as long as a wrong
-# password and timing does not reveal which emails have accounts.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing-only")
+
+@lru_cache(maxsize=None)
+def _hasher_for(profile: str) -> tuple[PasswordHasher, str]:
+    """The hasher of ``profile`` and a fixed hash of its own, verified when no user matches,
+    so "no such user" takes as long as a wrong password and timing does not reveal which
+    emails have accounts."""
+    hasher = PasswordHasher(type=Type.ID, **PROFILES[profile])
+    return hasher, hasher.hash(DUMMY_PASSWORD)
+
+
+def _current() -> tuple[PasswordHasher, str]:
+    """The hasher of the running app's ``ARGON2_PROFILE`` (production outside an app)."""
+    profile = current_app.config["ARGON2_PROFILE"] if has_app_context() else "production"
+    return _hasher_for(str(profile))
+
+
+def current_parameters() -> dict[str, int]:
+    """The cost parameters new hashes get (for the test that pins production's)."""
+    hasher, _ = _current()
+    return {"time_cost": hasher.time_cost, "memory_cost": hasher.memory_cost,
+            "parallelism": hasher.parallelism}
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _current()[0].hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """True when ``password`` matches; False for a mismatch or a missing/corrupt hash."""
+    """True when ``password`` matches; False for a mismatch or a missing/corrupt hash.
+    A hash made with other parameters still verifies (they are written in the hash)."""
+    hasher, dummy = _current()
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return hasher.verify(password_hash or dummy, password) and bool(password_hash)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    return _current()[0].check_needs_rehash(password_hash)
 
 
 @lru_cache(maxsize=1)

@@ -6,8 +6,6 @@ Services flush, never commit, and never read ``request``.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +14,7 @@ import sqlalchemy as sa
 
 from marac_app.audit import GENESIS_HASH, AuditEvent, Outcome, compute_hash, record
 from marac_app.auth.models import User
+from marac_app.common.spreadsheet import csv_bytes
 from marac_app.extensions import db
 
 PAGE_SIZE = 50
@@ -164,16 +163,6 @@ def case_viewers(case_id: int) -> list[CaseViewer]:
 CSV_HEADER = ("Event id", "Time (UTC)", "Actor id", "Actor name", "Actor email", "Role",
               "Agency id", "Action", "Object type", "Object id", "Outcome", "IP address",
               "Request id", "Detail")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
-
-
-def csv_safe(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection): prefix with '."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
 
 def _export_query(filters: AuditFilters) -> sa.Select[tuple[object, ...]]:
     return (
@@ -190,24 +179,27 @@ def _export_query(filters: AuditFilters) -> sa.Select[tuple[object, ...]]:
     )
 
 
-def export_csv(filters: AuditFilters) -> tuple[str, int]:
-    """The CSV text of the search (newest first, at most EXPORT_MAX_ROWS rows, read in
-    batches as plain rows) and its row count. The export is audited."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
+def export_csv(filters: AuditFilters) -> tuple[bytes, int]:
+    """The CSV file of the search (newest first, at most EXPORT_MAX_ROWS rows, read in
+    batches as plain rows; UTF-8 with BOM so names survive Excel) and its row count. The
+    export is audited."""
     count = 0
-    result = db.session.execute(_export_query(filters).execution_options(yield_per=2000))
-    for row in result:
-        count += 1
-        values = list(row)
-        values[1] = row.occurred_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        values[10] = row.outcome.value
-        writer.writerow([csv_safe(value) for value in values])
+
+    def rows() -> Iterator[list[object]]:
+        nonlocal count
+        result = db.session.execute(_export_query(filters).execution_options(yield_per=2000))
+        for row in result:
+            count += 1
+            values = list(row)
+            values[1] = row.occurred_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            values[10] = row.outcome.value
+            yield values
+
+    data = csv_bytes(CSV_HEADER, rows())
     limited = "; limit reached" if count >= EXPORT_MAX_ROWS else ""
     record("audit_exported", object_type="audit_event",
            detail=f"{_filter_detail(filters)}; rows={count}{limited}")
-    return buffer.getvalue(), count
+    return data, count
 
 
 # --- Verifying the hash chain -------------------------------------------------------------

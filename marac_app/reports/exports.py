@@ -6,7 +6,6 @@ recorded for some cases only. A blank (not recorded) is an empty cell, never 0.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 
@@ -14,19 +13,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from marac_app.common.spreadsheet import csv_bytes, safe_cell
 from marac_app.reports.quarters import Quarter
 from marac_app.reports.services import COLUMNS, ReturnRow
 
 MARKING = "OFFICIAL-SENSITIVE"
 HEADINGS: tuple[str, ...] = (*(heading for _, heading in COLUMNS), "Notes")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def safe_cell(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (prefix a quote: OWASP CSV injection)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def _cells(row: ReturnRow) -> list[object]:
     """The row's values in column order: dates as dates, blanks as None."""
     return [row.value(key) for key, _ in COLUMNS] + [row.notes or None]
@@ -34,20 +26,7 @@ def _cells(row: ReturnRow) -> list[object]:
 
 def return_csv(rows: Sequence[ReturnRow]) -> bytes:
     """CSV (UTF-8 with BOM for spreadsheets): a heading row, then one row per meeting."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([safe_cell(h) for h in HEADINGS])
-    for row in rows:
-        out: list[str] = []
-        for value in _cells(row):
-            if value is None:
-                out.append("")
-            elif hasattr(value, "isoformat"):
-                out.append(value.isoformat())  # type: ignore[union-attr]
-            else:
-                out.append(safe_cell(str(value)))
-        writer.writerow(out)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(HEADINGS, (_cells(row) for row in rows))
 
 
 def return_xlsx(rows: Sequence[ReturnRow], *, area_name: str, quarter: Quarter) -> bytes:

@@ -371,12 +371,3 @@ def test_versions_list_and_text(auth, client, make_area, make_agency, make_user,
     assert "still count until 10 January 2001" in detail
     assert client.get("/protocol/versions/999999").status_code == 404
 
-
-def test_csv_cells_starting_with_formula_characters_are_quoted() -> None:
-    from marac_app.protocol.export import safe_cell
-
-    for risky in ("=1+1", "+44", "-2", "@SUM(A1)", "\tx"):
-        assert safe_cell(risky) == "'" + risky
-    assert safe_cell("Police") == "Police"
-    assert safe_cell(date(2026, 1, 2)) == "2026-01-02"
-    assert safe_cell(None) == ""

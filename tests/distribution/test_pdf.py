@@ -176,7 +176,7 @@ PNG_1PX = base64.b64decode(
 
 def test_fetcher_rules() -> None:
     fetcher = RestrictedURLFetcher()
-    served = fetcher.fetch(PDF_BASE_URL + "static/dist/app.css")
+    served = fetcher.fetch(PDF_BASE_URL + "static/src/favicon.svg")  # committed: no build needed
     assert served.read()
     small = "data:image/png;base64," + base64.b64encode(PNG_1PX).decode()
     assert fetcher.fetch(small).read() == PNG_1PX
@@ -221,7 +221,7 @@ def test_the_apps_own_base_url_is_served_from_disk(app, monkeypatch: pytest.Monk
     with app.app_context():
         base = app.config["PUBLIC_BASE_URL"].rstrip("/")
         fetcher = RestrictedURLFetcher()
-        assert fetcher.fetch(f"{base}/static/dist/app.css").read()
+        assert fetcher.fetch(f"{base}/static/src/favicon.svg").read()
         with pytest.raises(RefusedURL):
             fetcher.fetch(f"{base}/admin/users")
 

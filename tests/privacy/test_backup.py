@@ -101,14 +101,17 @@ def test_backup_while_writing_restores_identical_row_counts(fresh_database, tmp_
     try:
         while len(written) < 20:  # the writer is busy before the backup starts
             time.sleep(0.01)
+        started = len(written)
         manifest = backup_database(source, tmp_path / "marac.backup")
-        during = len(written)
-        time.sleep(0.05)
+        finished = len(written)
+        deadline = time.monotonic() + 10
+        while len(written) <= finished and time.monotonic() < deadline:
+            time.sleep(0.01)  # at least one write lands after the backup's snapshot
     finally:
         stop.set()
         thread.join(timeout=10)
-    assert manifest.row_counts["marac_area"] >= 20
-    assert len(written) > during or during >= 20  # writes went on around the backup
+    assert manifest.row_counts["marac_area"] >= started >= 20
+    assert len(written) > finished, "the writer stopped: the point-in-time check would be empty"
     target = fresh_database("backup_target")
     restored = restore_database(target, tmp_path / "marac.backup")
     assert restored.row_counts == manifest.row_counts

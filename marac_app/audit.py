@@ -27,6 +27,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +74,25 @@ class AuditEvent(db.Model):
     __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
 
 
+class AuditEventCase(db.Model):
+    """A case that an audited read exposed (a list, a CSV, a PDF names many cases at once).
+
+    "Who has viewed case X" reads this table, so a research list download or a stamped PDF
+    copy counts as a read of every case on it. Append-only like the events; no foreign key to
+    the case, because the trail outlives an erased case (its reference stays a tombstone).
+    The event's hash covers its case ids.
+    """
+
+    __tablename__ = "audit_event_case"
+
+    # No foreign key: TRUNCATE of the events must meet their append-only trigger, and the
+    # event's hash (not a constraint) is what ties these rows to it.
+    event_id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(primary_key=True)
+
+    __table_args__ = (sa.Index("ix_audit_event_case_case", "case_id", "event_id"),)
+
+
 def current_request_id() -> str | None:
     """The id of the request being served (set by the security hooks), if any."""
     if has_request_context():
@@ -88,12 +108,15 @@ def record(
     object_id: int | str | None = None,
     outcome: Outcome = Outcome.ALLOWED,
     detail: str | None = None,
+    case_ids: Iterable[int] = (),
 ) -> AuditEvent:
     """Add one audit event to the current transaction and flush it.
 
-    ``actor`` defaults to the signed-in user of the current request (None outside a request
-    or when nobody is signed in). Raises whatever the database raises: callers must let it
-    propagate so the request fails closed.
+    ``case_ids`` are the cases the event exposed besides its object (every case on a list,
+    a CSV or a PDF); a case object is included by itself. ``actor`` defaults to the
+    signed-in user of the current request (None outside a request or when nobody is signed
+    in). Raises whatever the database raises: callers must let it propagate so the request
+    fails closed.
     """
     if actor is None and has_request_context():
         from flask_login import current_user
@@ -113,7 +136,10 @@ def record(
         request_id=current_request_id() or f"cli-{uuid.uuid4().hex[:16]}",
         detail=detail[:255] if detail else None,
     )
-    _persist(event)
+    cases = set(case_ids)
+    if object_type in CASE_OBJECT_TYPES and object_id is not None and str(object_id).isdigit():
+        cases.add(int(object_id))
+    _persist(event, sorted(cases))
     logger.info(
         "audit action=%s outcome=%s actor=%s object=%s:%s",
         action,
@@ -125,21 +151,36 @@ def record(
     return event
 
 
-def _persist(event: AuditEvent) -> None:
+def events_exposing_case(case_id: int) -> sa.ColumnElement[bool]:
+    """A WHERE clause on AuditEvent: the events that read or changed case ``case_id`` — those
+    naming it among their cases, and (written before cases were listed) those whose object
+    is the case."""
+    listed = sa.select(AuditEventCase.event_id).where(AuditEventCase.case_id == case_id)
+    return sa.or_(AuditEvent.id.in_(listed),
+                  sa.and_(AuditEvent.object_type.in_(CASE_OBJECT_TYPES),
+                          AuditEvent.object_id == str(case_id)))
+
+
+def _persist(event: AuditEvent, case_ids: list[int]) -> None:
     _lock_chain()
     last = db.session.execute(
         sa.select(AuditEvent.id, AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1)
     ).first()
     event.id = _next_id(last.id if last is not None else 0)
     event.prev_hash = (last.row_hash if last is not None else None) or GENESIS_HASH
-    event.row_hash = compute_hash(_fields_of(event), event.prev_hash)
+    event.row_hash = compute_hash({**_fields_of(event), "case_ids": case_ids}, event.prev_hash)
     db.session.add(event)
     db.session.flush()
+    if case_ids:
+        db.session.execute(sa.insert(AuditEventCase),
+                           [{"event_id": event.id, "case_id": case} for case in case_ids])
 
 
 # --- Hash chain ------------------------------------------------------------------------
 
 GENESIS_HASH = "0" * 64
+# Object types whose id is a case id (so the event is a read or change of that case).
+CASE_OBJECT_TYPES = ("marac_case", "case")
 # Key of the PostgreSQL advisory lock that serialises appends to the chain (any fixed int64).
 CHAIN_LOCK_KEY = 0x4D41524143_41  # "MARAC" "A"
 
@@ -187,8 +228,11 @@ def _fields_of(event: Any) -> dict[str, Any]:
     return {name: getattr(event, name) for name in CHAIN_FIELDS}
 
 
-def compute_hash(fields: dict[str, Any], prev_hash: str) -> str:
-    """SHA-256 (hex) of the canonical JSON of ``fields`` (see CHAIN_FIELDS) and ``prev_hash``."""
+def compute_hash(fields: Mapping[str, Any], prev_hash: str) -> str:
+    """SHA-256 (hex) of the canonical JSON of ``fields`` (see CHAIN_FIELDS) and ``prev_hash``.
+
+    The event's case ids (``fields["case_ids"]``), when it has any, are hashed after
+    ``prev_hash``; events without them hash as they always did."""
     values: list[Any] = []
     for name in CHAIN_FIELDS:
         value = fields[name]
@@ -200,5 +244,8 @@ def compute_hash(fields: dict[str, Any], prev_hash: str) -> str:
             value = str(value)
         values.append(value)
     values.append(prev_hash)
+    case_ids = sorted(int(case) for case in fields.get("case_ids") or ())
+    if case_ids:
+        values.append(case_ids)
     payload = json.dumps(values, ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(payload.encode("ascii")).hexdigest()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from flask import Flask, abort, current_app, g, has_request_context, redirect, request, url_for
 from flask_login import current_user
@@ -72,7 +72,7 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
 
 
 def deny(what: str, *, status: int = 404, object_type: str | None = None,
-         object_id: int | str | None = None) -> None:
+         object_id: int | str | None = None) -> NoReturn:
     """Record a denied access in the audit trail, commit it, then abort with ``status``.
 
     404 is used for another tenant's objects so their existence is not revealed.
@@ -87,6 +87,7 @@ def deny(what: str, *, status: int = 404, object_type: str | None = None,
     )
     db.session.commit()
     abort(status)
+    raise AssertionError("abort() returned")  # pragma: no cover - abort always raises
 
 
 def is_admin(user: User) -> bool:
@@ -157,14 +158,30 @@ def authorised_objects() -> list[tuple[str, str]]:
     return list(g.get("_authorised", []))
 
 
-def _fetch(model: type, object_id: int | None, user: User, allowed: bool, kind: str) -> Any:
+M = TypeVar("M")
+
+
+def fetch_or_404(model: type[M], object_id: int | None, *,
+                 allowed: Callable[[M], bool], kind: str) -> M:
+    """The one fetch-then-authorise: load ``model`` ``object_id`` (404 when missing), ask
+    ``allowed(obj)`` (404 when refused, audited as denied, so another tenant's objects are
+    indistinguishable from missing ones), mark it authorised for this request, return it.
+
+    403 is answered only by ``roles_required`` (the person's role may never do this, which
+    the menu already tells them); a refusal about a particular object is always 404.
+    """
     obj = db.session.get(model, object_id) if object_id is not None else None
     if obj is None:
         abort(404)
-    if not allowed:
+    if not allowed(obj):
         deny(f"{kind}:{object_id}", object_type=kind, object_id=object_id)
     mark_authorised(kind, object_id)
     return obj
+
+
+def _fetch(model: type, object_id: int | None, user: User, allowed: bool, kind: str) -> Any:
+    """Older form of ``fetch_or_404`` with the decision made beforehand."""
+    return fetch_or_404(model, object_id, allowed=lambda _obj: allowed, kind=kind)
 
 
 def get_area_or_404(area_id: int | None, user: User) -> Any:

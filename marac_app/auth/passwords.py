@@ -12,12 +12,12 @@ import gzip
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from argon2 import PasswordHasher, Type
-from flask import current_app, has_app_context
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app, has_app_context
 
 MIN_LENGTH = 8
 RECOMMENDED_LENGTH = 15
@@ -35,7 +35,7 @@ PROFILES: dict[str, dict[str, int]] = {
 DUMMY_PASSWORD = "not-a-real-password-for-timing-only"  # noqa: S105 - never a real password
 
 
-@lru_cache(maxsize=None)
+@cache
 def _hasher_for(profile: str) -> tuple[PasswordHasher, str]:
     """The hasher of ``profile`` and a fixed hash of its own, verified when no user matches,
     so "no such user" takes as long as a wrong password and timing does not reveal which

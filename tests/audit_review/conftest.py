@@ -57,11 +57,12 @@ def add_event(app: Flask) -> Callable[..., AuditEvent]:
 
     def factory(action: str = "thing_viewed", *, actor: User | None = None,
                 object_type: str | None = None, object_id: int | str | None = None,
-                outcome: Outcome = Outcome.ALLOWED, detail: str | None = None) -> AuditEvent:
+                outcome: Outcome = Outcome.ALLOWED, detail: str | None = None,
+                case_ids: tuple[int, ...] = ()) -> AuditEvent:
         with app.app_context():
             merged = db.session.merge(actor) if actor is not None else None
             event = record(action, actor=merged, object_type=object_type, object_id=object_id,
-                           outcome=outcome, detail=detail)
+                           outcome=outcome, detail=detail, case_ids=case_ids)
             db.session.commit()
             db.session.refresh(event)
             db.session.expunge(event)
@@ -83,11 +84,13 @@ def dpo(make_user) -> User:
 def drop_append_only(connection: sa.Connection) -> None:
     """Lift the append-only triggers inside the test's (rolled-back) transaction."""
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(
-            "ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update_delete")
+        for table in ("audit_event", "audit_event_case"):
+            connection.exec_driver_sql(
+                f"ALTER TABLE {table} DISABLE TRIGGER {table}_no_update_delete")
     else:
-        connection.exec_driver_sql("DROP TRIGGER audit_event_no_update")
-        connection.exec_driver_sql("DROP TRIGGER audit_event_no_delete")
+        for table in ("audit_event", "audit_event_case"):
+            connection.exec_driver_sql(f"DROP TRIGGER {table}_no_update")
+            connection.exec_driver_sql(f"DROP TRIGGER {table}_no_delete")
 
 
 @pytest.fixture()

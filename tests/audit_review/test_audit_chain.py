@@ -71,6 +71,21 @@ def test_verify_audit_finds_a_changed_row(app: Flask, add_event, db_transaction)
     assert f"Audit trail TAMPERED: first bad event id={target.id} (contents changed" in output
 
 
+def test_verify_audit_finds_a_case_taken_off_an_event(app: Flask, add_event,
+                                                      db_transaction) -> None:
+    """The cases a read exposed are hashed with it: deleting one (to hide that a research
+    list showed case 7) breaks the chain at that event."""
+    events = [add_event("research_list_downloaded", object_type="meeting", object_id=1,
+                        case_ids=(5, 7, 9)) for _ in range(3)]
+    assert verify(app)[0] == 0
+    drop_append_only(db_transaction)
+    db_transaction.execute(sa.text(
+        "DELETE FROM audit_event_case WHERE event_id = :id AND case_id = 7"),
+        {"id": events[1].id})
+    code, output = verify(app)
+    assert code != 0 and f"first bad event id={events[1].id}" in output
+
+
 def test_verify_audit_finds_a_row_changed_with_its_hash_recomputed(
         app: Flask, add_event, db_transaction) -> None:
     events = [add_event("thing_viewed", object_type="thing", object_id=n) for n in range(4)]

@@ -23,7 +23,7 @@ def test_a_failed_audit_write_fails_the_admin_change(app: Flask, client, auth, m
     with app.app_context():
         events_before = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
 
-    def broken_persist(event: AuditEvent) -> None:
+    def broken_persist(event: AuditEvent, *cases: object) -> None:
         raise RuntimeError("audit store unavailable")
 
     monkeypatch.setattr(marac_app.audit, "_persist", broken_persist)
@@ -47,7 +47,7 @@ def test_a_failed_audit_write_returns_no_data_on_a_read(app: Flask, client, auth
     other = make_user(Role.AGENCY_REP, name="Hidden Person", email="hidden.person@x.example")
     auth.sign_in_as(admin)
     monkeypatch.setattr(marac_app.audit, "_persist",
-                        lambda event: (_ for _ in ()).throw(RuntimeError("down")))
+                        lambda event, *cases: (_ for _ in ()).throw(RuntimeError("down")))
     monkeypatch.setitem(app.config, "PROPAGATE_UNEXPECTED", False)
     response = client.get(f"/admin/users/{other.id}")
     assert response.status_code == 500
@@ -65,7 +65,8 @@ def assert_refused(connection: sa.Connection, statement: str, **params: object) 
 
 def _an_event(app: Flask) -> int:
     with app.app_context():
-        event = marac_app.audit.record("thing_viewed", object_type="thing", object_id=1)
+        event = marac_app.audit.record("thing_viewed", object_type="thing", object_id=1,
+                                       case_ids=(1,))
         db.session.commit()
         return event.id
 
@@ -88,6 +89,9 @@ def test_the_database_refuses_to_change_or_delete_audit_rows(app: Flask, db_tran
 def test_the_database_refuses_to_empty_the_audit_table(app: Flask, db_transaction) -> None:
     _an_event(app)
     assert_refused(db_transaction, "DELETE FROM audit_event")
+    assert_refused(db_transaction, "DELETE FROM audit_event_case")
+    assert_refused(db_transaction, "UPDATE audit_event_case SET case_id = case_id + 1")
     if db_transaction.dialect.name == "postgresql":
         assert_refused(db_transaction, "TRUNCATE audit_event")
+        assert_refused(db_transaction, "TRUNCATE audit_event_case")
     assert db_transaction.execute(sa.text("SELECT count(*) FROM audit_event")).scalar() >= 1

@@ -175,6 +175,11 @@ class ProductionConfig(BaseConfig):
         if len(str(values["SECRET_KEY"])) < 32:
             raise ConfigError("MARAC_SECRET_KEY must be at least 32 characters in production.")
         values.update(SESSION_COOKIE_SECURE=True, HSTS=True, MFA_REQUIRED=True)
+        # "__Host-": the browser keeps the cookie only when it is Secure, for Path=/ and with
+        # no Domain, so neither a sibling subdomain nor plain HTTP can set or shadow it. The
+        # session (which also holds the CSRF token) is the only cookie the app sets.
+        values.update(SESSION_COOKIE_NAME="__Host-marac_session", SESSION_COOKIE_PATH="/",
+                      SESSION_COOKIE_DOMAIN=None)
         if not _env("MARAC_JOBS_BACKEND"):
             values["JOBS_BACKEND"] = "rq"  # several workers: slow work goes through Redis
         return values

@@ -42,11 +42,14 @@ def create_app(config: str | None = None, **overrides: Any) -> Flask:
 
     _init_extensions(app)
     _init_templates(app)
+    _install_id_converter(app)
     _register_blueprints(app)
 
     from marac_app import cli, errors, permissions, security
+    from marac_app.common import address_guard
 
     security.install(app)
+    address_guard.install(app)
     permissions.install(app)
     cli.register(app)
     errors.install(app)
@@ -69,6 +72,15 @@ def _freeze_long_lived_objects(app: Flask) -> None:
         if not state["frozen_after_first_request"]:
             state["frozen_after_first_request"] = True
             gc.freeze()
+
+
+def _install_id_converter(app: Flask) -> None:
+    """Every ``<int:…>`` in a route is an object id: only 1..2**31-1 matches (else 404 before
+    the view runs), so an id beyond the database's integer range never reaches a query.
+    Installed before the blueprints add their rules (a rule binds its converter when added)."""
+    from marac_app.common.ids import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def _configure_logging(app: Flask) -> None:

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from flask import Flask
+from werkzeug.routing.converters import NumberConverter
 
 from marac_app.auth.models import Role
 from marac_app.permissions import ALWAYS_PUBLIC_ENDPOINTS, PUBLIC, access_rule
@@ -22,7 +23,7 @@ def concrete_url(rule) -> str:
     """Fill every URL variable with a plausible value (ids → 1, strings → 'x')."""
     url = rule.rule
     for name, converter in rule._converters.items():
-        value = "1" if type(converter).__name__ in {"IntegerConverter", "NumberConverter"} else "x"
+        value = "1" if isinstance(converter, NumberConverter) else "x"  # the app's IdConverter too
         url = re.sub(rf"<(?:[^:>]+:)?{name}>", value, url)
     return url
 

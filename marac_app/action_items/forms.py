@@ -4,21 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from marac_app.action_items.models import DESCRIPTION_MAX, NOTE_MAX, ActionPriority
-
-
-def _coerce_optional_int(value: object) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
+from marac_app.common.forms import MaracForm, coerce_id
 
 
 def read_date(day: StringField, month: StringField, year: StringField, *,
@@ -41,7 +32,7 @@ def read_date(day: StringField, month: StringField, year: StringField, *,
         if not 1000 <= number_year <= 9999:
             raise ValueError
         return date(number_year, number_month, number_day)
-    except ValueError:
+    except (ValueError, OverflowError):  # a huge day or month overflows date()
         day.errors = [*day.errors, f"{what.capitalize()} must be a real date"]
         return None
 
@@ -50,11 +41,11 @@ def _date_part(label: str) -> StringField:
     return StringField(label, validators=[Optional(), Length(max=4)])
 
 
-class ActionForm(FlaskForm):
-    owner_agency = SelectField("Owner agency", coerce=_coerce_optional_int,
+class ActionForm(MaracForm):
+    owner_agency = SelectField("Owner agency", coerce=coerce_id,
                                validate_choice=False,
                                validators=[InputRequired("Select the owner agency")])
-    owner_user = SelectField("Named representative (optional)", coerce=_coerce_optional_int,
+    owner_user = SelectField("Named representative (optional)", coerce=coerce_id,
                              validate_choice=False, validators=[Optional()])
     description = TextAreaField("What is the action?", validators=[
         InputRequired("Enter what the action is"),
@@ -75,7 +66,7 @@ class ActionForm(FlaskForm):
         return read_date(self.due_day, self.due_month, self.due_year, what="the due date")
 
 
-class StatusForm(FlaskForm):
+class StatusForm(MaracForm):
     version = HiddenField()
     status = RadioField("New status", validate_choice=False,
                         validators=[InputRequired("Select the new status of the action")])

@@ -1,10 +1,19 @@
 """Who may see, update and create actions. Fetch-then-authorise: load (404), check (404).
 
-- Agency representatives see and update only the actions their own agency owns, and only
-  while their agency is signed up to the information-sharing protocol.
+- Agency representatives see and update the actions their own agency owns, only while their
+  agency is signed up to the information-sharing protocol, only in the areas they belong to
+  (their own area when they have one, else the areas their agency serves), and only for cases
+  on the agenda of a meeting to which they hold a live invitation — the cases they may see
+  (marac_app/referrals/permissions.py). An agency serving two areas therefore does not show
+  its representative in one area the actions of the other.
 - Coordinators and chairs see every action of the cases of their own area; coordinators
   may update (and reopen) them; coordinators and chairs agree (create) actions.
+- The actions of a case under restriction of processing are seen only by the coordinator of
+  its area (as the case itself is).
 - Admins and the DPO see no actions.
+
+``visible_actions_clause`` is the one rule: lists, counts, the home page and ``can_view_action``
+(every page with an action id) all use it.
 """
 
 from __future__ import annotations
@@ -12,11 +21,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from marac_app.action_items.models import ActionItem
+from marac_app.agencies.models import agency_areas
 from marac_app.auth.models import Role, User
 from marac_app.extensions import db
 from marac_app.permissions import _fetch
+from marac_app.privacy.restriction import restricted_case_ids
 from marac_app.protocol.services import signup_problem
-from marac_app.referrals.models import Case
+from marac_app.referrals.models import AgendaItem, Case
+from marac_app.referrals.permissions import invited_case_ids
 
 AREA_ROLES = (Role.COORDINATOR, Role.CHAIR)
 
@@ -31,27 +43,51 @@ def rep_may_see_agency_actions(user: User) -> bool:
             and signup_problem(user.agency) is None)
 
 
+def unrestricted_clause(user: User) -> sa.ColumnElement[bool]:
+    """Leaves out the actions of restricted cases, except for a coordinator (who sees the
+    restricted cases of their own area: the area condition is applied beside this one)."""
+    if user.role == Role.COORDINATOR:
+        return sa.true()
+    return ActionItem.case_id.not_in(restricted_case_ids())
+
+
+def _rep_case_ids(user: User) -> sa.Select:
+    """The cases whose actions a representative may see: on the agenda of a meeting they are
+    invited to, in their own area (or, without one, an area their agency serves)."""
+    if user.area_id is not None:
+        in_their_areas = Case.area_id == user.area_id
+    else:
+        in_their_areas = Case.area_id.in_(
+            sa.select(agency_areas.c.area_id).where(agency_areas.c.agency_id == user.agency_id))
+    # Not correlated with the caller's query (which joins Case itself): a list of case ids.
+    return (invited_case_ids(user).join(Case, Case.id == AgendaItem.case_id)
+            .where(in_their_areas).correlate(None))
+
+
 def visible_actions_clause(user: User) -> sa.ColumnElement[bool]:
     """A WHERE clause limiting a query on ActionItem (joined to Case) to what ``user`` sees.
 
-    The query must join ``Case`` on ``ActionItem.case_id``. Nothing is visible by default.
+    The query must join ``Case`` on ``ActionItem.case_id`` (for coordinators and chairs; a
+    representative's clause names only ActionItem). Nothing is visible by default.
     """
     if _active(user) and user.role in AREA_ROLES and user.area_id is not None:
-        return Case.area_id == user.area_id
+        return sa.and_(Case.area_id == user.area_id, unrestricted_clause(user))
     if rep_may_see_agency_actions(user):
-        return ActionItem.owner_agency_id == user.agency_id
+        return sa.and_(ActionItem.owner_agency_id == user.agency_id,
+                       ActionItem.case_id.in_(_rep_case_ids(user)),
+                       unrestricted_clause(user))
     return sa.false()
 
 
 def can_view_action(user: User, action: ActionItem) -> bool:
-    if not _active(user):
+    """``visible_actions_clause`` for one action (the same rule, asked of the database)."""
+    if not _active(user) or user.role not in (*AREA_ROLES, Role.AGENCY_REP):
         return False
-    if user.role in AREA_ROLES:
-        return user.area_id is not None and action.case.area_id == user.area_id
-    if user.role == Role.AGENCY_REP:
-        return (action.owner_agency_id == user.agency_id
-                and rep_may_see_agency_actions(user))
-    return False
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(ActionItem)
+        .join(Case, Case.id == ActionItem.case_id)
+        .where(ActionItem.id == action.id, visible_actions_clause(user))
+    ) > 0
 
 
 def can_update_action(user: User, action: ActionItem) -> bool:

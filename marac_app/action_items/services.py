@@ -22,7 +22,7 @@ from marac_app.action_items.models import (
     ActionStatus,
     ActionStatusUpdate,
 )
-from marac_app.action_items.permissions import visible_actions_clause
+from marac_app.action_items.permissions import unrestricted_clause, visible_actions_clause
 from marac_app.agencies.models import Agency, agency_areas
 from marac_app.audit import record
 from marac_app.auth.models import Role, User
@@ -252,14 +252,10 @@ def overdue_query(on: date | None = None) -> sa.Select:
             .where(ActionItem.status == ActionStatus.OPEN, ActionItem.due_date < on))
 
 
-def overdue_actions(*, area_id: int | None = None, agency_id: int | None = None,
-                    on: date | None = None, limit: int | None = None) -> list[ActionItem]:
-    """Open actions past their due date, by due date, for an area and/or an owner agency."""
-    query = overdue_query(on)
-    if area_id is not None:
-        query = query.where(Case.area_id == area_id)
-    if agency_id is not None:
-        query = query.where(ActionItem.owner_agency_id == agency_id)
+def overdue_actions(user: User, *, on: date | None = None,
+                    limit: int | None = None) -> list[ActionItem]:
+    """The open actions past their due date that ``user`` may see, by due date."""
+    query = overdue_query(on).where(visible_actions_clause(user))
     query = query.order_by(ActionItem.due_date, ActionItem.id)
     if limit is not None:
         query = query.limit(limit)
@@ -336,7 +332,8 @@ def list_actions(user: User, filters: ActionFilters, *, page: int = 1, per_page:
     order = (ActionItem.due_date.desc() if filters.newest_first else ActionItem.due_date)
     page_visible = visible
     if area_scoped and not filters.case_reference:
-        page_visible = _in_area(user.area_id)  # the same rule, read in due-date order
+        # The same rule, read in due-date order.
+        page_visible = sa.and_(_in_area(user.area_id), unrestricted_clause(user))
     rows = db.session.scalars(
         _with_details(query.where(page_visible).order_by(order, ActionItem.id)
                       .offset((page - 1) * per_page).limit(per_page))
@@ -353,25 +350,28 @@ class AgencySummary:
     on: date
 
 
-def agency_summary(agency_id: int, *, on: date | None = None, limit: int = 5) -> AgencySummary:
-    """Counts of an agency's actions and its next few open ones (overdue first, by due date)."""
+def actions_summary(user: User, *, on: date | None = None, limit: int = 5) -> AgencySummary:
+    """Counts of the actions ``user`` may see and the next few open ones (by due date): a
+    representative's home page ("My agency's actions")."""
     on = on or today()
+    visible = visible_actions_clause(user)
     counts = db.session.execute(
         sa.select(
             sa.func.count().filter(ActionItem.status == ActionStatus.OPEN),
             sa.func.count().filter(ActionItem.status == ActionStatus.OPEN,
                                    ActionItem.due_date < on),
             sa.func.count().filter(ActionItem.status == ActionStatus.COMPLETED),
-        ).where(ActionItem.owner_agency_id == agency_id)
+        ).select_from(ActionItem).join(Case, Case.id == ActionItem.case_id).where(visible)
     ).one()
     upcoming = db.session.scalars(_with_details(
-        sa.select(ActionItem)
-        .where(ActionItem.owner_agency_id == agency_id, ActionItem.status == ActionStatus.OPEN)
+        sa.select(ActionItem).join(Case, Case.id == ActionItem.case_id)
+        .where(visible, ActionItem.status == ActionStatus.OPEN)
         .order_by(ActionItem.due_date, ActionItem.id).limit(limit)
     )).unique()
     return AgencySummary(counts[0], counts[1], counts[2], list(upcoming), on)
 
 
-def area_overdue_count(area_id: int, *, on: date | None = None) -> int:
-    query = overdue_query(on).where(Case.area_id == area_id)
+def overdue_count(user: User, *, on: date | None = None) -> int:
+    """How many open actions ``user`` may see are past their due date."""
+    query = overdue_query(on).where(visible_actions_clause(user))
     return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0

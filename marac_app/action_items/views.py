@@ -32,6 +32,7 @@ from marac_app.audit import record
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.common.forms import show_error
+from marac_app.common.ids import parse_id, to_id
 from marac_app.extensions import db
 from marac_app.permissions import deny, roles_required
 from marac_app.protocol.services import signup_problem, today
@@ -67,8 +68,7 @@ def _read_filters(args: MultiDict[str, str], user: User) -> services.ActionFilte
     agency = args.get("agency", "")
     return services.ActionFilters(
         status=ActionStatus(status) if status in {s.value for s in ActionStatus} else None,
-        owner_agency_id=int(agency) if agency.isdigit() and user.role != Role.AGENCY_REP
-        else None,
+        owner_agency_id=parse_id(agency) if user.role != Role.AGENCY_REP else None,
         overdue_only=args.get("overdue") == "1",
         due_from=_parse_date(args.get("due_from")),
         due_to=_parse_date(args.get("due_to")),
@@ -84,13 +84,10 @@ def index() -> ResponseReturnValue:
     page = request.args.get("page", 1, type=int) or 1
     result = services.list_actions(current_user, filters, page=page, per_page=PER_PAGE)
     on = today()
-    overdue: list[ActionItem] = []
     agencies: list[Agency] = []
+    overdue = services.overdue_actions(current_user, on=on, limit=50)
     if current_user.role in (Role.COORDINATOR, Role.CHAIR) and current_user.area_id:
-        overdue = services.overdue_actions(area_id=current_user.area_id, on=on, limit=50)
         agencies = services.agencies_of_area(current_user.area_id)
-    elif rep_may_see_agency_actions(current_user):
-        overdue = services.overdue_actions(agency_id=current_user.agency_id, on=on, limit=50)
     record("action_list_viewed", object_type="action",
            detail=f"rows={len(result.actions)} overdue_rows={len(overdue)} page={result.page}")
     query = {k: v for k, v in request.args.items() if k != "page"}
@@ -213,8 +210,8 @@ def _agenda_item(value: str | None, case: Case) -> AgendaItem | None:
     if not value:
         return None
     # Only a plausible id reaches the database and the audit trail (never the raw text).
-    item_id = int(value) if value.isdigit() and len(value) <= 9 else -1
-    item = db.session.get(AgendaItem, item_id)
+    item_id = parse_id(value) or -1
+    item = db.session.get(AgendaItem, item_id) if item_id > 0 else None
     if item is None or item.case_id != case.id:
         deny(f"agenda_item:{item_id}", object_type="agenda_item", object_id=item_id)
     return item
@@ -225,7 +222,7 @@ def _agenda_item(value: str | None, case: Case) -> AgendaItem | None:
 @agreeing_roles
 def new(case_id: int | None = None) -> ResponseReturnValue:
     if case_id is None:
-        case_id = request.args.get("case_id", type=int)
+        case_id = request.args.get("case_id", type=to_id)
     case = get_case_for_new_action_or_404(case_id, current_user)
     form = ActionForm()
     _action_form_choices(form, case)
@@ -267,7 +264,7 @@ def _my_agency_actions() -> dict[str, Any] | None:
     """The representative's home summary (audited as a read of the rows shown)."""
     if current_user.role != Role.AGENCY_REP or not rep_may_see_agency_actions(current_user):
         return None
-    summary = services.agency_summary(current_user.agency_id)
+    summary = services.actions_summary(current_user)
     rows = [{"id": a.id, "reference": a.case.reference, "description": a.description,
              "due_date": a.due_date, "overdue": a.is_overdue(summary.on)}
             for a in summary.next_actions]
@@ -281,7 +278,7 @@ def _my_agency_actions() -> dict[str, Any] | None:
 def _area_overdue_count() -> int | None:
     if current_user.role not in (Role.COORDINATOR, Role.CHAIR) or not current_user.area_id:
         return None
-    return services.area_overdue_count(current_user.area_id)
+    return services.overdue_count(current_user)
 
 
 @bp.app_context_processor

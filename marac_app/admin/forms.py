@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -17,16 +16,14 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 from marac_app.agencies.models import AGENCY_KIND_LABELS
 from marac_app.auth.forms import strip
 from marac_app.auth.models import ROLE_LABELS
-from marac_app.common.forms import ConfirmForm  # noqa: F401 - used by this feature's views
+from marac_app.common.forms import (
+    ConfirmForm,  # noqa: F401 - used by this feature's views
+    MaracForm,
+    coerce_id,
+)
 
 
-def _coerce_optional_int(value: object) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    return int(value)  # type: ignore[arg-type]
-
-
-class AreaForm(FlaskForm):
+class AreaForm(MaracForm):
     name = StringField("Area name", validators=[
         InputRequired("Enter the name of the MARAC area"),
         Length(max=120, message="Area name must be 120 characters or fewer"),
@@ -38,7 +35,7 @@ class AreaForm(FlaskForm):
     active = BooleanField("Area is active", default=True)
 
 
-class AgencyForm(FlaskForm):
+class AgencyForm(MaracForm):
     name = StringField("Agency name", validators=[
         InputRequired("Enter the name of the agency"),
         Length(max=255, message="Agency name must be 255 characters or fewer"),
@@ -50,11 +47,11 @@ class AgencyForm(FlaskForm):
         validators=[InputRequired("Select the kind of agency")],
         validate_choice=True,
     )
-    areas = SelectMultipleField("MARAC areas", coerce=int, validate_choice=False)
+    areas = SelectMultipleField("MARAC areas", coerce=coerce_id, validate_choice=False)
     active = BooleanField("Agency is active", default=True)
 
 
-class UserForm(FlaskForm):
+class UserForm(MaracForm):
     version = HiddenField()
     email = EmailField("Email address", filters=[strip], validators=[
         InputRequired("Enter the user's email address"),
@@ -75,7 +72,7 @@ class UserForm(FlaskForm):
         + [SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
         validators=[InputRequired("Select the user's role")],
     )
-    agency = SelectField("Agency", coerce=_coerce_optional_int, validate_choice=False)
-    area = SelectField("MARAC area", coerce=_coerce_optional_int, validate_choice=False)
+    agency = SelectField("Agency", coerce=coerce_id, validate_choice=False)
+    area = SelectField("MARAC area", coerce=coerce_id, validate_choice=False)
 
 

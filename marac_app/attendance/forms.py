@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 from marac_app.attendance.models import AttendanceStatus
+from marac_app.common.forms import MaracForm, coerce_id
 
 
 def _int_or_none(value: object) -> int | None:
@@ -26,7 +26,7 @@ def clean(value: object) -> object:
     return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
-class MarkReadForm(FlaskForm):
+class MarkReadForm(MaracForm):
     """The chair marks the statement read. ``statement_version`` is the version shown."""
 
     statement_version = HiddenField()
@@ -35,7 +35,7 @@ class MarkReadForm(FlaskForm):
         return _int_or_none(self.statement_version.data)
 
 
-class InviteeAttendanceForm(FlaskForm):
+class InviteeAttendanceForm(MaracForm):
     status = RadioField(
         "Attendance",
         choices=[SelectChoice(s.value, s.label) for s in AttendanceStatus],
@@ -63,12 +63,12 @@ class InviteeAttendanceForm(FlaskForm):
         return {"yes": True, "no": False}.get(self.information_sent.data or "")
 
 
-class PresentPersonForm(FlaskForm):
+class PresentPersonForm(MaracForm):
     name = StringField("Full name", filters=[clean], validators=[
         InputRequired("Enter the name of the person present"),
         Length(max=120, message="Full name must be 120 characters or fewer"),
     ])
-    agency = SelectField("Agency they represent", coerce=_int_or_none, validate_choice=False,
+    agency = SelectField("Agency they represent", coerce=coerce_id, validate_choice=False,
                          validators=[InputRequired("Select the agency the person represents")])
 
     def validate_agency(self, field: SelectField) -> None:
@@ -81,7 +81,7 @@ class PresentPersonForm(FlaskForm):
             raise ValidationError("Enter the name of the person present")
 
 
-class ObserverForm(FlaskForm):
+class ObserverForm(MaracForm):
     name = StringField("Observer's full name", filters=[clean], validators=[
         InputRequired("Enter the observer's name"),
         Length(max=120, message="Observer's name must be 120 characters or fewer"),
@@ -105,5 +105,5 @@ class ObserverForm(FlaskForm):
             raise ValidationError("Enter the observer's organisation")
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(MaracForm):
     """A button: the person (or the chair for them) acknowledges the statement."""

@@ -6,7 +6,6 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, Regexp
@@ -14,6 +13,8 @@ from wtforms.validators import Length, Optional, Regexp
 from marac_app.audit import Outcome
 from marac_app.audit_review import services
 from marac_app.audit_review.services import AuditFilters
+from marac_app.common.forms import MaracForm
+from marac_app.common.ids import parse_id
 
 LONDON = ZoneInfo("Europe/London")
 REFERENCE_RE = re.compile(r"^[A-Za-z]{2,8}-\d{4}-\d{1,6}$")
@@ -23,7 +24,7 @@ def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-class _GetForm(FlaskForm):
+class _GetForm(MaracForm):
     class Meta:
         csrf = False
 
@@ -118,8 +119,10 @@ class AuditSearchForm(_GetForm):
         actor_id = None
         actor = (self.actor.data or "").strip()
         if actor and not self.actor.errors:
-            if actor.isdigit() and len(actor) <= 18:
-                actor_id = int(actor)
+            if actor.isdigit():
+                actor_id = parse_id(actor)
+                if actor_id is None:  # beyond any id: never sent to the database
+                    self.actor.errors = [*self.actor.errors, "There is no user with that id"]
             elif "@" in actor:
                 user = services.find_user_by_email(actor)
                 if user is None:

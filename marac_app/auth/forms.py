@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from marac_app.common.forms import ConfirmForm as ConfirmActionForm  # noqa: F401 - re-export
+from marac_app.common.forms import MaracForm
 
 
 def strip(value: str | None) -> str | None:
@@ -14,7 +14,7 @@ def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class SignInForm(FlaskForm):
+class SignInForm(MaracForm):
     email = EmailField(
         "Email address",
         filters=[strip],
@@ -34,7 +34,7 @@ class SignInForm(FlaskForm):
     )
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(MaracForm):
     password = PasswordField(
         "New password",
         validators=[
@@ -48,7 +48,7 @@ class SetPasswordForm(FlaskForm):
     )
 
 
-class CodeForm(FlaskForm):
+class CodeForm(MaracForm):
     """A two-factor code: 6 digits from the app, or a recovery code."""
 
     code = StringField(
@@ -73,7 +73,7 @@ class AccountMfaForm(CodeForm):
     )
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(MaracForm):
     email = EmailField(
         "Email address",
         filters=[strip],
@@ -86,7 +86,7 @@ class ResetRequestForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(MaracForm):
     current = PasswordField(
         "Current password",
         validators=[

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 
-
-def _coerce_optional_int(value: object) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
+from marac_app.common.forms import MaracForm, coerce_id
 
 
-class RecipientsForm(FlaskForm):
+class RecipientsForm(MaracForm):
     """The people who receive the minutes (unticking someone removes them)."""
 
     people = SelectMultipleField("Who should receive the minutes?",
-                                 coerce=_coerce_optional_int, validate_choice=False)
+                                 coerce=coerce_id, validate_choice=False)

@@ -25,7 +25,8 @@ from pypdf import PdfReader
 from sqlalchemy.exc import IntegrityError
 
 from marac_app import audit
-from marac_app.agencies.models import Agency
+from marac_app.agencies.models import Agency, agency_areas
+from marac_app.attendance.models import Attendance, AttendanceStatus
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ServiceError
 from marac_app.db import db, utcnow
@@ -37,7 +38,7 @@ from marac_app.distribution.models import (
     RenderedMaster,
 )
 from marac_app.distribution.stamp import prepare_master, stamp_copy
-from marac_app.meetings.models import Meeting
+from marac_app.meetings.models import Invitation, Meeting
 from marac_app.protocol.services import signup_problem
 
 logger = logging.getLogger(__name__)
@@ -195,6 +196,7 @@ NOT_A_RECIPIENT = "This person is not a recipient of these minutes"
 REMOVED = "This person's access to these minutes has been removed"
 ACCOUNT_INACTIVE = "This person's account is deactivated"
 NO_ACTIONS_ACCESS = "This person may not receive this agency's actions"
+OTHER_AREA = "This person does not take part in this MARAC area"
 
 
 def approved_version(meeting: Meeting) -> int | None:
@@ -225,25 +227,51 @@ def recipient_of(meeting: Meeting, user: User) -> MinutesRecipient | None:
         MinutesRecipient.meeting_id == meeting.id, MinutesRecipient.user_id == user.id))
 
 
-def recipient_candidates(meeting: Meeting) -> list[User]:
-    """Who may be picked: the people who may be invited (active representatives of the
-    area's agencies and the area's chairs) plus the area's coordinators. Whether their agency
-    is signed up is checked when saving."""
-    from marac_app.meetings.services import invitation_candidates
+def _of_area_clause(area_id: int) -> sa.ColumnElement[bool]:
+    """A representative of ``area_id``: their agency serves it and they belong to no area
+    or to that one."""
+    serving = sa.select(agency_areas.c.agency_id).where(agency_areas.c.area_id == area_id)
+    return sa.and_(User.role == Role.AGENCY_REP, User.agency_id.in_(serving),
+                   sa.or_(User.area_id.is_(None), User.area_id == area_id))
 
-    people = {u.id: u for u in invitation_candidates(meeting)}
-    for user in db.session.scalars(sa.select(User).where(
-            User.role == Role.COORDINATOR, User.area_id == meeting.area_id,
-            User.active.is_(True)).order_by(User.name)):
-        people.setdefault(user.id, user)
-    return list(people.values())
+
+def of_meeting_area(user: User, meeting: Meeting) -> bool:
+    """``user`` is a representative of the meeting's area (see ``_of_area_clause``)."""
+    if user.role != Role.AGENCY_REP or user.agency_id is None:
+        return False
+    if user.area_id is not None and user.area_id != meeting.area_id:
+        return False
+    return db.session.scalar(sa.select(sa.func.count()).select_from(agency_areas).where(
+        agency_areas.c.agency_id == user.agency_id,
+        agency_areas.c.area_id == meeting.area_id)) > 0
+
+
+def recipient_candidates(meeting: Meeting) -> list[User]:
+    """Who may be picked: the coordinators and chairs of the meeting's area, and the
+    representatives of the area (``_of_area_clause``) who hold a live invitation to the
+    meeting or were recorded present at it — never anyone of another area, whatever agency
+    they belong to. Active accounts only; whether their agency is signed up is checked when
+    saving."""
+    invited = sa.select(Invitation.user_id).where(Invitation.meeting_id == meeting.id,
+                                                  Invitation.revoked_at.is_(None))
+    present = sa.select(Attendance.user_id).where(
+        Attendance.meeting_id == meeting.id, Attendance.status == AttendanceStatus.PRESENT,
+        Attendance.user_id.is_not(None))
+    representatives = sa.and_(_of_area_clause(meeting.area_id),
+                              sa.or_(User.id.in_(invited), User.id.in_(present)))
+    area_staff = sa.and_(User.role.in_((Role.COORDINATOR, Role.CHAIR)),
+                         User.area_id == meeting.area_id)
+    return list(db.session.scalars(
+        sa.select(User).outerjoin(Agency, User.agency_id == Agency.id)
+        .where(User.active.is_(True), sa.or_(representatives, area_staff))
+        .order_by(Agency.name, User.name, User.id)))
 
 
 def default_recipient_ids(meeting: Meeting) -> set[int]:
-    """Representatives of agencies that attended (present) or own an action agreed at this
-    meeting, plus the meeting's chair."""
+    """Ticked at first: the candidates (``recipient_candidates``: invited or present, of the
+    meeting's area) who represent an agency that attended (present) or owns an action agreed
+    at this meeting, plus the meeting's chair."""
     from marac_app.action_items.models import ActionItem
-    from marac_app.attendance.models import AttendanceStatus
     from marac_app.attendance.services import attendance_of
     from marac_app.referrals.models import AgendaItem
 
@@ -333,13 +361,16 @@ def minutes_access_problem(meeting: Meeting, user: User) -> str | None:
     """Why ``user`` may not download the minutes of ``meeting`` now (None when they may).
 
     They may when the minutes are approved, their account is active, their agency is signed
-    up, and they are a live recipient or the coordinator or a chair of the meeting's area.
+    up, and they are the coordinator or a chair of the meeting's area, or a representative of
+    that area (``of_meeting_area``) who is a live recipient.
     """
     if approved_version(meeting) is None:
         return NOT_APPROVED
     if not user.active:
         return ACCOUNT_INACTIVE
     if not oversees_area(user, meeting):
+        if not of_meeting_area(user, meeting):
+            return OTHER_AREA  # even with a recipient row (saved before this rule, or moved)
         row = recipient_of(meeting, user)
         if row is None:
             return NOT_A_RECIPIENT
@@ -365,6 +396,8 @@ def extract_access_problem(meeting: Meeting, agency: Agency, user: User) -> str 
     if not oversees_area(user, meeting):
         if user.role != Role.AGENCY_REP or user.agency_id != agency.id:
             return NO_ACTIONS_ACCESS
+        if not of_meeting_area(user, meeting):
+            return OTHER_AREA
         row = recipient_of(meeting, user)
         if row is not None and row.revoked_at is not None:
             return REMOVED  # removed by the coordinator: no extract either
@@ -498,8 +531,8 @@ def notify_recipients(meeting: Meeting, *, base_url: str) -> NotifyResult:
     day = format_long_date(meeting.starts_at.astimezone(LONDON).date())
     sent = 0
     for row in recipient_rows(meeting):
-        if row.notified_at is not None or not row.user.active:
-            continue
+        if row.notified_at is not None or minutes_access_problem(meeting, row.user):
+            continue  # emailed already, or may not download (deactivated, another area…)
         body = (
             f"The approved minutes of the {meeting.area.name} MARAC meeting on {day} are "
             "ready for you.\n\n"

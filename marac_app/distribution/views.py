@@ -54,7 +54,7 @@ def recipients(meeting_id: int) -> ResponseReturnValue:
     candidates = services.recipient_candidates(meeting)
     known = {u.id for u in candidates}
     # Recipients no longer in the candidate list (e.g. moved area) are still shown, so the
-    # coordinator can remove them.
+    # coordinator can remove them; they can no longer download (minutes_access_problem).
     candidates += [r.user for r in rows if r.user_id not in known]
     problems = {person.id: signup_problem(person.agency) for person in candidates}
     if request.method == "POST" and form.validate_on_submit():
@@ -92,7 +92,7 @@ def recipients(meeting_id: int) -> ResponseReturnValue:
         selected = {str(i) for i in services.default_recipient_ids(meeting)}
     return render_template("distribution/recipients.html", form=form, meeting=meeting,
                            approved=approved, candidates=candidates, problems=problems,
-                           selected=selected, rows=rows), _status()
+                           selected=selected, rows=rows, eligible=known), _status()
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes.pdf")

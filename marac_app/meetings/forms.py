@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,7 +19,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from marac_app.common.forms import ConfirmForm  # noqa: F401 - used by this feature's views
+from marac_app.common.forms import (
+    ConfirmForm,  # noqa: F401 - used by this feature's views
+    MaracForm,
+    coerce_id,
+)
 from marac_app.meetings.recurrence import ORDINALS, WEEKDAY_NAMES, RepeatKind
 
 
@@ -30,7 +33,7 @@ def _strip(value: Any) -> Any:
 
 
 def _sensible_year(message: str) -> Any:
-    def check(form: FlaskForm, field: DateField) -> None:
+    def check(form: MaracForm, field: DateField) -> None:
         if field.data is not None and not 2000 <= field.data.year <= 2099:
             raise ValidationError(message)
 
@@ -46,12 +49,12 @@ def _coerce_optional_int(value: object) -> int | None:
         return None
 
 
-def _https_link(form: FlaskForm, field: StringField) -> None:
+def _https_link(form: MaracForm, field: StringField) -> None:
     if field.data and not field.data.lower().startswith("https://"):
         raise ValidationError("Enter the online meeting link starting with https://")
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(MaracForm):
     version = HiddenField()
     day = DateField("Date", format="%Y-%m-%d", validators=[
         InputRequired("Enter the meeting date"),
@@ -63,7 +66,7 @@ class MeetingForm(FlaskForm):
     online_link = StringField("Online meeting link", filters=[_strip], validators=[
         Optional(), Length(max=500, message="Online meeting link must be 500 characters or "
                                             "fewer"), _https_link])
-    chair = SelectField("Chair", coerce=_coerce_optional_int, validate_choice=False)
+    chair = SelectField("Chair", coerce=coerce_id, validate_choice=False)
     emergency = BooleanField("This is an emergency meeting")
 
     def messages_for_times(self) -> None:
@@ -164,7 +167,7 @@ class EditMeetingForm(MeetingForm):
                              if e.startswith("Not a valid") else e for e in self.scope.errors]
 
 
-class CancelMeetingForm(FlaskForm):
+class CancelMeetingForm(MaracForm):
     version = HiddenField()
     reason = TextAreaField("Reason for cancelling", filters=[_strip], validators=[
         InputRequired("Enter the reason for cancelling the meeting"),
@@ -172,8 +175,8 @@ class CancelMeetingForm(FlaskForm):
     ])
 
 
-class InviteForm(FlaskForm):
+class InviteForm(MaracForm):
     people = SelectMultipleField(
-        "People to invite", coerce=_coerce_optional_int, validate_choice=False,
+        "People to invite", coerce=coerce_id, validate_choice=False,
         validators=[InputRequired("Select at least one person to invite")])
 

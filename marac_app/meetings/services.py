@@ -85,15 +85,17 @@ def chairs_of_area(area_id: int) -> list[User]:
 
 
 def invitation_candidates(meeting: Meeting) -> list[User]:
-    """People who may be picked: active representatives of the area's agencies and the
-    area's chairs (whether their agency is signed up is checked when inviting)."""
+    """People who may be picked: active representatives of the area's agencies — unless
+    they belong to another area (an agency serving two areas has representatives in each) —
+    and the area's chairs (whether their agency is signed up is checked when inviting)."""
     in_area = sa.select(agency_areas.c.agency_id).where(
         agency_areas.c.area_id == meeting.area_id)
     return list(db.session.scalars(
         sa.select(User).outerjoin(Agency, User.agency_id == Agency.id).where(
             User.active.is_(True),
             sa.or_(
-                sa.and_(User.role == Role.AGENCY_REP, User.agency_id.in_(in_area)),
+                sa.and_(User.role == Role.AGENCY_REP, User.agency_id.in_(in_area),
+                        sa.or_(User.area_id.is_(None), User.area_id == meeting.area_id)),
                 sa.and_(User.role == Role.CHAIR, User.area_id == meeting.area_id),
             ),
         ).order_by(Agency.name, User.name)))

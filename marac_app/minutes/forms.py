@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from marac_app.common.forms import MaracForm, coerce_id
 from marac_app.minutes.models import RISK_FIELDS, TEXT_MAX, EntryKind, Subject
 
 TEXT_LENGTH = Length(max=TEXT_MAX, message=f"The text must be {TEXT_MAX:,} characters or fewer")
 
 
-def _coerce_optional_int(value: object) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-
-
-class EntryForm(FlaskForm):
+class EntryForm(MaracForm):
     version = HiddenField()
     subject = RadioField(
         "Who is this about?", choices=[SelectChoice(s.value, s.label) for s in Subject],
@@ -31,7 +22,7 @@ class EntryForm(FlaskForm):
         choices=[SelectChoice(k.value, k.label) for k in EntryKind],
         validators=[InputRequired("Select whether this is a fact, a professional opinion or "
                                   "the victim's view")])
-    source_agency = SelectField("Agency that shared it", coerce=_coerce_optional_int,
+    source_agency = SelectField("Agency that shared it", coerce=coerce_id,
                                 validate_choice=False,
                                 validators=[InputRequired("Select the agency that shared this "
                                                           "information")])
@@ -39,7 +30,7 @@ class EntryForm(FlaskForm):
         DataRequired("Enter what was shared"), TEXT_LENGTH])
 
 
-class RiskSummaryForm(FlaskForm):
+class RiskSummaryForm(MaracForm):
     version = HiddenField()
     harm_identified = TextAreaField(RISK_FIELDS["harm_identified"],
                                     validators=[Optional(), TEXT_LENGTH])
@@ -49,11 +40,11 @@ class RiskSummaryForm(FlaskForm):
                                        validators=[Optional(), TEXT_LENGTH])
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(MaracForm):
     pass
 
 
-class AmendEntryForm(FlaskForm):
+class AmendEntryForm(MaracForm):
     reason = TextAreaField("Reason for the amendment", validators=[
         DataRequired("Enter the reason for the amendment"),
         Length(max=2000, message="The reason must be 2,000 characters or fewer")])

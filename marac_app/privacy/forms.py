@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -24,6 +24,7 @@ from wtforms.validators import (
 )
 
 from marac_app.action_items.forms import read_date
+from marac_app.common.forms import MaracForm
 from marac_app.privacy.models import RIGHT_LABELS, RequestStatus
 from marac_app.privacy.services import RECTIFIABLE
 
@@ -36,7 +37,7 @@ def _clean(value: str | None) -> str | None:
     return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
-class RequestForm(FlaskForm):
+class RequestForm(MaracForm):
     person_name = StringField("Name of the person, as given", filters=[_clean], validators=[
         DataRequired("Enter the name of the person making the request"),
         Length(max=120, message="Name must be 120 characters or fewer")])
@@ -49,8 +50,6 @@ class RequestForm(FlaskForm):
     received_day = _date_part("Day")
     received_month = _date_part("Month")
     received_year = _date_part("Year")
-    case_references = StringField("Case references (optional)", filters=[_clean], validators=[
-        Optional(), Length(max=200, message="Case references must be 200 characters or fewer")])
     details = TextAreaField("What the person asked for (optional)", filters=[_clean],
                             validators=[Optional(), Length(
                                 max=2000, message="Details must be 2000 characters or fewer")])
@@ -73,12 +72,8 @@ class RequestForm(FlaskForm):
             return None
         return received
 
-    def references(self) -> list[str]:
-        return [part.strip() for part in (self.case_references.data or "").replace(
-            ";", ",").split(",") if part.strip()]
 
-
-class DecisionForm(FlaskForm):
+class DecisionForm(MaracForm):
     version = HiddenField()
     status = RadioField("Status", validate_choice=False,
                         choices=[SelectChoice(s.value, s.label) for s in RequestStatus],
@@ -94,7 +89,7 @@ class DecisionForm(FlaskForm):
             raise ValidationError("Select the status of the request")
 
 
-class RectifyForm(FlaskForm):
+class RectifyForm(MaracForm):
     case_id = HiddenField()
     field = SelectField("Detail to correct", validate_choice=False,
                         choices=[SelectChoice("", "Select a detail")]
@@ -107,7 +102,7 @@ class RectifyForm(FlaskForm):
         Length(max=500, message="Reason must be 500 characters or fewer")])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(MaracForm):
     """Restrict a case, or put it under legal hold: a case and a reason."""
 
     case_id = HiddenField()
@@ -116,7 +111,7 @@ class ReasonForm(FlaskForm):
         Length(max=500, message="Reason must be 500 characters or fewer")])
 
 
-class HoldForm(FlaskForm):
+class HoldForm(MaracForm):
     reference = StringField("Case reference", filters=[_clean], validators=[
         DataRequired("Enter the case reference, for example CAM-2026-0042"),
         Length(max=20, message="Case reference must be 20 characters or fewer")])
@@ -125,7 +120,7 @@ class HoldForm(FlaskForm):
         Length(max=500, message="Reason must be 500 characters or fewer")])
 
 
-class CloseCaseForm(FlaskForm):
+class CloseCaseForm(MaracForm):
     reference = StringField("Case reference", filters=[_clean], validators=[
         DataRequired("Enter the case reference, for example CAM-2026-0042"),
         Length(max=20, message="Case reference must be 20 characters or fewer")])
@@ -143,18 +138,44 @@ class CloseCaseForm(FlaskForm):
         return closed
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(MaracForm):
     case_id = HiddenField()
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(MaracForm):
     version = HiddenField()
     body = TextAreaField("Privacy notice text", filters=[_clean], validators=[
         DataRequired("Enter the text of the privacy notice"),
         Length(max=50_000, message="The notice must be 50,000 characters or fewer")])
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(MaracForm):
     years = IntegerField("Keep case records for (years after the case closed)", validators=[
         InputRequired("Enter how many years case records are kept"),
         NumberRange(min=1, max=100, message="Enter a number of years from 1 to 100")])
+
+
+class EraseForm(MaracForm):
+    """Carry out an erasure: the reason (required when an open case is on an upcoming case
+    list — the service decides) and the explicit confirmation."""
+
+    reason = TextAreaField(
+        "Why the case must be erased now, although it is on an upcoming case list",
+        filters=[_clean], validators=[Optional(), Length(
+            max=2000, message="The reason must be 2000 characters or fewer")])
+    confirm = BooleanField("I understand that these records will be deleted and cannot be "
+                           "recovered")
+
+
+class ApplyRetentionForm(MaracForm):
+    """Delete the records the DPO saw in the preview (their case ids), once confirmed."""
+
+    case_ids = HiddenField()
+    confirm = BooleanField("I have checked the list: delete these records")
+
+    def previewed_ids(self) -> list[int] | None:
+        """The case ids of the preview, or None when the field was tampered with."""
+        parts = [p for p in (self.case_ids.data or "").split(",") if p.strip()]
+        if not all(p.strip().isdigit() and len(p.strip()) <= 18 for p in parts):
+            return None
+        return [int(p) for p in parts]

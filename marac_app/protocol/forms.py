@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+
+from marac_app.common.forms import MaracForm, ValidId
 
 
 def _strip(value: str | None) -> str | None:
@@ -64,7 +65,7 @@ class DateParts(Field):
             if year < 1900 or year > 2200:
                 raise ValueError
             self.data = date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):  # a huge day or month overflows date()
             self._problem = f"{name} must be a real date"
 
     def pre_validate(self, form: Any) -> None:
@@ -75,7 +76,7 @@ class DateParts(Field):
         return self.data.isoformat() if self.data else ""
 
 
-class ProtocolVersionForm(FlaskForm):
+class ProtocolVersionForm(MaracForm):
     title = StringField("Title", filters=[_strip], validators=[
         DataRequired("Enter the title of the protocol"),
         Length(max=255, message="Title must be 255 characters or fewer"),
@@ -102,12 +103,14 @@ class ProtocolVersionForm(FlaskForm):
                                               "like 30"]
 
 
-class SignatureForm(FlaskForm):
+class SignatureForm(MaracForm):
     version = HiddenField()
     protocol_version_id = SelectField("Protocol version signed", coerce=str,
                                       validate_choice=False, validators=[
                                           InputRequired("Select the protocol version that was "
-                                                        "signed")])
+                                                        "signed"),
+                                          ValidId("Select the protocol version that was "
+                                                  "signed")])
     signatory_name = StringField("Signatory's full name", filters=[_strip], validators=[
         DataRequired("Enter the signatory's full name"),
         Length(max=120, message="Signatory's full name must be 120 characters or fewer"),
@@ -130,7 +133,7 @@ class SignatureForm(FlaskForm):
             raise ValidationError("Select the protocol version that was signed")
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(MaracForm):
     version = HiddenField()
     withdrawn_on = DateParts("Date withdrawn")
     withdrawal_reason = TextAreaField("Reason for withdrawal", filters=[_strip], validators=[
@@ -139,7 +142,7 @@ class WithdrawForm(FlaskForm):
     ])
 
 
-class StatementForm(FlaskForm):
+class StatementForm(MaracForm):
     text = TextAreaField("Statement text", filters=[_no_nul], validators=[
         DataRequired("Enter the text of the confidentiality statement"),
         Length(max=20_000, message="Statement text must be 20,000 characters or fewer"),

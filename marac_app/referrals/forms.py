@@ -7,11 +7,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     Field,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     RadioField,
@@ -30,7 +28,12 @@ from wtforms.validators import (
 )
 from wtforms.widgets import TextArea
 
-from marac_app.common.forms import ConfirmForm  # noqa: F401 - used by this feature's views
+from marac_app.common.forms import (
+    ConfirmForm,  # noqa: F401 - used by this feature's views
+    MaracForm,
+    MaracSubForm,
+    ValidId,
+)
 from marac_app.referrals.checklist import RiskChecklistQuestion
 from marac_app.referrals.models import CRITERION_LABELS
 from marac_app.referrals.people import (
@@ -99,7 +102,7 @@ class DateInputField(Field):
             if year < 1000:
                 raise ValueError
             value = date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):  # a huge day or month overflows date()
             raise StopValidation(f"{label} must be a real date") from None
         today = date.today()
         if self.past and value >= today:
@@ -166,7 +169,7 @@ def _text(label: str, max_length: int, required: str | None = None,
                        widget=TextArea() if textarea else None)
 
 
-class PerpetratorForm(Form):
+class PerpetratorForm(MaracSubForm):
     full_name = _text("Full name", 120)
     aliases = _text("Other names they use", 255)
     date_of_birth = DateInputField("Date of birth", past=True)
@@ -175,7 +178,7 @@ class PerpetratorForm(Form):
                                 message="Select the gender from the list")
 
 
-class HouseholdMemberForm(Form):
+class HouseholdMemberForm(MaracSubForm):
     full_name = _text("Full name", 120)
     date_of_birth = DateInputField("Date of birth", not_future=True)
     kind = CheckedSelectField(
@@ -188,7 +191,7 @@ class HouseholdMemberForm(Form):
                                            message="Select yes or no")
 
 
-class ReferralForm(FlaskForm):
+class ReferralForm(MaracForm):
     version = HiddenField()
     # Referrer
     referring_agency = CheckedSelectField("Referring agency", [], message=(
@@ -307,16 +310,17 @@ def referral_form_class(questions: Sequence[RiskChecklistQuestion]) -> type[Refe
 
 
 
-class AllocateForm(FlaskForm):
-    referral_id = StringField(validators=[InputRequired("Select a referral to allocate")])
+class AllocateForm(MaracForm):
+    referral_id = StringField(validators=[InputRequired("Select a referral to allocate"),
+                                          ValidId("Select a referral to allocate")])
 
 
-class MoveForm(FlaskForm):
+class MoveForm(MaracForm):
     direction = CheckedRadioField("Direction", [("up", "Up"), ("down", "Down")],
                                   message="Choose up or down")
 
 
-class RepeatDecisionForm(FlaskForm):
+class RepeatDecisionForm(MaracForm):
     decision = CheckedRadioField(
         "Is this a repeat referral?",
         [("confirm", "Yes, add it to the earlier case"),

@@ -21,7 +21,10 @@ def _active(user: User) -> bool:
     return bool(user.is_authenticated and user.active)
 
 
-def _invited_case_ids(user: User) -> sa.Select:
+def invited_case_ids(user: User) -> sa.Select:
+    """``select(case_id)`` of the cases on the agenda of a meeting to which ``user`` holds a
+    live invitation: what a representative may see (``visible_cases_query``) and the cases
+    whose actions they may see (marac_app/action_items/permissions.py)."""
     return (
         sa.select(AgendaItem.case_id)
         .join(Invitation, Invitation.meeting_id == AgendaItem.meeting_id)
@@ -54,7 +57,7 @@ def can_view_case(user: User, case: Case) -> bool:
             return False
         return db.session.scalar(
             sa.select(sa.func.count()).select_from(
-                _invited_case_ids(user).where(AgendaItem.case_id == case.id).subquery()
+                invited_case_ids(user).where(AgendaItem.case_id == case.id).subquery()
             )
         ) > 0
     return False
@@ -87,7 +90,7 @@ def visible_cases_query(user: User) -> sa.Select:
     if user.role == Role.CHAIR and user.area_id is not None:
         return query.where(Case.area_id == user.area_id, unrestricted)
     if user.role == Role.AGENCY_REP and _rep_signed_up(user):
-        return query.where(Case.id.in_(_invited_case_ids(user)), unrestricted)
+        return query.where(Case.id.in_(invited_case_ids(user)), unrestricted)
     return query.where(sa.false())
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
+from marac_app.common.forms import MaracForm
 from marac_app.protocol.forms import DateParts
 
 
-class ChooseReturnForm(FlaskForm):
+class ChooseReturnForm(MaracForm):
     """Read from the query string (a GET form: it changes nothing, so it carries no token)."""
 
     class Meta:
@@ -31,7 +31,7 @@ def whole_number(text: str | None) -> int | None:
     return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else None
 
 
-class PopulationForm(FlaskForm):
+class PopulationForm(MaracForm):
     version = HiddenField()
     adult_women = StringField("Number of adult women living in the area",
                               filters=[_clean],

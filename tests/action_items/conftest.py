@@ -10,9 +10,10 @@ from flask import Flask
 
 from marac_app.action_items.models import ActionItem, ActionPriority, ActionStatus
 from marac_app.agencies.models import Agency, AgencyKind, MaracArea
+from marac_app.auth.models import Role, User
 from marac_app.db import utcnow
 from marac_app.extensions import db
-from marac_app.meetings.models import Meeting
+from marac_app.meetings.models import Invitation, Meeting
 from marac_app.protocol.services import today
 from marac_app.referrals.models import AgendaItem, Case
 
@@ -75,6 +76,27 @@ def make_agenda_item(app: Flask) -> Callable[..., AgendaItem]:
             db.session.commit()
             db.session.refresh(item)
             return item
+
+    return factory
+
+
+@pytest.fixture()
+def invited_rep(app: Flask, make_user, make_meeting, make_agenda_item) -> Callable[..., User]:
+    """A representative of ``agency`` invited to a meeting with ``cases`` on its agenda: a
+    representative sees the actions of the cases on their meetings only."""
+
+    def factory(agency: Agency, cases: list[Case], **user_options: object) -> User:
+        rep = make_user(Role.AGENCY_REP, agency=agency, **user_options)
+        with app.app_context():
+            area = db.session.get(MaracArea, cases[0].area_id)
+        meeting = make_meeting(area)
+        for case in cases:
+            make_agenda_item(meeting, case)
+        with app.app_context():
+            db.session.add(Invitation(meeting_id=meeting.id, user_id=rep.id,
+                                      agency_id=agency.id))
+            db.session.commit()
+        return rep
 
     return factory
 

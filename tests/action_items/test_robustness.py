@@ -24,12 +24,13 @@ def _strip_nul(value: str) -> str:
 
 
 @pytest.fixture()
-def rep_world(make_area, signed_agency, make_case, make_user, make_action):
+def rep_world(make_area, signed_agency, make_case, make_user, make_action, invited_rep):
     """Made once per test (hypothesis runs every example inside the same transaction)."""
     area = make_area()
     agency = signed_agency(area)
-    action = make_action(make_case(area), agency)
-    return action.id, make_user(Role.AGENCY_REP, agency=agency)
+    case = make_case(area)
+    action = make_action(case, agency)
+    return action.id, invited_rep(agency, [case])
 
 
 @pytest.fixture()

@@ -190,11 +190,12 @@ def test_overdue_means_open_and_due_before_today(app_ctx, world, make_action) ->
     yesterday = make_action(case, police, due=today() - timedelta(days=1))
     make_action(case, police, due=today())
     make_action(case, police, due=today() - timedelta(days=5), status=ActionStatus.COMPLETED)
-    overdue = services.overdue_actions(area_id=world["area"].id)
+    coordinator = _get(User, world["coordinator"])
+    overdue = services.overdue_actions(coordinator)
     assert [a.id for a in overdue] == [yesterday.id]
-    assert services.area_overdue_count(world["area"].id) == 1
+    assert services.overdue_count(coordinator) == 1
     assert _get(ActionItem, yesterday).is_overdue(today())
-    summary = services.agency_summary(police.id)
+    summary = services.actions_summary(coordinator)
     assert (summary.open, summary.overdue, summary.completed) == (2, 1, 1)
 
 

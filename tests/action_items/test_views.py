@@ -19,7 +19,7 @@ from tests.conftest import csrf_token
 
 
 @pytest.fixture()
-def world(make_area, signed_agency, make_agency, make_case, make_user, make_action):
+def world(make_area, signed_agency, make_agency, make_case, make_user, make_action, invited_rep):
     area = make_area()
     police = signed_agency(area, name="Test Police A")
     housing = signed_agency(area, kind=AgencyKind.HOUSING, name="Test Housing B")
@@ -34,8 +34,9 @@ def world(make_area, signed_agency, make_agency, make_case, make_user, make_acti
         "case": case, "police_action": police_action, "housing_action": housing_action,
         "coordinator": make_user(Role.COORDINATOR, area=area, agency=police),
         "chair": make_user(Role.CHAIR, area=area, agency=police),
-        "police_rep": make_user(Role.AGENCY_REP, agency=police),
-        "housing_rep": make_user(Role.AGENCY_REP, agency=housing),
+        # Both invited to a meeting hearing both cases: what parts them is the agency.
+        "police_rep": invited_rep(police, [case, other_case]),
+        "housing_rep": invited_rep(housing, [case, other_case]),
     }
 
 

@@ -284,12 +284,22 @@ def test_acknowledging_for_someone_not_present_is_refused(app, world, auth, clie
     assert _rows(app, ConfidentialityAcknowledgement, meeting_id=world.meeting.id) == []
 
 
-def test_names_with_nul_characters_are_cleaned(app, world, auth, client) -> None:
+def test_names_with_nul_or_line_breaks_are_refused(app, world, auth, client) -> None:
+    """Issue 11: a NUL or a line break in a name is refused with a message (it used to be
+    dropped silently), the text shown again; spaces around the name are still trimmed."""
     auth.sign_in_as(world.chair)
     with app.app_context():
         police_id = world.police.id
+    for bad in (" Dee\x00 Duty ", "Dee\r\nDuty"):
+        response = auth.post(_url(world, "attendance/present"),
+                             {"person-name": bad, "person-agency": str(police_id)},
+                             form_path=_url(world, "attendance"))
+        assert response.status_code == 400
+        assert "Full name must not contain line breaks or control characters" in \
+            response.get_data(as_text=True)
+        assert _attendance(app, world) == []
     response = auth.post(_url(world, "attendance/present"),
-                         {"person-name": " Dee\x00 Duty ", "person-agency": str(police_id)},
+                         {"person-name": " Dee Duty ", "person-agency": str(police_id)},
                          form_path=_url(world, "attendance"))
     assert response.status_code == 302
     assert [row.name for row in _attendance(app, world)] == ["Dee Duty"]

@@ -22,7 +22,7 @@ from marac_app.distribution.models import (
 )
 from marac_app.distribution.services import minutes_key
 from marac_app.extensions import db
-from marac_app.meetings.models import Meeting
+from marac_app.meetings.models import Invitation, Meeting
 from marac_app.protocol.services import today
 from tests.distribution.world import DW, FACT, HOUSING_ACTION, OPINION, POLICE_ACTION, VICTIM
 
@@ -49,6 +49,14 @@ def _outbox(outbox: Path) -> set[Path]:
     return set(outbox.glob("*.eml")) if outbox.exists() else set()
 
 
+def _invite(app: Flask, dw: DW, user: User) -> None:
+    """An invitation written directly (the invite service refuses an unsigned agency)."""
+    with app.app_context():
+        db.session.add(Invitation(meeting_id=dw.meeting.id, user_id=user.id,
+                                  agency_id=user.agency_id))
+        db.session.commit()
+
+
 def _recipients(app: Flask, dw: DW) -> list[MinutesRecipient]:
     with app.app_context():
         return list(db.session.scalars(sa.select(MinutesRecipient).where(
@@ -64,12 +72,15 @@ def _copies(app: Flask, dw: DW) -> list[DocumentCopy]:
 def test_defaults_then_saving_emails_a_link_without_attachment_or_case_data(
         app, auth, dw: DW, outbox: Path) -> None:
     mw = dw
+    _invite(app, dw, dw.health_rep)
     auth.sign_in_as(mw.coordinator)
     page = auth.client.get(f"{dw.base}/recipients").get_data(as_text=True)
     checked = set(re.findall(r'value="(\d+)" checked', page))
-    # Police was present (all its reps), housing owns an action; the chair is always ticked.
-    assert checked == {str(u.id) for u in (mw.rep, dw.police_rep2, mw.housing_rep, mw.chair)}
-    assert "Not signed up:" in page  # the health rep is listed with the reason
+    # Police was present, housing owns an action: their representatives who were invited or
+    # present are ticked (not police's second rep, never invited); the chair always is.
+    assert checked == {str(u.id) for u in (mw.rep, mw.housing_rep, mw.chair)}
+    assert dw.police_rep2.name not in page
+    assert "Not signed up:" in page  # the (invited) health rep is listed with the reason
     before = _outbox(outbox)
     response = auth.post(f"{dw.base}/recipients",
                          {"people": [str(u.id) for u in (mw.rep, mw.housing_rep, mw.chair)]})
@@ -106,6 +117,7 @@ def test_defaults_then_saving_emails_a_link_without_attachment_or_case_data(
 def test_non_signatory_refused_with_the_reason_and_nothing_saved(
         app, auth, dw: DW, outbox: Path) -> None:
     before = _outbox(outbox)
+    _invite(app, dw, dw.health_rep)
     response = _save(auth, dw, [dw.rep, dw.health_rep])
     assert response.status_code == 400
     page = _flat(response.get_data(as_text=True))

@@ -35,6 +35,9 @@ def grow(app: Flask, mw: PerfWorld, n: int) -> None:
                           ends_at=meeting.starts_at - timedelta(days=27), venue="Room 1")
         db.session.add(earlier)
         db.session.flush()
+        # The rep was invited to the earlier meeting: its cases' police actions are theirs.
+        db.session.add(Invitation(meeting_id=earlier.id, user_id=mw.rep.id,
+                                  agency_id=mw.police.id))
         on = today()
         for i in range(n):
             case, item = add_case(mw.area.id, mw.police.id, meeting.id, 100 + i,

@@ -2,9 +2,12 @@
 
 Area A holds two signed-up agencies (X: police, Y: housing) with one representative each, a
 coordinator and a chair; area B holds agency Z with its coordinator, chair and representative.
-There is an admin and a DPO. Each area has a meeting (its reps invited), a full case on its
-agenda (referral, minute entries, actions, attendance, an observer), and a data-subject request
-linked to its case. Every user owns one background job.
+Agency X serves **both** areas (as one police force serves several MARACs): it has its own
+representative in B too (side S), invited to B's meeting and owning an action there, while X's
+representative in A is never invited to anything in B. There is an admin and a DPO. Each area
+has a meeting (its reps invited), a full case on its agenda (referral, minute entries, actions,
+attendance, an observer), and a data-subject request linked to its case. Every user owns one
+background job.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ from tests.conftest import CSRF_RE, Auth
 from tests.privacy.conftest import referral_details
 
 ROLES = ("admin", "dpo", "coordinator", "chair", "rep")
-RELATIONS = ("own", "other_agency", "other_area")
+# other_area_same_agency: area B's objects of agency X, the agency that serves both areas.
+RELATIONS = ("own", "other_agency", "other_area", "other_area_same_agency")
 OBJECT_SUFFIXES = ("_id", "token", "public_id")
 VARIABLE_RE = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>[a-z_]+)>")
 
@@ -66,7 +70,8 @@ def fill(rule: Rule, values: dict[str, Any]) -> str:
 
 @dataclass
 class Side:
-    """The objects of one tenant (area A with agency X, agency Y in A, or area B)."""
+    """The objects of one tenant (area A with agency X, agency Y in A, area B with agency Z,
+    or area B with agency X)."""
 
     area: MaracArea
     agency: Agency
@@ -92,6 +97,7 @@ class SecurityWorld:
     x: Side  # area A, agency X (the "own" side)
     y: Side  # area A, agency Y (the "other agency" side)
     b: Side  # area B, agency Z (the "other area" side)
+    s: Side  # area B, agency X (the same agency as X, in the other area)
     admin: User
     dpo: User
     version_id: int
@@ -103,12 +109,15 @@ class SecurityWorld:
 
     def values(self, relation: str, as_user: User) -> dict[str, Any]:
         """URL values naming the objects of ``relation`` as seen by ``as_user``."""
-        side = {"own": self.x, "other_agency": self.y, "other_area": self.b}[relation]
+        side = {"own": self.x, "other_agency": self.y, "other_area": self.b,
+                "other_area_same_agency": self.s}[relation]
         base = self.x if relation == "other_agency" else side  # meeting/case are shared in A
         if relation == "own":
             job = self.jobs[as_user.id]
         elif relation == "other_agency":
             job = self.jobs[self.y.rep.id]
+        elif relation == "other_area_same_agency":
+            job = self.jobs[self.s.rep.id]
         else:
             job = self.jobs[self.b.coordinator.id]
         return {
@@ -132,21 +141,26 @@ def _side(area: MaracArea, agency: Agency) -> Side:
 def sw(app: Flask, make_area, make_agency, make_user, make_meeting,  # noqa: F811
        sign_up, statement) -> SecurityWorld:  # noqa: F811
     area_a, area_b = make_area(), make_area()
-    agency_x = make_agency(kind=AgencyKind.POLICE, areas=[area_a])
+    agency_x = make_agency(kind=AgencyKind.POLICE, areas=[area_a, area_b])
     agency_y = make_agency(kind=AgencyKind.HOUSING, areas=[area_a])
     agency_z = make_agency(kind=AgencyKind.POLICE, areas=[area_b])
     for agency in (agency_x, agency_y, agency_z):
         sign_up(agency)
     x, y, b = _side(area_a, agency_x), _side(area_a, agency_y), _side(area_b, agency_z)
+    s = _side(area_b, agency_x)
     for side in (x, b):
         side.coordinator = make_user(Role.COORDINATOR, agency=side.agency, area=side.area)
         side.chair = make_user(Role.CHAIR, agency=side.agency, area=side.area)
     y.coordinator, y.chair = x.coordinator, x.chair
-    for side in (x, y, b):
+    s.coordinator, s.chair = b.coordinator, b.chair
+    # X's representatives each belong to their own area; Y's and Z's to none (both occur).
+    x.rep = make_user(Role.AGENCY_REP, agency=agency_x, area=area_a)
+    s.rep = make_user(Role.AGENCY_REP, agency=agency_x, area=area_b)
+    for side in (y, b):
         side.rep = make_user(Role.AGENCY_REP, agency=side.agency)
     admin, dpo = make_user(Role.ADMIN), make_user(Role.DPO)
     x.meeting = y.meeting = make_meeting(area_a, invite=[x.rep, y.rep], chair=x.chair, days=7)
-    b.meeting = make_meeting(area_b, invite=[b.rep], chair=b.chair, days=7)
+    b.meeting = s.meeting = make_meeting(area_b, invite=[b.rep, s.rep], chair=b.chair, days=7)
     with app.app_context():
         for side, victim in ((x, "Valerie Victimson"), (b, "Bettina Bystander")):
             referral = referral_services.create_referral(
@@ -171,7 +185,10 @@ def sw(app: Flask, make_area, make_agency, make_user, make_meeting,  # noqa: F81
             side.entry_id, side.observer_id, side.request_id = entry.id, observer.id, req.id
         y.case_id, y.referral_id, y.item_id = x.case_id, x.referral_id, x.item_id
         y.entry_id, y.observer_id, y.request_id = x.entry_id, x.observer_id, x.request_id
-        for label, side in (("X", x), ("Y", y), ("B", b)):
+        s.case_id, s.referral_id, s.item_id = b.case_id, b.referral_id, b.item_id
+        s.entry_id, s.observer_id, s.request_id = b.entry_id, b.observer_id, b.request_id
+        s.case_reference = b.case_reference
+        for label, side in (("X", x), ("Y", y), ("B", b), ("S", s)):
             action = ActionItem(case_id=side.case_id, agenda_item_id=side.item_id,
                                 meeting_id=side.meeting.id, owner_agency_id=side.agency.id,
                                 description=f"ACTIONMARK{label} fit a door lock",
@@ -189,14 +206,15 @@ def sw(app: Flask, make_area, make_agency, make_user, make_meeting,  # noqa: F81
                 ProtocolSignature.agency_id == side.agency.id))
         jobs = {}
         for user in (admin, dpo, x.coordinator, x.chair, x.rep, y.rep, b.coordinator,
-                     b.chair, b.rep):
+                     b.chair, b.rep, s.rep):
             job = BackgroundJob(kind="test", owner_id=user.id)
             db.session.add(job)
             db.session.flush()
             jobs[user.id] = job.public_id
         version_id = current_protocol().id
         db.session.commit()
-    return SecurityWorld(x=x, y=y, b=b, admin=admin, dpo=dpo, version_id=version_id, jobs=jobs)
+    return SecurityWorld(x=x, y=y, b=b, s=s, admin=admin, dpo=dpo, version_id=version_id,
+                         jobs=jobs)
 
 
 # --- Probing ---------------------------------------------------------------------------
@@ -420,7 +438,8 @@ def crawl_forms(app: Flask, sw: SecurityWorld, probers: Any,
     return found
 
 
-AUDIT_LIKE_TABLES = frozenset({"audit_event", "user_session", "alembic_version"})
+AUDIT_LIKE_TABLES = frozenset({"audit_event", "audit_event_case", "user_session",
+                               "alembic_version"})
 
 
 def row_counts(connection: sa.Connection) -> dict[str, int]:

@@ -1,9 +1,11 @@
-"""One authorisation gate, and the route × role × {own agency, other agency, other area} matrix.
+"""One authorisation gate, and the route × role × {own agency, other agency, other area, same
+agency in the other area} matrix.
 
 Every URL rule with a variable naming an object (an int converter, or a name ending in ``_id``,
 ``token`` or ``public_id``) is requested, GET and POST (with a valid CSRF token and no other
 data), by every role, with the objects of its own agency (area A, agency X), of another agency
-of the same area (agency Y) and of another area (B). Each request runs in a savepoint that is
+of the same area (agency Y), of another area (B, agency Z) and of the same agency in the other
+area (B, agency X: one agency serving two areas). Each request runs in a savepoint that is
 rolled back, so no probe changes the world for the next one.
 
 - The gate: any answer below 400 must have passed ``marac_app.permissions.mark_authorised`` for
@@ -24,6 +26,7 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.routing import Rule
 
+from marac_app.extensions import db
 from tests.security.conftest import (
     RELATIONS,
     ROLES,
@@ -83,6 +86,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "minutes.amend_entry": frozenset({"chair"}),
     "privacy.request_detail": frozenset({"dpo"}),
     "privacy.export_case": frozenset({"dpo"}),
+    "privacy.subject_matches": frozenset({"dpo"}),
+    "privacy.add_case": frozenset({"dpo"}),
+    "privacy.review_case": frozenset({"dpo"}),
     "privacy.erase": frozenset({"dpo"}),
     "privacy.lift_restriction": frozenset({"dpo"}),
     "privacy.rectify": frozenset({"dpo"}),
@@ -142,7 +148,7 @@ def expectation(endpoint: str, role: str, relation: str, same_values: bool) -> s
         return "allowed"
     if endpoint in OWNER_ONLY:
         return "hidden"
-    if relation == "other_area" and role in TENANT_BOUND:
+    if relation in ("other_area", "other_area_same_agency") and role in TENANT_BOUND:
         return "hidden"
     if relation == "other_agency" and role == "rep":
         return "hidden"
@@ -286,3 +292,97 @@ def test_admin_and_dpo_read_no_case_lists(probers: Probers) -> None:
         for path in ("/cases/", "/actions/", "/meetings/"):
             answer = probers[role].request("GET", path)
             assert answer.status in (403, 404), (role, path, answer.status)
+
+
+# --- One agency serving two areas (issue 11 §3) ------------------------------------------
+# Agency X serves areas A and B. X's representative in A (the "rep" role) was never invited to
+# anything in B; B's action owned by X ("ACTIONMARKS") is therefore not theirs to see or change.
+
+
+def _side_prober(app: Flask, db_transaction: sa.Connection, user) -> Prober:
+    prober = Prober(app, app.test_client(), db_transaction)
+    prober.sign_in(user)
+    return prober
+
+
+def _status_data(version: int = 1) -> dict[str, str]:
+    from marac_app.protocol.services import today
+
+    now = today()
+    return {"status": "completed", "note": "Door lock fitted", "version": str(version),
+            "dated_day": str(now.day), "dated_month": str(now.month),
+            "dated_year": str(now.year)}
+
+
+def test_a_rep_sees_nothing_of_their_agency_in_another_area(sw: SecurityWorld,
+                                                            probers: Probers) -> None:
+    prober = probers["rep"]
+    for path in ("/", "/actions/", "/actions/?status=open", "/actions/?overdue=1",
+                 f"/actions/?case={sw.s.case_reference}", "/cases/", "/meetings/"):
+        body = _body(prober, path)
+        assert "ACTIONMARKS" not in body, path
+        assert sw.s.case_reference not in body, path
+    assert "ACTIONMARKX" in _body(prober, "/actions/")  # their own area: still there
+    assert "ACTIONMARKX" in _body(prober, "/")  # "My agency's actions" on the home page
+    for path in (f"/actions/{sw.s.action_id}", f"/cases/{sw.s.case_id}",
+                 f"/meetings/{sw.s.meeting.id}",
+                 f"/cases/meetings/{sw.s.meeting.id}/research-list.csv",
+                 f"/distribution/meetings/{sw.s.meeting.id}/minutes.pdf",
+                 f"/distribution/meetings/{sw.s.meeting.id}/actions/{sw.x.agency.id}.pdf"):
+        answer = prober.request("GET", path)
+        assert answer.status == 404, (path, answer.status)
+        assert "ACTIONMARKS" not in answer.body
+
+
+def test_the_same_agency_rep_of_the_other_area_sees_only_that_area(
+        app: Flask, sw: SecurityWorld, db_transaction: sa.Connection) -> None:
+    """The positive control: X's representative in B sees B's action, and not A's."""
+    prober = _side_prober(app, db_transaction, sw.s.rep)
+    for path in ("/", "/actions/"):
+        body = _body(prober, path)
+        assert "ACTIONMARKS" in body, path
+        assert "ACTIONMARKX" not in body and sw.x.case_reference not in body, path
+    assert prober.request("GET", f"/actions/{sw.s.action_id}").status == 200
+    assert prober.request("GET", f"/actions/{sw.x.action_id}").status == 404
+
+
+def _action_state(connection: sa.Connection, action_id: int) -> tuple[str, int, int]:
+    from marac_app.action_items.models import ActionItem, ActionStatusUpdate
+
+    status, version = connection.execute(sa.select(ActionItem.status, ActionItem.version)
+                                         .where(ActionItem.id == action_id)).one()
+    updates = connection.execute(sa.select(sa.func.count()).select_from(ActionStatusUpdate)
+                                 .where(ActionStatusUpdate.action_id == action_id)).scalar()
+    return str(status), version, updates
+
+
+def test_a_rep_cannot_update_their_agency_action_in_another_area(
+        app: Flask, sw: SecurityWorld, probers: Probers, db_transaction: sa.Connection) -> None:
+    seen: list[tuple[str, int, int]] = []
+
+    def keep_state(answer: Answer) -> None:
+        seen.append(_action_state(db_transaction, sw.s.action_id))
+
+    refused = probers["rep"].request("POST", f"/actions/{sw.s.action_id}/status",
+                                     _status_data(), inspect=keep_state)
+    assert refused.status == 404
+    assert seen == [("open", 1, 0)]  # unchanged, no history row
+    allowed = _side_prober(app, db_transaction, sw.s.rep).request(
+        "POST", f"/actions/{sw.s.action_id}/status", _status_data(), inspect=keep_state)
+    assert allowed.status == 302, allowed.body[:500]
+    assert seen[-1] == ("completed", 2, 1)
+
+
+def test_actions_of_a_restricted_case_are_hidden_from_reps_and_chairs(
+        app: Flask, sw: SecurityWorld, probers: Probers) -> None:
+    from marac_app.privacy.models import CaseRestriction
+
+    with app.app_context():
+        db.session.add(CaseRestriction(case_id=sw.x.case_id, reason="Art. 18 request"))
+        db.session.commit()
+    for role in ("rep", "chair"):
+        prober = probers[role]
+        for path in ("/", "/actions/"):
+            assert "ACTIONMARKX" not in _body(prober, path), (role, path)
+        assert prober.request("GET", f"/actions/{sw.x.action_id}").status == 404, role
+    assert probers["coordinator"].request("GET", f"/actions/{sw.x.action_id}").status == 200

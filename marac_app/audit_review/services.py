@@ -12,16 +12,23 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from marac_app.audit import GENESIS_HASH, AuditEvent, Outcome, compute_hash, record
+from marac_app.audit import (
+    GENESIS_HASH,
+    AuditEvent,
+    AuditEventCase,
+    Outcome,
+    compute_hash,
+    events_exposing_case,
+    record,
+)
 from marac_app.auth.models import User
 from marac_app.common.spreadsheet import csv_bytes
 from marac_app.extensions import db
+from marac_app.referrals.models import ErasedCase
 
 PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 100_000
 VERIFY_BATCH = 5_000
-# Object types under which features record events about a MARAC case.
-CASE_OBJECT_TYPES = ("marac_case", "case")
 # An event is a *read* when its action ends with one of these (e.g. "case_viewed").
 READ_ACTION_SUFFIXES = ("_viewed", "_downloaded", "_exported", "_printed")
 
@@ -53,8 +60,7 @@ def _conditions(filters: AuditFilters) -> list[sa.ColumnElement[bool]]:
     if filters.actor_id is not None:
         where.append(AuditEvent.actor_id == filters.actor_id)
     if filters.case_id is not None:
-        where.append(AuditEvent.object_type.in_(CASE_OBJECT_TYPES))
-        where.append(AuditEvent.object_id == str(filters.case_id))
+        where.append(events_exposing_case(filters.case_id))
     if filters.object_type is not None:
         where.append(AuditEvent.object_type == filters.object_type)
     if filters.object_id is not None:
@@ -106,11 +112,23 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def find_case_id(reference: str) -> int | None:
-    """The id of the case with ``reference`` (case-insensitive), or None."""
+    """The id of the case with ``reference`` (case-insensitive) — also of an erased case,
+    whose events keep its old id (its tombstone says which) — or None."""
     from marac_app.referrals.models import Case
 
-    return db.session.scalar(
+    live = db.session.scalar(
         sa.select(Case.id).where(sa.func.upper(Case.reference) == reference.upper())
+    )
+    if live is not None:
+        return live
+    erased = find_erased_case(reference)
+    return erased.case_id if erased is not None else None
+
+
+def find_erased_case(reference: str) -> ErasedCase | None:
+    """The tombstone of the erased case with ``reference`` (case-insensitive), or None."""
+    return db.session.scalar(
+        sa.select(ErasedCase).where(sa.func.upper(ErasedCase.reference) == reference.upper())
     )
 
 
@@ -143,8 +161,7 @@ def case_viewers(case_id: int) -> list[CaseViewer]:
             sa.func.count(AuditEvent.id),
         )
         .where(
-            AuditEvent.object_type.in_(CASE_OBJECT_TYPES),
-            AuditEvent.object_id == str(case_id),
+            events_exposing_case(case_id),
             AuditEvent.outcome == Outcome.ALLOWED,
             _is_read(),
         )
@@ -213,14 +230,25 @@ class ChainReport:
     reason: str | None = None
 
 
-def _walk(batch: int) -> Iterator[sa.Row[tuple[object, ...]]]:
+def _walk(batch: int) -> Iterator[dict[str, object]]:
+    """Every event in id order with its case ids (``case_ids``), ``batch`` at a time."""
     table = AuditEvent.__table__
-    query = sa.select(table).order_by(table.c.id)
-    result = db.session.execute(query.execution_options(yield_per=batch))
-    try:
-        yield from result
-    finally:
-        result.close()
+    last_id = 0
+    while True:
+        rows = db.session.execute(
+            sa.select(table).where(table.c.id > last_id).order_by(table.c.id).limit(batch)
+        ).all()
+        if not rows:
+            return
+        ids = [row.id for row in rows]
+        cases: dict[int, list[int]] = {}
+        for event_id, case_id in db.session.execute(
+                sa.select(AuditEventCase.event_id, AuditEventCase.case_id)
+                .where(AuditEventCase.event_id.in_(ids))):
+            cases.setdefault(event_id, []).append(case_id)
+        for row in rows:
+            yield {**row._mapping, "case_ids": cases.get(row.id, [])}
+        last_id = ids[-1]
 
 
 def verify_chain(batch: int = VERIFY_BATCH) -> ChainReport:
@@ -234,13 +262,16 @@ def verify_chain(batch: int = VERIFY_BATCH) -> ChainReport:
     count = 0
     for row in _walk(batch):
         count += 1
-        if row.row_hash is None or row.prev_hash is None:
-            return ChainReport(False, count, row.id, "no hash: written outside the audit trail")
-        if row.prev_hash != expected_prev:
-            return ChainReport(False, count, row.id,
+        event_id, prev_hash, row_hash = row["id"], row["prev_hash"], row["row_hash"]
+        if row_hash is None or prev_hash is None:
+            return ChainReport(False, count, event_id,
+                               "no hash: written outside the audit trail")
+        if prev_hash != expected_prev:
+            return ChainReport(False, count, event_id,
                                "does not follow the previous event: an event was removed or "
                                "inserted before it")
-        if compute_hash(row._mapping, row.prev_hash) != row.row_hash:
-            return ChainReport(False, count, row.id, "contents changed since it was written")
-        expected_prev = row.row_hash
+        if compute_hash(row, str(prev_hash)) != row_hash:
+            return ChainReport(False, count, event_id,
+                               "contents changed since it was written (or its cases)")
+        expected_prev = row_hash
     return ChainReport(True, count)

@@ -17,6 +17,7 @@ from marac_app.audit_review import services
 from marac_app.audit_review.forms import AuditSearchForm, CaseViewsForm
 from marac_app.audit_review.permissions import REVIEWER_ROLES, can_review_audit
 from marac_app.auth.models import Role
+from marac_app.common.ids import parse_id
 from marac_app.extensions import db
 from marac_app.permissions import roles_required
 
@@ -47,7 +48,7 @@ def _search_args() -> dict[str, str]:
 
 def _before() -> int | None:
     value = request.args.get("before", "")
-    return int(value) if value.isdigit() and len(value) <= 18 else None
+    return parse_id(value)  # an audit event id; anything else starts from the newest
 
 
 @bp.route("/")
@@ -100,5 +101,8 @@ def case_views() -> ResponseReturnValue:
     record("case_access_reviewed", actor=current_user, object_type="marac_case",
            object_id=form.case_id, detail=f"viewers={len(viewers)}")
     db.session.commit()
+    reference = form.reference.data.upper()
+    erased = services.find_erased_case(reference)
     return render_template("audit_review/case_views.html", form=form, viewers=viewers,
-                           reference=form.reference.data.upper())
+                           reference=reference,
+                           erased=erased if erased and erased.case_id == form.case_id else None)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marac_app.auth.models import User
 from marac_app.db import UTCDateTime, created_at, db, intpk, str_enum, updated_at, utcnow
+from marac_app.referrals.people import PERSON_ROLE_LABELS, PersonRole
 
 
 class RetentionPolicy(db.Model):
@@ -179,9 +180,37 @@ class SubjectRequest(db.Model):
         return not self.status.is_closed and self.due_on < on
 
 
+class SubjectRole(enum.StrEnum):
+    """Who the requester is in a case: a person's role on a referral (the values are those of
+    ``PersonRole``, so the two compare equal), or the professional who made a referral."""
+
+    VICTIM = PersonRole.VICTIM.value
+    PERPETRATOR = PersonRole.PERPETRATOR.value
+    CHILD = PersonRole.CHILD.value
+    VULNERABLE_ADULT = PersonRole.VULNERABLE_ADULT.value
+    REFERRER = "referrer"
+
+    @property
+    def label(self) -> str:
+        return SUBJECT_ROLE_LABELS[self]
+
+
+SUBJECT_ROLE_LABELS = {
+    **{SubjectRole(role.value): label for role, label in PERSON_ROLE_LABELS.items()},
+    SubjectRole.REFERRER: "Referrer (the professional who made the referral)",
+}
+
+
 class SubjectRequestCase(db.Model):
-    """A case found for a request. Plain ``case_id`` (no foreign key): the log must outlive
-    an erasure; ``case_reference`` says which case it was."""
+    """A case attached to a request, with who the requester is in it. Plain ``case_id`` (no
+    foreign key): the log must outlive an erasure; ``case_reference`` says which case it was.
+
+    ``person_id`` is the requester's record on one referral of the case and ``subject_role``
+    their role there (for a referrer, ``referral_id`` names the referral they made and
+    ``person_id`` is None). Both are None on links made before roles were recorded: such a
+    link exports nothing until the DPO has said who the requester is. The person's record
+    goes with the case when it is erased (``ON DELETE SET NULL``); the role stays.
+    """
 
     __tablename__ = "subject_request_case"
 
@@ -191,8 +220,87 @@ class SubjectRequestCase(db.Model):
     case_id: Mapped[int] = mapped_column(index=True)
     case_reference: Mapped[str] = mapped_column(sa.String(20))
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Why the DPO erased it although it was open and on an upcoming meeting's case list.
+    erasure_reason: Mapped[str | None] = mapped_column(sa.Text())
+    person_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("referral_person.id", ondelete="SET NULL"), index=True)
+    referral_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("referral.id", ondelete="SET NULL"))
+    subject_role: Mapped[SubjectRole | None] = mapped_column(str_enum(SubjectRole, length=20))
 
     __table_args__ = (sa.UniqueConstraint("request_id", "case_id"),)
+
+
+class PassageDecision(enum.StrEnum):
+    DISCLOSE = "disclose"
+    REDACT = "redact"
+    WITHHOLD = "withhold"
+
+    @property
+    def label(self) -> str:
+        return {"disclose": "Disclose", "redact": "Redact some words",
+                "withhold": "Withhold"}[self.value]
+
+
+class Exemption(enum.StrEnum):
+    """The exemptions a DPO may rely on to withhold a passage (UK GDPR art. 15, DPA 2018)."""
+
+    THIRD_PARTY = "third_party"
+    CRIME = "crime"
+    SERIOUS_HARM = "serious_harm"
+    LEGAL_PRIVILEGE = "legal_privilege"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return EXEMPTION_LABELS[self]
+
+
+EXEMPTION_LABELS = {
+    Exemption.THIRD_PARTY: "Other people's personal data (Data Protection Act 2018, "
+                           "schedule 2, paragraph 16)",
+    Exemption.CRIME: "Prevention or detection of crime (Data Protection Act 2018, schedule 2, "
+                     "paragraph 2)",
+    Exemption.SERIOUS_HARM: "Serious harm to someone's physical or mental health (Data "
+                            "Protection Act 2018, schedule 3)",
+    Exemption.LEGAL_PRIVILEGE: "Legal professional privilege (Data Protection Act 2018, "
+                               "schedule 2, paragraph 19)",
+    Exemption.OTHER: "Another exemption",
+}
+
+
+class PassageReview(db.Model):
+    """The DPO's decision on one passage of narrative text before it is released to a
+    requester: disclose it, redact the listed words, or withhold it under an exemption.
+
+    ``passage_key`` names the passage (``entry:12``, ``action:3``, ``referral:5:reasons``,
+    ``risk:7:harm_identified``; see ``marac_app.privacy.review``) and ``text_hash`` is the
+    SHA-256 of the text decided on: when the text changes, the decision no longer counts.
+    ``redactions`` (the words taken out) are personal data, so the row hangs off the case by
+    a foreign key and goes when the case is erased; the decision itself is in the audit trail.
+    """
+
+    __tablename__ = "subject_request_passage_review"
+
+    id: Mapped[intpk]
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("subject_request.id", ondelete="CASCADE"), index=True)
+    link_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("subject_request_case.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("marac_case.id", ondelete="CASCADE"), index=True)
+    passage_key: Mapped[str] = mapped_column(sa.String(60))
+    text_hash: Mapped[str] = mapped_column(sa.String(64))
+    decision: Mapped[PassageDecision] = mapped_column(str_enum(PassageDecision, length=20))
+    redactions: Mapped[list[str] | None] = mapped_column(sa.JSON())
+    exemption: Mapped[Exemption | None] = mapped_column(str_enum(Exemption, length=20))
+    note: Mapped[str | None] = mapped_column(sa.String(500))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    decided_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("link_id", "passage_key"),)
 
 
 class Rectification(db.Model):

@@ -3,6 +3,7 @@
 - Data-subject requests, legal holds, restrictions and retention: the DPO only (not admins).
 - The privacy notice: read by every signed-in user; edited by the DPO and admins.
 - Closing a case: the coordinator of the case's area.
+- The references of cases erased in an area (no personal data): that area's coordinator.
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ def can_edit_notice(user: User) -> bool:
 def can_close_case(user: User, case: Case) -> bool:
     return (_active(user) and user.role == Role.COORDINATOR and user.area_id is not None
             and user.area_id == case.area_id)
+
+
+def erasures_area_of(user: User) -> int | None:
+    """The area whose recently erased case references ``user`` is shown (a coordinator:
+    their own area), or None."""
+    if _active(user) and user.role == Role.COORDINATOR:
+        return user.area_id
+    return None
 
 
 def get_request_or_404(request_id: int | None, user: User) -> SubjectRequest:

@@ -8,13 +8,15 @@ first. Foreign keys declared ``ondelete="SET NULL"`` and the few listed in ``REF
 point *at* a case without belonging to it: they are set to NULL instead.
 
 Before a case is deleted, ``snapshot_case_statistics(case)`` writes its anonymous
-``case_statistic`` rows, so the SafeLives return still counts it.
+``case_statistic`` rows, so the SafeLives return still counts it, and the case leaves a
+tombstone (``ErasedCase``: reference, area, dates, why — no personal data), so its reference
+is never given again and the audit trail and copies of minutes still point at it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -23,11 +25,19 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import selectinload
 
 from marac_app.audit import record
+from marac_app.auth.models import User
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
 from marac_app.privacy.models import CaseLegalHold, CaseStatistic, RetentionPolicy
-from marac_app.referrals.models import AgendaItem, Case, CaseStatus, Referral
+from marac_app.referrals.models import (
+    AgendaItem,
+    Case,
+    CaseStatus,
+    ErasedCase,
+    ErasureBasis,
+    Referral,
+)
 from marac_app.template_helpers import LONDON
 
 logger = logging.getLogger(__name__)
@@ -76,14 +86,29 @@ def retention_cutoff(today: date, years: int) -> date:
     return today - relativedelta(years=years)
 
 
-def due_for_purge_query(today: date) -> sa.Select[tuple[Case]]:
-    """Closed cases whose retention period has ended and that carry no legal hold."""
+def past_retention(today: date) -> list[sa.ColumnElement[bool]]:
+    """The conditions on ``Case`` of a case whose retention period has ended (hold or not)."""
     cutoff = retention_cutoff(today, case_policy().years)
+    return [Case.status == CaseStatus.CLOSED, Case.closed_on.is_not(None),
+            Case.closed_on < cutoff]
+
+
+def due_for_purge_query(today: date, only: Collection[int] | None = None
+                        ) -> sa.Select[tuple[Case]]:
+    """Closed cases whose retention period has ended and that carry no legal hold (among
+    ``only`` when given: the cases the DPO saw in the preview)."""
     held = sa.select(CaseLegalHold.case_id)
-    return (sa.select(Case)
-            .where(Case.status == CaseStatus.CLOSED, Case.closed_on.is_not(None),
-                   Case.closed_on < cutoff, Case.id.not_in(held))
-            .order_by(Case.closed_on, Case.id))
+    query = (sa.select(Case).where(*past_retention(today), Case.id.not_in(held))
+             .order_by(Case.closed_on, Case.id))
+    if only is not None:
+        query = query.where(Case.id.in_(sorted(only)))
+    return query
+
+
+def due_case_ids(today: date, among: Collection[int]) -> list[int]:
+    """Which of ``among`` are due for deletion today (past retention, no legal hold)."""
+    query = due_for_purge_query(today, among).with_only_columns(Case.id)
+    return list(db.session.scalars(query))
 
 
 def due_for_purge(today: date) -> list[Case]:
@@ -200,6 +225,7 @@ class PurgeResult:
     case_id: int
     deleted: dict[str, int] = field(default_factory=dict)
     nullified: dict[str, int] = field(default_factory=dict)
+    tombstone: ErasedCase | None = None
 
     @property
     def rows(self) -> int:
@@ -216,7 +242,7 @@ def _is_reference(fk: sa.ForeignKey) -> bool:
         (fk.parent.table.name, fk.parent.name) in REFERENCE_ONLY)
 
 
-def _owned_rows(case_id: int) -> tuple[dict[str, set], list[tuple[sa.Column, set]]]:
+def owned_rows(case_id: int) -> tuple[dict[str, set], list[tuple[sa.Column, set]]]:
     """Every row belonging to the case: {table name: primary keys}, plus the reference
     columns to set to NULL (column, parent keys)."""
     metadata = db.metadata
@@ -269,26 +295,50 @@ def _forget(owned: dict[str, set]) -> None:
         state = sa.inspect(obj)
         table = state.mapper.local_table.name
         key = state.identity[0] if state.identity and len(state.identity) == 1 else None
-        if key is not None and key in owned.get(table, ()):
+        # Expunging a parent cascades to its children: one may have gone already.
+        if key is not None and key in owned.get(table, ()) and obj in db.session:
             db.session.expunge(obj)
 
 
-def purge_case(case_id: int, *, before_delete: Callable[[str], None] | None = None
-               ) -> PurgeResult:
+def leave_tombstone(case: Case, *, basis: ErasureBasis, request_id: int | None = None,
+                    was_on_upcoming_list: bool = False) -> ErasedCase | None:
+    """Record what is left of ``case`` once it is gone (no personal data). None when its
+    reference already has a tombstone (a reference reused before counters existed)."""
+    existing = db.session.scalar(
+        sa.select(ErasedCase).where(ErasedCase.reference == case.reference))
+    if existing is not None:
+        logger.warning("case=%s: its reference already has a tombstone (id=%s)", case.id,
+                       existing.id)
+        return None
+    tombstone = ErasedCase(
+        case_id=case.id, reference=case.reference, area_id=case.area_id,
+        case_created_at=case.created_at, case_closed_on=case.closed_on, erased_at=utcnow(),
+        basis=basis, request_id=request_id, was_on_upcoming_list=was_on_upcoming_list)
+    db.session.add(tombstone)
+    db.session.flush()
+    return tombstone
+
+
+def purge_case(case_id: int, *, before_delete: Callable[[str], None] | None = None,
+               basis: ErasureBasis = ErasureBasis.RETENTION, request_id: int | None = None,
+               was_on_upcoming_list: bool = False) -> PurgeResult:
     """Delete the case and every row that belongs to it (flushes; the caller commits).
 
-    Statistics are snapshotted first. References from rows that do not belong to the case
-    are set to NULL; tables without a single-column key are deleted by their link. Rows are
-    deleted children first so no row ever points at a missing parent.
+    Statistics are snapshotted and the tombstone written first (``basis``, ``request_id``
+    and ``was_on_upcoming_list`` go on it). References from rows that do not belong to the
+    case are set to NULL; tables without a single-column key are deleted by their link. Rows
+    are deleted children first so no row ever points at a missing parent.
     """
     result = PurgeResult(case_id=case_id)
     case = db.session.get(Case, case_id)
     if case is None:
         return result
     snapshot_case_statistics(case)
+    result.tombstone = leave_tombstone(case, basis=basis, request_id=request_id,
+                                       was_on_upcoming_list=was_on_upcoming_list)
     db.session.execute(sa.update(CaseStatistic).where(CaseStatistic.case_id == case_id)
                        .values(purged_at=utcnow()))
-    owned, references = _owned_rows(case_id)
+    owned, references = owned_rows(case_id)
     meeting_ids = set(db.session.scalars(
         sa.select(AgendaItem.meeting_id).where(AgendaItem.case_id == case_id)))
     for column, parent_ids in references:
@@ -350,16 +400,21 @@ class RetentionRun:
 
 
 def apply_retention(today: date, *, batch_size: int = 50,
-                    on_case: Callable[[int], None] | None = None) -> RetentionRun:
+                    on_case: Callable[[int], None] | None = None,
+                    only: Collection[int] | None = None,
+                    actor: User | None = None) -> RetentionRun:
     """Purge every case past retention, ONE CASE PER TRANSACTION (commits after each case).
 
     Idempotent and safe to kill: a case is either wholly gone with its audit event, or
     untouched; a re-run picks up what is left. Cases are fetched in batches of ``batch_size``.
-    ``on_case(case_id)`` is called before each purge (tests use it to simulate a crash).
+    ``only`` limits the purge to those case ids (the DPO's preview: a case that became due
+    since is left for the next run); ``actor`` is who asked for it (the audit events name
+    them). ``on_case(case_id)`` is called before each purge (tests use it to simulate a crash).
     """
     run = RetentionRun()
     while True:
-        ids = [c.id for c in db.session.scalars(due_for_purge_query(today).limit(batch_size))]
+        ids = [c.id for c in db.session.scalars(
+            due_for_purge_query(today, only).limit(batch_size))]
         db.session.commit()
         if not ids:
             return run
@@ -368,8 +423,8 @@ def apply_retention(today: date, *, batch_size: int = 50,
                 on_case(case_id)
             try:
                 result = purge_case(case_id)
-                record("retention_purged", object_type="case", object_id=case_id,
-                       detail=f"cases=1 rows={result.rows}")
+                record("retention_purged", actor=actor, object_type="case",
+                       object_id=case_id, detail=f"cases=1 rows={result.rows}")
                 db.session.commit()
             except Exception:
                 db.session.rollback()
@@ -380,11 +435,11 @@ def apply_retention(today: date, *, batch_size: int = 50,
 
 def dry_run(today: date) -> dict[str, object]:
     """What ``apply_retention(today)`` would delete: case ids/references and row counts per
-    table. Changes nothing."""
+    table. Changes nothing. (The DPO's page words it: ``retention_preview``.)"""
     cases = due_for_purge(today)
     counts: dict[str, int] = {}
     for case in cases:
-        owned, _ = _owned_rows(case.id)
+        owned, _ = owned_rows(case.id)
         for table, ids in owned.items():
             counts[table] = counts.get(table, 0) + len(ids)
     return {"cases": [(c.id, c.reference, c.closed_on) for c in cases], "counts": counts,

@@ -7,7 +7,7 @@ acting user. The DPO sees cases in every area (requests may concern any of them)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -20,7 +20,6 @@ from marac_app.auth.models import User
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.db import utcnow
 from marac_app.extensions import db
-from marac_app.privacy import retention
 from marac_app.privacy.models import (
     PrivacyNoticeVersion,
     Rectification,
@@ -28,9 +27,10 @@ from marac_app.privacy.models import (
     SubjectRequest,
     SubjectRequestCase,
     SubjectRight,
+    SubjectRole,
 )
-from marac_app.referrals.models import Case, Referral
-from marac_app.referrals.people import Person, PersonRole, normalise_name
+from marac_app.referrals.models import Case
+from marac_app.referrals.people import normalise_name
 
 # --- Requests ------------------------------------------------------------------------------
 
@@ -39,20 +39,6 @@ def statutory_due_date(received_on: date) -> date:
     """One calendar month after receipt: the same day next month, or that month's last day
     when it is shorter (31 January → 28 or 29 February)."""
     return received_on + relativedelta(months=1)
-
-
-def find_cases_for_person(name: str, date_of_birth: date | None = None) -> list[Case]:
-    """Cases whose victim (on any referral) has this name (normalised) and, when given, this
-    date of birth. Every area."""
-    key = normalise_name(name)
-    if not key:
-        return []
-    query = (sa.select(Referral.case_id).join(Person, Person.referral_id == Referral.id)
-             .where(Person.role == PersonRole.VICTIM, Person.normalised_name == key,
-                    Referral.case_id.is_not(None)))
-    if date_of_birth is not None:
-        query = query.where(Person.date_of_birth == date_of_birth)
-    return list(db.session.scalars(sa.select(Case).where(Case.id.in_(query)).order_by(Case.id)))
 
 
 def find_case_by_reference(reference: str) -> Case | None:
@@ -66,28 +52,25 @@ class NewRequest:
     right: SubjectRight
     received_on: date
     details: str | None
-    case_references: list[str]
+    # Must stay empty: a case is attached from the request page, where the DPO says who the
+    # requester is in it (``marac_app.privacy.subjects``). Kept so positional callers work.
+    case_references: list[str] = field(default_factory=list)
 
 
 def log_request(data: NewRequest, *, actor: User) -> SubjectRequest:
-    """Log a request, link the cases found for the person (and any named by reference)."""
-    cases = {c.id: c for c in find_cases_for_person(data.person_name, data.date_of_birth)}
-    for reference in data.case_references:
-        case = find_case_by_reference(reference)
-        if case is None:
-            raise ServiceError(f"No case has the reference {reference.strip().upper()}",
-                               field="case_references")
-        cases[case.id] = case
+    """Log a request. Nothing is attached: the DPO then confirms which records are the
+    person's (``marac_app.privacy.subjects.find_matches`` and ``attach``)."""
+    if data.case_references:
+        raise ServiceError("Attach cases from the request page, where you say who the "
+                           "requester is in each", field="case_references")
     request = SubjectRequest(
         person_name=data.person_name, date_of_birth=data.date_of_birth, right=data.right,
         received_on=data.received_on, due_on=statutory_due_date(data.received_on),
         details=data.details, status=RequestStatus.OPEN, handled_by_id=actor.id)
-    request.cases = [SubjectRequestCase(case_id=c.id, case_reference=c.reference)
-                     for c in cases.values()]
     db.session.add(request)
     db.session.flush()
     record("subject_request_logged", actor=actor, object_type="subject_request",
-           object_id=request.id, detail=f"right={data.right.value} cases={len(cases)}")
+           object_id=request.id, detail=f"right={data.right.value}")
     return request
 
 
@@ -142,9 +125,16 @@ RECTIFIABLE = {
 def rectify_victim(case: Case, *, field: str, new_value: str, reason: str, actor: User,
                    request: SubjectRequest | None = None) -> int:
     """Correct ``field`` of the victim on every referral of ``case``, keeping history (who,
-    when, why, old value). Returns the number of records changed."""
+    when, why, old value). Returns the number of records changed. Refused under a
+    ``request`` whose requester is someone else in the case (an alleged perpetrator …)."""
     if field not in RECTIFIABLE:
         raise ServiceError("Select the detail to correct", field="field")
+    link = next((c for c in request.cases if c.case_id == case.id), None) if request else None
+    if link is not None and link.subject_role not in (None, SubjectRole.VICTIM):
+        # Someone else's request never changes the victim's record.
+        raise ServiceError("Only the victim's own request can correct her details: the "
+                           f"requester is the {link.subject_role.label.lower()} in this case",
+                           field="field")
     value: object = new_value.strip() or None
     if field == "full_name" and value is None:
         raise ServiceError("Enter the corrected full name", field="new_value")
@@ -185,33 +175,8 @@ def rectification_history(case: Case) -> list[Rectification]:
 
 
 # --- Erasure ----------------------------------------------------------------------------------
-
-
-def erase_cases(request: SubjectRequest, *, actor: User, today: date) -> int:
-    """Carry out an erasure request: purge every linked case (statistics kept), complete the
-    request. Refused while a case is under legal hold. Returns rows deleted."""
-    if request.right != SubjectRight.ERASURE:
-        raise ServiceError("Only an erasure request can erase records")
-    links = [link for link in request.cases if link.erased_at is None]
-    for link in links:
-        if retention.legal_hold_for(link.case_id) is not None:
-            raise ServiceError(f"Case {link.case_reference} is under a legal hold: lift the "
-                               "hold or refuse the request with the legal reason")
-    rows = 0
-    cases = 0
-    for link in links:
-        result = retention.purge_case(link.case_id)
-        rows += result.rows
-        cases += 1 if result.rows else 0
-        link.erased_at = utcnow()
-    request.status = RequestStatus.COMPLETED
-    request.decision = "Erased"
-    request.handled_by_id = actor.id
-    request.closed_on = today
-    db.session.flush()
-    record("erasure_carried_out", actor=actor, object_type="subject_request",
-           object_id=request.id, detail=f"cases={cases} rows={rows}")
-    return rows
+# Erasure (its consequences, refusals, tombstones and the coordinators' notice) lives in
+# ``marac_app.privacy.erasure``.
 
 
 # --- Privacy notice ---------------------------------------------------------------------------

@@ -20,13 +20,26 @@ from marac_app.audit import record
 from marac_app.auth.models import Role
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.common.forms import show_error as _show_error
+from marac_app.db import utcnow
 from marac_app.extensions import db
+from marac_app.jobs import services as jobs
 from marac_app.permissions import deny, public, roles_required, signed_in
-from marac_app.privacy import export, restriction, retention, services
+from marac_app.privacy import (
+    erasure,
+    restriction,
+    retention,
+    retention_preview,
+    review,
+    services,
+    subject_views,
+)
+from marac_app.privacy import jobs as privacy_jobs
 from marac_app.privacy.forms import (
+    ApplyRetentionForm,
     CloseCaseForm,
     ConfirmForm,
     DecisionForm,
+    EraseForm,
     HoldForm,
     NoticeForm,
     PolicyForm,
@@ -38,6 +51,7 @@ from marac_app.privacy.models import RequestStatus, SubjectRequest, SubjectRight
 from marac_app.privacy.permissions import (
     can_close_case,
     can_edit_notice,
+    erasures_area_of,
     get_case_for_dpo_or_404,
     get_request_or_404,
     is_dpo,
@@ -46,6 +60,8 @@ from marac_app.referrals.models import Case
 from marac_app.template_helpers import LONDON
 
 bp = Blueprint("privacy", __name__)
+# Finding a requester's records, reviewing passages and the export (privacy/subject_views.py).
+subject_views.register(bp)
 
 dpo_only = roles_required(Role.DPO)
 
@@ -92,7 +108,7 @@ def new_request() -> ResponseReturnValue:
                 saved = services.log_request(services.NewRequest(
                     person_name=form.person_name.data, date_of_birth=dob,
                     right=SubjectRight(form.right.data), received_on=received,
-                    details=form.details.data or None, case_references=form.references(),
+                    details=form.details.data or None,
                 ), actor=current_user)
             except ServiceError as error:
                 db.session.rollback()
@@ -101,7 +117,7 @@ def new_request() -> ResponseReturnValue:
                 db.session.commit()
                 flash(f"Request {saved.id} has been logged. It is due by "
                       f"{saved.due_on:%-d %B %Y}.")
-                return redirect(url_for("privacy.request_detail", request_id=saved.id))
+                return redirect(url_for("privacy.subject_matches", request_id=saved.id))
         return _page("privacy/new_request.html", 400, form=form)
     return _page("privacy/new_request.html", form=form)
 
@@ -119,6 +135,9 @@ def _detail_context(found: SubjectRequest, **forms: Any) -> dict[str, Any]:
         "holds": {c.id for c in cases if retention.legal_hold_for(c.id) is not None},
         "history": {c.id: services.rectification_history(c) for c in cases},
         "rectifiable": services.RECTIFIABLE,
+        # Per attached case: how far the passage review has gone (access and portability).
+        "reviews": {link.id: review.progress(review.states(link, case))
+                    for link, case in links if case is not None},
     }
 
 
@@ -184,26 +203,6 @@ def _form_case_id(form: Form) -> int | None:
         return None
 
 
-@bp.route("/requests/<int:request_id>/cases/<int:case_id>/export.<fmt>")
-@dpo_only
-def export_case(request_id: int, case_id: int, fmt: str) -> ResponseReturnValue:
-    found = get_request_or_404(request_id, current_user)
-    if fmt not in ("json", "pdf"):
-        deny(f"export:{fmt}", object_type="subject_request", object_id=request_id)
-    case = _linked_case_or_404(found, case_id)
-    data = export.subject_export(case)
-    record("subject_export_downloaded", object_type="case", object_id=case.id,
-           detail=f"request={found.id} format={fmt}")
-    db.session.commit()
-    if fmt == "json":
-        response = Response(export.export_json(data), mimetype="application/json")
-    else:
-        response = Response(export.export_pdf(data), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="subject-request-{found.id}-{case.reference}.{fmt}"')
-    return _no_store(response)
-
-
 @bp.route("/requests/<int:request_id>/rectify", methods=["POST"])
 @dpo_only
 def rectify(request_id: int) -> ResponseReturnValue:
@@ -257,26 +256,53 @@ def lift_restriction(request_id: int) -> ResponseReturnValue:
     return redirect(url_for("privacy.request_detail", request_id=found.id))
 
 
-@bp.route("/requests/<int:request_id>/erase", methods=["POST"])
+@bp.route("/requests/<int:request_id>/erase", methods=["GET", "POST"])
 @dpo_only
 def erase(request_id: int) -> ResponseReturnValue:
+    """GET: what erasing would do (upcoming case lists, open actions, copies held, legal
+    holds) and the form; POST: erase, once confirmed (with the reason when a case is open and
+    on an upcoming list), then email the area's coordinators through a background job."""
     found = get_request_or_404(request_id, current_user)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        flash("Your form could not be sent. Try again", "error")
-        return redirect(url_for("privacy.request_detail", request_id=found.id))
-    try:
-        rows = services.erase_cases(found, actor=current_user, today=today())
-    except ServiceError as error:
-        db.session.rollback()
-        found = get_request_or_404(request_id, current_user)
-        decision_form = _decision_form(found)
-        decision_form.form_errors.append(error.message)
-        return _page("privacy/request.html", 409,
-                     **_detail_context(found, decision_form=decision_form))
+    form = EraseForm()
+    if request.method == "GET":
+        return _erase_page(found, EraseForm(formdata=None))
+    if form.validate_on_submit():
+        try:
+            outcome = erasure.erase_cases(found, actor=current_user, today=today(),
+                                          confirmed=bool(form.confirm.data),
+                                          reason=form.reason.data)
+        except ServiceError as error:
+            db.session.rollback()
+            _show_error(form, error)
+            return _erase_page(get_request_or_404(request_id, current_user), form,
+                               400 if error.field else 409)
+        job = None
+        if outcome.area_ids:
+            job = jobs.enqueue(privacy_jobs.ERASURE_NOTICE,
+                               {"area_ids": outcome.area_ids, "request_id": found.id},
+                               owner=current_user)
+        db.session.commit()
+        flash(f"Erasure carried out: {outcome.rows} record(s) deleted. The references are kept "
+              "and will not be given again. Anonymous statistics were kept.")
+        if job is not None:
+            jobs.dispatch(job)
+            return redirect(url_for("jobs.status_page", public_id=job.public_id))
+        return redirect(url_for("privacy.request_detail", request_id=request_id))
+    return _erase_page(found, form, 400)
+
+
+def _erase_page(found: SubjectRequest, form: EraseForm,
+                status: int = 200) -> ResponseReturnValue:
+    checks = erasure.consequences(found)
+    record("erasure_consequences_viewed", object_type="subject_request", object_id=found.id,
+           detail=f"cases={sum(1 for c in checks if c.case is not None)}")
     db.session.commit()
-    flash(f"Erasure carried out: {rows} record(s) deleted. Anonymous statistics were kept.")
-    return redirect(url_for("privacy.request_detail", request_id=request_id))
+    present = [c for c in checks if c.case is not None]
+    blocked = (found.right != SubjectRight.ERASURE or found.status.is_closed or not present
+               or any(c.refusal for c in present))
+    return _page("privacy/erase.html", status, req=found, checks=checks, form=form,
+                 needs_reason=any(c.needs_reason for c in present), blocked=blocked,
+                 now=utcnow())
 
 
 # --- Retention, legal holds and case closure ---------------------------------------------------
@@ -289,16 +315,54 @@ def retention_page() -> ResponseReturnValue:
 
 
 def _retention_page(form: HoldForm, status: int = 200,
-                    policy_form: PolicyForm | None = None) -> ResponseReturnValue:
-    run = retention.dry_run(today())
+                    policy_form: PolicyForm | None = None,
+                    apply_form: ApplyRetentionForm | None = None) -> ResponseReturnValue:
+    plan = retention_preview.preview(today())
     holds = retention.list_holds()
-    record("retention_viewed", object_type="case", detail=f"due={len(run['cases'])}")
+    record("retention_viewed", object_type="case", detail=f"due={len(plan.due)}")
     db.session.commit()
     if policy_form is None:
         policy_form = PolicyForm(formdata=None, years=retention.case_policy().years)
-    return _page("privacy/retention.html", status, policies=retention.all_policies(), run=run,
-                 holds=holds, form=form, policy_form=policy_form,
-                 tables=retention.dependency_report())
+    if apply_form is None:
+        apply_form = ApplyRetentionForm(formdata=None)
+    apply_form.case_ids.data = ",".join(str(i) for i in plan.case_ids)
+    return _page("privacy/retention.html", status, policies=retention.all_policies(),
+                 plan=plan, holds=holds, form=form, policy_form=policy_form,
+                 apply_form=apply_form, covered=retention_preview.records_covered())
+
+
+@bp.route("/retention/apply", methods=["POST"])
+@dpo_only
+def apply_retention() -> ResponseReturnValue:
+    """Delete the cases the DPO saw in the preview (a case that became due since, or was put
+    under a hold, is left alone), in a background job: one case per transaction."""
+    form = ApplyRetentionForm()
+    if not form.validate_on_submit():
+        return _retention_page(HoldForm(formdata=None), 400, apply_form=form)
+    previewed = form.previewed_ids()
+    if previewed is None:
+        form.form_errors.append("The list of records could not be read. Check it again below")
+        return _retention_page(HoldForm(formdata=None), 400, apply_form=form)
+    if not previewed:
+        form.form_errors.append("No case is past its retention period: there is nothing to "
+                                "delete")
+        return _retention_page(HoldForm(formdata=None), 400, apply_form=form)
+    if not form.confirm.data:
+        form.confirm.errors = ["Confirm that you have checked the list of records to delete"]
+        return _retention_page(HoldForm(formdata=None), 400, apply_form=form)
+    still_due = retention.due_case_ids(today(), previewed)
+    if not still_due:
+        form.form_errors.append("None of these cases is due for deletion any more. Check the "
+                                "list again below")
+        return _retention_page(HoldForm(formdata=None), 400, apply_form=form)
+    job = jobs.enqueue(privacy_jobs.APPLY_RETENTION,
+                       {"today": today().isoformat(), "case_ids": still_due},
+                       owner=current_user)
+    record("retention_apply_started", object_type="background_job", object_id=job.id,
+           detail=f"cases={len(still_due)}")
+    db.session.commit()
+    jobs.dispatch(job)
+    return redirect(url_for("jobs.status_page", public_id=job.public_id))
 
 
 @bp.route("/retention/policy", methods=["POST"])
@@ -422,3 +486,12 @@ def _privacy_partials() -> dict[str, Any]:
         return restriction.is_restricted(case_id)
 
     return {"privacy_dpo_summary": dpo_summary, "privacy_case_is_restricted": case_is_restricted}
+
+
+@bp.app_context_processor
+def _erasure_partials() -> dict[str, Any]:
+    def recent_erasures() -> list[object]:
+        area_id = erasures_area_of(current_user) if current_user.is_authenticated else None
+        return list(erasure.recent_erasures(area_id)) if area_id is not None else []
+
+    return {"privacy_recent_erasures": recent_erasures}

@@ -11,6 +11,7 @@ import enum
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marac_app.agencies.models import Agency, MaracArea
@@ -191,3 +192,85 @@ class AgendaItem(db.Model):
     referral: Mapped[Referral | None] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("meeting_id", "case_id"),)
+
+
+# --- References that are never reused ------------------------------------------------------
+
+
+class CaseReferenceCounter(db.Model):
+    """The last case number given in an area in a year: ``CAM-2026-0042`` → (CAM, 2026, 42).
+
+    It only ever goes up, so a number is never handed out twice — not after the case is
+    erased or deleted at the end of retention either (the audit trail, every copy of the
+    minutes and every agency file that cites a reference must keep meaning one person).
+    ``marac_app.referrals.services.allocate_case_number`` is the one writer.
+    """
+
+    __tablename__ = "case_reference_counter"
+
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("marac_area.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column()
+
+
+class ErasureBasis(enum.StrEnum):
+    SUBJECT_REQUEST = "subject_request"
+    RETENTION = "retention"
+
+    @property
+    def label(self) -> str:
+        return {"subject_request": "Erased under a data-subject request",
+                "retention": "Deleted at the end of its retention period"}[self.value]
+
+
+class ErasedCase(db.Model):
+    """What is left of a case after it was erased or deleted at the end of retention: its
+    reference, area and dates, and why it went — no personal data at all.
+
+    The audit trail (object ids), "who has viewed case X" and copies of minutes keep pointing
+    at this row. It deliberately has no foreign key to ``marac_case`` (the purge deletes every
+    row that hangs off a case) nor to ``subject_request`` (``request_id`` is a plain number
+    that outlives the request log).
+    """
+
+    __tablename__ = "erased_case"
+
+    id: Mapped[intpk]
+    # The erased case's id, a plain number: audit events name the case by it.
+    case_id: Mapped[int] = mapped_column(index=True)
+    reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("marac_area.id"), index=True)
+    case_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    case_closed_on: Mapped[date | None] = mapped_column(sa.Date())
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    basis: Mapped[ErasureBasis] = mapped_column(str_enum(ErasureBasis, length=20))
+    # The data-subject request it was erased under (None for retention).
+    request_id: Mapped[int | None] = mapped_column(index=True)
+    # It was open and on an upcoming meeting's case list: the DPO recorded why it went anyway
+    # (the reason itself is kept with the request, not here).
+    was_on_upcoming_list: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+    area: Mapped[MaracArea] = relationship()
+
+
+_LAST_GIVEN_CASE_ID = "marac_last_given_case_id"
+
+
+@event.listens_for(Case, "before_insert")
+def _never_reuse_an_erased_case_id(mapper: object, connection: sa.Connection,
+                                   target: Case) -> None:
+    """SQLite gives a new row max(id) + 1, so erasing the newest case would hand its id —
+    the id its audit events carry — to the next case. Skip past every erased id there.
+    (PostgreSQL's sequences never go back; SQLite writers are serialised by BEGIN IMMEDIATE.)
+    ``connection.info`` remembers the id just given, for several new cases in one flush."""
+    if connection.dialect.name != "sqlite" or target.id is not None:
+        return
+    highest_erased = connection.scalar(sa.select(sa.func.max(ErasedCase.case_id)))
+    if highest_erased is None:
+        return
+    highest = connection.scalar(sa.select(sa.func.max(Case.id))) or 0
+    if highest_erased < highest:
+        return
+    given = max(highest_erased + 1, connection.info.get(_LAST_GIVEN_CASE_ID, 0) + 1)
+    connection.info[_LAST_GIVEN_CASE_ID] = given
+    target.id = given

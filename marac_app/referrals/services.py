@@ -11,6 +11,8 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -26,7 +28,9 @@ from marac_app.referrals.checklist import RiskChecklistVersion
 from marac_app.referrals.models import (
     AgendaItem,
     Case,
+    CaseReferenceCounter,
     Criterion,
+    ErasedCase,
     Referral,
     RepeatStatus,
 )
@@ -143,25 +147,63 @@ def decide_criterion(version: RiskChecklistVersion, score: int, requested: Crite
 # --- Case references --------------------------------------------------------------------
 
 
-def next_case_reference(area: MaracArea, year: int | None = None) -> str:
-    """The next free reference of ``area`` for ``year``, e.g. ``CAM-2026-0042``.
-
-    Numbers run per area per year. Two requests may compute the same number at once; the
-    unique constraint on ``marac_case.reference`` then refuses the second, and
-    ``new_case`` retries with the next number.
-    """
-    year = year or date.today().year
+def _highest_number_in_use(area: MaracArea, year: int) -> int:
+    """The highest number of ``area`` and ``year`` found on a case or an erased case's
+    tombstone (where a counter starts from when the area has none for the year yet)."""
     prefix = f"{area.code.upper()}-{year}-"
-    references = db.session.scalars(
+    found = list(db.session.scalars(
         sa.select(Case.reference).where(Case.reference.like(f"{prefix}%"))
-    )
-    numbers = [int(r[len(prefix):]) for r in references if r[len(prefix):].isdigit()]
-    return f"{prefix}{(max(numbers, default=0) + 1):04d}"
+        .union_all(sa.select(ErasedCase.reference)
+                   .where(ErasedCase.reference.like(f"{prefix}%")))))
+    numbers = [int(r[len(prefix):]) for r in found if r[len(prefix):].isdigit()]
+    return max(numbers, default=0)
+
+
+def allocate_case_number(area: MaracArea, year: int) -> int:
+    """Take the next number of ``area``'s counter for ``year`` (flushes, never commits).
+
+    One atomic statement moves the counter up and returns it — ``UPDATE … RETURNING``, or
+    ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` for an area's first case of a year — so
+    two requests can never be given the same number: on PostgreSQL the second waits for the
+    first's row lock; on SQLite every transaction is ``BEGIN IMMEDIATE``. The lock is one
+    area's counter for one year, held until the request commits (a referral is short).
+    A number is never given back: a rolled-back request leaves a gap, which is harmless.
+    """
+    counter = CaseReferenceCounter.__table__
+    bump = (sa.update(counter)
+            .where(counter.c.area_id == area.id, counter.c.year == year)
+            .values(last_number=counter.c.last_number + 1)
+            .returning(counter.c.last_number))
+    number = db.session.execute(bump).scalar()
+    if number is not None:
+        return int(number)
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    start = (insert(counter)
+             .values(area_id=area.id, year=year,
+                     last_number=_highest_number_in_use(area, year) + 1))
+    start = start.on_conflict_do_update(
+        index_elements=[counter.c.area_id, counter.c.year],
+        set_={"last_number": counter.c.last_number + 1},
+    ).returning(counter.c.last_number)
+    return int(db.session.execute(start).scalar_one())
+
+
+def next_case_reference(area: MaracArea, year: int | None = None) -> str:
+    """The next reference of ``area`` for ``year``, e.g. ``CAM-2026-0042``: numbers run per
+    area per year and are never reused, not even after the case is erased."""
+    year = year or date.today().year
+    return f"{area.code.upper()}-{year}-{allocate_case_number(area, year):04d}"
 
 
 def new_case(area: MaracArea, *, year: int | None = None, attempts: int = 5) -> Case:
+    """A new case of ``area`` with the next reference. A number already taken (a case or
+    an erased case recorded without the counter, e.g. imported) is skipped, not reused."""
     for _ in range(attempts):
         reference = next_case_reference(area, year)
+        if db.session.scalar(sa.select(ErasedCase.id).where(ErasedCase.reference == reference)):
+            logger.warning("case reference %s belonged to an erased case; skipping", reference)
+            continue
         try:
             with db.session.begin_nested():
                 case = Case(area_id=area.id, reference=reference)

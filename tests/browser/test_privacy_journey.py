@@ -1,9 +1,9 @@
-"""The Data Protection Officer logs a subject access request and downloads the redacted copy;
-anyone can read the accessibility statement (axe-core checked in a real browser)."""
+"""The Data Protection Officer logs a subject access request and attaches the victim's record
+for review; anyone can read the accessibility statement (axe-core checked in a real browser)."""
 
 from __future__ import annotations
 
-import json
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -53,15 +53,23 @@ def test_dpo_logs_an_access_request_and_downloads_the_copy(
     page.locator('[name="received_month"]').fill("11")
     page.locator('[name="received_year"]').fill("2026")
     page.get_by_role("button", name="Log request").click()
+    # Nothing is attached until the DPO confirms the record found is hers, in her role.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Choose the records that are about this person")
+    page.get_by_label(re.compile(r"CAM-\d{4}-\d{4} \(Cambridge\): Victim")).check()
+    page.get_by_role("button", name="Attach the selected records").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Access")
-    expect(page.get_by_text("2 December 2026", exact=True)).to_be_visible()
+    expect(page.locator(".govuk-summary-list__row", has_text="Statutory due date")).to_contain_text(
+        "2 December 2026")
+    expect(page.get_by_text("Review needed")).to_be_visible()
     assert_accessible(page, "a request")
 
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Download the data as JSON").first.click()
-    data = json.loads(download.value.path().read_text(encoding="utf-8"))
-    assert data["referrals"][0]["victim"]["full_name"] == "Demo Victim-Two"
-    assert "Demo Perpetrator" not in json.dumps(data)
+    # Nothing goes out before every passage is reviewed (the perpetrator's request journey,
+    # test_dpo_subject_access_journey.py, reviews and exports).
+    page.get_by_role("link", name=re.compile(r"^Review the passages before release")).click()
+    expect(page.locator("#exports")).to_contain_text("once every passage has a decision")
+    expect(page.locator("main")).not_to_contain_text("Demo Perpetrator")
+    assert_accessible(page, "the review page of the victim's copy")
 
     page.goto("/privacy/retention")
     expect(page.get_by_role("heading", level=1)).to_have_text("Retention and legal holds")

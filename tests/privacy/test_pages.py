@@ -91,7 +91,9 @@ def test_dpo_sees_the_policy_and_puts_a_case_under_legal_hold(app: Flask, client
     page = client.get("/privacy/retention").get_data(as_text=True)
     assert "7 years" in page and "After the case closed" in page
     assert reference in page  # due for deletion
-    assert "minute_entry" in page
+    # Records in plain words, not table names.
+    assert "minutes entries" in page and "people named in referrals" in page
+    assert "minute_entry" not in page and "referral_person" not in page
     missing = auth.post("/privacy/retention/holds", {"reference": "NOPE-1", "reason": "x"},
                         form_path="/privacy/retention")
     assert missing.status_code == 400
@@ -102,6 +104,7 @@ def test_dpo_sees_the_policy_and_puts_a_case_under_legal_hold(app: Flask, client
     assert response.status_code == 302
     page = client.get("/privacy/retention").get_data(as_text=True)
     assert "Homicide review" in page and "No case is past its retention period" in page
+    assert "kept because of a legal hold" in page
     lift = auth.post(f"/privacy/retention/holds/{case_id}/lift", {},
                      form_path="/privacy/retention")
     assert lift.status_code == 302

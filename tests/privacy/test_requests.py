@@ -1,6 +1,7 @@
-"""Data-subject requests through the real pages: logging with the statutory due date, access
-and portability exports (third parties redacted), rectification, restriction, erasure,
-objection, and who may see any of it."""
+"""Data-subject requests through the real pages: logging with the statutory due date, the
+victim's access and portability copies (built from her role, reviewed before release),
+rectification, restriction, erasure, objection, and who may see any of it. Requests from
+people in other roles: tests/privacy/test_subject_access_by_role.py."""
 
 from __future__ import annotations
 
@@ -25,12 +26,13 @@ from marac_app.privacy.models import (
     RequestStatus,
     SubjectRequest,
     SubjectRight,
+    SubjectRole,
 )
 from marac_app.referrals.models import Case
-from tests.privacy.conftest import CHILD, PERPETRATOR, case_exists, orphans
+from tests.privacy.access_helpers import attach_role, disclose_all, review_path
+from tests.privacy.conftest import CHILD, case_exists, orphans
 
 VICTIM = "Valerie Victimson"
-THIRD_PARTY_WORDS = ("Zebedee", "Quarrington", "Tobias", "Rhiannon", "Rory")
 
 
 def test_due_date_is_one_calendar_month_with_end_of_month_clamp() -> None:
@@ -63,17 +65,27 @@ def test_each_right_is_logged_with_its_due_date(app: Flask, auth, world, make_ca
     response = log(auth, right)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     saved = only_request(app)
+    assert response.headers["Location"].endswith(f"/privacy/requests/{saved.id}/matches")
     assert saved.right == right and saved.received_on == date(2026, 1, 31)
     assert saved.due_on == date(2026, 2, 28)
     assert saved.status == RequestStatus.OPEN
-    assert [link.case_id for link in saved.cases] == [case_id]
+    assert saved.cases == []  # nothing is attached until the DPO confirms
+    matches = auth.client.get(f"/privacy/requests/{saved.id}/matches").get_data(as_text=True)
+    value = re.search(r'name="records"[^>]*value="(p\d+)"', matches).group(1)
+    attached = auth.post(f"/privacy/requests/{saved.id}/matches", {"records": value},
+                         form_path=f"/privacy/requests/{saved.id}/matches")
+    assert attached.status_code == 302
+    assert [(link.case_id, link.subject_role) for link in only_request(app).cases] == [
+        (case_id, SubjectRole.VICTIM)]
     page = auth.client.get("/privacy/requests").get_data(as_text=True)
     assert "28 February 2026" in page and "Overdue" in page
     detail = auth.client.get(f"/privacy/requests/{saved.id}")
     assert detail.status_code == 200 and VICTIM in detail.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(AuditEvent.detail).where(
-            AuditEvent.action == "subject_request_logged")) == f"right={right.value} cases=1"
+            AuditEvent.action == "subject_request_logged")) == f"right={right.value}"
+        assert db.session.scalar(sa.select(AuditEvent.detail).where(
+            AuditEvent.action == "subject_record_attached")) == f"case={case_id} role=victim"
 
 
 def test_bad_request_form_says_what_is_wrong_and_saves_nothing(app: Flask, auth,
@@ -81,7 +93,7 @@ def test_bad_request_form_says_what_is_wrong_and_saves_nothing(app: Flask, auth,
     auth.sign_in_as(world.dpo)
     response = auth.post("/privacy/requests/new", {
         "person_name": "<script>x</script>", "right": "dance", "received_day": "31",
-        "received_month": "2", "received_year": "2026", "case_references": "NOPE-1"})
+        "received_month": "2", "received_year": "2026"})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Select which right the person is using" in page
@@ -89,9 +101,6 @@ def test_bad_request_form_says_what_is_wrong_and_saves_nothing(app: Flask, auth,
     assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script>x</script>" not in page
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SubjectRequest)) == 0
-    unknown = log(auth, SubjectRight.ACCESS, case_references="NOPE-1")
-    assert unknown.status_code == 400
-    assert "No case has the reference NOPE-1" in unknown.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("who", ["admin", "coordinator", "chair", "rep"])
@@ -101,25 +110,26 @@ def test_requests_are_for_the_dpo_only(app: Flask, auth, world, make_case, who: 
         saved = services.log_request(services.NewRequest(
             VICTIM, None, SubjectRight.ACCESS, date(2026, 1, 5), None, []), actor=world.dpo)
         db.session.commit()
-        request_id, case_id = saved.id, saved.cases[0].case_id
+        request_id = saved.id
+    case_id = attach_role(app, request_id, SubjectRole.VICTIM)
     auth.sign_in_as(getattr(world, who))
     for path in ("/privacy/requests", "/privacy/requests/new", f"/privacy/requests/{request_id}",
+                 f"/privacy/requests/{request_id}/matches",
+                 f"/privacy/requests/{request_id}/add-case?reference=X",
+                 f"/privacy/requests/{request_id}/cases/{case_id}/review",
                  f"/privacy/requests/{request_id}/cases/{case_id}/export.json",
                  "/privacy/retention"):
         assert auth.client.get(path).status_code == 403, path
 
 
 def _logged(app: Flask, world, right: SubjectRight) -> tuple[int, int]:
+    """A request from the victim, her case attached in her role (as the DPO confirms it)."""
     with app.app_context():
         saved = services.log_request(services.NewRequest(
             VICTIM, date(1990, 3, 27), right, date(2026, 1, 5), None, []), actor=world.dpo)
         db.session.commit()
-        return saved.id, saved.cases[0].case_id
-
-
-def _no_third_parties(text: str) -> None:
-    for word in THIRD_PARTY_WORDS:
-        assert word not in text, word
+        request_id = saved.id
+    return request_id, attach_role(app, request_id, SubjectRole.VICTIM)
 
 
 def _check_schema(value: Any, schema: dict[str, Any], path: str = "$") -> None:
@@ -149,42 +159,42 @@ def _check_schema(value: Any, schema: dict[str, Any], path: str = "$") -> None:
             _check_schema(item, schema["items"], f"{path}[{index}]")
 
 
-def test_access_export_has_the_victims_data_and_none_of_the_perpetrators(
+def test_victims_copy_has_her_data_and_nothing_about_the_perpetrator(
         app: Flask, auth, world, make_case) -> None:
     make_case(world)
     request_id, case_id = _logged(app, world, SubjectRight.ACCESS)
     auth.sign_in_as(world.dpo)
+    keys = disclose_all(auth, request_id, case_id)
+    # Her referral's reasons, her entry (not the one about the perpetrator), the risk summary
+    # and the action: selected by structure.
+    assert [k.split(":")[0] for k in keys] == ["referral", "risk", "action", "entry"]
     response = auth.client.get(f"/privacy/requests/{request_id}/cases/{case_id}/export.json")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     text = response.get_data(as_text=True)
     data = json.loads(text)
     _check_schema(data, export.load_schema())
-    victim = data["referrals"][0]["victim"]
-    assert victim["full_name"] == VICTIM and victim["address"] == "1 Safe Street"
-    assert victim["date_of_birth"] == "1990-03-27" and victim["ethnicity"] == "black"
-    assert [p["name"] for p in data["referrals"][0]["third_parties"]] == [
-        export.REDACTED, export.REDACTED]
-    perpetrators = [p for p in data["referrals"][0]["third_parties"]
-                    if p["role"] == "perpetrator"]
-    assert perpetrators[0]["relationship_to_victim"] == "ex-partner"
-    assert len(data["minute_entries"]) == 1  # the entry about the perpetrator is left out
-    assert data["minute_entries"][0]["kind"] == "victims_view"
-    assert "wants to stay at home" in data["minute_entries"][0]["text"]
-    assert export.REDACTED in data["minute_entries"][0]["text"]
-    assert data["actions"][0]["description"].startswith("Police to serve a notice on")
-    assert data["shared_with"] == [{"agency": world.agency.name, "date": "2026-03-12",
-                                    "document": "minutes"}]
-    _no_third_parties(text)
-    assert PERPETRATOR not in text and CHILD not in text
+    assert data["requester"] == {"name": VICTIM, "role": "Victim"}
+    details = dict((d["item"], d["value"]) for d in data["records"][0]["details"])
+    assert details["Full name"] == VICTIM and details["Address"] == "1 Safe Street"
+    assert details["Date of birth"] == "27 March 1990"
+    assert details["Ethnic group"] == "Black, Black British, Caribbean or African"
+    assert details["Reason for the referral"].startswith("Visible high risk")
+    texts = [p["text"] for p in data["passages"]]
+    assert any("wants to stay at home" in t for t in texts)
+    assert not any("conviction for assault" in t for t in texts)  # about the perpetrator
+    assert any(t.startswith("Police to serve a notice on") for t in texts)
+    assert data["shared_with"] == [{"agency": world.agency.name, "date": "12 March 2026",
+                                    "document": "Minutes of the meeting"}]
+    assert CHILD not in text and "2018" not in text  # the child's name and date of birth
 
     pdf = auth.client.get(f"/privacy/requests/{request_id}/cases/{case_id}/export.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(pdf.data))
     pdf_text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
     assert VICTIM in pdf_text and "1 Safe Street" in pdf_text
-    assert world.agency.name in pdf_text
-    _no_third_parties(pdf_text)
+    assert world.agency.name in pdf_text and "12 March 2026" in pdf_text
+    assert CHILD not in pdf_text and "conviction for assault" not in pdf_text
     assert not reader.metadata or not reader.metadata.get("/Author")
     with app.app_context():
         actions = list(db.session.scalars(sa.select(AuditEvent.detail).where(
@@ -198,11 +208,14 @@ def test_portability_json_follows_the_documented_structure(app: Flask, auth, wor
     make_case(world)
     request_id, case_id = _logged(app, world, SubjectRight.PORTABILITY)
     auth.sign_in_as(world.dpo)
-    page = auth.client.get(f"/privacy/requests/{request_id}").get_data(as_text=True)
-    assert "Download the data as JSON" in page and "as PDF" not in page
+    disclose_all(auth, request_id, case_id)
+    page = auth.client.get(review_path(request_id, case_id)).get_data(as_text=True)
+    assert "Download the copy as JSON" in page and "as PDF" not in page
+    assert auth.client.get(
+        f"/privacy/requests/{request_id}/cases/{case_id}/export.pdf").status_code == 404
     data = auth.client.get(f"/privacy/requests/{request_id}/cases/{case_id}/export.json").json
     _check_schema(data, export.load_schema())
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
 
 
 def test_export_of_a_case_not_linked_to_the_request_is_404(app: Flask, auth, world,
@@ -245,8 +258,7 @@ def test_erasure_carried_out_keeps_statistics_and_the_request(app: Flask, auth, 
     make_case(world)
     request_id, case_id = _logged(app, world, SubjectRight.ERASURE)
     auth.sign_in_as(world.dpo)
-    response = auth.post(f"/privacy/requests/{request_id}/erase", {},
-                         form_path=f"/privacy/requests/{request_id}")
+    response = auth.post(f"/privacy/requests/{request_id}/erase", {"confirm": "y"})
     assert response.status_code == 302
     with app.app_context():
         assert not case_exists(case_id)
@@ -268,7 +280,7 @@ def test_erasure_refused_with_the_legal_reason(app: Flask, auth, world, make_cas
         db.session.commit()
     auth.sign_in_as(world.dpo)
     detail = f"/privacy/requests/{request_id}"
-    held = auth.post(f"{detail}/erase", {}, form_path=detail)
+    held = auth.post(f"{detail}/erase", {"confirm": "y"})
     assert held.status_code == 409 and "under a legal hold" in held.get_data(as_text=True)
     with app.app_context():
         assert case_exists(case_id)

@@ -1,0 +1,256 @@
+"""Pages for answering a subject access request, mounted on the privacy blueprint by
+``register(bp)`` (called from ``marac_app.privacy.views``). The DPO only.
+
+1. ``subject_matches``: the records found for the person in every role and area; the DPO
+   ticks those that are the requester's and confirms — nothing is attached before that.
+2. ``add_case``: a case found by its reference; the DPO says which person in it (or which
+   referrer) the requester is. There is no default.
+3. ``review_case``: each passage that would be released, with its decision (disclose, redact
+   words, withhold under an exemption).
+4. ``export_case``: the reviewed copy as JSON or PDF; refused until every passage is decided.
+
+Each read is audited (ids only) before the one commit; a refused change is rolled back and
+the page shown again with the error (HTTP 400, or 409 for an export not yet allowed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from marac_app.audit import record
+from marac_app.auth.models import Role
+from marac_app.common.errors import ServiceError
+from marac_app.common.forms import has_control_characters, show_error
+from marac_app.extensions import db
+from marac_app.permissions import deny, roles_required
+from marac_app.privacy import export, review, services, subjects
+from marac_app.privacy.models import Exemption, SubjectRequest, SubjectRequestCase, SubjectRight
+from marac_app.privacy.permissions import get_case_for_dpo_or_404, get_request_or_404
+from marac_app.privacy.subject_forms import AttachForm, PassageForm
+from marac_app.referrals.models import Case
+
+dpo_only = roles_required(Role.DPO)
+EXPORT_RIGHTS = {SubjectRight.ACCESS: ("json", "pdf"), SubjectRight.PORTABILITY: ("json",)}
+
+
+def _page(template: str, status: int = 200, **context: Any) -> ResponseReturnValue:
+    response = Response(render_template(template, **context), status=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Finding and attaching the requester's records --------------------------------------------
+
+
+def _matches_page(found: SubjectRequest, form: AttachForm, status: int = 200,
+                  reference_error: str | None = None) -> ResponseReturnValue:
+    matches = subjects.find_matches(found.person_name, found.date_of_birth)
+    attached = {link.case_id: link for link in found.cases}
+    record("subject_matches_viewed", object_type="subject_request", object_id=found.id,
+           detail=f"matches={len(matches)}")
+    db.session.commit()
+    return _page("privacy/matches.html", status, req=found, matches=matches,
+                 offered=[m for m in matches if m.case_id not in attached],
+                 attached=attached, form=form, reference_error=reference_error)
+
+
+@dpo_only
+def subject_matches(request_id: int) -> ResponseReturnValue:
+    """GET: what the search found; POST: attach the ticked records."""
+    found = get_request_or_404(request_id, current_user)
+    if request.method == "GET":
+        return _matches_page(found, AttachForm(formdata=None))
+    form = AttachForm()
+    if form.validate_on_submit():
+        shown = {m.value for m in subjects.find_matches(found.person_name, found.date_of_birth)}
+        try:
+            links = subjects.attach_all(found, list(form.records.data or []),
+                                        actor=current_user, allowed=shown)
+        except ServiceError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{len(links)} {'record' if len(links) == 1 else 'records'} attached. Review "
+                  "each case before anything is released.")
+            return redirect(url_for("privacy.request_detail", request_id=found.id))
+    return _matches_page(get_request_or_404(request_id, current_user), form, 400)
+
+
+def _reference() -> tuple[str, str | None]:
+    """The case reference typed into the look-up (cleaned) and what is wrong with it."""
+    typed = request.values.get("reference", "")
+    if has_control_characters(typed):
+        return "", "The case reference must not contain line breaks or control characters"
+    reference = typed.strip().upper()
+    if not reference:
+        return "", "Enter the case reference, for example CAM-2026-0042"
+    if len(reference) > 20:
+        return reference[:20], "Case reference must be 20 characters or fewer"
+    return reference, None
+
+
+def _case_page(found: SubjectRequest, form: AttachForm, status: int = 200) -> ResponseReturnValue:
+    reference, problem = _reference()
+    case = services.find_case_by_reference(reference) if problem is None else None
+    if problem is None and case is None:
+        problem = f"No case has the reference {reference}"
+    if case is None:
+        record("subject_matches_viewed", object_type="subject_request", object_id=found.id,
+               detail="reference=not_found")
+        db.session.commit()
+        return _matches_page(found, AttachForm(formdata=None), 400, reference_error=problem)
+    choices = subjects.choices_in_case(case)
+    record("case_people_viewed", object_type="case", object_id=case.id,
+           detail=f"request={found.id}")
+    db.session.commit()
+    return _page("privacy/add_case.html", status, req=found, case=case, choices=choices,
+                 link=subjects.link_for(found, case.id), form=form)
+
+
+@dpo_only
+def add_case(request_id: int) -> ResponseReturnValue:
+    """GET ``?reference=``: the people in that case, to choose the requester; POST: attach."""
+    found = get_request_or_404(request_id, current_user)
+    if request.method == "GET":
+        return _case_page(found, AttachForm(formdata=None))
+    form = AttachForm()
+    reference, problem = _reference()
+    case = services.find_case_by_reference(reference) if problem is None else None
+    if form.validate_on_submit() and case is not None:
+        shown = {c.value for c in subjects.choices_in_case(case)}
+        values = list(form.records.data or [])
+        try:
+            if not values:
+                raise ServiceError(f"Select who the requester is in case {case.reference}",
+                                   field="records")
+            if len(values) > 1:
+                raise ServiceError("Select one person: the requester has one role in a case",
+                                   field="records")
+            subjects.attach_all(found, values, actor=current_user, allowed=shown)
+        except ServiceError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Case {case.reference} attached. Review it before anything is released.")
+            return redirect(url_for("privacy.request_detail", request_id=found.id))
+    return _case_page(get_request_or_404(request_id, current_user), form, 400)
+
+
+# --- Reviewing passages and exporting ----------------------------------------------------------
+
+
+def _link_and_case(found: SubjectRequest, case_id: int) -> tuple[SubjectRequestCase, Case]:
+    """The request's link to ``case_id`` and the case (404 otherwise, audited)."""
+    link = subjects.link_for(found, case_id)
+    if link is None:
+        deny(f"case:{case_id}", object_type="case", object_id=case_id)
+    assert link is not None
+    return link, get_case_for_dpo_or_404(case_id, current_user)
+
+
+def _review_errors(form: PassageForm | None, problem: str | None) -> list[dict[str, str]]:
+    """The error summary's items, each linking to the field of the passage it is about."""
+    errors = [{"text": problem, "href": "#passages"}] if problem else []
+    if form is None:
+        return errors
+    anchor = "passage-" + (form.passage.data or "").replace(":", "-")
+    errors += [{"text": message} for message in form.form_errors]
+    for name in ("decision", "redactions", "exemption", "note"):
+        if form[name].errors:
+            errors.append({"text": form[name].errors[0], "href": f"#{anchor}-{name}"})
+    if form.passage.errors:
+        errors.append({"text": "Choose a passage from the page"})
+    if form.csrf_token.errors:
+        errors.append({"text": "Your form could not be sent. Try again"})
+    return errors
+
+
+def _review_page(found: SubjectRequest, link: SubjectRequestCase, case: Case, *,
+                 status: int = 200, form: PassageForm | None = None,
+                 problem: str | None = None) -> ResponseReturnValue:
+    states = review.states(link, case)
+    records = export.requester_records(link, case)
+    record("subject_review_viewed", object_type="case", object_id=case.id,
+           detail=f"request={found.id} passages={len(states)}"
+                  + (" refused" if status == 409 else ""))
+    db.session.commit()
+    return _page("privacy/review.html", status, req=found, link=link, case=case,
+                 states=states, progress=review.progress(states), records=records,
+                 name=export.requester_name(link, case), form=form, problem=problem,
+                 errors=_review_errors(form, problem),
+                 formats=EXPORT_RIGHTS.get(found.right, ()), redacted=review.REDACTED,
+                 preview=review.redact,
+                 exemptions=list(Exemption))
+
+
+@dpo_only
+def review_case(request_id: int, case_id: int) -> ResponseReturnValue:
+    """GET: every passage with its decision; POST: the decision on one passage."""
+    found = get_request_or_404(request_id, current_user)
+    link, case = _link_and_case(found, case_id)
+    if request.method == "GET":
+        return _review_page(found, link, case)
+    form = PassageForm()
+    if form.validate_on_submit():
+        key = form.passage.data or ""
+        try:
+            review.decide(found, link, case, passage_key=key,
+                          decision=form.chosen_decision(),
+                          redactions=review.phrases(form.redactions.data),
+                          exemption=form.chosen_exemption(), note=form.note.data,
+                          actor=current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash("Decision saved.")
+            return redirect(url_for("privacy.review_case", request_id=found.id,
+                                    case_id=case.id, _anchor="passage-" + key.replace(":", "-")))
+    found = get_request_or_404(request_id, current_user)
+    link, case = _link_and_case(found, case_id)
+    return _review_page(found, link, case, status=400, form=form)
+
+
+@dpo_only
+def export_case(request_id: int, case_id: int, fmt: str) -> ResponseReturnValue:
+    """The reviewed copy (JSON for access and portability, PDF for access); the review page
+    with the reason, HTTP 409, until the requester is identified and every passage decided."""
+    found = get_request_or_404(request_id, current_user)
+    if fmt not in EXPORT_RIGHTS.get(found.right, ()):
+        deny(f"export:{fmt}", object_type="subject_request", object_id=request_id)
+    link, case = _link_and_case(found, case_id)
+    try:
+        data = export.subject_export(link, case)
+    except ServiceError as error:
+        db.session.rollback()
+        return _review_page(found, link, case, status=409, problem=error.message)
+    record("subject_export_downloaded", object_type="case", object_id=case.id,
+           detail=f"request={found.id} format={fmt}")
+    db.session.commit()
+    if fmt == "json":
+        response = Response(export.export_json(data), mimetype="application/json")
+    else:
+        response = Response(export.export_pdf(data), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="subject-request-{found.id}-{case.reference}.{fmt}"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def register(bp: Blueprint) -> None:
+    """Mount these pages on the privacy blueprint (endpoints ``privacy.<function>``)."""
+    bp.add_url_rule("/requests/<int:request_id>/matches", view_func=subject_matches,
+                    methods=["GET", "POST"])
+    bp.add_url_rule("/requests/<int:request_id>/add-case", view_func=add_case,
+                    methods=["GET", "POST"])
+    bp.add_url_rule("/requests/<int:request_id>/cases/<int:case_id>/review",
+                    view_func=review_case, methods=["GET", "POST"])
+    bp.add_url_rule("/requests/<int:request_id>/cases/<int:case_id>/export.<fmt>",
+                    view_func=export_case)

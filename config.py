@@ -178,8 +178,11 @@ class ProductionConfig(BaseConfig):
         # "__Host-": the browser keeps the cookie only when it is Secure, for Path=/ and with
         # no Domain, so neither a sibling subdomain nor plain HTTP can set or shadow it. The
         # session (which also holds the CSRF token) is the only cookie the app sets.
-        values.update(SESSION_COOKIE_NAME="__Host-marac_session", SESSION_COOKIE_PATH="/",
-                      SESSION_COOKIE_DOMAIN=None)
+        values.update(
+            SESSION_COOKIE_NAME="__Host-marac_session",
+            SESSION_COOKIE_PATH="/",
+            SESSION_COOKIE_DOMAIN=None,
+        )
         if not _env("MARAC_JOBS_BACKEND"):
             values["JOBS_BACKEND"] = "rq"  # several workers: slow work goes through Redis
         return values
@@ -207,7 +210,5 @@ def load_config(name: str | None = None) -> dict[str, object]:
     try:
         config_class = CONFIGS[name]
     except KeyError as exc:
-        raise ConfigError(
-            f"MARAC_ENV must be one of {', '.join(CONFIGS)}, not {name!r}"
-        ) from exc
+        raise ConfigError(f"MARAC_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from exc
     return config_class().load()

@@ -52,18 +52,30 @@ def prepare(url: str) -> tuple[dict[str, tuple[Any, str]], Any]:
     from marac_app import create_app
     from marac_app.extensions import db
 
-    app = create_app("development", SQLALCHEMY_DATABASE_URI=url,
-                     RATELIMIT_STORAGE_URI="memory://", JOBS_BACKEND="inline")
+    app = create_app(
+        "development",
+        SQLALCHEMY_DATABASE_URI=url,
+        RATELIMIT_STORAGE_URI="memory://",
+        JOBS_BACKEND="inline",
+    )
     with app.app_context():
-        area_id = db.session.scalar(sa.text(
-            "SELECT area_id FROM user_account WHERE email = 'coordinator1@bench.example'"))
-        meeting_id = db.session.scalar(sa.text(
-            "SELECT id FROM meeting WHERE area_id = :area AND starts_at < :now "
-            "ORDER BY starts_at DESC LIMIT 1"), {"area": area_id,
-                                                 "now": _now_for(db.engine.dialect.name)})
-        case_id = db.session.scalar(sa.text(
-            "SELECT case_id FROM agenda_item WHERE meeting_id = :m ORDER BY position, id "
-            "LIMIT 1 OFFSET 5"), {"m": meeting_id})
+        area_id = db.session.scalar(
+            sa.text("SELECT area_id FROM user_account WHERE email = 'coordinator1@bench.example'")
+        )
+        meeting_id = db.session.scalar(
+            sa.text(
+                "SELECT id FROM meeting WHERE area_id = :area AND starts_at < :now "
+                "ORDER BY starts_at DESC LIMIT 1"
+            ),
+            {"area": area_id, "now": _now_for(db.engine.dialect.name)},
+        )
+        case_id = db.session.scalar(
+            sa.text(
+                "SELECT case_id FROM agenda_item WHERE meeting_id = :m ORDER BY position, id "
+                "LIMIT 1 OFFSET 5"
+            ),
+            {"m": meeting_id},
+        )
         db.session.remove()
     if meeting_id is None or case_id is None:
         raise SystemExit(f"{url}: no seeded meeting found; run bench/seed_large.py first")
@@ -88,9 +100,14 @@ def prepare(url: str) -> tuple[dict[str, tuple[Any, str]], Any]:
         page = client.get("/sign-in").get_data(as_text=True)
         token = CSRF_RE.search(page)
         assert token, "no CSRF token on the sign-in page"
-        response = client.post("/sign-in", data={
-            "csrf_token": token.group(1), "email": f"{who}@bench.example",
-            "password": BENCH_PASSWORD})
+        response = client.post(
+            "/sign-in",
+            data={
+                "csrf_token": token.group(1),
+                "email": f"{who}@bench.example",
+                "password": BENCH_PASSWORD,
+            },
+        )
         if response.status_code != 302:
             raise SystemExit(f"signing in as {who} failed ({response.status_code})")
         clients[who] = client
@@ -103,8 +120,9 @@ def prepare(url: str) -> tuple[dict[str, tuple[Any, str]], Any]:
     return prepared, app
 
 
-def measure(small_url: str, large_url: str,
-            requests: int) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+def measure(
+    small_url: str, large_url: str, requests: int
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
     """Time every page on both databases, alternating small and large requests (so a busy
     machine slows both alike); {page: {"median": ms, "p95": ms}} for each."""
     small_pages, _small_app = prepare(small_url)
@@ -120,8 +138,10 @@ def measure(small_url: str, large_url: str,
                 times[index].append((time.perf_counter() - start) * 1000)
                 assert response.status_code == 200, (name, response.status_code)
         for index in (0, 1):
-            results[index][name] = {"median": statistics.median(times[index]),
-                                    "p95": _percentile(times[index], 0.95)}
+            results[index][name] = {
+                "median": statistics.median(times[index]),
+                "p95": _percentile(times[index], 0.95),
+            }
     return results
 
 
@@ -144,8 +164,10 @@ def main() -> int:
     small, large = measure(args.small, args.large, args.requests)
     dialect = args.large.split(":", 1)[0].split("+", 1)[0]
     print(f"Server time per page ({args.requests} requests each, {dialect}), milliseconds")
-    header = (f"{'page':<32} {'small med':>9} {'small p95':>9} {'large med':>9} "
-              f"{'large p95':>9} {'ratio':>6}  ok")
+    header = (
+        f"{'page':<32} {'small med':>9} {'small p95':>9} {'large med':>9} "
+        f"{'large p95':>9} {'ratio':>6}  ok"
+    )
     print(header)
     print("-" * len(header))
     failed = False
@@ -154,10 +176,14 @@ def main() -> int:
         ratio = big["median"] / s["median"]
         ok = ratio <= MAX_RATIO and s["p95"] <= MAX_P95_MS and big["p95"] <= MAX_P95_MS
         failed |= not ok
-        print(f"{name:<32} {s['median']:9.1f} {s['p95']:9.1f} {big['median']:9.1f} "
-              f"{big['p95']:9.1f} {ratio:6.2f}  {'yes' if ok else 'NO'}")
-    print(f"Targets: ratio large/small (medians) <= {MAX_RATIO}, every p95 <= {MAX_P95_MS:.0f} ms"
-          f": {'met' if not failed else 'NOT met'}")
+        print(
+            f"{name:<32} {s['median']:9.1f} {s['p95']:9.1f} {big['median']:9.1f} "
+            f"{big['p95']:9.1f} {ratio:6.2f}  {'yes' if ok else 'NO'}"
+        )
+    print(
+        f"Targets: ratio large/small (medians) <= {MAX_RATIO}, every p95 <= {MAX_P95_MS:.0f} ms"
+        f": {'met' if not failed else 'NOT met'}"
+    )
     return 1 if failed else 0
 
 

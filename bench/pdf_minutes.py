@@ -64,9 +64,13 @@ def build_meeting(cases: int, entries_per_case: int, actions_per_case: int) -> i
 
     area = MaracArea(name="Cambridge", code="CAM")
     db.session.add(area)
-    version = ProtocolVersion(title="Bench ISP", version_label="bench-1",
-                              effective_date=date(2020, 1, 1), grace_days=0,
-                              text="Agencies agree to share information.")
+    version = ProtocolVersion(
+        title="Bench ISP",
+        version_label="bench-1",
+        effective_date=date(2020, 1, 1),
+        grace_days=0,
+        text="Agencies agree to share information.",
+    )
     db.session.add(version)
     db.session.flush()
     agencies = []
@@ -75,76 +79,127 @@ def build_meeting(cases: int, entries_per_case: int, actions_per_case: int) -> i
         agency.areas = [area]
         db.session.add(agency)
         db.session.flush()
-        db.session.add(ProtocolSignature(
-            agency_id=agency.id, protocol_version_id=version.id, signatory_name="Sam Signatory",
-            signatory_job_title="Head of Safeguarding", signed_on=date(2020, 1, 2),
-            review_due_on=date(2099, 1, 1)))
+        db.session.add(
+            ProtocolSignature(
+                agency_id=agency.id,
+                protocol_version_id=version.id,
+                signatory_name="Sam Signatory",
+                signatory_job_title="Head of Safeguarding",
+                signed_on=date(2020, 1, 2),
+                review_due_on=date(2099, 1, 1),
+            )
+        )
         agencies.append(agency)
-    chair = User(email="chair@bench.example", name="Detective Inspector Sam Chairperson",
-                 role=Role.CHAIR, agency_id=agencies[0].id, area_id=area.id)
+    chair = User(
+        email="chair@bench.example",
+        name="Detective Inspector Sam Chairperson",
+        role=Role.CHAIR,
+        agency_id=agencies[0].id,
+        area_id=area.id,
+    )
     db.session.add(chair)
-    reps = [User(email=f"rep{i}@bench.example", name=f"Representative {i + 1}",
-                 role=Role.AGENCY_REP, agency_id=agency.id) for i, agency in enumerate(agencies)]
+    reps = [
+        User(
+            email=f"rep{i}@bench.example",
+            name=f"Representative {i + 1}",
+            role=Role.AGENCY_REP,
+            agency_id=agency.id,
+        )
+        for i, agency in enumerate(agencies)
+    ]
     db.session.add_all(reps)
     db.session.flush()
     starts = utcnow()
-    meeting = Meeting(area_id=area.id, starts_at=starts, ends_at=starts + timedelta(hours=4),
-                      venue="Room 2, Example House, Cambridge", chair_id=chair.id)
+    meeting = Meeting(
+        area_id=area.id,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=4),
+        venue="Room 2, Example House, Cambridge",
+        chair_id=chair.id,
+    )
     db.session.add(meeting)
     db.session.flush()
     for rep in reps:
-        db.session.add(Invitation(meeting_id=meeting.id, user_id=rep.id,
-                                  agency_id=rep.agency_id))
+        db.session.add(Invitation(meeting_id=meeting.id, user_id=rep.id, agency_id=rep.agency_id))
     db.session.flush()
-    attendance.mark_statement_read(meeting, shown_version=attendance.required_version(meeting),
-                                   actor=chair)
+    attendance.mark_statement_read(
+        meeting, shown_version=attendance.required_version(meeting), actor=chair
+    )
     for rep in reps:
-        row = attendance.record_invitee_attendance(meeting, rep, status=AttendanceStatus.PRESENT,
-                                                   information_sent=None, actor=chair)
-        attendance.acknowledge(meeting, actor=chair, attendance=row,
-                               method=AcknowledgementMethod.RECORDED_BY_CHAIR)
+        row = attendance.record_invitee_attendance(
+            meeting, rep, status=AttendanceStatus.PRESENT, information_sent=None, actor=chair
+        )
+        attendance.acknowledge(
+            meeting, actor=chair, attendance=row, method=AcknowledgementMethod.RECORDED_BY_CHAIR
+        )
     subjects = ("victim", "perpetrator", "child_or_vulnerable_adult", "household")
     for c in range(cases):
         case = Case(area_id=area.id, reference=f"CAM-2026-{c + 1:04d}")
         db.session.add(case)
         db.session.flush()
         victim = f"Alexandra Testperson {c + 1}"
-        referral = Referral(area_id=area.id, case_id=case.id, referring_agency_id=agencies[0].id,
-                            referrer_name="Rita Referrer", referred_on=date(2026, 1, 5),
-                            criterion=Criterion.VISIBLE_HIGH_RISK, dash_score=17)
-        referral.people = [Person(role=PersonRole.VICTIM, full_name=victim,
-                                  normalised_name=victim.lower())]
+        referral = Referral(
+            area_id=area.id,
+            case_id=case.id,
+            referring_agency_id=agencies[0].id,
+            referrer_name="Rita Referrer",
+            referred_on=date(2026, 1, 5),
+            criterion=Criterion.VISIBLE_HIGH_RISK,
+            dash_score=17,
+        )
+        referral.people = [
+            Person(role=PersonRole.VICTIM, full_name=victim, normalised_name=victim.lower())
+        ]
         db.session.add(referral)
         db.session.flush()
-        item = AgendaItem(meeting_id=meeting.id, case_id=case.id, referral_id=referral.id,
-                          position=c + 1)
+        item = AgendaItem(
+            meeting_id=meeting.id, case_id=case.id, referral_id=referral.id, position=c + 1
+        )
         db.session.add(item)
         db.session.flush()
         for e in range(entries_per_case):
             agency = agencies[(c + e) % len(agencies)]
             if e == entries_per_case - 1:
-                kind, text = "victims_view", (f"<p>{victim} wants to stay in the area near "
-                                              "family and supports a non-molestation order.</p>")
+                kind, text = (
+                    "victims_view",
+                    (
+                        f"<p>{victim} wants to stay in the area near "
+                        "family and supports a non-molestation order.</p>"
+                    ),
+                )
             elif e % 3 == 2:
                 kind, text = "professional_opinion", OPINIONS[(c + e) % len(OPINIONS)]
             else:
                 kind = "fact"
                 text = FACTS[(c + e) % len(FACTS)].format(d=f"{e + 1} February")
-            minutes.add_entry(item, subject=subjects[e % len(subjects)], kind=kind,
-                              source_agency=agency, text=text.replace("the victim", victim, 1),
-                              actor=chair)
+            minutes.add_entry(
+                item,
+                subject=subjects[e % len(subjects)],
+                kind=kind,
+                source_agency=agency,
+                text=text.replace("the victim", victim, 1),
+                actor=chair,
+            )
         minutes.save_risk_summary(
-            item, version=None,
+            item,
+            version=None,
             harm_identified="High risk of serious harm from the ex-partner, escalating.",
             contributing_factors="Recent separation, alcohol misuse, child contact.",
-            protective_factors="Engaged with the IDVA; supportive family nearby.", actor=chair)
+            protective_factors="Engaged with the IDVA; supportive family nearby.",
+            actor=chair,
+        )
         for a in range(actions_per_case):
-            create_action(case, owner_agency=agencies[(c + a) % len(agencies)],
-                          description=f"Action {a + 1} for {case.reference}: complete a safety "
-                                      "review, share the outcome with the IDVA and update the "
-                                      "flag on the record.",
-                          due_date=today() + timedelta(days=7 * (a + 1)), priority="high",
-                          actor=chair, agenda_item=item)
+            create_action(
+                case,
+                owner_agency=agencies[(c + a) % len(agencies)],
+                description=f"Action {a + 1} for {case.reference}: complete a safety "
+                "review, share the outcome with the IDVA and update the "
+                "flag on the record.",
+                due_date=today() + timedelta(days=7 * (a + 1)),
+                priority="high",
+                actor=chair,
+                agenda_item=item,
+            )
     minutes.approve(meeting, actor=chair)
     db.session.commit()
     return meeting.id
@@ -152,8 +207,12 @@ def build_meeting(cases: int, entries_per_case: int, actions_per_case: int) -> i
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3,
-                        help="renders of each kind (alternating; the median is reported)")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=3,
+        help="renders of each kind (alternating; the median is reported)",
+    )
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -164,12 +223,16 @@ def main() -> int:
     from marac_app.minutes.document import build_minutes_document
 
     with tempfile.TemporaryDirectory(prefix="marac-bench-") as tmp:
-        app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp}/bench.sqlite3",
-                         OUTBOX_DIR=f"{tmp}/outbox")
+        app = create_app(
+            "testing",
+            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp}/bench.sqlite3",
+            OUTBOX_DIR=f"{tmp}/outbox",
+        )
         with app.app_context():
             upgrade()
             setup_time, meeting_id = timed(
-                lambda: build_meeting(CASES, ENTRIES_PER_CASE, ACTIONS_PER_CASE))
+                lambda: build_meeting(CASES, ENTRIES_PER_CASE, ACTIONS_PER_CASE)
+            )
             db.session.expunge_all()
             meeting = db.session.get(Meeting, meeting_id)
             build_time, doc = timed(lambda: build_minutes_document(meeting))
@@ -178,7 +241,8 @@ def main() -> int:
 
     html = minutes_html(doc)
     entries = sum(len(s.facts) + len(s.opinions) for c in doc.cases for s in c.subjects) + sum(
-        len(c.victim_view) for c in doc.cases)
+        len(c.victim_view) for c in doc.cases
+    )
     actions = sum(len(c.actions) for c in doc.cases)
 
     # Warm-up: font discovery and module imports happen once per process; keep them out of
@@ -199,30 +263,48 @@ def main() -> int:
     prepare_time, prepared = timed(lambda: prepare_master(master))
     stamp_times = []
     for n in range(COPIES):
-        elapsed, _copy = timed(lambda n=n: stamp_copy(
-            prepared, recipient_name=f"Recipient {n}", agency_name="Housing Options",
-            issued_at=datetime.now(UTC), document_id=f"00000000-0000-4000-8000-{n:012d}"))
+        elapsed, _copy = timed(
+            lambda n=n: stamp_copy(
+                prepared,
+                recipient_name=f"Recipient {n}",
+                agency_name="Housing Options",
+                issued_at=datetime.now(UTC),
+                document_id=f"00000000-0000-4000-8000-{n:012d}",
+            )
+        )
         stamp_times.append(elapsed)
     stamp_median_ms = statistics.median(stamp_times) * 1000
 
     pages = len(PdfReader(io.BytesIO(master)).pages)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
-    print(f"meeting built through the services in a temporary SQLite database: {setup_time:.1f} s;"
-          f" build_minutes_document: {build_time * 1000:.0f} ms")
-    print(f"document: {len(doc.cases)} cases, {entries} entries, {actions} actions, "
-          f"{pages} pages, master {len(master) / 1024:.0f} KiB "
-          f"(stamp-ready {len(prepared) / 1024:.0f} KiB)")
-    print(f"master render (render_minutes_pdf, pdf/ua-1, restricted fetcher): "
-          f"{restricted:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in restricted_times)})")
-    print(f"plain WeasyPrint (same HTML, default fetcher, no variant):        "
-          f"{plain:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in plain_times)})")
-    print(f"ratio restricted/plain: {ratio:.2f}  (limit {MAX_RATIO})  "
-          f"{'OK' if ratio <= MAX_RATIO else 'FAIL'}")
+    print(
+        f"meeting built through the services in a temporary SQLite database: {setup_time:.1f} s;"
+        f" build_minutes_document: {build_time * 1000:.0f} ms"
+    )
+    print(
+        f"document: {len(doc.cases)} cases, {entries} entries, {actions} actions, "
+        f"{pages} pages, master {len(master) / 1024:.0f} KiB "
+        f"(stamp-ready {len(prepared) / 1024:.0f} KiB)"
+    )
+    print(
+        f"master render (render_minutes_pdf, pdf/ua-1, restricted fetcher): "
+        f"{restricted:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in restricted_times)})"
+    )
+    print(
+        f"plain WeasyPrint (same HTML, default fetcher, no variant):        "
+        f"{plain:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in plain_times)})"
+    )
+    print(
+        f"ratio restricted/plain: {ratio:.2f}  (limit {MAX_RATIO})  "
+        f"{'OK' if ratio <= MAX_RATIO else 'FAIL'}"
+    )
     print(f"prepare master for stamping (once per master, cached): {prepare_time * 1000:.0f} ms")
-    print(f"stamp one copy, median of {COPIES}: {stamp_median_ms:.2f} ms "
-          f"(min {min(stamp_times) * 1000:.2f}, max {max(stamp_times) * 1000:.2f}; "
-          f"target {MAX_STAMP_MS:.0f} ms)  {'OK' if stamp_median_ms <= MAX_STAMP_MS else 'FAIL'}")
+    print(
+        f"stamp one copy, median of {COPIES}: {stamp_median_ms:.2f} ms "
+        f"(min {min(stamp_times) * 1000:.2f}, max {max(stamp_times) * 1000:.2f}; "
+        f"target {MAX_STAMP_MS:.0f} ms)  {'OK' if stamp_median_ms <= MAX_STAMP_MS else 'FAIL'}"
+    )
     print(f"peak memory (ru_maxrss): {peak_mib:.0f} MiB")
     return 0 if ratio <= MAX_RATIO and stamp_median_ms <= MAX_STAMP_MS else 1
 

@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from flask import g, has_request_context, request
 from sqlalchemy.orm import Mapped, mapped_column
 
+from marac_app.audit_actions import AuditAction
 from marac_app.db import UTCDateTime, db, intpk, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ def current_request_id() -> str | None:
 
 
 def record(
-    action: str,
+    action: AuditAction,
     *,
     actor: User | None = None,
     object_type: str | None = None,
@@ -156,9 +157,12 @@ def events_exposing_case(case_id: int) -> sa.ColumnElement[bool]:
     naming it among their cases, and (written before cases were listed) those whose object
     is the case."""
     listed = sa.select(AuditEventCase.event_id).where(AuditEventCase.case_id == case_id)
-    return sa.or_(AuditEvent.id.in_(listed),
-                  sa.and_(AuditEvent.object_type.in_(CASE_OBJECT_TYPES),
-                          AuditEvent.object_id == str(case_id)))
+    return sa.or_(
+        AuditEvent.id.in_(listed),
+        sa.and_(
+            AuditEvent.object_type.in_(CASE_OBJECT_TYPES), AuditEvent.object_id == str(case_id)
+        ),
+    )
 
 
 def _persist(event: AuditEvent, case_ids: list[int]) -> None:
@@ -172,8 +176,10 @@ def _persist(event: AuditEvent, case_ids: list[int]) -> None:
     db.session.add(event)
     db.session.flush()
     if case_ids:
-        db.session.execute(sa.insert(AuditEventCase),
-                           [{"event_id": event.id, "case_id": case} for case in case_ids])
+        db.session.execute(
+            sa.insert(AuditEventCase),
+            [{"event_id": event.id, "case_id": case} for case in case_ids],
+        )
 
 
 # --- Hash chain ------------------------------------------------------------------------
@@ -186,8 +192,18 @@ CHAIN_LOCK_KEY = 0x4D41524143_41  # "MARAC" "A"
 
 # The hashed fields, in order. Changing this list invalidates every existing hash.
 CHAIN_FIELDS = (
-    "id", "occurred_at", "actor_id", "actor_role", "actor_agency_id", "action", "object_type",
-    "object_id", "outcome", "ip_address", "request_id", "detail",
+    "id",
+    "occurred_at",
+    "actor_id",
+    "actor_role",
+    "actor_agency_id",
+    "action",
+    "object_type",
+    "object_id",
+    "outcome",
+    "ip_address",
+    "request_id",
+    "detail",
 )
 
 
@@ -202,9 +218,7 @@ def _lock_chain() -> None:
         # no row) takes SQLite's one write lock, held to commit, before the head is read; if
         # another writer committed since this transaction's snapshot it raises: fail closed.
         table = AuditEvent.__table__
-        db.session.execute(
-            sa.update(table).where(sa.false()).values(id=table.c.id)
-        )
+        db.session.execute(sa.update(table).where(sa.false()).values(id=table.c.id))
 
 
 def _next_id(last_id: int) -> int:

@@ -28,21 +28,39 @@ def _by_name(model: type, name: str | None, what: str) -> int | None:
 @click.command("create-user")
 @click.option("--email", required=True, help="Sign-in email address (unique).")
 @click.option("--name", required=True, help="Full name.")
-@click.option("--role", required=True, type=click.Choice([r.value for r in Role]),
-              help="admin, coordinator, chair or agency_rep.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="admin, coordinator, chair or agency_rep.",
+)
 @click.option("--agency", help="Agency name (needed by coordinator, chair and agency_rep).")
 @click.option("--area", help="MARAC area name (needed by coordinator and chair).")
 @click.option("--job-title", default="", help="Job title.")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from standard input (never from the command line).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input (never from the command line).",
+)
 @with_appcontext
-def create_user_command(email: str, name: str, role: str, agency: str | None, area: str | None,
-                        job_title: str, password_stdin: bool) -> None:
+def create_user_command(
+    email: str,
+    name: str,
+    role: str,
+    agency: str | None,
+    area: str | None,
+    job_title: str,
+    password_stdin: bool,
+) -> None:
     """Create a user. With --password-stdin the password is read from standard input;
     without it, a one-time set-password link is printed for the user."""
     details = auth_services.UserDetails(
-        email=email, name=name, job_title=job_title, role=Role(role),
-        agency_id=_by_name(Agency, agency, "agency"), area_id=_by_name(MaracArea, area, "area"),
+        email=email,
+        name=name,
+        job_title=job_title,
+        role=Role(role),
+        agency_id=_by_name(Agency, agency, "agency"),
+        area_id=_by_name(MaracArea, area, "area"),
     )
     try:
         user = auth_services.create_user(details, actor=None)
@@ -55,8 +73,10 @@ def create_user_command(email: str, name: str, role: str, agency: str | None, ar
                 user, actor=None, hours=current_app.config["SET_PASSWORD_TOKEN_HOURS"]
             )
             base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-            message = (f"Created {user.email} ({user.role.label}). Give them this one-time link "
-                       f"to set a password:\n{base}/set-password/{token}")
+            message = (
+                f"Created {user.email} ({user.role.label}). Give them this one-time link "
+                f"to set a password:\n{base}/set-password/{token}"
+            )
     except ServiceError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error
@@ -80,8 +100,11 @@ def seed_demo_command(if_empty: bool) -> None:
         return
     created = seed_demo()
     db.session.commit()
-    click.echo(f"Demo data: {created} new record(s) added." if created
-               else "Demo data already present: nothing added.")
+    click.echo(
+        f"Demo data: {created} new record(s) added."
+        if created
+        else "Demo data already present: nothing added."
+    )
     click.echo(demo_sign_in_table())
 
 

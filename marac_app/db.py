@@ -87,8 +87,9 @@ def _fernet_for(master: str) -> Any:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"marac-manager",
-               info=b"data-encryption").derive(master.encode())
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"marac-manager", info=b"data-encryption"
+    ).derive(master.encode())
     return Fernet(base64.urlsafe_b64encode(key))
 
 

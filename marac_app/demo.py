@@ -23,8 +23,11 @@ DEMO_AREAS = [("Cambridge", "CAM"), ("Peterborough", "PBO"), ("Fenland", "FEN")]
 DEMO_AGENCIES: list[tuple[str, AgencyKind, list[str]]] = [
     ("Fenshire Constabulary (demo)", AgencyKind.POLICE, ["CAM", "PBO", "FEN"]),
     ("Fenshire IDVA Service (demo)", AgencyKind.IDVA, ["CAM", "PBO", "FEN"]),
-    ("Fenshire Children's Social Care (demo)", AgencyKind.CHILDRENS_SOCIAL_CARE,
-     ["CAM", "PBO", "FEN"]),
+    (
+        "Fenshire Children's Social Care (demo)",
+        AgencyKind.CHILDRENS_SOCIAL_CARE,
+        ["CAM", "PBO", "FEN"],
+    ),
     ("Riverside Housing Association (demo)", AgencyKind.HOUSING, ["CAM", "FEN"]),
     ("Fenshire Probation Service (demo)", AgencyKind.PROBATION, ["CAM", "PBO", "FEN"]),
     ("Fenshire Community Health (demo)", AgencyKind.PRIMARY_CARE, ["CAM", "PBO"]),
@@ -43,23 +46,71 @@ class DemoUser:
 
 
 DEMO_USERS = [
-    DemoUser("admin@demo.example", "Ada Demo-Admin", "System administrator", Role.ADMIN,
-             None, None, "lantern orchard pebble"),
-    DemoUser("coordinator@demo.example", "Cora Demo-Coordinator", "MARAC coordinator",
-             Role.COORDINATOR, "Fenshire IDVA Service (demo)", "CAM", "violet kettle harbour"),
-    DemoUser("chair@demo.example", "Charles Demo-Chair", "Detective Inspector", Role.CHAIR,
-             "Fenshire Constabulary (demo)", "CAM", "copper meadow lantern"),
-    DemoUser("housing.rep@demo.example", "Hana Demo-Housing", "Tenancy sustainment officer",
-             Role.AGENCY_REP, "Riverside Housing Association (demo)", "CAM",
-             "saffron tunnel beacon"),
-    DemoUser("police.rep@demo.example", "Priya Demo-Police", "Safeguarding officer",
-             Role.AGENCY_REP, "Fenshire Constabulary (demo)", "CAM", "marble falcon ribbon"),
+    DemoUser(
+        "admin@demo.example",
+        "Ada Demo-Admin",
+        "System administrator",
+        Role.ADMIN,
+        None,
+        None,
+        "lantern orchard pebble",
+    ),
+    DemoUser(
+        "coordinator@demo.example",
+        "Cora Demo-Coordinator",
+        "MARAC coordinator",
+        Role.COORDINATOR,
+        "Fenshire IDVA Service (demo)",
+        "CAM",
+        "violet kettle harbour",
+    ),
+    DemoUser(
+        "chair@demo.example",
+        "Charles Demo-Chair",
+        "Detective Inspector",
+        Role.CHAIR,
+        "Fenshire Constabulary (demo)",
+        "CAM",
+        "copper meadow lantern",
+    ),
+    DemoUser(
+        "housing.rep@demo.example",
+        "Hana Demo-Housing",
+        "Tenancy sustainment officer",
+        Role.AGENCY_REP,
+        "Riverside Housing Association (demo)",
+        "CAM",
+        "saffron tunnel beacon",
+    ),
+    DemoUser(
+        "police.rep@demo.example",
+        "Priya Demo-Police",
+        "Safeguarding officer",
+        Role.AGENCY_REP,
+        "Fenshire Constabulary (demo)",
+        "CAM",
+        "marble falcon ribbon",
+    ),
     # Fenshire Community Health has not signed the protocol in the demo: invitations to this
     # person are refused with the reason.
-    DemoUser("health.rep@demo.example", "Hugo Demo-Health", "Safeguarding nurse",
-             Role.AGENCY_REP, "Fenshire Community Health (demo)", "CAM", "quartz willow anchor"),
-    DemoUser("dpo@demo.example", "Dana Demo-DPO", "Data Protection Officer", Role.DPO,
-             None, None, "amber signal thistle"),
+    DemoUser(
+        "health.rep@demo.example",
+        "Hugo Demo-Health",
+        "Safeguarding nurse",
+        Role.AGENCY_REP,
+        "Fenshire Community Health (demo)",
+        "CAM",
+        "quartz willow anchor",
+    ),
+    DemoUser(
+        "dpo@demo.example",
+        "Dana Demo-DPO",
+        "Data Protection Officer",
+        Role.DPO,
+        None,
+        None,
+        "amber signal thistle",
+    ),
 ]
 
 # Agencies left out of the demo protocol signatures (to show a refusal).
@@ -81,7 +132,10 @@ def seed_demo() -> int:
         agency = db.session.scalar(sa.select(Agency).where(Agency.name == name))
         if agency is None:
             agency = agency_services.save_agency(
-                name=name, kind=kind, area_ids=[areas[c].id for c in codes], active=True,
+                name=name,
+                kind=kind,
+                area_ids=[areas[c].id for c in codes],
+                active=True,
                 actor=None,
             )
             added += 1
@@ -91,7 +145,9 @@ def seed_demo() -> int:
             continue
         user = create_user(
             UserDetails(
-                email=person.email, name=person.name, job_title=person.job_title,
+                email=person.email,
+                name=person.name,
+                job_title=person.job_title,
                 role=person.role,
                 agency_id=agencies[person.agency].id if person.agency else None,
                 area_id=areas[person.area].id if person.area else None,
@@ -122,15 +178,20 @@ def _seed_protocol_and_meetings(area: MaracArea, agencies: dict[str, Agency]) ->
     from marac_app.protocol.models import ProtocolSignature, ProtocolVersion
 
     added = 0
-    version = db.session.scalar(sa.select(ProtocolVersion).where(
-        ProtocolVersion.version_label == "1"))
+    version = db.session.scalar(
+        sa.select(ProtocolVersion).where(ProtocolVersion.version_label == "1")
+    )
     if version is None:
         version = ProtocolVersion(
             title="Fenshire Domestic Abuse Information Sharing Protocol (demo)",
-            version_label="1", effective_date=date(2026, 1, 1), grace_days=30,
-            text=("Agencies that sign this protocol agree to share information about victims "
-                  "of domestic abuse at high risk, and their children, with the MARAC, and to "
-                  "keep what is shared confidential to the agencies that have signed it."),
+            version_label="1",
+            effective_date=date(2026, 1, 1),
+            grace_days=30,
+            text=(
+                "Agencies that sign this protocol agree to share information about victims "
+                "of domestic abuse at high risk, and their children, with the MARAC, and to "
+                "keep what is shared confidential to the agencies that have signed it."
+            ),
         )
         db.session.add(version)
         db.session.flush()
@@ -138,46 +199,68 @@ def _seed_protocol_and_meetings(area: MaracArea, agencies: dict[str, Agency]) ->
     for name, agency in agencies.items():
         if name in DEMO_UNSIGNED_AGENCIES:
             continue
-        exists = db.session.scalar(sa.select(ProtocolSignature.id).where(
-            ProtocolSignature.agency_id == agency.id,
-            ProtocolSignature.protocol_version_id == version.id))
+        exists = db.session.scalar(
+            sa.select(ProtocolSignature.id).where(
+                ProtocolSignature.agency_id == agency.id,
+                ProtocolSignature.protocol_version_id == version.id,
+            )
+        )
         if exists is None:
-            db.session.add(ProtocolSignature(
-                agency_id=agency.id, protocol_version_id=version.id,
-                signatory_name="A. Demo-Signatory", signatory_job_title="Head of Safeguarding",
-                signed_on=date(2026, 1, 15), review_due_on=date(2027, 1, 15)))
+            db.session.add(
+                ProtocolSignature(
+                    agency_id=agency.id,
+                    protocol_version_id=version.id,
+                    signatory_name="A. Demo-Signatory",
+                    signatory_job_title="Head of Safeguarding",
+                    signed_on=date(2026, 1, 15),
+                    review_due_on=date(2027, 1, 15),
+                )
+            )
             added += 1
-    if db.session.scalar(sa.select(sa.func.count(Meeting.id)).where(
-            Meeting.area_id == area.id)):
+    if db.session.scalar(sa.select(sa.func.count(Meeting.id)).where(Meeting.area_id == area.id)):
         db.session.flush()
         return added
     london = ZoneInfo("Europe/London")
     chair = db.session.scalar(sa.select(User).where(User.email == "chair@demo.example"))
-    reps = list(db.session.scalars(sa.select(User).where(User.email.in_(
-        ["police.rep@demo.example", "housing.rep@demo.example"]))))
+    reps = list(
+        db.session.scalars(
+            sa.select(User).where(
+                User.email.in_(["police.rep@demo.example", "housing.rep@demo.example"])
+            )
+        )
+    )
     today = utcnow().astimezone(london).date()
     # The three meetings are one series: every 4 weeks on today's weekday, 10:00 UK time.
     from marac_app.meetings.models import MeetingSeries
     from marac_app.meetings.recurrence import WEEKDAY_CODES
 
     series = MeetingSeries(
-        area_id=area.id, first_starts_at=datetime.combine(today, time(10, 0), tzinfo=london),
+        area_id=area.id,
+        first_starts_at=datetime.combine(today, time(10, 0), tzinfo=london),
         rrule=f"FREQ=WEEKLY;INTERVAL=4;BYDAY={WEEKDAY_CODES[today.weekday()]};COUNT=3",
-        duration_minutes=180, venue="Fenshire Police HQ, Room 2 (demo)",
-        chair_id=chair.id if chair else None)
+        duration_minutes=180,
+        venue="Fenshire Police HQ, Room 2 (demo)",
+        chair_id=chair.id if chair else None,
+    )
     db.session.add(series)
     db.session.flush()
     for weeks in (0, 4, 8):
         day = today + timedelta(weeks=weeks)
         starts = datetime.combine(day, time(10, 0), tzinfo=london)
-        meeting = Meeting(area_id=area.id, starts_at=starts, ends_at=starts + timedelta(hours=3),
-                          venue="Fenshire Police HQ, Room 2 (demo)", series_id=series.id,
-                          chair_id=chair.id if chair else None)
+        meeting = Meeting(
+            area_id=area.id,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=3),
+            venue="Fenshire Police HQ, Room 2 (demo)",
+            series_id=series.id,
+            chair_id=chair.id if chair else None,
+        )
         db.session.add(meeting)
         db.session.flush()
         for rep in reps:
-            db.session.add(Invitation(meeting_id=meeting.id, user_id=rep.id,
-                                      agency_id=rep.agency_id))
+            db.session.add(
+                Invitation(meeting_id=meeting.id, user_id=rep.id, agency_id=rep.agency_id)
+            )
         added += 1
     db.session.flush()
     return added

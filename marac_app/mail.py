@@ -18,8 +18,14 @@ from flask import current_app
 logger = logging.getLogger(__name__)
 
 
-def build_message(to: str, subject: str, body: str, *, calendar: bytes | None = None,
-                  calendar_method: str = "REQUEST") -> EmailMessage:
+def build_message(
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    calendar: bytes | None = None,
+    calendar_method: str = "REQUEST",
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
@@ -28,7 +34,9 @@ def build_message(to: str, subject: str, body: str, *, calendar: bytes | None = 
     message.set_content(body)
     if calendar is not None:
         message.add_alternative(
-            calendar, maintype="text", subtype="calendar",
+            calendar,
+            maintype="text",
+            subtype="calendar",
             params={"method": calendar_method, "charset": "utf-8"},
         )
     return message

@@ -23,6 +23,7 @@ from flask import Flask, abort, current_app, g, has_request_context, redirect, r
 from flask_login import current_user
 
 from marac_app.audit import Outcome, record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
 from marac_app.extensions import db
 
@@ -71,15 +72,20 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
     return decorator
 
 
-def deny(what: str, *, status: int = 404, object_type: str | None = None,
-         object_id: int | str | None = None) -> NoReturn:
+def deny(
+    what: str,
+    *,
+    status: int = 404,
+    object_type: str | None = None,
+    object_id: int | str | None = None,
+) -> NoReturn:
     """Record a denied access in the audit trail, commit it, then abort with ``status``.
 
     404 is used for another tenant's objects so their existence is not revealed.
     """
     db.session.rollback()
     record(
-        "access_denied",
+        AuditAction.ACCESS_DENIED,
         object_type=object_type,
         object_id=object_id,
         outcome=Outcome.DENIED,
@@ -161,8 +167,9 @@ def authorised_objects() -> list[tuple[str, str]]:
 M = TypeVar("M")
 
 
-def fetch_or_404(model: type[M], object_id: int | None, *,
-                 allowed: Callable[[M], bool], kind: str) -> M:
+def fetch_or_404(
+    model: type[M], object_id: int | None, *, allowed: Callable[[M], bool], kind: str
+) -> M:
     """The one fetch-then-authorise: load ``model`` ``object_id`` (404 when missing), ask
     ``allowed(obj)`` (404 when refused, audited as denied, so another tenant's objects are
     indistinguishable from missing ones), mark it authorised for this request, return it.

@@ -25,14 +25,25 @@ def london(value: datetime | None, fmt: str = "%-d %B %Y at %H:%M") -> str:
 # An entry whose endpoint is not registered (feature not built yet) is left out.
 NAVIGATION: tuple[tuple[str, str, frozenset[Role], str], ...] = (
     ("referrals.index", "Cases", frozenset({Role.COORDINATOR, Role.CHAIR}), "referrals."),
-    ("meetings.index", "Meetings",
-     frozenset({Role.COORDINATOR, Role.CHAIR, Role.AGENCY_REP}), "meetings."),
-    ("action_items.index", "Actions",
-     frozenset({Role.COORDINATOR, Role.CHAIR, Role.AGENCY_REP}), "action_items."),
-    ("protocol.register", "ISP register",
-     frozenset({Role.COORDINATOR, Role.CHAIR, Role.ADMIN}), "protocol."),
-    ("reports.index", "Reports", frozenset({Role.COORDINATOR, Role.CHAIR, Role.ADMIN}),
-     "reports."),
+    (
+        "meetings.index",
+        "Meetings",
+        frozenset({Role.COORDINATOR, Role.CHAIR, Role.AGENCY_REP}),
+        "meetings.",
+    ),
+    (
+        "action_items.index",
+        "Actions",
+        frozenset({Role.COORDINATOR, Role.CHAIR, Role.AGENCY_REP}),
+        "action_items.",
+    ),
+    (
+        "protocol.register",
+        "ISP register",
+        frozenset({Role.COORDINATOR, Role.CHAIR, Role.ADMIN}),
+        "protocol.",
+    ),
+    ("reports.index", "Reports", frozenset({Role.COORDINATOR, Role.CHAIR, Role.ADMIN}), "reports."),
     ("privacy.requests", "Data-subject requests", frozenset({Role.DPO}), "privacy."),
     ("audit_review.index", "Audit trail", frozenset({Role.ADMIN, Role.DPO}), "audit_review."),
     ("admin.users", "Users", frozenset({Role.ADMIN}), "admin.user"),
@@ -51,8 +62,9 @@ def navigation() -> list[dict[str, object]]:
     endpoint = request.endpoint or ""
     for target, text, roles, prefix in NAVIGATION:
         if current_user.role in roles and target in current_app.view_functions:
-            items.append({"href": url_for(target), "text": text,
-                          "active": endpoint.startswith(prefix)})
+            items.append(
+                {"href": url_for(target), "text": text, "active": endpoint.startswith(prefix)}
+            )
     return items
 
 

@@ -86,22 +86,61 @@ class App:
 
     def start(self) -> None:
         cert, key = self.workdir / "cert.pem", self.workdir / "key.pem"
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                        "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+            ],
+            check=True,
+            capture_output=True,
+        )
         for args in (["db", "upgrade"], ["seed-demo"]):
-            subprocess.run([str(BIN / "flask"), "--app", "marac_app", *args], cwd=REPO,
-                           env=self.env, check=True, capture_output=True)
+            subprocess.run(
+                [str(BIN / "flask"), "--app", "marac_app", *args],
+                cwd=REPO,
+                env=self.env,
+                check=True,
+                capture_output=True,
+            )
         log = (self.workdir / "server.log").open("wb")
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{self.port}",
-             "--certfile", str(cert), "--keyfile", str(key), "marac_app:create_app()"],
-            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                str(BIN / "gunicorn"),
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--certfile",
+                str(cert),
+                "--keyfile",
+                str(key),
+                "marac_app:create_app()",
+            ],
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2,  # noqa: S310
-                                            context=insecure_context()) as response:
+                with urllib.request.urlopen(
+                    f"{self.base}/healthz",
+                    timeout=2,  # noqa: S310
+                    context=insecure_context(),
+                ) as response:
                     if response.status == 200:
                         return
             except OSError:
@@ -116,13 +155,16 @@ class App:
     def sign_in(self, email: str) -> str:
         """Sign in through the real form; return the Cookie header value."""
         jar = CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar),
-                                             urllib.request.HTTPSHandler(context=insecure_context()))
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(jar),
+            urllib.request.HTTPSHandler(context=insecure_context()),
+        )
         opener.addheaders = [("Referer", f"{self.base}/sign-in")]
         page = opener.open(f"{self.base}/sign-in", timeout=15).read().decode()
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        data = urllib.parse.urlencode({"csrf_token": token, "email": email,
-                                       "password": DEMO_PASSWORDS[email]}).encode()
+        data = urllib.parse.urlencode(
+            {"csrf_token": token, "email": email, "password": DEMO_PASSWORDS[email]}
+        ).encode()
         opener.open(f"{self.base}/sign-in", data=data, timeout=15).read()
         cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
         if "marac_session" not in cookie:
@@ -132,13 +174,33 @@ class App:
 
 def run_sqlmap(scan_bin: Path, app: App, findings: list[str]) -> None:
     out = REPORTS / "sqlmap"
-    common = [str(scan_bin / "sqlmap"), "--batch", "--level=1", "--risk=1", "--threads=2",
-              "--timeout=10", "--retries=1", "--flush-session", "--disable-coloring",
-              f"--output-dir={out}", "--ignore-code=400,401,403,404,409,429",
-              f"--referer={app.base}/"]
-    jobs = [[*common, "-u", f"{app.base}/sign-in",
-             "--data", "csrf_token=x&email=someone%40demo.example&password=secret",
-             "--csrf-token=csrf_token", f"--csrf-url={app.base}/sign-in", "-p", "email,password"]]
+    common = [
+        str(scan_bin / "sqlmap"),
+        "--batch",
+        "--level=1",
+        "--risk=1",
+        "--threads=2",
+        "--timeout=10",
+        "--retries=1",
+        "--flush-session",
+        "--disable-coloring",
+        f"--output-dir={out}",
+        "--ignore-code=400,401,403,404,409,429",
+        f"--referer={app.base}/",
+    ]
+    jobs = [
+        [
+            *common,
+            "-u",
+            f"{app.base}/sign-in",
+            "--data",
+            "csrf_token=x&email=someone%40demo.example&password=secret",
+            "--csrf-token=csrf_token",
+            f"--csrf-url={app.base}/sign-in",
+            "-p",
+            "email,password",
+        ]
+    ]
     cookies: dict[str, str] = {}
     for who, path in SEARCH_TARGETS:
         cookies.setdefault(who, app.sign_in(who))
@@ -157,18 +219,30 @@ def run_sqlmap(scan_bin: Path, app: App, findings: list[str]) -> None:
         if re.search(r"identified the following injection point|is vulnerable", text):
             findings.append(f"sqlmap: injectable parameter at {command[command.index('-u') + 1]}")
         if result.returncode not in (0,) and "all tested parameters do not appear" not in text:
-            findings.append(f"sqlmap failed ({result.returncode}) on "
-                            f"{command[command.index('-u') + 1]}")
+            findings.append(
+                f"sqlmap failed ({result.returncode}) on {command[command.index('-u') + 1]}"
+            )
     log.close()
 
 
 # Where wapiti starts crawling (besides /): the main lists, so every object page is reached.
-WAPITI_START_PATHS = ("/cases/", "/meetings/", "/actions/", "/protocol/", "/reports/",
-                      "/privacy/notice", "/account")
+WAPITI_START_PATHS = (
+    "/cases/",
+    "/meetings/",
+    "/actions/",
+    "/protocol/",
+    "/reports/",
+    "/privacy/notice",
+    "/account",
+)
 # Never crawled or attacked: they would end the scanner's own session or change its
 # credentials (the pages themselves are covered by tests/auth and tests/security).
-WAPITI_EXCLUDE_PATHS = ("/sign-out", "/account/password", "/account/two-factor",
-                        "/account/sign-out-other-sessions")
+WAPITI_EXCLUDE_PATHS = (
+    "/sign-out",
+    "/account/password",
+    "/account/two-factor",
+    "/account/sign-out-other-sessions",
+)
 
 
 def run_wapiti(scan_bin: Path, app: App, findings: list[str]) -> None:
@@ -182,12 +256,37 @@ def run_wapiti(scan_bin: Path, app: App, findings: list[str]) -> None:
     report = REPORTS / "wapiti.json"
     cookie = app.sign_in("coordinator@demo.example")
     command = [
-        str(scan_bin / "wapiti"), "-u", f"{app.base}/", "--scope", "folder",
-        "-m", "xss,sql,http_headers,csp,cookieflags", "-C", cookie,
-        "-H", f"Referer: {app.base}/", "-d", "4",
-        "--max-links-per-page", "40", "--max-scan-time", "210", "--max-attack-time", "70",
-        "-t", "10", "--flush-session", "--verify-ssl", "0", "-f", "json", "-o", str(report),
-        "--no-bugreport", "-v", "1",
+        str(scan_bin / "wapiti"),
+        "-u",
+        f"{app.base}/",
+        "--scope",
+        "folder",
+        "-m",
+        "xss,sql,http_headers,csp,cookieflags",
+        "-C",
+        cookie,
+        "-H",
+        f"Referer: {app.base}/",
+        "-d",
+        "4",
+        "--max-links-per-page",
+        "40",
+        "--max-scan-time",
+        "210",
+        "--max-attack-time",
+        "70",
+        "-t",
+        "10",
+        "--flush-session",
+        "--verify-ssl",
+        "0",
+        "-f",
+        "json",
+        "-o",
+        str(report),
+        "--no-bugreport",
+        "-v",
+        "1",
     ]
     for path in WAPITI_START_PATHS:
         command += ["-s", f"{app.base}{path}"]
@@ -202,13 +301,17 @@ def run_wapiti(scan_bin: Path, app: App, findings: list[str]) -> None:
     for section, label in (("vulnerabilities", "vulnerability"), ("anomalies", "anomaly")):
         for name, items in (data.get(section) or {}).items():
             for item in items:
-                findings.append(f"wapiti {label}: {name} at {item.get('method', '')} "
-                                f"{item.get('path')} ({item.get('info', '')[:160]})")
+                findings.append(
+                    f"wapiti {label}: {name} at {item.get('method', '')} "
+                    f"{item.get('path')} ({item.get('info', '')[:160]})"
+                )
     crawled = int(data.get("infos", {}).get("crawled_pages_nbr") or 0)
     print(f"wapiti crawled {crawled} URLs and forms")
     if crawled < 50:
-        findings.append(f"wapiti crawled only {crawled} URLs and forms: the signed-in crawl "
-                        "failed (see reports/wapiti.log)")
+        findings.append(
+            f"wapiti crawled only {crawled} URLs and forms: the signed-in crawl "
+            "failed (see reports/wapiti.log)"
+        )
 
 
 def main() -> int:

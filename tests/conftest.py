@@ -148,8 +148,11 @@ def make_area(app: Flask) -> Callable[..., MaracArea]:
 
 @pytest.fixture()
 def make_agency(app: Flask, make_area: Callable[..., MaracArea]) -> Callable[..., Agency]:
-    def factory(name: str | None = None, kind: AgencyKind = AgencyKind.POLICE,
-                areas: list[MaracArea] | None = None) -> Agency:
+    def factory(
+        name: str | None = None,
+        kind: AgencyKind = AgencyKind.POLICE,
+        areas: list[MaracArea] | None = None,
+    ) -> Agency:
         n = _next()
         with app.app_context():
             agency = Agency(name=name or f"Test agency {n}", kind=kind)
@@ -173,11 +176,19 @@ def password_hash(password: str) -> str:
 
 
 @pytest.fixture()
-def make_user(app: Flask, make_agency: Callable[..., Agency],
-              make_area: Callable[..., MaracArea]) -> Callable[..., User]:
-    def factory(role: Role = Role.AGENCY_REP, *, agency: Agency | None = None,
-                area: MaracArea | None = None, email: str | None = None,
-                password: str = PASSWORD, active: bool = True, name: str | None = None) -> User:
+def make_user(
+    app: Flask, make_agency: Callable[..., Agency], make_area: Callable[..., MaracArea]
+) -> Callable[..., User]:
+    def factory(
+        role: Role = Role.AGENCY_REP,
+        *,
+        agency: Agency | None = None,
+        area: MaracArea | None = None,
+        email: str | None = None,
+        password: str = PASSWORD,
+        active: bool = True,
+        name: str | None = None,
+    ) -> User:
         n = _next()
         with app.app_context():
             if role.needs_area and area is None:
@@ -271,15 +282,25 @@ def sign_up(app: Flask) -> Callable[[Agency], None]:
         with app.app_context():
             version = current_protocol()
             if version is None:
-                version = ProtocolVersion(title="Test ISP", version_label="test-1",
-                                          effective_date=date(2020, 1, 1), grace_days=0,
-                                          text="Agencies agree to share information.")
+                version = ProtocolVersion(
+                    title="Test ISP",
+                    version_label="test-1",
+                    effective_date=date(2020, 1, 1),
+                    grace_days=0,
+                    text="Agencies agree to share information.",
+                )
                 db.session.add(version)
                 db.session.flush()
-            db.session.add(ProtocolSignature(
-                agency_id=agency.id, protocol_version_id=version.id,
-                signatory_name="Sam Signatory", signatory_job_title="Head of Safeguarding",
-                signed_on=date(2020, 1, 2), review_due_on=date(2099, 1, 1)))
+            db.session.add(
+                ProtocolSignature(
+                    agency_id=agency.id,
+                    protocol_version_id=version.id,
+                    signatory_name="Sam Signatory",
+                    signatory_job_title="Head of Safeguarding",
+                    signed_on=date(2020, 1, 2),
+                    review_due_on=date(2099, 1, 1),
+                )
+            )
             db.session.commit()
 
     return factory

@@ -14,7 +14,17 @@ from marac_app.permissions import ALWAYS_PUBLIC_ENDPOINTS, PUBLIC, access_rule
 
 # The only endpoints reachable without signing in (SECURITY.md: sign-in, password
 # set/reset, static files and /healthz).
-EXPECTED_PUBLIC = {"auth.sign_in", "auth.set_password", "main.healthz", "static", "auth.mfa_verify", "auth.mfa_setup", "auth.reset_password_request", "auth.reset_password_sent", "auth.reset_password"}  # noqa: E501
+EXPECTED_PUBLIC = {
+    "auth.sign_in",
+    "auth.set_password",
+    "main.healthz",
+    "static",
+    "auth.mfa_verify",
+    "auth.mfa_setup",
+    "auth.reset_password_request",
+    "auth.reset_password_sent",
+    "auth.reset_password",
+}  # noqa: E501
 EXPECTED_PUBLIC |= {"meetings.feed"}  # calendar clients cannot sign in: a secret token decides
 EXPECTED_PUBLIC |= {"privacy.accessibility"}  # GOV.UK practice: readable before sign-in
 
@@ -86,8 +96,13 @@ def test_undeclared_view_is_refused_at_runtime(app: Flask) -> None:
 
 
 ADMIN_GET_ROUTES = [
-    "/admin/", "/admin/users", "/admin/users/new", "/admin/agencies", "/admin/agencies/new",
-    "/admin/areas", "/admin/areas/new",
+    "/admin/",
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/agencies",
+    "/admin/agencies/new",
+    "/admin/areas",
+    "/admin/areas/new",
 ]
 
 
@@ -95,15 +110,23 @@ ADMIN_GET_ROUTES = [
 def test_admin_pages_refuse_other_roles(role: Role, make_user, auth, client) -> None:
     target = make_user(Role.AGENCY_REP)
     auth.sign_in_as(make_user(role))
-    for path in [*ADMIN_GET_ROUTES, f"/admin/users/{target.id}",
-                 f"/admin/agencies/{target.agency_id}"]:
+    for path in [
+        *ADMIN_GET_ROUTES,
+        f"/admin/users/{target.id}",
+        f"/admin/agencies/{target.agency_id}",
+    ]:
         assert client.get(path).status_code == 403, path
     # State-changing admin routes refuse too, even with a valid CSRF token.
     from tests.conftest import csrf_token
 
     token = csrf_token(client, "/")
-    for path in [f"/admin/users/{target.id}/active", f"/admin/users/{target.id}/set-password-link",
-                 "/admin/areas/new", "/admin/agencies/new", "/admin/users/new"]:
+    for path in [
+        f"/admin/users/{target.id}/active",
+        f"/admin/users/{target.id}/set-password-link",
+        "/admin/areas/new",
+        "/admin/agencies/new",
+        "/admin/users/new",
+    ]:
         response = client.post(path, data={"csrf_token": token, "active": "0", "name": "X"})
         assert response.status_code == 403, path
 
@@ -111,8 +134,11 @@ def test_admin_pages_refuse_other_roles(role: Role, make_user, auth, client) -> 
 def test_admin_pages_open_for_admin(make_user, auth, client) -> None:
     target = make_user(Role.AGENCY_REP)
     auth.sign_in_as(make_user(Role.ADMIN))
-    for path in [*ADMIN_GET_ROUTES, f"/admin/users/{target.id}",
-                 f"/admin/agencies/{target.agency_id}"]:
+    for path in [
+        *ADMIN_GET_ROUTES,
+        f"/admin/users/{target.id}",
+        f"/admin/agencies/{target.agency_id}",
+    ]:
         assert client.get(path).status_code == 200, path
 
 
@@ -135,7 +161,8 @@ def test_role_refusal_is_audited(make_user, auth, client, app) -> None:
     client.get("/admin/users")
     with app.app_context():
         event = db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.action == "access_denied",
-                                        AuditEvent.actor_id == user.id)
+            sa.select(AuditEvent).where(
+                AuditEvent.action == "access_denied", AuditEvent.actor_id == user.id
+            )
         ).one()
     assert event.outcome == "denied"

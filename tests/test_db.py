@@ -44,8 +44,12 @@ def test_test_transactions_do_not_leak_between_tests(app, db_transaction) -> Non
     from marac_app.agencies.models import MaracArea
 
     with app.app_context():
-        assert db.session.scalar(
-            sa.select(sa.func.count(MaracArea.id)).where(MaracArea.code == "LEAK")) == 0
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(MaracArea.id)).where(MaracArea.code == "LEAK")
+            )
+            == 0
+        )
         with db.session.begin_nested():
             db.session.add(MaracArea(name="Leak check", code="LEAK"))
         db.session.commit()

@@ -12,8 +12,7 @@ from marac_app.action_items.models import DESCRIPTION_MAX, NOTE_MAX, ActionPrior
 from marac_app.common.forms import MaracForm, coerce_id
 
 
-def read_date(day: StringField, month: StringField, year: StringField, *,
-              what: str) -> date | None:
+def read_date(day: StringField, month: StringField, year: StringField, *, what: str) -> date | None:
     """The date typed into a GOV.UK date input, or None with a specific error on ``day``.
 
     ``what`` names the date in messages, e.g. "the due date" → "Enter the due date".
@@ -42,16 +41,28 @@ def _date_part(label: str) -> StringField:
 
 
 class ActionForm(MaracForm):
-    owner_agency = SelectField("Owner agency", coerce=coerce_id,
-                               validate_choice=False,
-                               validators=[InputRequired("Select the owner agency")])
-    owner_user = SelectField("Named representative (optional)", coerce=coerce_id,
-                             validate_choice=False, validators=[Optional()])
-    description = TextAreaField("What is the action?", validators=[
-        InputRequired("Enter what the action is"),
-        Length(max=DESCRIPTION_MAX,
-               message=f"The action must be {DESCRIPTION_MAX} characters or fewer"),
-    ])
+    owner_agency = SelectField(
+        "Owner agency",
+        coerce=coerce_id,
+        validate_choice=False,
+        validators=[InputRequired("Select the owner agency")],
+    )
+    owner_user = SelectField(
+        "Named representative (optional)",
+        coerce=coerce_id,
+        validate_choice=False,
+        validators=[Optional()],
+    )
+    description = TextAreaField(
+        "What is the action?",
+        validators=[
+            InputRequired("Enter what the action is"),
+            Length(
+                max=DESCRIPTION_MAX,
+                message=f"The action must be {DESCRIPTION_MAX} characters or fewer",
+            ),
+        ],
+    )
     due_day = _date_part("Day")
     due_month = _date_part("Month")
     due_year = _date_part("Year")
@@ -68,19 +79,26 @@ class ActionForm(MaracForm):
 
 class StatusForm(MaracForm):
     version = HiddenField()
-    status = RadioField("New status", validate_choice=False,
-                        validators=[InputRequired("Select the new status of the action")])
+    status = RadioField(
+        "New status",
+        validate_choice=False,
+        validators=[InputRequired("Select the new status of the action")],
+    )
     # One note for every status (the message asking for it names the status chosen). A
     # conditionally revealed note per radio would be the GOV.UK pattern, but govuk-frontend
     # sets aria-expanded on the radio inputs, which axe-core reports as a WCAG violation.
-    note = TextAreaField("Note", validators=[
-        Optional(),
-        Length(max=NOTE_MAX, message=f"The note must be {NOTE_MAX} characters or fewer"),
-    ])
+    note = TextAreaField(
+        "Note",
+        validators=[
+            Optional(),
+            Length(max=NOTE_MAX, message=f"The note must be {NOTE_MAX} characters or fewer"),
+        ],
+    )
     dated_day = _date_part("Day")
     dated_month = _date_part("Month")
     dated_year = _date_part("Year")
 
     def dated(self) -> date | None:
-        return read_date(self.dated_day, self.dated_month, self.dated_year,
-                         what="the date this happened")
+        return read_date(
+            self.dated_day, self.dated_month, self.dated_year, what="the date this happened"
+        )

@@ -65,9 +65,7 @@ class ActionItem(db.Model):
 
     id: Mapped[intpk]
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("marac_case.id"), index=True)
-    agenda_item_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("agenda_item.id"), index=True
-    )
+    agenda_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agenda_item.id"), index=True)
     # The meeting where the action was agreed (None for one added between meetings).
     meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
     owner_agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agency.id"), index=True)
@@ -93,7 +91,8 @@ class ActionItem(db.Model):
     owner_user: Mapped[User | None] = relationship(foreign_keys=[owner_user_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     updates: Mapped[list[ActionStatusUpdate]] = relationship(
-        back_populates="action", order_by="ActionStatusUpdate.id",
+        back_populates="action",
+        order_by="ActionStatusUpdate.id",
         cascade="all, delete-orphan",
     )
 

@@ -39,8 +39,12 @@ def _active(user: User) -> bool:
 
 def rep_may_see_agency_actions(user: User) -> bool:
     """A representative sees their agency's actions only while the agency is signed up."""
-    return (_active(user) and user.role == Role.AGENCY_REP and user.agency_id is not None
-            and signup_problem(user.agency) is None)
+    return (
+        _active(user)
+        and user.role == Role.AGENCY_REP
+        and user.agency_id is not None
+        and signup_problem(user.agency) is None
+    )
 
 
 def unrestricted_clause(user: User) -> sa.ColumnElement[bool]:
@@ -58,10 +62,15 @@ def _rep_case_ids(user: User) -> sa.Select:
         in_their_areas = Case.area_id == user.area_id
     else:
         in_their_areas = Case.area_id.in_(
-            sa.select(agency_areas.c.area_id).where(agency_areas.c.agency_id == user.agency_id))
+            sa.select(agency_areas.c.area_id).where(agency_areas.c.agency_id == user.agency_id)
+        )
     # Not correlated with the caller's query (which joins Case itself): a list of case ids.
-    return (invited_case_ids(user).join(Case, Case.id == AgendaItem.case_id)
-            .where(in_their_areas).correlate(None))
+    return (
+        invited_case_ids(user)
+        .join(Case, Case.id == AgendaItem.case_id)
+        .where(in_their_areas)
+        .correlate(None)
+    )
 
 
 def visible_actions_clause(user: User) -> sa.ColumnElement[bool]:
@@ -73,9 +82,11 @@ def visible_actions_clause(user: User) -> sa.ColumnElement[bool]:
     if _active(user) and user.role in AREA_ROLES and user.area_id is not None:
         return sa.and_(Case.area_id == user.area_id, unrestricted_clause(user))
     if rep_may_see_agency_actions(user):
-        return sa.and_(ActionItem.owner_agency_id == user.agency_id,
-                       ActionItem.case_id.in_(_rep_case_ids(user)),
-                       unrestricted_clause(user))
+        return sa.and_(
+            ActionItem.owner_agency_id == user.agency_id,
+            ActionItem.case_id.in_(_rep_case_ids(user)),
+            unrestricted_clause(user),
+        )
     return sa.false()
 
 
@@ -83,11 +94,15 @@ def can_view_action(user: User, action: ActionItem) -> bool:
     """``visible_actions_clause`` for one action (the same rule, asked of the database)."""
     if not _active(user) or user.role not in (*AREA_ROLES, Role.AGENCY_REP):
         return False
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(ActionItem)
-        .join(Case, Case.id == ActionItem.case_id)
-        .where(ActionItem.id == action.id, visible_actions_clause(user))
-    ) > 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(ActionItem)
+            .join(Case, Case.id == ActionItem.case_id)
+            .where(ActionItem.id == action.id, visible_actions_clause(user))
+        )
+        > 0
+    )
 
 
 def can_update_action(user: User, action: ActionItem) -> bool:
@@ -103,15 +118,20 @@ def can_reopen_action(user: User, action: ActionItem) -> bool:
 
 def can_create_action(user: User, case: Case) -> bool:
     """Agree an action for ``case``: the coordinator or a chair of the case's area."""
-    return (_active(user) and user.role in AREA_ROLES and user.area_id is not None
-            and case.area_id == user.area_id)
+    return (
+        _active(user)
+        and user.role in AREA_ROLES
+        and user.area_id is not None
+        and case.area_id == user.area_id
+    )
 
 
 def get_action_or_404(action_id: int | None, user: User) -> ActionItem:
     """The action if ``user`` may see it; otherwise 404 (a refusal is audited as denied)."""
     action = db.session.get(ActionItem, action_id) if action_id is not None else None
-    return _fetch(ActionItem, action_id, user,
-                  action is not None and can_view_action(user, action), "action")
+    return _fetch(
+        ActionItem, action_id, user, action is not None and can_view_action(user, action), "action"
+    )
 
 
 def get_case_for_new_action_or_404(case_id: int | None, user: User) -> Case:

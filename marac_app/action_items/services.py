@@ -25,6 +25,7 @@ from marac_app.action_items.models import (
 from marac_app.action_items.permissions import unrestricted_clause, visible_actions_clause
 from marac_app.agencies.models import Agency, agency_areas
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.db import utcnow
@@ -72,29 +73,44 @@ def _clean_text(value: str | None, *, field: str, empty: str, too_long: str, lim
 
 def agencies_of_area(area_id: int) -> list[Agency]:
     """Active agencies taking part in the MARAC of ``area_id``, by name."""
-    return list(db.session.scalars(
-        sa.select(Agency)
-        .join(agency_areas, agency_areas.c.agency_id == Agency.id)
-        .where(agency_areas.c.area_id == area_id, Agency.active.is_(True))
-        .order_by(Agency.name)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Agency)
+            .join(agency_areas, agency_areas.c.agency_id == Agency.id)
+            .where(agency_areas.c.area_id == area_id, Agency.active.is_(True))
+            .order_by(Agency.name)
+        )
+    )
 
 
 def representatives_of_area(area_id: int) -> list[User]:
     """Active agency representatives whose agency takes part in ``area_id``."""
-    return list(db.session.scalars(
-        sa.select(User)
-        .join(agency_areas, agency_areas.c.agency_id == User.agency_id)
-        .where(agency_areas.c.area_id == area_id, User.role == Role.AGENCY_REP,
-               User.active.is_(True))
-        .order_by(User.name)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(agency_areas, agency_areas.c.agency_id == User.agency_id)
+            .where(
+                agency_areas.c.area_id == area_id,
+                User.role == Role.AGENCY_REP,
+                User.active.is_(True),
+            )
+            .order_by(User.name)
+        )
+    )
 
 
-def create_action(case: Case, *, owner_agency: Agency | None, description: str | None,
-                  due_date: date | None, priority: ActionPriority | str | None, actor: User | None,
-                  agenda_item: AgendaItem | None = None, meeting: Meeting | None = None,
-                  owner_user: User | None = None) -> ActionItem:
+def create_action(
+    case: Case,
+    *,
+    owner_agency: Agency | None,
+    description: str | None,
+    due_date: date | None,
+    priority: ActionPriority | str | None,
+    actor: User | None,
+    agenda_item: AgendaItem | None = None,
+    meeting: Meeting | None = None,
+    owner_user: User | None = None,
+) -> ActionItem:
     """Agree a new open action for ``case``, owned by ``owner_agency``.
 
     Refuses (ServiceError with the field name): an empty or over-long description, a missing
@@ -102,15 +118,19 @@ def create_action(case: Case, *, owner_agency: Agency | None, description: str |
     or is not signed up to the information-sharing protocol (with the reason), a named person
     outside the owning agency, and an agenda item or meeting of another case or area.
     """
-    text = _clean_text(description, field="description",
-                       empty="Enter what the action is",
-                       too_long=f"The action must be {DESCRIPTION_MAX} characters or fewer",
-                       limit=DESCRIPTION_MAX)
+    text = _clean_text(
+        description,
+        field="description",
+        empty="Enter what the action is",
+        too_long=f"The action must be {DESCRIPTION_MAX} characters or fewer",
+        limit=DESCRIPTION_MAX,
+    )
     if owner_agency is None:
         raise ServiceError("Select the owner agency", field="owner_agency")
     if case.area_id not in {area.id for area in owner_agency.areas} or not owner_agency.active:
-        raise ServiceError(f"{owner_agency.name} does not take part in this MARAC area",
-                           field="owner_agency")
+        raise ServiceError(
+            f"{owner_agency.name} does not take part in this MARAC area", field="owner_agency"
+        )
     require_signed_up(owner_agency, field="owner_agency")
     if due_date is None:
         raise ServiceError("Enter the due date", field="due_date")
@@ -122,10 +142,12 @@ def create_action(case: Case, *, owner_agency: Agency | None, description: str |
         level = None
     if level is None:
         raise ServiceError("Select the priority", field="priority")
-    if owner_user is not None and (owner_user.agency_id != owner_agency.id
-                                   or not owner_user.active):
-        raise ServiceError(f"The named person must be an active member of {owner_agency.name}",
-                           field="owner_user")
+    if owner_user is not None and (
+        owner_user.agency_id != owner_agency.id or not owner_user.active
+    ):
+        raise ServiceError(
+            f"The named person must be an active member of {owner_agency.name}", field="owner_user"
+        )
     if agenda_item is not None:
         if agenda_item.case_id != case.id:
             raise ServiceError("The agenda item belongs to another case", field="agenda_item")
@@ -133,24 +155,41 @@ def create_action(case: Case, *, owner_agency: Agency | None, description: str |
     if meeting is not None and meeting.area_id != case.area_id:
         raise ServiceError("The meeting belongs to another MARAC area", field="meeting")
     action = ActionItem(
-        case_id=case.id, agenda_item_id=agenda_item.id if agenda_item else None,
-        meeting_id=meeting.id if meeting else None, owner_agency_id=owner_agency.id,
-        owner_user_id=owner_user.id if owner_user else None, description=text,
-        due_date=due_date, priority=level, status=ActionStatus.OPEN,
+        case_id=case.id,
+        agenda_item_id=agenda_item.id if agenda_item else None,
+        meeting_id=meeting.id if meeting else None,
+        owner_agency_id=owner_agency.id,
+        owner_user_id=owner_user.id if owner_user else None,
+        description=text,
+        due_date=due_date,
+        priority=level,
+        status=ActionStatus.OPEN,
         created_by_id=actor.id if actor else None,
     )
     db.session.add(action)
     db.session.flush()
-    record("action_created", actor=actor, object_type="action", object_id=action.id,
-           detail=f"case={case.id} agency={owner_agency.id}")
-    logger.info("action %s created for case %s by user %s", action.id, case.id,
-                actor.id if actor else None)
+    record(
+        AuditAction.ACTION_CREATED,
+        actor=actor,
+        object_type="action",
+        object_id=action.id,
+        detail=f"case={case.id} agency={owner_agency.id}",
+    )
+    logger.info(
+        "action %s created for case %s by user %s", action.id, case.id, actor.id if actor else None
+    )
     return action
 
 
-def update_status(action: ActionItem, *, status: ActionStatus | str | None, note: str | None,
-                  dated: date | None = None, version: int | None,
-                  actor: User) -> ActionStatusUpdate:
+def update_status(
+    action: ActionItem,
+    *,
+    status: ActionStatus | str | None,
+    note: str | None,
+    dated: date | None = None,
+    version: int | None,
+    actor: User,
+) -> ActionStatusUpdate:
     """Move ``action`` to ``status`` with a note dated ``dated`` (default today, London) and
     keep the change in its history.
 
@@ -159,8 +198,10 @@ def update_status(action: ActionItem, *, status: ActionStatus | str | None, note
     note, or a future date. Reopening is for coordinators only.
     """
     if version is None or version != action.version:
-        raise ConflictError("Someone else updated this action while you were editing it. "
-                            "Check what is saved now, then save your update again")
+        raise ConflictError(
+            "Someone else updated this action while you were editing it. "
+            "Check what is saved now, then save your update again"
+        )
     try:
         target = ActionStatus(status) if status else None
     except ValueError:
@@ -170,19 +211,25 @@ def update_status(action: ActionItem, *, status: ActionStatus | str | None, note
     if target not in TRANSITIONS[action.status]:
         if target is action.status:
             raise ServiceError(f"The action is already {target.label.lower()}", field="status")
-        raise ServiceError("A closed action must be reopened before its status can change",
-                           field="status")
+        raise ServiceError(
+            "A closed action must be reopened before its status can change", field="status"
+        )
     if target is ActionStatus.OPEN and actor.role != Role.COORDINATOR:
         raise ServiceError("Only the MARAC coordinator can reopen an action", field="status")
-    text = _clean_text(note, field="note", empty=NOTE_PROMPTS[target],
-                       too_long=f"The note must be {NOTE_MAX} characters or fewer",
-                       limit=NOTE_MAX)
+    text = _clean_text(
+        note,
+        field="note",
+        empty=NOTE_PROMPTS[target],
+        too_long=f"The note must be {NOTE_MAX} characters or fewer",
+        limit=NOTE_MAX,
+    )
     dated = dated or today()
     if dated > today():
         raise ServiceError("The date this happened must be today or in the past", field="dated")
     previous = action.status
-    change = ActionStatusUpdate(from_status=previous, to_status=target, note=text, dated=dated,
-                                by_id=actor.id)
+    change = ActionStatusUpdate(
+        from_status=previous, to_status=target, note=text, dated=dated, by_id=actor.id
+    )
     action.updates.append(change)
     action.status = target
     action.status_note = text
@@ -190,10 +237,17 @@ def update_status(action: ActionItem, *, status: ActionStatus | str | None, note
     try:
         db.session.flush()
     except StaleDataError as error:
-        raise ConflictError("Someone else updated this action while you were editing it. "
-                            "Check what is saved now, then save your update again") from error
-    record("action_status_updated", actor=actor, object_type="action", object_id=action.id,
-           detail=f"from={previous.value} to={target.value}")
+        raise ConflictError(
+            "Someone else updated this action while you were editing it. "
+            "Check what is saved now, then save your update again"
+        ) from error
+    record(
+        AuditAction.ACTION_STATUS_UPDATED,
+        actor=actor,
+        object_type="action",
+        object_id=action.id,
+        detail=f"from={previous.value} to={target.value}",
+    )
     return change
 
 
@@ -202,8 +256,11 @@ def update_status(action: ActionItem, *, status: ActionStatus | str | None, note
 
 def _with_details(query: sa.Select) -> sa.Select:
     """Load what a list row shows in the same query (no query per row)."""
-    return query.options(joinedload(ActionItem.case), joinedload(ActionItem.owner_agency),
-                         joinedload(ActionItem.owner_user))
+    return query.options(
+        joinedload(ActionItem.case),
+        joinedload(ActionItem.owner_agency),
+        joinedload(ActionItem.owner_user),
+    )
 
 
 def _in_area(area_id: int) -> sa.ColumnElement[bool]:
@@ -223,21 +280,31 @@ def _status_is(status: ActionStatus) -> sa.ColumnElement[bool]:
     return ActionItem.status == sa.literal(status.value, literal_execute=True)
 
 
-def outstanding_actions(area_id: int, before_meeting: Meeting,
-                        limit: int | None = None) -> list[ActionItem]:
+def outstanding_actions(
+    area_id: int, before_meeting: Meeting, limit: int | None = None
+) -> list[ActionItem]:
     """Open actions of ``area_id`` agreed before ``before_meeting`` (at an earlier meeting, or
     between meetings), oldest due first: what the chair reviews at the start of the meeting.
     ``limit``: at most that many (the page shows the first ones; the document lists all)."""
     earlier_meeting = sa.select(Meeting.id).where(
-        Meeting.area_id == area_id, Meeting.starts_at < before_meeting.starts_at,
+        Meeting.area_id == area_id,
+        Meeting.starts_at < before_meeting.starts_at,
         Meeting.id != before_meeting.id,
     )
     query = (
-        sa.select(ActionItem).join(Case, Case.id == ActionItem.case_id)
-        .where(_in_area(area_id), ActionItem.status == ActionStatus.OPEN,
-               sa.or_(ActionItem.meeting_id.in_(earlier_meeting),
-                      sa.and_(ActionItem.meeting_id.is_(None),
-                              ActionItem.created_at < before_meeting.starts_at)))
+        sa.select(ActionItem)
+        .join(Case, Case.id == ActionItem.case_id)
+        .where(
+            _in_area(area_id),
+            ActionItem.status == ActionStatus.OPEN,
+            sa.or_(
+                ActionItem.meeting_id.in_(earlier_meeting),
+                sa.and_(
+                    ActionItem.meeting_id.is_(None),
+                    ActionItem.created_at < before_meeting.starts_at,
+                ),
+            ),
+        )
         .order_by(ActionItem.due_date, ActionItem.id)
     )
     if limit is not None:
@@ -248,12 +315,16 @@ def outstanding_actions(area_id: int, before_meeting: Meeting,
 def overdue_query(on: date | None = None) -> sa.Select:
     """``select(ActionItem)`` of every open action due before ``on`` (default today)."""
     on = on or today()
-    return (sa.select(ActionItem).join(Case, Case.id == ActionItem.case_id)
-            .where(ActionItem.status == ActionStatus.OPEN, ActionItem.due_date < on))
+    return (
+        sa.select(ActionItem)
+        .join(Case, Case.id == ActionItem.case_id)
+        .where(ActionItem.status == ActionStatus.OPEN, ActionItem.due_date < on)
+    )
 
 
-def overdue_actions(user: User, *, on: date | None = None,
-                    limit: int | None = None) -> list[ActionItem]:
+def overdue_actions(
+    user: User, *, on: date | None = None, limit: int | None = None
+) -> list[ActionItem]:
     """The open actions past their due date that ``user`` may see, by due date."""
     query = overdue_query(on).where(visible_actions_clause(user))
     query = query.order_by(ActionItem.due_date, ActionItem.id)
@@ -290,8 +361,9 @@ class ActionPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def list_actions(user: User, filters: ActionFilters, *, page: int = 1, per_page: int = 25,
-                 on: date | None = None) -> ActionPage:
+def list_actions(
+    user: User, filters: ActionFilters, *, page: int = 1, per_page: int = 25, on: date | None = None
+) -> ActionPage:
     """The actions ``user`` may see that match ``filters``, sorted by due date, one page.
 
     Visibility is always applied (a filter can never widen it): two queries whatever the
@@ -314,8 +386,12 @@ def list_actions(user: User, filters: ActionFilters, *, page: int = 1, per_page:
         pattern = f"%{filters.case_reference.upper()}%"
         conditions.append(sa.func.upper(Case.reference).like(pattern))
     query = sa.select(ActionItem).join(Case, Case.id == ActionItem.case_id).where(*conditions)
-    area_scoped = (user.is_authenticated and user.active
-                   and user.role in (Role.COORDINATOR, Role.CHAIR) and user.area_id is not None)
+    area_scoped = (
+        user.is_authenticated
+        and user.active
+        and user.role in (Role.COORDINATOR, Role.CHAIR)
+        and user.area_id is not None
+    )
     if area_scoped or filters.case_reference:
         counted = query.with_only_columns(ActionItem.id).where(visible)
     else:
@@ -323,20 +399,28 @@ def list_actions(user: User, filters: ActionFilters, *, page: int = 1, per_page:
         counted = sa.select(ActionItem.id).where(visible, *conditions)
     # Counted up to a cap: ten years of an area's actions are "more than 10,000", and
     # counting them all on every page view would grow with the history.
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(
-        counted.limit(COUNT_CAP + 1).subquery())) or 0
+    total = (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(counted.limit(COUNT_CAP + 1).subquery())
+        )
+        or 0
+    )
     capped = total > COUNT_CAP
     total = min(total, COUNT_CAP)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    order = (ActionItem.due_date.desc() if filters.newest_first else ActionItem.due_date)
+    order = ActionItem.due_date.desc() if filters.newest_first else ActionItem.due_date
     page_visible = visible
     if area_scoped and not filters.case_reference:
         # The same rule, read in due-date order.
         page_visible = sa.and_(_in_area(user.area_id), unrestricted_clause(user))
     rows = db.session.scalars(
-        _with_details(query.where(page_visible).order_by(order, ActionItem.id)
-                      .offset((page - 1) * per_page).limit(per_page))
+        _with_details(
+            query.where(page_visible)
+            .order_by(order, ActionItem.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
     ).unique()
     return ActionPage(list(rows), total, page, per_page, capped)
 
@@ -358,16 +442,24 @@ def actions_summary(user: User, *, on: date | None = None, limit: int = 5) -> Ag
     counts = db.session.execute(
         sa.select(
             sa.func.count().filter(ActionItem.status == ActionStatus.OPEN),
-            sa.func.count().filter(ActionItem.status == ActionStatus.OPEN,
-                                   ActionItem.due_date < on),
+            sa.func.count().filter(
+                ActionItem.status == ActionStatus.OPEN, ActionItem.due_date < on
+            ),
             sa.func.count().filter(ActionItem.status == ActionStatus.COMPLETED),
-        ).select_from(ActionItem).join(Case, Case.id == ActionItem.case_id).where(visible)
+        )
+        .select_from(ActionItem)
+        .join(Case, Case.id == ActionItem.case_id)
+        .where(visible)
     ).one()
-    upcoming = db.session.scalars(_with_details(
-        sa.select(ActionItem).join(Case, Case.id == ActionItem.case_id)
-        .where(visible, ActionItem.status == ActionStatus.OPEN)
-        .order_by(ActionItem.due_date, ActionItem.id).limit(limit)
-    )).unique()
+    upcoming = db.session.scalars(
+        _with_details(
+            sa.select(ActionItem)
+            .join(Case, Case.id == ActionItem.case_id)
+            .where(visible, ActionItem.status == ActionStatus.OPEN)
+            .order_by(ActionItem.due_date, ActionItem.id)
+            .limit(limit)
+        )
+    ).unique()
     return AgencySummary(counts[0], counts[1], counts[2], list(upcoming), on)
 
 

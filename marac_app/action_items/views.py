@@ -29,6 +29,7 @@ from marac_app.action_items.permissions import (
 )
 from marac_app.agencies.models import Agency
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.common.forms import show_error
@@ -88,16 +89,26 @@ def index() -> ResponseReturnValue:
     overdue = services.overdue_actions(current_user, on=on, limit=50)
     if current_user.role in (Role.COORDINATOR, Role.CHAIR) and current_user.area_id:
         agencies = services.agencies_of_area(current_user.area_id)
-    record("action_list_viewed", object_type="action",
-           detail=f"rows={len(result.actions)} overdue_rows={len(overdue)} page={result.page}")
+    record(
+        AuditAction.ACTION_LIST_VIEWED,
+        object_type="action",
+        detail=f"rows={len(result.actions)} overdue_rows={len(overdue)} page={result.page}",
+    )
     query = {k: v for k, v in request.args.items() if k != "page"}
     # Render before the commit: committing expires the loaded rows (one reload per row).
     page_html = render_template(
-        "action_items/index.html", result=result, overdue=overdue, agencies=agencies,
-        filters=filters, args=request.args, query=query, today=on,
+        "action_items/index.html",
+        result=result,
+        overdue=overdue,
+        agencies=agencies,
+        filters=filters,
+        args=request.args,
+        query=query,
+        today=on,
         statuses=list(ActionStatus),
-        blocked=(current_user.role == Role.AGENCY_REP
-                 and not rep_may_see_agency_actions(current_user)),
+        blocked=(
+            current_user.role == Role.AGENCY_REP and not rep_may_see_agency_actions(current_user)
+        ),
     )
     db.session.commit()
     return page_html
@@ -108,8 +119,9 @@ def index() -> ResponseReturnValue:
 
 def _status_form(action: ActionItem, formdata: Any = None) -> StatusForm:
     form = StatusForm(formdata=formdata) if formdata is not None else StatusForm()
-    form.status.choices = [SelectChoice(s.value, s.label)
-                           for s in services.allowed_statuses(action, current_user)]
+    form.status.choices = [
+        SelectChoice(s.value, s.label) for s in services.allowed_statuses(action, current_user)
+    ]
     if formdata is None:
         form.version.data = str(action.version)
         now = today()
@@ -118,11 +130,19 @@ def _status_form(action: ActionItem, formdata: Any = None) -> StatusForm:
     return form
 
 
-def _render_action(action: ActionItem, form: StatusForm | None, status: int = 200,
-                   current: ActionItem | None = None,
-                   mine: dict[str, str] | None = None) -> ResponseReturnValue:
+def _render_action(
+    action: ActionItem,
+    form: StatusForm | None,
+    status: int = 200,
+    current: ActionItem | None = None,
+    mine: dict[str, str] | None = None,
+) -> ResponseReturnValue:
     return render_template(
-        "action_items/view.html", action=action, form=form, current=current, today=today(),
+        "action_items/view.html",
+        action=action,
+        form=form,
+        current=current,
+        today=today(),
         mine=mine,
     ), status
 
@@ -132,7 +152,7 @@ def _render_action(action: ActionItem, form: StatusForm | None, status: int = 20
 def view(action_id: int) -> ResponseReturnValue:
     action = get_action_or_404(action_id, current_user)
     form = _status_form(action) if can_update_action(current_user, action) else None
-    record("action_viewed", object_type="action", object_id=action.id)
+    record(AuditAction.ACTION_VIEWED, object_type="action", object_id=action.id)
     db.session.commit()
     return _render_action(action, form)
 
@@ -142,8 +162,7 @@ def view(action_id: int) -> ResponseReturnValue:
 def update(action_id: int) -> ResponseReturnValue:
     action = get_action_or_404(action_id, current_user)
     if not can_update_action(current_user, action):
-        deny(f"action_update:{action.id}", status=403, object_type="action",
-             object_id=action.id)
+        deny(f"action_update:{action.id}", status=403, object_type="action", object_id=action.id)
     form = _status_form(action, request.form)
     if form.validate_on_submit():
         chosen = form.status.data
@@ -155,21 +174,34 @@ def update(action_id: int) -> ResponseReturnValue:
                 version = 0
             try:
                 services.update_status(
-                    action, status=chosen, note=form.note.data,
-                    dated=dated, version=version, actor=current_user,
+                    action,
+                    status=chosen,
+                    note=form.note.data,
+                    dated=dated,
+                    version=version,
+                    actor=current_user,
                 )
             except ConflictError as error:
                 db.session.rollback()
-                mine = {"status": ActionStatus(chosen).label if chosen in
-                        {s.value for s in ActionStatus} else "",
-                        "note": form.note.data or ""}
+                mine = {
+                    "status": ActionStatus(chosen).label
+                    if chosen in {s.value for s in ActionStatus}
+                    else "",
+                    "note": form.note.data or "",
+                }
                 fresh = get_action_or_404(action_id, current_user)
                 form.form_errors.append(error.message)
                 form.version.data = str(fresh.version)
-                form.status.choices = [SelectChoice(s.value, s.label) for s in
-                                       services.allowed_statuses(fresh, current_user)]
-                record("action_viewed", object_type="action", object_id=fresh.id,
-                       detail="update refused: version conflict")
+                form.status.choices = [
+                    SelectChoice(s.value, s.label)
+                    for s in services.allowed_statuses(fresh, current_user)
+                ]
+                record(
+                    AuditAction.ACTION_VIEWED,
+                    object_type="action",
+                    object_id=fresh.id,
+                    detail="update refused: version conflict",
+                )
                 db.session.commit()
                 return _render_action(fresh, form, 409, current=fresh, mine=mine)
             except ServiceError as error:
@@ -182,8 +214,12 @@ def update(action_id: int) -> ResponseReturnValue:
     elif not form.dated_day.errors:
         form.dated()  # show date problems alongside the others
     action = get_action_or_404(action_id, current_user)
-    record("action_viewed", object_type="action", object_id=action.id,
-           detail="update refused: input")
+    record(
+        AuditAction.ACTION_VIEWED,
+        object_type="action",
+        object_id=action.id,
+        detail="update refused: input",
+    )
     db.session.commit()
     return _render_action(action, form, 400)
 
@@ -235,12 +271,18 @@ def new(case_id: int | None = None) -> ResponseReturnValue:
         if not form.due_day.errors:
             try:
                 action = services.create_action(
-                    case, owner_agency=db.session.get(Agency, form.owner_agency.data)
-                    if form.owner_agency.data else None,
-                    description=form.description.data, due_date=due,
-                    priority=form.priority.data, actor=current_user, agenda_item=agenda_item,
+                    case,
+                    owner_agency=db.session.get(Agency, form.owner_agency.data)
+                    if form.owner_agency.data
+                    else None,
+                    description=form.description.data,
+                    due_date=due,
+                    priority=form.priority.data,
+                    actor=current_user,
+                    agenda_item=agenda_item,
                     owner_user=db.session.get(User, form.owner_user.data)
-                    if form.owner_user.data else None,
+                    if form.owner_user.data
+                    else None,
                 )
             except ServiceError as error:
                 db.session.rollback()
@@ -251,10 +293,11 @@ def new(case_id: int | None = None) -> ResponseReturnValue:
                 return redirect(url_for("action_items.view", action_id=action.id))
     elif request.method == "POST":
         form.due_date()  # show date problems alongside the others
-    record("action_form_viewed", object_type="case", object_id=case.id)
+    record(AuditAction.ACTION_FORM_VIEWED, object_type="case", object_id=case.id)
     db.session.commit()
-    return render_template("action_items/new.html", form=form, case=case,
-                           agenda_item=agenda_item), (400 if request.method == "POST" else 200)
+    return render_template(
+        "action_items/new.html", form=form, case=case, agenda_item=agenda_item
+    ), (400 if request.method == "POST" else 200)
 
 
 # --- Home-page partials -----------------------------------------------------------------
@@ -265,14 +308,25 @@ def _my_agency_actions() -> dict[str, Any] | None:
     if current_user.role != Role.AGENCY_REP or not rep_may_see_agency_actions(current_user):
         return None
     summary = services.actions_summary(current_user)
-    rows = [{"id": a.id, "reference": a.case.reference, "description": a.description,
-             "due_date": a.due_date, "overdue": a.is_overdue(summary.on)}
-            for a in summary.next_actions]
-    record("action_list_viewed", object_type="action", detail=f"home rows={len(rows)}")
+    rows = [
+        {
+            "id": a.id,
+            "reference": a.case.reference,
+            "description": a.description,
+            "due_date": a.due_date,
+            "overdue": a.is_overdue(summary.on),
+        }
+        for a in summary.next_actions
+    ]
+    record(AuditAction.ACTION_LIST_VIEWED, object_type="action", detail=f"home rows={len(rows)}")
     # The home view has already done its work; the read must be kept with its audit event.
     db.session.commit()
-    return {"open": summary.open, "overdue": summary.overdue, "completed": summary.completed,
-            "next_actions": rows}
+    return {
+        "open": summary.open,
+        "overdue": summary.overdue,
+        "completed": summary.completed,
+        "next_actions": rows,
+    }
 
 
 def _area_overdue_count() -> int | None:

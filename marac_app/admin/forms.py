@@ -24,22 +24,31 @@ from marac_app.common.forms import (
 
 
 class AreaForm(MaracForm):
-    name = StringField("Area name", validators=[
-        InputRequired("Enter the name of the MARAC area"),
-        Length(max=120, message="Area name must be 120 characters or fewer"),
-    ])
-    code = StringField("Reference code", validators=[
-        InputRequired("Enter a reference code, for example CAM"),
-        Regexp(r"^[A-Za-z]{2,8}$", message="Reference code must be 2 to 8 letters, like CAM"),
-    ])
+    name = StringField(
+        "Area name",
+        validators=[
+            InputRequired("Enter the name of the MARAC area"),
+            Length(max=120, message="Area name must be 120 characters or fewer"),
+        ],
+    )
+    code = StringField(
+        "Reference code",
+        validators=[
+            InputRequired("Enter a reference code, for example CAM"),
+            Regexp(r"^[A-Za-z]{2,8}$", message="Reference code must be 2 to 8 letters, like CAM"),
+        ],
+    )
     active = BooleanField("Area is active", default=True)
 
 
 class AgencyForm(MaracForm):
-    name = StringField("Agency name", validators=[
-        InputRequired("Enter the name of the agency"),
-        Length(max=255, message="Agency name must be 255 characters or fewer"),
-    ])
+    name = StringField(
+        "Agency name",
+        validators=[
+            InputRequired("Enter the name of the agency"),
+            Length(max=255, message="Agency name must be 255 characters or fewer"),
+        ],
+    )
     kind = SelectField(
         "Kind of agency",
         choices=[SelectChoice("", "Select a kind")]
@@ -53,19 +62,32 @@ class AgencyForm(MaracForm):
 
 class UserForm(MaracForm):
     version = HiddenField()
-    email = EmailField("Email address", filters=[strip], validators=[
-        InputRequired("Enter the user's email address"),
-        Length(max=255, message="Email address must be 255 characters or fewer"),
-        Email("Enter an email address in the correct format, like name@example.org",
-              check_deliverability=False),
-    ])
-    name = StringField("Full name", validators=[
-        InputRequired("Enter the user's full name"),
-        Length(max=120, message="Full name must be 120 characters or fewer"),
-    ])
-    job_title = StringField("Job title", validators=[
-        Optional(), Length(max=120, message="Job title must be 120 characters or fewer"),
-    ])
+    email = EmailField(
+        "Email address",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter the user's email address"),
+            Length(max=255, message="Email address must be 255 characters or fewer"),
+            Email(
+                "Enter an email address in the correct format, like name@example.org",
+                check_deliverability=False,
+            ),
+        ],
+    )
+    name = StringField(
+        "Full name",
+        validators=[
+            InputRequired("Enter the user's full name"),
+            Length(max=120, message="Full name must be 120 characters or fewer"),
+        ],
+    )
+    job_title = StringField(
+        "Job title",
+        validators=[
+            Optional(),
+            Length(max=120, message="Job title must be 120 characters or fewer"),
+        ],
+    )
     role = SelectField(
         "Role",
         choices=[SelectChoice("", "Select a role")]
@@ -74,5 +96,3 @@ class UserForm(MaracForm):
     )
     agency = SelectField("Agency", coerce=coerce_id, validate_choice=False)
     area = SelectField("MARAC area", coerce=coerce_id, validate_choice=False)
-
-

@@ -16,6 +16,7 @@ from marac_app.admin.forms import AgencyForm, AreaForm, ConfirmForm, UserForm
 from marac_app.agencies import services as agency_services
 from marac_app.agencies.models import AgencyKind
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth import mfa as auth_mfa
 from marac_app.auth import services as auth_services
 from marac_app.auth.models import Role, User
@@ -32,8 +33,6 @@ from marac_app.permissions import (
 bp = Blueprint("admin", __name__)
 
 admin_only = roles_required(Role.ADMIN)
-
-
 
 
 def _status(form: Form) -> int:
@@ -64,8 +63,11 @@ def area_form(area_id: int | None = None) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             saved = agency_services.save_area(
-                name=form.name.data, code=form.code.data, active=form.active.data,
-                actor=current_user, area=area,
+                name=form.name.data,
+                code=form.code.data,
+                active=form.active.data,
+                actor=current_user,
+                area=area,
             )
         except ServiceError as error:
             db.session.rollback()
@@ -99,9 +101,12 @@ def agency_form(agency_id: int | None = None) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             saved = agency_services.save_agency(
-                name=form.name.data, kind=AgencyKind(form.kind.data),
-                area_ids=list(form.areas.data or []), active=form.active.data,
-                actor=current_user, agency=agency,
+                name=form.name.data,
+                kind=AgencyKind(form.kind.data),
+                area_ids=list(form.areas.data or []),
+                active=form.active.data,
+                actor=current_user,
+                agency=agency,
             )
         except ServiceError as error:
             db.session.rollback()
@@ -129,16 +134,30 @@ def users() -> ResponseReturnValue:
     search = request.args.get("q", "").strip()[:100]
     if search:
         pattern = f"%{search.lower()}%"
-        query = query.where(sa.or_(sa.func.lower(User.name).like(pattern),
-                                   User.email.like(pattern)))
+        query = query.where(
+            sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern))
+        )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // USERS_PER_PAGE))
     page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    found = list(db.session.scalars(
-        query.order_by(User.id).offset((page - 1) * USERS_PER_PAGE).limit(USERS_PER_PAGE)))
-    record("user_list_viewed", object_type="user", detail=f"rows={len(found)} page={page}")
-    page_html = render_template("admin/users.html", users=found, role=role, search=search,
-                                roles=list(Role), total=total, page=page, pages=pages)
+    found = list(
+        db.session.scalars(
+            query.order_by(User.id).offset((page - 1) * USERS_PER_PAGE).limit(USERS_PER_PAGE)
+        )
+    )
+    record(
+        AuditAction.USER_LIST_VIEWED, object_type="user", detail=f"rows={len(found)} page={page}"
+    )
+    page_html = render_template(
+        "admin/users.html",
+        users=found,
+        role=role,
+        search=search,
+        roles=list(Role),
+        total=total,
+        page=page,
+        pages=pages,
+    )
     db.session.commit()
     return page_html
 
@@ -154,8 +173,12 @@ def _user_form_choices(form: UserForm) -> None:
 
 def _details(form: UserForm) -> auth_services.UserDetails:
     return auth_services.UserDetails(
-        email=form.email.data, name=form.name.data, job_title=form.job_title.data or "",
-        role=Role(form.role.data), agency_id=form.agency.data, area_id=form.area.data,
+        email=form.email.data,
+        name=form.name.data,
+        job_title=form.job_title.data or "",
+        role=Role(form.role.data),
+        agency_id=form.agency.data,
+        area_id=form.area.data,
     )
 
 
@@ -196,8 +219,10 @@ def user_new() -> ResponseReturnValue:
             _show_error(form, error)
         else:
             db.session.commit()
-            flash(f"{user.name} has been added. A link to set their password has been emailed "
-                  f"to {user.email}.")
+            flash(
+                f"{user.name} has been added. A link to set their password has been emailed "
+                f"to {user.email}."
+            )
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None), _status(form)
 
@@ -212,7 +237,7 @@ def user_edit(user_id: int) -> ResponseReturnValue:
         form.role.data = user.role.value
         form.agency.data, form.area.data = user.agency_id, user.area_id
         form.version.data = str(user.version)
-        record("user_viewed", object_type="user", object_id=user.id)
+        record(AuditAction.USER_VIEWED, object_type="user", object_id=user.id)
         db.session.commit()
     if form.validate_on_submit():
         try:
@@ -226,9 +251,14 @@ def user_edit(user_id: int) -> ResponseReturnValue:
             form.form_errors.append(error.message)
             fresh = get_user_or_404(user_id, current_user)
             form.version.data = str(fresh.version)
-            return render_template("admin/user_form.html", form=form, user=fresh,
-                                   current=fresh, confirm=ConfirmForm(),
-                                   mfa_enrolled=auth_mfa.is_enrolled(fresh)), 409
+            return render_template(
+                "admin/user_form.html",
+                form=form,
+                user=fresh,
+                current=fresh,
+                confirm=ConfirmForm(),
+                mfa_enrolled=auth_mfa.is_enrolled(fresh),
+            ), 409
         except ServiceError as error:
             db.session.rollback()
             _show_error(form, error)
@@ -236,9 +266,13 @@ def user_edit(user_id: int) -> ResponseReturnValue:
             db.session.commit()
             flash(f"{user.name}'s details have been saved.")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user,
-                           confirm=ConfirmForm(),
-                           mfa_enrolled=auth_mfa.is_enrolled(user)), _status(form)
+    return render_template(
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        confirm=ConfirmForm(),
+        mfa_enrolled=auth_mfa.is_enrolled(user),
+    ), _status(form)
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -272,7 +306,6 @@ def user_send_link(user_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
-
 @bp.route("/users/<int:user_id>/reset-two-factor", methods=["POST"])
 @admin_only
 def user_reset_mfa(user_id: int) -> ResponseReturnValue:
@@ -281,11 +314,16 @@ def user_reset_mfa(user_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("admin.user_edit", user_id=user.id))
     if user.id == current_user.id:
-        flash("You cannot reset your own two-factor authentication here. Set up your "
-              "authenticator app again from your account page", "error")
+        flash(
+            "You cannot reset your own two-factor authentication here. Set up your "
+            "authenticator app again from your account page",
+            "error",
+        )
         return redirect(url_for("admin.user_edit", user_id=user.id))
     auth_mfa.reset(user, actor=current_user)
     db.session.commit()
-    flash(f"{user.name}'s two-factor authentication has been reset. They have been signed out "
-          "and will set it up again the next time they sign in.")
+    flash(
+        f"{user.name}'s two-factor authentication has been reset. They have been signed out "
+        "and will set it up again the next time they sign in."
+    )
     return redirect(url_for("admin.user_edit", user_id=user.id))

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from marac_app.agencies.models import Agency, AgencyKind, MaracArea
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import User
 from marac_app.common.errors import ServiceError
 from marac_app.extensions import db
@@ -19,15 +20,22 @@ def list_agencies() -> list[Agency]:
     return list(db.session.scalars(sa.select(Agency).order_by(Agency.name)))
 
 
-def _unique(model: type, column: sa.orm.InstrumentedAttribute, value: str, field: str,
-            message: str, existing: object | None) -> None:
+def _unique(
+    model: type,
+    column: sa.orm.InstrumentedAttribute,
+    value: str,
+    field: str,
+    message: str,
+    existing: object | None,
+) -> None:
     clash = db.session.scalar(sa.select(model).where(sa.func.lower(column) == value.lower()))
     if clash is not None and clash is not existing:
         raise ServiceError(message, field=field)
 
 
-def save_area(*, name: str, code: str, active: bool, actor: User | None,
-              area: MaracArea | None = None) -> MaracArea:
+def save_area(
+    *, name: str, code: str, active: bool, actor: User | None, area: MaracArea | None = None
+) -> MaracArea:
     """Create an area (``area`` None) or change one. Names and codes are unique."""
     name, code = name.strip(), code.strip().upper()
     _unique(MaracArea, MaracArea.name, name, "name", "An area with this name already exists", area)
@@ -39,13 +47,24 @@ def save_area(*, name: str, code: str, active: bool, actor: User | None,
     else:
         area.name, area.code, area.active = name, code, active
     db.session.flush()
-    record("area_created" if created else "area_updated", actor=actor,
-           object_type="marac_area", object_id=area.id)
+    record(
+        AuditAction.AREA_CREATED if created else "area_updated",
+        actor=actor,
+        object_type="marac_area",
+        object_id=area.id,
+    )
     return area
 
 
-def save_agency(*, name: str, kind: AgencyKind, area_ids: list[int], active: bool,
-                actor: User | None, agency: Agency | None = None) -> Agency:
+def save_agency(
+    *,
+    name: str,
+    kind: AgencyKind,
+    area_ids: list[int],
+    active: bool,
+    actor: User | None,
+    agency: Agency | None = None,
+) -> Agency:
     """Create an agency (``agency`` None) or change one. Names are unique."""
     name = name.strip()
     _unique(Agency, Agency.name, name, "name", "An agency with this name already exists", agency)
@@ -53,8 +72,9 @@ def save_agency(*, name: str, kind: AgencyKind, area_ids: list[int], active: boo
     if len(areas) != len(set(area_ids)):
         raise ServiceError("Select MARAC areas from the list", field="areas")
     if not areas:
-        raise ServiceError("Select at least one MARAC area this agency takes part in",
-                           field="areas")
+        raise ServiceError(
+            "Select at least one MARAC area this agency takes part in", field="areas"
+        )
     created = agency is None
     if agency is None:
         agency = Agency(name=name, kind=kind, active=active)
@@ -63,6 +83,10 @@ def save_agency(*, name: str, kind: AgencyKind, area_ids: list[int], active: boo
         agency.name, agency.kind, agency.active = name, kind, active
     agency.areas = areas
     db.session.flush()
-    record("agency_created" if created else "agency_updated", actor=actor,
-           object_type="agency", object_id=agency.id)
+    record(
+        AuditAction.AGENCY_CREATED if created else "agency_updated",
+        actor=actor,
+        object_type="agency",
+        object_id=agency.id,
+    )
     return agency

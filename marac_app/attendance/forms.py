@@ -42,17 +42,25 @@ class InviteeAttendanceForm(MaracForm):
         validate_choice=False,
         validators=[
             InputRequired("Select whether they are present, sent apologies or are absent"),
-            AnyOf([s.value for s in AttendanceStatus],
-                  message="Select whether they are present, sent apologies or are absent"),
+            AnyOf(
+                [s.value for s in AttendanceStatus],
+                message="Select whether they are present, sent apologies or are absent",
+            ),
         ],
     )
     information_sent = RadioField(
         "If they sent apologies, did they send their agency's information before the meeting?",
-        choices=[SelectChoice("yes", "Yes, information was sent"),
-                 SelectChoice("no", "No information was sent")],
+        choices=[
+            SelectChoice("yes", "Yes, information was sent"),
+            SelectChoice("no", "No information was sent"),
+        ],
         validate_choice=False,
-        validators=[Optional(), AnyOf(["yes", "no"], message=(
-            "Select whether they sent information before the meeting"))],
+        validators=[
+            Optional(),
+            AnyOf(
+                ["yes", "no"], message=("Select whether they sent information before the meeting")
+            ),
+        ],
     )
 
     def validate_information_sent(self, field: RadioField) -> None:
@@ -64,12 +72,20 @@ class InviteeAttendanceForm(MaracForm):
 
 
 class PresentPersonForm(MaracForm):
-    name = StringField("Full name", filters=[clean], validators=[
-        InputRequired("Enter the name of the person present"),
-        Length(max=120, message="Full name must be 120 characters or fewer"),
-    ])
-    agency = SelectField("Agency they represent", coerce=coerce_id, validate_choice=False,
-                         validators=[InputRequired("Select the agency the person represents")])
+    name = StringField(
+        "Full name",
+        filters=[clean],
+        validators=[
+            InputRequired("Enter the name of the person present"),
+            Length(max=120, message="Full name must be 120 characters or fewer"),
+        ],
+    )
+    agency = SelectField(
+        "Agency they represent",
+        coerce=coerce_id,
+        validate_choice=False,
+        validators=[InputRequired("Select the agency the person represents")],
+    )
 
     def validate_agency(self, field: SelectField) -> None:
         valid = {choice.value for choice in (field.choices or []) if choice.value != ""}
@@ -82,14 +98,22 @@ class PresentPersonForm(MaracForm):
 
 
 class ObserverForm(MaracForm):
-    name = StringField("Observer's full name", filters=[clean], validators=[
-        InputRequired("Enter the observer's name"),
-        Length(max=120, message="Observer's name must be 120 characters or fewer"),
-    ])
-    organisation = StringField("Organisation", filters=[clean], validators=[
-        InputRequired("Enter the observer's organisation"),
-        Length(max=120, message="Organisation must be 120 characters or fewer"),
-    ])
+    name = StringField(
+        "Observer's full name",
+        filters=[clean],
+        validators=[
+            InputRequired("Enter the observer's name"),
+            Length(max=120, message="Observer's name must be 120 characters or fewer"),
+        ],
+    )
+    organisation = StringField(
+        "Organisation",
+        filters=[clean],
+        validators=[
+            InputRequired("Enter the observer's organisation"),
+            Length(max=120, message="Organisation must be 120 characters or fewer"),
+        ],
+    )
     chair_agreed = BooleanField("The chair agrees to this observer attending")
 
     def validate_chair_agreed(self, field: BooleanField) -> None:

@@ -148,7 +148,5 @@ class ConfidentialityAcknowledgement(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("attendance_id", "statement_version"),
         sa.UniqueConstraint("observer_id", "statement_version"),
-        sa.CheckConstraint(
-            "(attendance_id IS NULL) <> (observer_id IS NULL)", name="one_person"
-        ),
+        sa.CheckConstraint("(attendance_id IS NULL) <> (observer_id IS NULL)", name="one_person"),
     )

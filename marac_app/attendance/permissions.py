@@ -39,8 +39,12 @@ def get_meeting_to_run_or_404(meeting_id: int, user: User) -> Meeting:
     """The meeting if ``user`` may take its attendance (404 unseen, 403 seen but not run)."""
     meeting = get_meeting_or_404(meeting_id, user)
     if not can_take_attendance(user, meeting):
-        deny(f"meeting_attendance:{meeting_id}", status=403, object_type="meeting",
-             object_id=meeting_id)
+        deny(
+            f"meeting_attendance:{meeting_id}",
+            status=403,
+            object_type="meeting",
+            object_id=meeting_id,
+        )
     return meeting
 
 
@@ -48,20 +52,29 @@ def get_meeting_to_chair_or_404(meeting_id: int, user: User) -> Meeting:
     """The meeting if ``user`` chairs it (404 unseen, 403 seen but not chaired)."""
     meeting = get_meeting_or_404(meeting_id, user)
     if not can_open_meeting(user, meeting):
-        deny(f"meeting_chair:{meeting_id}", status=403, object_type="meeting",
-             object_id=meeting_id)
+        deny(f"meeting_chair:{meeting_id}", status=403, object_type="meeting", object_id=meeting_id)
     return meeting
 
 
 def get_attendance_or_404(attendance_id: int, meeting: Meeting, user: User) -> Attendance:
     """An attendance record of ``meeting`` (404 when it belongs to another meeting)."""
     row = db.session.get(Attendance, attendance_id)
-    return _fetch(Attendance, attendance_id, user,
-                  row is not None and row.meeting_id == meeting.id, "meeting_attendance")
+    return _fetch(
+        Attendance,
+        attendance_id,
+        user,
+        row is not None and row.meeting_id == meeting.id,
+        "meeting_attendance",
+    )
 
 
 def get_observer_or_404(observer_id: int, meeting: Meeting, user: User) -> Observer:
     """An observer of ``meeting`` (404 when they belong to another meeting)."""
     row = db.session.get(Observer, observer_id)
-    return _fetch(Observer, observer_id, user,
-                  row is not None and row.meeting_id == meeting.id, "meeting_observer")
+    return _fetch(
+        Observer,
+        observer_id,
+        user,
+        row is not None and row.meeting_id == meeting.id,
+        "meeting_observer",
+    )

@@ -21,6 +21,7 @@ from marac_app.attendance.models import (
     Observer,
 )
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import User
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.db import utcnow
@@ -40,41 +41,60 @@ CANCELLED = "This meeting has been cancelled"
 
 
 def opening_of(meeting: Meeting) -> MeetingOpening | None:
-    return db.session.scalar(sa.select(MeetingOpening).where(
-        MeetingOpening.meeting_id == meeting.id))
+    return db.session.scalar(
+        sa.select(MeetingOpening).where(MeetingOpening.meeting_id == meeting.id)
+    )
 
 
 def attendance_of(meeting: Meeting) -> list[Attendance]:
     """Everyone recorded for ``meeting``, by name."""
-    return list(db.session.scalars(
-        sa.select(Attendance).where(Attendance.meeting_id == meeting.id)
-        .order_by(Attendance.name, Attendance.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Attendance)
+            .where(Attendance.meeting_id == meeting.id)
+            .order_by(Attendance.name, Attendance.id)
+        )
+    )
 
 
 def observers_of(meeting: Meeting) -> list[Observer]:
-    return list(db.session.scalars(
-        sa.select(Observer).where(Observer.meeting_id == meeting.id)
-        .order_by(Observer.name, Observer.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Observer)
+            .where(Observer.meeting_id == meeting.id)
+            .order_by(Observer.name, Observer.id)
+        )
+    )
 
 
 def invitees_of(meeting: Meeting) -> list[User]:
     """People holding a live invitation to ``meeting``, by name."""
-    return list(db.session.scalars(
-        sa.select(User).join(Invitation, Invitation.user_id == User.id)
-        .where(Invitation.meeting_id == meeting.id, Invitation.revoked_at.is_(None))
-        .order_by(User.name)))
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Invitation, Invitation.user_id == User.id)
+            .where(Invitation.meeting_id == meeting.id, Invitation.revoked_at.is_(None))
+            .order_by(User.name)
+        )
+    )
 
 
 def attendance_for_user(meeting: Meeting, user: User) -> Attendance | None:
-    return db.session.scalar(sa.select(Attendance).where(
-        Attendance.meeting_id == meeting.id, Attendance.user_id == user.id))
+    return db.session.scalar(
+        sa.select(Attendance).where(
+            Attendance.meeting_id == meeting.id, Attendance.user_id == user.id
+        )
+    )
 
 
 def acknowledgements_of(meeting: Meeting) -> list[ConfidentialityAcknowledgement]:
-    return list(db.session.scalars(
-        sa.select(ConfidentialityAcknowledgement)
-        .where(ConfidentialityAcknowledgement.meeting_id == meeting.id)
-        .order_by(ConfidentialityAcknowledgement.acknowledged_at)))
+    return list(
+        db.session.scalars(
+            sa.select(ConfidentialityAcknowledgement)
+            .where(ConfidentialityAcknowledgement.meeting_id == meeting.id)
+            .order_by(ConfidentialityAcknowledgement.acknowledged_at)
+        )
+    )
 
 
 def required_version(meeting: Meeting) -> int | None:
@@ -96,7 +116,8 @@ def acknowledgement_for(
         return None
     query = sa.select(ConfidentialityAcknowledgement).where(
         ConfidentialityAcknowledgement.meeting_id == meeting.id,
-        ConfidentialityAcknowledgement.statement_version == version)
+        ConfidentialityAcknowledgement.statement_version == version,
+    )
     if attendance is not None:
         query = query.where(ConfidentialityAcknowledgement.attendance_id == attendance.id)
     elif observer is not None:
@@ -108,10 +129,14 @@ def acknowledgement_for(
 
 def area_agencies(meeting: Meeting) -> list[Agency]:
     """Active agencies taking part in the meeting's area (for "add someone present")."""
-    return list(db.session.scalars(
-        sa.select(Agency).join(agency_areas, agency_areas.c.agency_id == Agency.id)
-        .where(agency_areas.c.area_id == meeting.area_id, Agency.active.is_(True))
-        .order_by(Agency.name)))
+    return list(
+        db.session.scalars(
+            sa.select(Agency)
+            .join(agency_areas, agency_areas.c.agency_id == Agency.id)
+            .where(agency_areas.c.area_id == meeting.area_id, Agency.active.is_(True))
+            .order_by(Agency.name)
+        )
+    )
 
 
 def case_list(meeting: Meeting) -> list[AgendaItem]:
@@ -144,15 +169,24 @@ def gate_problems(meeting: Meeting) -> list[str]:
     elif opening.statement_version != statement.version_number:
         problems.append(
             f"The confidentiality statement has changed since it was read: the chair must "
-            f"mark version {statement.version_number} as read")
-    version = (opening.statement_version if opening is not None
-               else statement.version_number if statement is not None else None)
+            f"mark version {statement.version_number} as read"
+        )
+    version = (
+        opening.statement_version
+        if opening is not None
+        else statement.version_number
+        if statement is not None
+        else None
+    )
     acknowledged_attendance: set[int] = set()
     acknowledged_observers: set[int] = set()
     if version is not None:
-        for ack in db.session.scalars(sa.select(ConfidentialityAcknowledgement).where(
+        for ack in db.session.scalars(
+            sa.select(ConfidentialityAcknowledgement).where(
                 ConfidentialityAcknowledgement.meeting_id == meeting.id,
-                ConfidentialityAcknowledgement.statement_version == version)):
+                ConfidentialityAcknowledgement.statement_version == version,
+            )
+        ):
             if ack.attendance_id is not None:
                 acknowledged_attendance.add(ack.attendance_id)
             if ack.observer_id is not None:
@@ -168,8 +202,9 @@ def gate_problems(meeting: Meeting) -> list[str]:
             problems.append(f"{person.name} has not acknowledged the confidentiality statement")
     for observer in observers_of(meeting):
         if observer.id not in acknowledged_observers:
-            problems.append(f"{observer.name} (observer) has not acknowledged the "
-                            f"confidentiality statement")
+            problems.append(
+                f"{observer.name} (observer) has not acknowledged the confidentiality statement"
+            )
     return problems
 
 
@@ -195,8 +230,9 @@ def _refuse_cancelled(meeting: Meeting) -> None:
         raise ServiceError(CANCELLED)
 
 
-def mark_statement_read(meeting: Meeting, *, shown_version: int | None,
-                        actor: User) -> MeetingOpening:
+def mark_statement_read(
+    meeting: Meeting, *, shown_version: int | None, actor: User
+) -> MeetingOpening:
     """Record that ``actor`` (the chair) read version ``shown_version`` to the meeting.
 
     Raises ``ConflictError`` when the statement changed since the page was shown.
@@ -206,7 +242,8 @@ def mark_statement_read(meeting: Meeting, *, shown_version: int | None,
     if shown_version != statement.version_number:
         raise ConflictError(
             f"The confidentiality statement has changed since this page was opened. Read "
-            f"version {statement.version_number} below, then mark it as read")
+            f"version {statement.version_number} below, then mark it as read"
+        )
     opening = opening_of(meeting)
     if opening is None:
         opening = MeetingOpening(meeting_id=meeting.id)
@@ -216,13 +253,24 @@ def mark_statement_read(meeting: Meeting, *, shown_version: int | None,
     opening.read_by_id = actor.id
     opening.read_at = utcnow()
     db.session.flush()
-    record("confidentiality_statement_marked_read", actor=actor, object_type="meeting",
-           object_id=meeting.id, detail=f"statement_version={statement.version_number}")
+    record(
+        AuditAction.CONFIDENTIALITY_STATEMENT_MARKED_READ,
+        actor=actor,
+        object_type="meeting",
+        object_id=meeting.id,
+        detail=f"statement_version={statement.version_number}",
+    )
     return opening
 
 
-def record_invitee_attendance(meeting: Meeting, invitee: User, *, status: AttendanceStatus,
-                              information_sent: bool | None, actor: User) -> Attendance:
+def record_invitee_attendance(
+    meeting: Meeting,
+    invitee: User,
+    *,
+    status: AttendanceStatus,
+    information_sent: bool | None,
+    actor: User,
+) -> Attendance:
     """Record an invited person as present, sending apologies or absent.
 
     A person whose agency is not signed up cannot be marked present (ServiceError naming
@@ -241,60 +289,89 @@ def record_invitee_attendance(meeting: Meeting, invitee: User, *, status: Attend
     attendance.agency_id = invitee.agency_id
     _set_status(attendance, status, information_sent, actor)
     db.session.flush()
-    record("attendance_recorded", actor=actor, object_type="meeting_attendance",
-           object_id=attendance.id, detail=f"meeting={meeting.id} status={status.value}")
+    record(
+        AuditAction.ATTENDANCE_RECORDED,
+        actor=actor,
+        object_type="meeting_attendance",
+        object_id=attendance.id,
+        detail=f"meeting={meeting.id} status={status.value}",
+    )
     return attendance
 
 
-def _set_status(attendance: Attendance, status: AttendanceStatus,
-                information_sent: bool | None, actor: User) -> None:
+def _set_status(
+    attendance: Attendance, status: AttendanceStatus, information_sent: bool | None, actor: User
+) -> None:
     if status == AttendanceStatus.APOLOGIES and information_sent is None:
-        raise ServiceError("Select whether they sent information before the meeting",
-                           field="information_sent")
+        raise ServiceError(
+            "Select whether they sent information before the meeting", field="information_sent"
+        )
     attendance.status = status
-    attendance.information_sent = information_sent if status == AttendanceStatus.APOLOGIES \
-        else None
+    attendance.information_sent = information_sent if status == AttendanceStatus.APOLOGIES else None
     attendance.recorded_by_id = actor.id
     attendance.recorded_at = utcnow()
 
 
-def add_present_person(meeting: Meeting, *, name: str, agency: Agency | None,
-                       actor: User) -> Attendance:
+def add_present_person(
+    meeting: Meeting, *, name: str, agency: Agency | None, actor: User
+) -> Attendance:
     """Record someone present (without an account) for an agency of the meeting's area."""
     _refuse_cancelled(meeting)
     if agency is None or agency.id not in {a.id for a in area_agencies(meeting)}:
         raise ServiceError("Select the agency the person represents", field="agency")
     require_signed_up(agency, field="agency")
-    attendance = Attendance(meeting_id=meeting.id, user_id=None, name=name.strip(),
-                            agency_id=agency.id)
+    attendance = Attendance(
+        meeting_id=meeting.id, user_id=None, name=name.strip(), agency_id=agency.id
+    )
     db.session.add(attendance)
     _set_status(attendance, AttendanceStatus.PRESENT, None, actor)
     db.session.flush()
-    record("attendance_recorded", actor=actor, object_type="meeting_attendance",
-           object_id=attendance.id, detail=f"meeting={meeting.id} status=present added")
+    record(
+        AuditAction.ATTENDANCE_RECORDED,
+        actor=actor,
+        object_type="meeting_attendance",
+        object_id=attendance.id,
+        detail=f"meeting={meeting.id} status=present added",
+    )
     return attendance
 
 
-def add_observer(meeting: Meeting, *, name: str, organisation: str, chair_agreed: bool,
-                 actor: User) -> Observer:
+def add_observer(
+    meeting: Meeting, *, name: str, organisation: str, chair_agreed: bool, actor: User
+) -> Observer:
     """Record an observer; refused unless the chair agreed to them attending."""
     _refuse_cancelled(meeting)
     if not chair_agreed:
-        raise ServiceError("Confirm that the chair agrees to the observer attending",
-                           field="chair_agreed")
-    observer = Observer(meeting_id=meeting.id, name=name.strip(),
-                        organisation=organisation.strip(), chair_agreed=True,
-                        agreement_recorded_by_id=actor.id)
+        raise ServiceError(
+            "Confirm that the chair agrees to the observer attending", field="chair_agreed"
+        )
+    observer = Observer(
+        meeting_id=meeting.id,
+        name=name.strip(),
+        organisation=organisation.strip(),
+        chair_agreed=True,
+        agreement_recorded_by_id=actor.id,
+    )
     db.session.add(observer)
     db.session.flush()
-    record("observer_recorded", actor=actor, object_type="meeting_observer",
-           object_id=observer.id, detail=f"meeting={meeting.id}")
+    record(
+        AuditAction.OBSERVER_RECORDED,
+        actor=actor,
+        object_type="meeting_observer",
+        object_id=observer.id,
+        detail=f"meeting={meeting.id}",
+    )
     return observer
 
 
-def acknowledge(meeting: Meeting, *, actor: User, method: AcknowledgementMethod,
-                attendance: Attendance | None = None,
-                observer: Observer | None = None) -> ConfidentialityAcknowledgement:
+def acknowledge(
+    meeting: Meeting,
+    *,
+    actor: User,
+    method: AcknowledgementMethod,
+    attendance: Attendance | None = None,
+    observer: Observer | None = None,
+) -> ConfidentialityAcknowledgement:
     """Record that a present person or an observer acknowledged the statement.
 
     The version acknowledged is the one the chair marked read (or the current one before
@@ -320,12 +397,19 @@ def acknowledge(meeting: Meeting, *, actor: User, method: AcknowledgementMethod,
         meeting_id=meeting.id,
         attendance_id=attendance.id if attendance is not None else None,
         observer_id=observer.id if observer is not None else None,
-        statement_id=statement_id, statement_version=version, method=method,
-        acknowledged_at=utcnow(), recorded_by_id=actor.id,
+        statement_id=statement_id,
+        statement_version=version,
+        method=method,
+        acknowledged_at=utcnow(),
+        recorded_by_id=actor.id,
     )
     db.session.add(ack)
     db.session.flush()
-    record("confidentiality_acknowledged", actor=actor,
-           object_type="confidentiality_acknowledgement", object_id=ack.id,
-           detail=f"meeting={meeting.id} version={version} method={method.value}")
+    record(
+        AuditAction.CONFIDENTIALITY_ACKNOWLEDGED,
+        actor=actor,
+        object_type="confidentiality_acknowledgement",
+        object_id=ack.id,
+        detail=f"meeting={meeting.id} version={version} method={method.value}",
+    )
     return ack

@@ -31,6 +31,7 @@ from marac_app.attendance.permissions import (
     get_observer_or_404,
 )
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.common.forms import show_error as _show_error
@@ -46,8 +47,6 @@ bp = Blueprint("attendance", __name__)
 LONDON = ZoneInfo("Europe/London")
 chair_or_coordinator = roles_required(Role.CHAIR, Role.COORDINATOR)
 chair_only = roles_required(Role.CHAIR)
-
-
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -68,12 +67,17 @@ def open_meeting(meeting_id: int) -> ResponseReturnValue:
     status = 200
     if request.method == "POST":
         if not can_open_meeting(current_user, meeting):
-            deny(f"meeting_chair:{meeting.id}", status=403, object_type="meeting",
-                 object_id=meeting.id)
+            deny(
+                f"meeting_chair:{meeting.id}",
+                status=403,
+                object_type="meeting",
+                object_id=meeting.id,
+            )
         if form.validate_on_submit():
             try:
-                services.mark_statement_read(meeting, shown_version=form.shown_version(),
-                                             actor=current_user)
+                services.mark_statement_read(
+                    meeting, shown_version=form.shown_version(), actor=current_user
+                )
             except ServiceError as error:
                 db.session.rollback()
                 _show_error(form, error)
@@ -87,11 +91,15 @@ def open_meeting(meeting_id: int) -> ResponseReturnValue:
             status = 400
     form.statement_version.data = str(statement.version_number) if statement else ""
     opening = services.opening_of(meeting)
-    record("meeting_opening_viewed", object_type="meeting", object_id=meeting.id)
+    record(AuditAction.MEETING_OPENING_VIEWED, object_type="meeting", object_id=meeting.id)
     db.session.commit()
     return render_template(
-        "attendance/open.html", meeting=meeting, statement=statement, form=form,
-        opening=opening, paragraphs=_paragraphs(statement.text) if statement else [],
+        "attendance/open.html",
+        meeting=meeting,
+        statement=statement,
+        form=form,
+        opening=opening,
+        paragraphs=_paragraphs(statement.text) if statement else [],
         may_mark_read=can_open_meeting(current_user, meeting),
     ), status
 
@@ -107,32 +115,54 @@ def _person_form(meeting: Meeting, form: PresentPersonForm | None = None) -> Pre
     return form
 
 
-def _render_attendance(meeting: Meeting, *, person_form: PresentPersonForm | None = None,
-                       observer_form: ObserverForm | None = None,
-                       page_errors: list[str] | None = None,
-                       status: int = 200) -> ResponseReturnValue:
+def _render_attendance(
+    meeting: Meeting,
+    *,
+    person_form: PresentPersonForm | None = None,
+    observer_form: ObserverForm | None = None,
+    page_errors: list[str] | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
     attendance = services.attendance_of(meeting)
     by_user = {row.user_id: row for row in attendance if row.user_id is not None}
     invitees = [(user, by_user.get(user.id)) for user in services.invitees_of(meeting)]
     invited_ids = {user.id for user, _ in invitees}
     others = [row for row in attendance if row.user_id not in invited_ids]
-    acks = {ack.attendance_id: ack for ack in services.acknowledgements_of(meeting)
-            if ack.attendance_id is not None}
-    observer_acks = {ack.observer_id: ack for ack in services.acknowledgements_of(meeting)
-                     if ack.observer_id is not None}
+    acks = {
+        ack.attendance_id: ack
+        for ack in services.acknowledgements_of(meeting)
+        if ack.attendance_id is not None
+    }
+    observer_acks = {
+        ack.observer_id: ack
+        for ack in services.acknowledgements_of(meeting)
+        if ack.observer_id is not None
+    }
     version = services.required_version(meeting)
-    record("meeting_attendance_viewed", object_type="meeting", object_id=meeting.id,
-           detail=f"rows={len(attendance)}")
+    record(
+        AuditAction.MEETING_ATTENDANCE_VIEWED,
+        object_type="meeting",
+        object_id=meeting.id,
+        detail=f"rows={len(attendance)}",
+    )
     db.session.commit()
     return render_template(
-        "attendance/attendance.html", meeting=meeting, invitees=invitees, others=others,
-        observers=services.observers_of(meeting), acks=acks, observer_acks=observer_acks,
-        version=version, problems=services.gate_problems(meeting),
+        "attendance/attendance.html",
+        meeting=meeting,
+        invitees=invitees,
+        others=others,
+        observers=services.observers_of(meeting),
+        acks=acks,
+        observer_acks=observer_acks,
+        version=version,
+        problems=services.gate_problems(meeting),
         opening=services.opening_of(meeting),
         person_form=_person_form(meeting, person_form),
         observer_form=observer_form or ObserverForm(prefix="observer"),
-        ack_form=AcknowledgeForm(), may_acknowledge=can_open_meeting(current_user, meeting),
-        present=AttendanceStatus.PRESENT, page_errors=page_errors or [],
+        ack_form=AcknowledgeForm(),
+        may_acknowledge=can_open_meeting(current_user, meeting),
+        present=AttendanceStatus.PRESENT,
+        page_errors=page_errors or [],
     ), status
 
 
@@ -161,8 +191,12 @@ def record_invitee(meeting_id: int, user_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.record_invitee_attendance(
-                meeting, invitee, status=AttendanceStatus(form.status.data),
-                information_sent=form.information_sent_value(), actor=current_user)
+                meeting,
+                invitee,
+                status=AttendanceStatus(form.status.data),
+                information_sent=form.information_sent_value(),
+                actor=current_user,
+            )
         except ServiceError as error:
             db.session.rollback()
             _show_error(form, error)
@@ -170,11 +204,16 @@ def record_invitee(meeting_id: int, user_id: int) -> ResponseReturnValue:
             db.session.commit()
             flash(f"Attendance recorded for {invitee.name}.")
             return redirect(url_for("attendance.attendance", meeting_id=meeting.id))
-    record("meeting_attendance_viewed", object_type="user", object_id=invitee.id,
-           detail=f"meeting={meeting.id}")
+    record(
+        AuditAction.MEETING_ATTENDANCE_VIEWED,
+        object_type="user",
+        object_id=invitee.id,
+        detail=f"meeting={meeting.id}",
+    )
     db.session.commit()
-    return render_template("attendance/invitee.html", meeting=meeting, invitee=invitee,
-                           form=form), 400 if request.method == "POST" else 200
+    return render_template(
+        "attendance/invitee.html", meeting=meeting, invitee=invitee, form=form
+    ), 400 if request.method == "POST" else 200
 
 
 @bp.route("/<int:meeting_id>/attendance/present", methods=["POST"])
@@ -183,11 +222,13 @@ def add_present(meeting_id: int) -> ResponseReturnValue:
     meeting = get_meeting_to_run_or_404(meeting_id, current_user)
     form = _person_form(meeting, PresentPersonForm(prefix="person"))
     if form.validate_on_submit():
-        agency = next((a for a in services.area_agencies(meeting) if a.id == form.agency.data),
-                      None)
+        agency = next(
+            (a for a in services.area_agencies(meeting) if a.id == form.agency.data), None
+        )
         try:
-            services.add_present_person(meeting, name=form.name.data or "", agency=agency,
-                                        actor=current_user)
+            services.add_present_person(
+                meeting, name=form.name.data or "", agency=agency, actor=current_user
+            )
         except ServiceError as error:
             db.session.rollback()
             _show_error(form, error)
@@ -205,9 +246,13 @@ def add_observer(meeting_id: int) -> ResponseReturnValue:
     form = ObserverForm(prefix="observer")
     if form.validate_on_submit():
         try:
-            services.add_observer(meeting, name=form.name.data or "",
-                                  organisation=form.organisation.data or "",
-                                  chair_agreed=bool(form.chair_agreed.data), actor=current_user)
+            services.add_observer(
+                meeting,
+                name=form.name.data or "",
+                organisation=form.organisation.data or "",
+                chair_agreed=bool(form.chair_agreed.data),
+                actor=current_user,
+            )
         except ServiceError as error:
             db.session.rollback()
             _show_error(form, error)
@@ -221,18 +266,19 @@ def add_observer(meeting_id: int) -> ResponseReturnValue:
 def _acknowledge_on_behalf(meeting: Meeting, **who: Any) -> ResponseReturnValue:
     form = AcknowledgeForm()
     if not form.validate_on_submit():
-        return _render_attendance(meeting, page_errors=["Your form could not be sent. Try again"],
-                                  status=400)
+        return _render_attendance(
+            meeting, page_errors=["Your form could not be sent. Try again"], status=400
+        )
     try:
-        services.acknowledge(meeting, actor=current_user,
-                             method=AcknowledgementMethod.RECORDED_BY_CHAIR, **who)
+        services.acknowledge(
+            meeting, actor=current_user, method=AcknowledgementMethod.RECORDED_BY_CHAIR, **who
+        )
     except ServiceError as error:
         db.session.rollback()
         return _render_attendance(meeting, page_errors=[error.message], status=400)
     db.session.commit()
     person = who.get("attendance") or who.get("observer")
-    flash(f"{person.name}'s acknowledgement of the confidentiality statement has been "
-          f"recorded.")
+    flash(f"{person.name}'s acknowledgement of the confidentiality statement has been recorded.")
     return redirect(url_for("attendance.attendance", meeting_id=meeting.id))
 
 
@@ -267,26 +313,40 @@ def acknowledge(meeting_id: int) -> ResponseReturnValue:
             errors.append("The chair has not marked you as present at this meeting yet")
         elif form.validate_on_submit():
             try:
-                services.acknowledge(meeting, actor=current_user, attendance=mine,
-                                     method=AcknowledgementMethod.OWN_DEVICE)
+                services.acknowledge(
+                    meeting,
+                    actor=current_user,
+                    attendance=mine,
+                    method=AcknowledgementMethod.OWN_DEVICE,
+                )
             except ServiceError as error:
                 db.session.rollback()
                 errors.append(error.message)
             else:
                 db.session.commit()
-                flash("Thank you. Your acknowledgement of the confidentiality statement has "
-                      "been recorded.")
+                flash(
+                    "Thank you. Your acknowledgement of the confidentiality statement has "
+                    "been recorded."
+                )
                 return redirect(url_for("attendance.acknowledge", meeting_id=meeting.id))
         else:
             errors.append("Your form could not be sent. Try again")
     statement = current_statement()
     ack = services.acknowledgement_for(meeting, attendance=mine) if mine is not None else None
-    record("confidentiality_acknowledgement_viewed", object_type="meeting",
-           object_id=meeting.id)
+    record(
+        AuditAction.CONFIDENTIALITY_ACKNOWLEDGEMENT_VIEWED,
+        object_type="meeting",
+        object_id=meeting.id,
+    )
     db.session.commit()
     return render_template(
-        "attendance/acknowledge.html", meeting=meeting, statement=statement, form=form,
-        paragraphs=_paragraphs(statement.text) if statement else [], mine=mine, ack=ack,
+        "attendance/acknowledge.html",
+        meeting=meeting,
+        statement=statement,
+        form=form,
+        paragraphs=_paragraphs(statement.text) if statement else [],
+        mine=mine,
+        ack=ack,
         errors=errors,
         present=AttendanceStatus.PRESENT,
     ), 400 if errors else 200
@@ -301,12 +361,21 @@ def run_meeting(meeting_id: int) -> ResponseReturnValue:
     meeting = get_meeting_to_run_or_404(meeting_id, current_user)
     problems = services.gate_problems(meeting)
     items = [] if problems else services.case_list(meeting)
-    record("meeting_case_list_viewed", object_type="meeting", object_id=meeting.id,
-           detail="gate=closed" if problems else f"gate=open rows={len(items)}")
+    record(
+        AuditAction.MEETING_CASE_LIST_VIEWED,
+        object_type="meeting",
+        object_id=meeting.id,
+        detail="gate=closed" if problems else f"gate=open rows={len(items)}",
+    )
     has_case_page = "minutes.case_minutes" in current_app.view_functions
     # Render before the commit: committing expires the loaded rows (one reload per row).
-    page = render_template("attendance/run.html", meeting=meeting, problems=problems,
-                           items=items, has_case_page=has_case_page)
+    page = render_template(
+        "attendance/run.html",
+        meeting=meeting,
+        problems=problems,
+        items=items,
+        has_case_page=has_case_page,
+    )
     db.session.commit()
     return page
 
@@ -316,15 +385,19 @@ def run_meeting(meeting_id: int) -> ResponseReturnValue:
 
 @bp.app_context_processor
 def _attendance_helpers() -> dict[str, Any]:
-    return {"attendance_panel": attendance_panel,
-            "attendance_todays_meetings": todays_meetings}
+    return {"attendance_panel": attendance_panel, "attendance_todays_meetings": todays_meetings}
 
 
 def attendance_panel(meeting: Meeting) -> dict[str, Any]:
     """What the meeting page's panel shows the signed-in user (no names: no audit needed)."""
     user = current_user
-    panel: dict[str, Any] = {"runs": False, "chairs": False, "problem_count": 0,
-                             "must_acknowledge": False, "acknowledged": False}
+    panel: dict[str, Any] = {
+        "runs": False,
+        "chairs": False,
+        "problem_count": 0,
+        "must_acknowledge": False,
+        "acknowledged": False,
+    }
     if not user.is_authenticated:
         return panel
     if can_take_attendance(user, meeting):
@@ -343,14 +416,24 @@ def attendance_panel(meeting: Meeting) -> dict[str, Any]:
 def todays_meetings() -> list[Meeting]:
     """Today's (Europe/London) meetings of the signed-in chair's or coordinator's area."""
     user = current_user
-    if not user.is_authenticated or user.role not in (Role.CHAIR, Role.COORDINATOR) \
-            or user.area_id is None:
+    if (
+        not user.is_authenticated
+        or user.role not in (Role.CHAIR, Role.COORDINATOR)
+        or user.area_id is None
+    ):
         return []
     today = utcnow().astimezone(LONDON).date()
     start = datetime.combine(today, time(0, 0), tzinfo=LONDON)
     end = datetime.combine(today + timedelta(days=1), time(0, 0), tzinfo=LONDON)
-    return list(db.session.scalars(
-        sa.select(Meeting).where(Meeting.area_id == user.area_id,
-                                 Meeting.status == MeetingStatus.SCHEDULED,
-                                 Meeting.starts_at >= start, Meeting.starts_at < end)
-        .order_by(Meeting.starts_at)))
+    return list(
+        db.session.scalars(
+            sa.select(Meeting)
+            .where(
+                Meeting.area_id == user.area_id,
+                Meeting.status == MeetingStatus.SCHEDULED,
+                Meeting.starts_at >= start,
+                Meeting.starts_at < end,
+            )
+            .order_by(Meeting.starts_at)
+        )
+    )

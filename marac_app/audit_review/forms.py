@@ -58,33 +58,56 @@ OUTCOME_CHOICES = [SelectChoice("", "Any outcome")] + [
 
 class AuditSearchForm(_GetForm):
     actor = StringField(
-        "Person (email address or user id)", filters=[_strip],
+        "Person (email address or user id)",
+        filters=[_strip],
         validators=[Optional(), Length(max=255, message="Person must be 255 characters or fewer")],
     )
     case_reference = StringField(
-        "Case reference", filters=[_strip],
-        validators=[Optional(), Regexp(REFERENCE_RE.pattern,
-                                       message="Enter a case reference like CAM-2026-0042")],
+        "Case reference",
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Regexp(REFERENCE_RE.pattern, message="Enter a case reference like CAM-2026-0042"),
+        ],
     )
     object_type = StringField(
-        "Object type", filters=[_strip],
-        validators=[Optional(), Length(max=40, message="Object type must be 40 characters or "
-                                       "fewer"),
-                    Regexp(r"^[a-z_]+$", message="Object type must only include lower-case "
-                           "letters and underscores, like marac_case")],
+        "Object type",
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=40, message="Object type must be 40 characters or fewer"),
+            Regexp(
+                r"^[a-z_]+$",
+                message="Object type must only include lower-case "
+                "letters and underscores, like marac_case",
+            ),
+        ],
     )
     object_id = StringField(
-        "Object id", filters=[_strip],
-        validators=[Optional(), Length(max=64, message="Object id must be 64 characters or "
-                                       "fewer"),
-                    Regexp(r"^[A-Za-z0-9_.:-]+$", message="Object id must only include letters, "
-                           "numbers, dots, colons, hyphens and underscores")],
+        "Object id",
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=64, message="Object id must be 64 characters or fewer"),
+            Regexp(
+                r"^[A-Za-z0-9_.:-]+$",
+                message="Object id must only include letters, "
+                "numbers, dots, colons, hyphens and underscores",
+            ),
+        ],
     )
     action = StringField(
-        "Action", filters=[_strip],
-        validators=[Optional(), Length(max=64, message="Action must be 64 characters or fewer"),
-                    Regexp(r"^[a-z0-9_]+$", message="Action must only include lower-case "
-                           "letters, numbers and underscores, like case_viewed")],
+        "Action",
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=64, message="Action must be 64 characters or fewer"),
+            Regexp(
+                r"^[a-z0-9_]+$",
+                message="Action must only include lower-case "
+                "letters, numbers and underscores, like case_viewed",
+            ),
+        ],
     )
     outcome = SelectField(
         "Outcome",
@@ -105,17 +128,24 @@ class AuditSearchForm(_GetForm):
         self.outcome.data = self.outcome.data or ""
         if self.outcome.data not in {choice.value for choice in OUTCOME_CHOICES}:
             self.outcome.errors = [*self.outcome.errors, "Select an outcome from the list"]
-        start, start_error = _date_from(self.from_day.data or "", self.from_month.data or "",
-                                        self.from_year.data or "", "Date from")
-        end, end_error = _date_from(self.to_day.data or "", self.to_month.data or "",
-                                    self.to_year.data or "", "Date to")
+        start, start_error = _date_from(
+            self.from_day.data or "",
+            self.from_month.data or "",
+            self.from_year.data or "",
+            "Date from",
+        )
+        end, end_error = _date_from(
+            self.to_day.data or "", self.to_month.data or "", self.to_year.data or "", "Date to"
+        )
         if start_error:
             self.from_day.errors = [*self.from_day.errors, start_error]
         if end_error:
             self.to_day.errors = [*self.to_day.errors, end_error]
         if start and end and end < start:
-            self.to_day.errors = [*self.to_day.errors,
-                                  "Date to must be the same as or after date from"]
+            self.to_day.errors = [
+                *self.to_day.errors,
+                "Date to must be the same as or after date from",
+            ]
         actor_id = None
         actor = (self.actor.data or "").strip()
         if actor and not self.actor.errors:
@@ -126,27 +156,42 @@ class AuditSearchForm(_GetForm):
             elif "@" in actor:
                 user = services.find_user_by_email(actor)
                 if user is None:
-                    self.actor.errors = [*self.actor.errors,
-                                         "There is no user with that email address"]
+                    self.actor.errors = [
+                        *self.actor.errors,
+                        "There is no user with that email address",
+                    ]
                 else:
                     actor_id = user.id
             else:
-                self.actor.errors = [*self.actor.errors,
-                                     "Enter the person's email address or user id"]
+                self.actor.errors = [
+                    *self.actor.errors,
+                    "Enter the person's email address or user id",
+                ]
         case_id = None
         reference = (self.case_reference.data or "").strip()
         if reference and not self.case_reference.errors:
             case_id = services.find_case_id(reference)
             if case_id is None:
-                self.case_reference.errors = [*self.case_reference.errors,
-                                              "There is no case with that reference"]
+                self.case_reference.errors = [
+                    *self.case_reference.errors,
+                    "There is no case with that reference",
+                ]
         if any(f.errors for f in self) or not valid:
             return False
-        names = [name for name, used in (
-            ("person", actor), ("case", reference), ("object type", self.object_type.data),
-            ("object id", self.object_id.data), ("action", self.action.data),
-            ("outcome", self.outcome.data), ("date from", start), ("date to", end),
-        ) if used]
+        names = [
+            name
+            for name, used in (
+                ("person", actor),
+                ("case", reference),
+                ("object type", self.object_type.data),
+                ("object id", self.object_id.data),
+                ("action", self.action.data),
+                ("outcome", self.outcome.data),
+                ("date from", start),
+                ("date to", end),
+            )
+            if used
+        ]
         self.filters = AuditFilters(
             actor_id=actor_id,
             case_id=case_id,
@@ -163,9 +208,11 @@ class AuditSearchForm(_GetForm):
 
 class CaseViewsForm(_GetForm):
     reference = StringField(
-        "Case reference", filters=[_strip],
-        validators=[Regexp(REFERENCE_RE.pattern,
-                           message="Enter a case reference like CAM-2026-0042")],
+        "Case reference",
+        filters=[_strip],
+        validators=[
+            Regexp(REFERENCE_RE.pattern, message="Enter a case reference like CAM-2026-0042")
+        ],
     )
     case_id: int | None = None
 

@@ -21,6 +21,7 @@ from marac_app.audit import (
     events_exposing_case,
     record,
 )
+from marac_app.audit_actions import READS, AuditAction
 from marac_app.auth.models import User
 from marac_app.common.spreadsheet import csv_bytes
 from marac_app.extensions import db
@@ -29,8 +30,6 @@ from marac_app.referrals.models import ErasedCase
 PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 100_000
 VERIFY_BATCH = 5_000
-# An event is a *read* when its action ends with one of these (e.g. "case_viewed").
-READ_ACTION_SUFFIXES = ("_viewed", "_downloaded", "_exported", "_printed")
 
 
 @dataclass(frozen=True)
@@ -85,8 +84,9 @@ def _query(filters: AuditFilters) -> sa.Select[tuple[AuditEvent, User]]:
     )
 
 
-def search(filters: AuditFilters, *, before_id: int | None = None,
-           page_size: int = PAGE_SIZE) -> tuple[list[AuditRow], int | None]:
+def search(
+    filters: AuditFilters, *, before_id: int | None = None, page_size: int = PAGE_SIZE
+) -> tuple[list[AuditRow], int | None]:
     """One page of matching events, newest first (keyset on id), and the id to continue
     from (``before_id`` of the next page) or None on the last page."""
     query = _query(filters)
@@ -104,7 +104,7 @@ def _filter_detail(filters: AuditFilters) -> str:
 
 def record_search(filters: AuditFilters, *, rows: int, page: bool) -> None:
     detail = f"{_filter_detail(filters)}; rows={rows}" + ("; next page" if page else "")
-    record("audit_searched", object_type="audit_event", detail=detail)
+    record(AuditAction.AUDIT_SEARCHED, object_type="audit_event", detail=detail)
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -146,8 +146,8 @@ class CaseViewer:
 
 
 def _is_read() -> sa.ColumnElement[bool]:
-    return sa.or_(*(AuditEvent.action.endswith(suffix, autoescape=True)
-                    for suffix in READ_ACTION_SUFFIXES))
+    """The event's action is a read (``marac_app.audit_actions.READS``)."""
+    return AuditEvent.action.in_([action.value for action in READS])
 
 
 def case_viewers(case_id: int) -> list[CaseViewer]:
@@ -171,23 +171,49 @@ def case_viewers(case_id: int) -> list[CaseViewer]:
     result = db.session.execute(grouped).all()
     ids = [row[0] for row in result if row[0] is not None]
     users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
-    return [CaseViewer(actor_id, users.get(actor_id), role, first, last, count)
-            for actor_id, role, first, last, count in result]
+    return [
+        CaseViewer(actor_id, users.get(actor_id), role, first, last, count)
+        for actor_id, role, first, last, count in result
+    ]
 
 
 # --- CSV export ---------------------------------------------------------------------------
 
-CSV_HEADER = ("Event id", "Time (UTC)", "Actor id", "Actor name", "Actor email", "Role",
-              "Agency id", "Action", "Object type", "Object id", "Outcome", "IP address",
-              "Request id", "Detail")
+CSV_HEADER = (
+    "Event id",
+    "Time (UTC)",
+    "Actor id",
+    "Actor name",
+    "Actor email",
+    "Role",
+    "Agency id",
+    "Action",
+    "Object type",
+    "Object id",
+    "Outcome",
+    "IP address",
+    "Request id",
+    "Detail",
+)
+
 
 def _export_query(filters: AuditFilters) -> sa.Select[tuple[object, ...]]:
     return (
         sa.select(
-            AuditEvent.id, AuditEvent.occurred_at, AuditEvent.actor_id, User.name, User.email,
-            AuditEvent.actor_role, AuditEvent.actor_agency_id, AuditEvent.action,
-            AuditEvent.object_type, AuditEvent.object_id, AuditEvent.outcome,
-            AuditEvent.ip_address, AuditEvent.request_id, AuditEvent.detail,
+            AuditEvent.id,
+            AuditEvent.occurred_at,
+            AuditEvent.actor_id,
+            User.name,
+            User.email,
+            AuditEvent.actor_role,
+            AuditEvent.actor_agency_id,
+            AuditEvent.action,
+            AuditEvent.object_type,
+            AuditEvent.object_id,
+            AuditEvent.outcome,
+            AuditEvent.ip_address,
+            AuditEvent.request_id,
+            AuditEvent.detail,
         )
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(*_conditions(filters))
@@ -214,8 +240,11 @@ def export_csv(filters: AuditFilters) -> tuple[bytes, int]:
 
     data = csv_bytes(CSV_HEADER, rows())
     limited = "; limit reached" if count >= EXPORT_MAX_ROWS else ""
-    record("audit_exported", object_type="audit_event",
-           detail=f"{_filter_detail(filters)}; rows={count}{limited}")
+    record(
+        AuditAction.AUDIT_EXPORTED,
+        object_type="audit_event",
+        detail=f"{_filter_detail(filters)}; rows={count}{limited}",
+    )
     return data, count
 
 
@@ -243,8 +272,10 @@ def _walk(batch: int) -> Iterator[dict[str, object]]:
         ids = [row.id for row in rows]
         cases: dict[int, list[int]] = {}
         for event_id, case_id in db.session.execute(
-                sa.select(AuditEventCase.event_id, AuditEventCase.case_id)
-                .where(AuditEventCase.event_id.in_(ids))):
+            sa.select(AuditEventCase.event_id, AuditEventCase.case_id).where(
+                AuditEventCase.event_id.in_(ids)
+            )
+        ):
             cases.setdefault(event_id, []).append(case_id)
         for row in rows:
             yield {**row._mapping, "case_ids": cases.get(row.id, [])}
@@ -264,14 +295,17 @@ def verify_chain(batch: int = VERIFY_BATCH) -> ChainReport:
         count += 1
         event_id, prev_hash, row_hash = row["id"], row["prev_hash"], row["row_hash"]
         if row_hash is None or prev_hash is None:
-            return ChainReport(False, count, event_id,
-                               "no hash: written outside the audit trail")
+            return ChainReport(False, count, event_id, "no hash: written outside the audit trail")
         if prev_hash != expected_prev:
-            return ChainReport(False, count, event_id,
-                               "does not follow the previous event: an event was removed or "
-                               "inserted before it")
+            return ChainReport(
+                False,
+                count,
+                event_id,
+                "does not follow the previous event: an event was removed or inserted before it",
+            )
         if compute_hash(row, str(prev_hash)) != row_hash:
-            return ChainReport(False, count, event_id,
-                               "contents changed since it was written (or its cases)")
+            return ChainReport(
+                False, count, event_id, "contents changed since it was written (or its cases)"
+            )
         expected_prev = row_hash
     return ChainReport(True, count)

@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.audit_review import services
 from marac_app.audit_review.forms import AuditSearchForm, CaseViewsForm
 from marac_app.audit_review.permissions import REVIEWER_ROLES, can_review_audit
@@ -25,8 +26,20 @@ bp = Blueprint("audit_review", __name__)
 
 reviewers_only = roles_required(*REVIEWER_ROLES)
 
-SEARCH_FIELDS = ("actor", "case_reference", "object_type", "object_id", "action", "outcome",
-                 "from_day", "from_month", "from_year", "to_day", "to_month", "to_year")
+SEARCH_FIELDS = (
+    "actor",
+    "case_reference",
+    "object_type",
+    "object_id",
+    "action",
+    "outcome",
+    "from_day",
+    "from_month",
+    "from_year",
+    "to_day",
+    "to_month",
+    "to_year",
+)
 
 
 def role_label(value: str | None) -> str:
@@ -56,16 +69,26 @@ def _before() -> int | None:
 def index() -> ResponseReturnValue:
     form = AuditSearchForm(formdata=request.args)
     if not form.validate():
-        return render_template("audit_review/index.html", form=form, rows=None,
-                               next_before=None, search_args=_search_args()), 400
+        return render_template(
+            "audit_review/index.html",
+            form=form,
+            rows=None,
+            next_before=None,
+            search_args=_search_args(),
+        ), 400
     assert form.filters is not None
     before = _before()
     rows, next_before = services.search(form.filters, before_id=before)
     services.record_search(form.filters, rows=len(rows), page=before is not None)
     # Render before the commit: committing expires the loaded rows (one reload per row).
-    page = render_template("audit_review/index.html", form=form, rows=rows,
-                           next_before=next_before, paged=before is not None,
-                           search_args=_search_args())
+    page = render_template(
+        "audit_review/index.html",
+        form=form,
+        rows=rows,
+        next_before=next_before,
+        paged=before is not None,
+        search_args=_search_args(),
+    )
     db.session.commit()
     return page
 
@@ -75,8 +98,13 @@ def index() -> ResponseReturnValue:
 def export_csv() -> ResponseReturnValue:
     form = AuditSearchForm(formdata=request.args)
     if not form.validate():
-        return render_template("audit_review/index.html", form=form, rows=None,
-                               next_before=None, search_args=_search_args()), 400
+        return render_template(
+            "audit_review/index.html",
+            form=form,
+            rows=None,
+            next_before=None,
+            search_args=_search_args(),
+        ), 400
     assert form.filters is not None
     text, _count = services.export_csv(form.filters)
     db.session.commit()
@@ -98,11 +126,20 @@ def case_views() -> ResponseReturnValue:
         return render_template("audit_review/case_views.html", form=form, viewers=None), 400
     assert form.case_id is not None
     viewers = services.case_viewers(form.case_id)
-    record("case_access_reviewed", actor=current_user, object_type="marac_case",
-           object_id=form.case_id, detail=f"viewers={len(viewers)}")
+    record(
+        AuditAction.CASE_ACCESS_REVIEWED,
+        actor=current_user,
+        object_type="marac_case",
+        object_id=form.case_id,
+        detail=f"viewers={len(viewers)}",
+    )
     db.session.commit()
     reference = form.reference.data.upper()
     erased = services.find_erased_case(reference)
-    return render_template("audit_review/case_views.html", form=form, viewers=viewers,
-                           reference=reference,
-                           erased=erased if erased and erased.case_id == form.case_id else None)
+    return render_template(
+        "audit_review/case_views.html",
+        form=form,
+        viewers=viewers,
+        reference=reference,
+        erased=erased if erased and erased.case_id == form.case_id else None,
+    )

@@ -21,8 +21,10 @@ class SignInForm(MaracForm):
         validators=[
             InputRequired("Enter your email address"),
             Length(max=255, message="Email address must be 255 characters or fewer"),
-            Email("Enter an email address in the correct format, like name@example.org",
-                  check_deliverability=False),
+            Email(
+                "Enter an email address in the correct format, like name@example.org",
+                check_deliverability=False,
+            ),
         ],
     )
     password = PasswordField(
@@ -80,8 +82,10 @@ class ResetRequestForm(MaracForm):
         validators=[
             InputRequired("Enter your email address"),
             Length(max=255, message="Email address must be 255 characters or fewer"),
-            Email("Enter an email address in the correct format, like name@example.org",
-                  check_deliverability=False),
+            Email(
+                "Enter an email address in the correct format, like name@example.org",
+                check_deliverability=False,
+            ),
         ],
     )
 
@@ -105,4 +109,3 @@ class ChangePasswordForm(MaracForm):
         "Confirm new password",
         validators=[InputRequired("Confirm your new password")],
     )
-

@@ -24,6 +24,7 @@ import segno
 import sqlalchemy as sa
 
 from marac_app.audit import Outcome, record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import RecoveryCode, User, UserMfa
 from marac_app.auth.sessions import EndReason, end_all_sessions
 from marac_app.common.errors import ServiceError
@@ -120,8 +121,13 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
         raise ServiceError("Start setting up two-factor authentication again", field="code")
     step = _matching_step(row.pending_secret, _clean_code(code), None)
     if step is None:
-        record("mfa_enrolment_failed", actor=user, object_type="user", object_id=user.id,
-               outcome=Outcome.DENIED)
+        record(
+            AuditAction.MFA_ENROLMENT_FAILED,
+            actor=user,
+            object_type="user",
+            object_id=user.id,
+            outcome=Outcome.DENIED,
+        )
         raise ServiceError(
             "Enter the 6-digit code shown in your authenticator app now", field="code"
         )
@@ -131,8 +137,12 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
     row.last_timestep = step
     codes = _new_recovery_codes(user)
     db.session.flush()
-    record("mfa_reenrolled" if was_enrolled else "mfa_enrolled", actor=user,
-           object_type="user", object_id=user.id)
+    record(
+        AuditAction.MFA_REENROLLED if was_enrolled else "mfa_enrolled",
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+    )
     return codes
 
 
@@ -153,19 +163,23 @@ def _new_recovery_codes(user: User) -> list[str]:
         raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(_RECOVERY_LENGTH))
         salt = secrets.token_hex(16)
         db.session.add(
-            RecoveryCode(user_id=user.id, salt=salt, code_hash=_hash_recovery(salt, raw),
-                         created_at=now)
+            RecoveryCode(
+                user_id=user.id, salt=salt, code_hash=_hash_recovery(salt, raw), created_at=now
+            )
         )
         codes.append(f"{raw[:5]}-{raw[5:]}")
     return codes
 
 
 def recovery_codes_left(user: User) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count(RecoveryCode.id)).where(
-            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(RecoveryCode.id)).where(
+                RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def _use_recovery_code(user: User, cleaned: str) -> bool:
@@ -193,16 +207,31 @@ def verify(user: User, code: str, *, now: float | None = None) -> Verification:
         if step is not None:
             row.last_timestep = step
             db.session.flush()
-            record("mfa_verified", actor=user, object_type="user", object_id=user.id,
-                   detail="method=totp")
+            record(
+                AuditAction.MFA_VERIFIED,
+                actor=user,
+                object_type="user",
+                object_id=user.id,
+                detail="method=totp",
+            )
             return Verification(True, "totp")
         if _use_recovery_code(user, cleaned):
             left = recovery_codes_left(user)
-            record("mfa_verified", actor=user, object_type="user", object_id=user.id,
-                   detail=f"method=recovery_code; left={left}")
+            record(
+                AuditAction.MFA_VERIFIED,
+                actor=user,
+                object_type="user",
+                object_id=user.id,
+                detail=f"method=recovery_code; left={left}",
+            )
             return Verification(True, "recovery", left)
-    record("mfa_failed", actor=user, object_type="user", object_id=user.id,
-           outcome=Outcome.DENIED)
+    record(
+        AuditAction.MFA_FAILED,
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+        outcome=Outcome.DENIED,
+    )
     return Verification(False)
 
 
@@ -223,6 +252,11 @@ def reset(user: User, *, actor: User) -> int:
     )
     ended = end_all_sessions(user, EndReason.MFA_RESET)
     db.session.flush()
-    record("mfa_reset", actor=actor, object_type="user", object_id=user.id,
-           detail=f"sessions_ended={ended}")
+    record(
+        AuditAction.MFA_RESET,
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        detail=f"sessions_ended={ended}",
+    )
     return ended

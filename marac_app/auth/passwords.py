@@ -53,8 +53,11 @@ def _current() -> tuple[PasswordHasher, str]:
 def current_parameters() -> dict[str, int]:
     """The cost parameters new hashes get (for the test that pins production's)."""
     hasher, _ = _current()
-    return {"time_cost": hasher.time_cost, "memory_cost": hasher.memory_cost,
-            "parallelism": hasher.parallelism}
+    return {
+        "time_cost": hasher.time_cost,
+        "memory_cost": hasher.memory_cost,
+        "parallelism": hasher.parallelism,
+    }
 
 
 def hash_password(password: str) -> str:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from marac_app.agencies.models import Agency, MaracArea
 from marac_app.audit import Outcome, record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth import passwords
 from marac_app.auth.models import PasswordToken, Role, TokenPurpose, User
 from marac_app.auth.sessions import EndReason, end_all_sessions, hash_token
@@ -40,7 +41,7 @@ def authenticate(email: str, password: str, *, final: bool = True) -> User | Non
     ok = passwords.verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
         record(
-            "sign_in_failed",
+            AuditAction.SIGN_IN_FAILED,
             actor=user,
             object_type="user" if user else None,
             object_id=user.id if user else None,
@@ -57,14 +58,19 @@ def authenticate(email: str, password: str, *, final: bool = True) -> User | Non
 
 def password_accepted(user: User) -> None:
     """Record that the password was right and a two-factor code is asked next."""
-    record("sign_in_password_accepted", actor=user, object_type="user", object_id=user.id)
+    record(AuditAction.SIGN_IN_PASSWORD_ACCEPTED, actor=user, object_type="user", object_id=user.id)
 
 
 def complete_sign_in(user: User, method: str | None = None) -> None:
     """Record a finished sign-in (after the password, and the second factor if asked)."""
     user.last_sign_in_at = utcnow()
-    record("sign_in", actor=user, object_type="user", object_id=user.id,
-           detail=f"mfa={method}" if method else None)
+    record(
+        AuditAction.SIGN_IN,
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+        detail=f"mfa={method}" if method else None,
+    )
 
 
 def context_for(user: User) -> list[str]:
@@ -86,8 +92,13 @@ def check_password(user: User, password: str, confirm: str | None = None) -> Non
         raise ServiceError("Passwords do not match", field="confirm")
 
 
-def set_password(user: User, password: str, *, reason: str = EndReason.PASSWORD_CHANGED,
-                 keep_current: bool = False) -> int:
+def set_password(
+    user: User,
+    password: str,
+    *,
+    reason: str = EndReason.PASSWORD_CHANGED,
+    keep_current: bool = False,
+) -> int:
     """Set a new password (policy-checked) and end every session the user has.
 
     With ``keep_current`` the session of the request making the change survives (the user
@@ -109,16 +120,28 @@ def change_password(user: User, current: str, new: str, confirm: str) -> int:
     (``current``, ``password`` or ``confirm``). Returns the number of sessions ended.
     """
     if not passwords.verify_password(user.password_hash, current):
-        record("password_change_failed", actor=user, object_type="user", object_id=user.id,
-               outcome=Outcome.DENIED, detail="current password wrong")
+        record(
+            AuditAction.PASSWORD_CHANGE_FAILED,
+            actor=user,
+            object_type="user",
+            object_id=user.id,
+            outcome=Outcome.DENIED,
+            detail="current password wrong",
+        )
         raise ServiceError("Your current password is not correct", field="current")
     if new == current:
-        raise ServiceError("Your new password must be different from your current one",
-                           field="password")
+        raise ServiceError(
+            "Your new password must be different from your current one", field="password"
+        )
     check_password(user, new, confirm)
     ended = set_password(user, new, keep_current=True)
-    record("password_changed", actor=user, object_type="user", object_id=user.id,
-           detail=f"other_sessions_ended={ended}")
+    record(
+        AuditAction.PASSWORD_CHANGED,
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+        detail=f"other_sessions_ended={ended}",
+    )
     return ended
 
 
@@ -126,16 +149,22 @@ def end_other_sessions(user: User) -> int:
     """Sign ``user`` out everywhere except this session. Audited; returns how many ended."""
     ended = end_all_sessions(user, EndReason.SIGNED_OUT_ELSEWHERE, except_current=True)
     db.session.flush()
-    record("other_sessions_ended", actor=user, object_type="user", object_id=user.id,
-           detail=f"sessions_ended={ended}")
+    record(
+        AuditAction.OTHER_SESSIONS_ENDED,
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+        detail=f"sessions_ended={ended}",
+    )
     return ended
 
 
 # --- One-time set-password links -------------------------------------------------------
 
 
-def issue_password_token(user: User, *, purpose: TokenPurpose, actor: User | None,
-                         hours: int) -> str:
+def issue_password_token(
+    user: User, *, purpose: TokenPurpose, actor: User | None, hours: int
+) -> str:
     """Create a one-time link token for ``user`` (earlier unused tokens are voided)."""
     now = utcnow()
     db.session.execute(
@@ -165,8 +194,7 @@ def issue_password_token(user: User, *, purpose: TokenPurpose, actor: User | Non
 
 def issue_set_password_token(user: User, *, actor: User | None, hours: int) -> str:
     """Create a one-time set-password link token (an admin sends it)."""
-    return issue_password_token(user, purpose=TokenPurpose.SET_PASSWORD, actor=actor,
-                                hours=hours)
+    return issue_password_token(user, purpose=TokenPurpose.SET_PASSWORD, actor=actor, hours=hours)
 
 
 def find_valid_token(token: str, purpose: TokenPurpose | None = None) -> PasswordToken | None:
@@ -190,7 +218,7 @@ def use_set_password_token(token: str, password: str, confirm: str) -> User:
     check_password(row.user, password, confirm)
     row.used_at = utcnow()
     set_password(row.user, password)
-    record("password_set", actor=row.user, object_type="user", object_id=row.user.id)
+    record(AuditAction.PASSWORD_SET, actor=row.user, object_type="user", object_id=row.user.id)
     return row.user
 
 
@@ -204,12 +232,15 @@ def request_password_reset(email: str, *, hours: int) -> tuple[User, str] | None
     """
     user = find_user_by_email(email)
     if user is None or not user.active or user.password_hash is None:
-        record("password_reset_requested", outcome=Outcome.DENIED,
-               object_type="user" if user else None, object_id=user.id if user else None,
-               detail="no active account with a password")
+        record(
+            AuditAction.PASSWORD_RESET_REQUESTED,
+            outcome=Outcome.DENIED,
+            object_type="user" if user else None,
+            object_id=user.id if user else None,
+            detail="no active account with a password",
+        )
         return None
-    token = issue_password_token(user, purpose=TokenPurpose.RESET_PASSWORD, actor=None,
-                                 hours=hours)
+    token = issue_password_token(user, purpose=TokenPurpose.RESET_PASSWORD, actor=None, hours=hours)
     return user, token
 
 
@@ -224,8 +255,13 @@ def use_reset_token(token: str, password: str, confirm: str) -> User:
     check_password(row.user, password, confirm)
     row.used_at = utcnow()
     ended = set_password(row.user, password, reason=EndReason.PASSWORD_RESET)
-    record("password_reset", actor=row.user, object_type="user", object_id=row.user.id,
-           detail=f"sessions_ended={ended}")
+    record(
+        AuditAction.PASSWORD_RESET,
+        actor=row.user,
+        object_type="user",
+        object_id=row.user.id,
+        detail=f"sessions_ended={ended}",
+    )
     return row.user
 
 
@@ -274,8 +310,13 @@ def create_user(details: UserDetails, *, actor: User | None) -> User:
     )
     db.session.add(user)
     db.session.flush()
-    record("user_created", actor=actor, object_type="user", object_id=user.id,
-           detail=f"role={user.role}")
+    record(
+        AuditAction.USER_CREATED,
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        detail=f"role={user.role}",
+    )
     logger.info("user %s created by %s", user.id, actor.id if actor else "cli")
     return user
 
@@ -302,8 +343,13 @@ def update_user(user: User, details: UserDetails, *, version: int, actor: User) 
             changed.append(field)
     if changed:
         db.session.flush()
-        record("user_updated", actor=actor, object_type="user", object_id=user.id,
-               detail="changed: " + ", ".join(changed))
+        record(
+            AuditAction.USER_UPDATED,
+            actor=actor,
+            object_type="user",
+            object_id=user.id,
+            detail="changed: " + ", ".join(changed),
+        )
         if {"role", "agency_id", "area_id"} & set(changed):
             # Access follows role and agency: start again from a fresh sign-in.
             end_all_sessions(user, "access_changed")
@@ -318,5 +364,9 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
     if not active:
         end_all_sessions(user, EndReason.DEACTIVATED)
     db.session.flush()
-    record("user_deactivated" if not active else "user_reactivated", actor=actor,
-           object_type="user", object_id=user.id)
+    record(
+        AuditAction.USER_DEACTIVATED if not active else "user_reactivated",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+    )

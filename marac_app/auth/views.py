@@ -24,6 +24,7 @@ from limits import RateLimitItem, parse
 
 from marac_app import mail
 from marac_app.audit import Outcome, record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth import mfa, passwords, services
 from marac_app.auth.forms import (
     AccountMfaForm,
@@ -70,7 +71,7 @@ def _throttled(limit: object) -> None:
     """Audit a refused (throttled) sign-in attempt; the 429 page is the error handler's."""
     user = services.find_user_by_email(request.form.get("email", ""))
     record(
-        "sign_in_throttled",
+        AuditAction.SIGN_IN_THROTTLED,
         actor=user,
         object_type="user" if user else None,
         object_id=user.id if user else None,
@@ -188,12 +189,20 @@ def _minutes(item: RateLimitItem) -> int:
 
 def _mfa_throttled_page(user: User) -> ResponseReturnValue:
     db.session.rollback()
-    record("mfa_throttled", actor=user, object_type="user", object_id=user.id,
-           outcome=Outcome.DENIED)
+    record(
+        AuditAction.MFA_THROTTLED,
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+        outcome=Outcome.DENIED,
+    )
     db.session.commit()
-    return render_template("auth/throttled.html", title="Too many attempts",
-                           what="to enter a security code for this account",
-                           minutes=_minutes(_mfa_limit())), 429
+    return render_template(
+        "auth/throttled.html",
+        title="Too many attempts",
+        what="to enter a security code for this account",
+        minutes=_minutes(_mfa_limit()),
+    ), 429
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
@@ -215,21 +224,26 @@ def mfa_verify() -> ResponseReturnValue:
             _finish_sign_in(user)
             db.session.commit()
             if result.method == "recovery":
-                flash(f"You used a recovery code. You have {result.recovery_codes_left} left. "
-                      "Each code works once.")
+                flash(
+                    f"You used a recovery code. You have {result.recovery_codes_left} left. "
+                    "Each code works once."
+                )
             return redirect(destination)
         _mfa_count_failure(user)
         db.session.commit()
-        form.code.errors = ["The code is not correct or has been used already. Enter the code "
-                            "your authenticator app shows now, or a recovery code"]
+        form.code.errors = [
+            "The code is not correct or has been used already. Enter the code "
+            "your authenticator app shows now, or a recovery code"
+        ]
         form.code.data = ""
         return render_template("auth/mfa_verify.html", form=form), 401
     status = 400 if form.is_submitted() else 200
     return render_template("auth/mfa_verify.html", form=form), status
 
 
-def _enrolment_page(user: User, form: CodeForm, secret: str, *, signed_in_user: bool,
-                    status: int = 200) -> ResponseReturnValue:
+def _enrolment_page(
+    user: User, form: CodeForm, secret: str, *, signed_in_user: bool, status: int = 200
+) -> ResponseReturnValue:
     uri = mfa.provisioning_uri(user, secret, current_app.config["MFA_ISSUER"])
     return render_template(
         "auth/mfa_setup.html",
@@ -274,8 +288,9 @@ def mfa_setup() -> ResponseReturnValue:
             services.complete_sign_in(user, "totp_enrolment")
             _finish_sign_in(user)
             db.session.commit()
-            return render_template("auth/recovery_codes.html", codes=outcome,
-                                   destination=destination)
+            return render_template(
+                "auth/recovery_codes.html", codes=outcome, destination=destination
+            )
     secret = mfa.pending_secret(user) or mfa.start_enrolment(user)
     db.session.commit()
     status = 400 if form.is_submitted() else 200
@@ -285,7 +300,7 @@ def mfa_setup() -> ResponseReturnValue:
 @bp.route("/sign-out", methods=["POST"])
 @signed_in
 def sign_out() -> ResponseReturnValue:
-    record("sign_out", object_type="user", object_id=current_user.id)
+    record(AuditAction.SIGN_OUT, object_type="user", object_id=current_user.id)
     end_current_session(EndReason.SIGNED_OUT)
     db.session.commit()
     logout_user()
@@ -298,13 +313,20 @@ def sign_out() -> ResponseReturnValue:
 @public
 def set_password(token: str) -> ResponseReturnValue:
     return _password_from_link(
-        token, TokenPurpose.SET_PASSWORD, services.use_set_password_token,
-        "Your password has been set. Sign in with it now.")
+        token,
+        TokenPurpose.SET_PASSWORD,
+        services.use_set_password_token,
+        "Your password has been set. Sign in with it now.",
+    )
 
 
-def _password_from_link(token: str, purpose: TokenPurpose,
-                        use: Callable[[str, str, str], object], done: str,
-                        **context: object) -> ResponseReturnValue:
+def _password_from_link(
+    token: str,
+    purpose: TokenPurpose,
+    use: Callable[[str, str, str], object],
+    done: str,
+    **context: object,
+) -> ResponseReturnValue:
     """The page behind a one-time password link (set by an admin's invitation, or reset):
     404 for a used, expired or wrong-purpose link; the policy's message on a weak password;
     after success everyone is signed out and sent to sign in."""
@@ -326,8 +348,7 @@ def _password_from_link(token: str, purpose: TokenPurpose,
             flash(done)
             return redirect(url_for("auth.sign_in"))
     status = 400 if form.is_submitted() else 200
-    return render_template("auth/set_password.html", form=form, user=row.user,
-                           **context), status
+    return render_template("auth/set_password.html", form=form, user=row.user, **context), status
 
 
 # --- Forgotten password: a one-time link by email ------------------------------------------
@@ -338,8 +359,11 @@ def _reset_throttled(email: str) -> bool:
     config = current_app.config
     checks = (
         (parse(config["PASSWORD_RESET_LIMIT_PER_IP"]), "reset-ip", request.remote_addr or "-"),
-        (parse(config["PASSWORD_RESET_LIMIT_PER_EMAIL"]), "reset-email",
-         services.normalise_email(email)),
+        (
+            parse(config["PASSWORD_RESET_LIMIT_PER_EMAIL"]),
+            "reset-email",
+            services.normalise_email(email),
+        ),
     )
     if not all(limiter.limiter.test(item, scope, key) for item, scope, key in checks):
         return True
@@ -376,10 +400,11 @@ def reset_password_request() -> ResponseReturnValue:
     form = ResetRequestForm()
     if form.validate_on_submit():
         if _reset_throttled(form.email.data):
-            record("password_reset_throttled", outcome=Outcome.DENIED)
+            record(AuditAction.PASSWORD_RESET_THROTTLED, outcome=Outcome.DENIED)
             db.session.commit()
             return render_template(
-                "auth/throttled.html", title="Too many requests",
+                "auth/throttled.html",
+                title="Too many requests",
                 what="to reset a password from your network or for this email address",
                 minutes=60,
             ), 429
@@ -404,9 +429,13 @@ def reset_password_sent() -> ResponseReturnValue:
 @public
 def reset_password(token: str) -> ResponseReturnValue:
     return _password_from_link(
-        token, TokenPurpose.RESET_PASSWORD, services.use_reset_token,
+        token,
+        TokenPurpose.RESET_PASSWORD,
+        services.use_reset_token,
         "Your password has been changed and you have been signed out everywhere. "
-        "Sign in with your new password.", reset=True)
+        "Sign in with your new password.",
+        reset=True,
+    )
 
 
 # --- Your account ---------------------------------------------------------------------------
@@ -417,7 +446,7 @@ def reset_password(token: str) -> ResponseReturnValue:
 def account() -> ResponseReturnValue:
     user = current_user._get_current_object()
     row = mfa.get_mfa(user)
-    record("account_viewed", object_type="user", object_id=user.id)
+    record(AuditAction.ACCOUNT_VIEWED, object_type="user", object_id=user.id)
     db.session.commit()
     return render_template(
         "auth/account.html",
@@ -440,12 +469,19 @@ def change_password() -> ResponseReturnValue:
     if form.validate_on_submit():
         item = _change_password_limit()
         if not limiter.limiter.test(item, "change-password", str(user.id)):
-            record("password_change_throttled", object_type="user", object_id=user.id,
-                   outcome=Outcome.DENIED)
+            record(
+                AuditAction.PASSWORD_CHANGE_THROTTLED,
+                object_type="user",
+                object_id=user.id,
+                outcome=Outcome.DENIED,
+            )
             db.session.commit()
-            return render_template("auth/throttled.html", title="Too many attempts",
-                                   what="to change the password of this account",
-                                   minutes=_minutes(item)), 429
+            return render_template(
+                "auth/throttled.html",
+                title="Too many attempts",
+                what="to change the password of this account",
+                minutes=_minutes(item),
+            ), 429
         try:
             ended = services.change_password(
                 user, form.current.data, form.password.data, form.confirm.data
@@ -454,16 +490,24 @@ def change_password() -> ResponseReturnValue:
             db.session.rollback()
             if error.field == "current":
                 # Audit the wrong guess (the rollback above dropped it) and count it.
-                record("password_change_failed", object_type="user", object_id=user.id,
-                       outcome=Outcome.DENIED, detail="current password wrong")
+                record(
+                    AuditAction.PASSWORD_CHANGE_FAILED,
+                    object_type="user",
+                    object_id=user.id,
+                    outcome=Outcome.DENIED,
+                    detail="current password wrong",
+                )
                 db.session.commit()
                 limiter.limiter.hit(item, "change-password", str(user.id))
             getattr(form, error.field or "password").errors = [error.message]
         else:
             db.session.commit()
-            elsewhere = f" You have been signed out of {ended} other session" + (
-                "s." if ended != 1 else "."
-            ) if ended else ""
+            elsewhere = (
+                f" You have been signed out of {ended} other session"
+                + ("s." if ended != 1 else ".")
+                if ended
+                else ""
+            )
             flash("Your password has been changed." + elsewhere)
             return redirect(url_for("auth.account"))
     status = 400 if form.is_submitted() else 200
@@ -477,8 +521,11 @@ def end_other_sessions() -> ResponseReturnValue:
         return redirect(url_for("auth.account"))
     ended = services.end_other_sessions(current_user._get_current_object())
     db.session.commit()
-    flash("You have been signed out of all other sessions." if ended
-          else "You were not signed in anywhere else.")
+    flash(
+        "You have been signed out of all other sessions."
+        if ended
+        else "You were not signed in anywhere else."
+    )
     return redirect(url_for("auth.account"))
 
 
@@ -493,8 +540,12 @@ def _reauthenticated(user: User, form: AccountMfaForm) -> bool:
     if passwords.verify_password(user.password_hash, form.password.data):
         return True
     form.code.data = ""
-    record("mfa_reenrol_password_wrong", object_type="user", object_id=user.id,
-           outcome=Outcome.DENIED)
+    record(
+        AuditAction.MFA_REENROL_PASSWORD_WRONG,
+        object_type="user",
+        object_id=user.id,
+        outcome=Outcome.DENIED,
+    )
     db.session.commit()
     _mfa_count_failure(user)
     form.password.errors = ["Your password is not correct"]
@@ -515,8 +566,9 @@ def account_mfa() -> ResponseReturnValue:
             return outcome
         if outcome:
             db.session.commit()
-            return render_template("auth/recovery_codes.html", codes=outcome,
-                                   destination=url_for("auth.account"))
+            return render_template(
+                "auth/recovery_codes.html", codes=outcome, destination=url_for("auth.account")
+            )
     secret = mfa.pending_secret(user) or mfa.start_enrolment(user)
     db.session.commit()
     status = 400 if form.is_submitted() else 200

@@ -60,7 +60,7 @@ def _label(field: Field) -> str:
 
 
 def _lower_first(text: str) -> str:
-    """"Owner agency" → "owner agency", but "MARAC areas" stays as it is."""
+    """ "Owner agency" → "owner agency", but "MARAC areas" stays as it is."""
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
@@ -99,8 +99,9 @@ def control_character_problem(form: Form, field: Field) -> str | None:
     if isinstance(field, FormField | FieldList) or field.type == "CSRFTokenField":
         return None  # a subform checks its own fields; the CSRF token checks itself
     multi_line = _is_multi_line(field)
-    if not any(has_control_characters(v, multi_line=multi_line)
-               for v in _posted_values(form, field)):
+    if not any(
+        has_control_characters(v, multi_line=multi_line) for v in _posted_values(form, field)
+    ):
         return None
     label = _label(field)
     if _is_choice(field):
@@ -128,8 +129,10 @@ class ValidId:
         values = [v for v in (getattr(field, "raw_data", None) or []) if v not in (None, "")]
         if all(parse_id(v) is not None for v in values):
             return
-        raise StopValidation(self.message or (
-            _choose_message(field) if _is_choice(field) else "Select one of the options shown"))
+        raise StopValidation(
+            self.message
+            or (_choose_message(field) if _is_choice(field) else "Select one of the options shown")
+        )
 
 
 def _required_message(field: Field) -> str | None:
@@ -187,8 +190,11 @@ class _CleanInput:
 
     def validate(self, extra_validators: Any = None) -> bool:
         fields: dict[str, Field] = self._fields  # type: ignore[attr-defined]
-        refused = {name: message for name, field in fields.items()
-                   if (message := control_character_problem(self, field))}  # type: ignore[arg-type]
+        refused = {
+            name: message
+            for name, field in fields.items()
+            if (message := control_character_problem(self, field))
+        }  # type: ignore[arg-type]
         valid = super().validate(extra_validators)  # type: ignore[misc]
         for name, message in refused.items():
             fields[name].errors = [message]  # this message alone: the others follow from it
@@ -209,8 +215,7 @@ class MaracSubForm(_CleanInput, Form):
         pass
 
 
-def show_error(form: Form, error: ServiceError,
-               aliases: Mapping[str, str] | None = None) -> None:
+def show_error(form: Form, error: ServiceError, aliases: Mapping[str, str] | None = None) -> None:
     """Put a service's refusal next to the field it names (``aliases`` maps a service's field
     name to the form's), or in the error summary when it names none."""
     name = (aliases or {}).get(error.field, error.field) if error.field else None

@@ -25,7 +25,11 @@ _BLOCK = re.compile(r"<\s*(p|ul|ol|li)\b", re.IGNORECASE)
 _NUL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 _cleaner = bleach.sanitizer.Cleaner(
-    tags=ALLOWED_TAGS, attributes={}, protocols=[], strip=True, strip_comments=True,
+    tags=ALLOWED_TAGS,
+    attributes={},
+    protocols=[],
+    strip=True,
+    strip_comments=True,
 )
 
 

@@ -18,8 +18,21 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%",
-                  "\uff1d", "\uff0b", "\uff0d", "\uff20")
+FORMULA_STARTS = (
+    "=",
+    "+",
+    "-",
+    "@",
+    "\t",
+    "\r",
+    "\n",
+    "|",
+    "%",
+    "\uff1d",
+    "\uff0b",
+    "\uff0d",
+    "\uff20",
+)
 
 
 def safe_cell(value: object) -> str:

@@ -56,8 +56,9 @@ class Attempt(Generic[T]):
         return 409 if self.conflict else 400
 
 
-def attempt(service: Callable[[], T], form: Form | None = None, *,
-            aliases: Mapping[str, str] | None = None) -> Attempt[T]:
+def attempt(
+    service: Callable[[], T], form: Form | None = None, *, aliases: Mapping[str, str] | None = None
+) -> Attempt[T]:
     """Run ``service`` (which flushes, never commits) as the request's one change.
 
     Commits on success. On ``ServiceError`` rolls back, puts the message on ``form`` (the
@@ -91,13 +92,19 @@ class Read:
 
 def audit_read(read: Read) -> None:
     """Write ``read``'s audit event and commit it (with anything else the request did)."""
-    record(read.action, object_type=read.object_type, object_id=read.object_id,
-           case_ids=read.case_ids, detail=read.detail)
+    record(
+        read.action,
+        object_type=read.object_type,
+        object_id=read.object_id,
+        case_ids=read.case_ids,
+        detail=read.detail,
+    )
     db.session.commit()
 
 
-def render_read(template: str, *, audit: Read, status: int = 200,
-                **context: Any) -> tuple[str, int]:
+def render_read(
+    template: str, *, audit: Read, status: int = 200, **context: Any
+) -> tuple[str, int]:
     """Audit the read and commit, then render ``template`` with ``context``."""
     audit_read(audit)
     return render_template(template, **context), status

@@ -20,10 +20,18 @@ from marac_app.meetings.models import Meeting
 
 @click.command("minutes-pdf")
 @click.argument("meeting_id", type=int)
-@click.option("--recipient", "email", required=True,
-              help="Email of the person the copy is issued to (and stamped with).")
-@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write the PDF to (created readable by you only).")
+@click.option(
+    "--recipient",
+    "email",
+    required=True,
+    help="Email of the person the copy is issued to (and stamped with).",
+)
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write the PDF to (created readable by you only).",
+)
 @with_appcontext
 def minutes_pdf_command(meeting_id: int, email: str, output: Path) -> None:
     """Issue a stamped copy of MEETING_ID's approved minutes to a recipient."""
@@ -31,7 +39,8 @@ def minutes_pdf_command(meeting_id: int, email: str, output: Path) -> None:
     if meeting is None:
         raise click.ClickException(f"No meeting has the id {meeting_id}.")
     recipient = db.session.scalar(
-        sa.select(User).where(sa.func.lower(User.email) == email.strip().lower()))
+        sa.select(User).where(sa.func.lower(User.email) == email.strip().lower())
+    )
     if recipient is None:
         raise click.ClickException("No user has that email address.")
     try:

@@ -37,6 +37,7 @@ class ActionLine:
     description: str
     due_date: date | None = None
     status: str = ""
+    case_id: int | None = None  # for the audit trail of a copy; never printed
 
 
 @dataclass(frozen=True, slots=True)

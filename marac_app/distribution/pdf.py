@@ -45,10 +45,25 @@ LONDON = ZoneInfo("Europe/London")
 PDF_BASE_URL = "https://marac-app.invalid/"
 PDF_VARIANT = "pdf/ua-1"
 MAX_DATA_URL_BYTES = 32 * 1024
-_KNOWN_SCHEMES = frozenset({
-    "file", "http", "https", "data", "ftp", "ftps", "javascript", "blob", "about", "mailto",
-    "gopher", "jar", "smb", "ldap", "none",
-})
+_KNOWN_SCHEMES = frozenset(
+    {
+        "file",
+        "http",
+        "https",
+        "data",
+        "ftp",
+        "ftps",
+        "javascript",
+        "blob",
+        "about",
+        "mailto",
+        "gopher",
+        "jar",
+        "smb",
+        "ldap",
+        "none",
+    }
+)
 DATA_URL_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/svg+xml"})
 
 
@@ -78,8 +93,12 @@ class RestrictedURLFetcher(URLFetcher):
         static_root: Path = STATIC_ROOT,
         allowed_origins: Iterable[str] | None = None,
     ) -> None:
-        super().__init__(timeout=1, allowed_protocols=("https", "http", "data"),
-                         allow_redirects=False, fail_on_errors=False)
+        super().__init__(
+            timeout=1,
+            allowed_protocols=("https", "http", "data"),
+            allow_redirects=False,
+            fail_on_errors=False,
+        )
         self.static_root = static_root.resolve()
         if allowed_origins is None:
             allowed_origins = _default_origins()

@@ -42,13 +42,17 @@ def get_downloadable_meeting_or_404(meeting_id: int | None, user: User) -> Meeti
     return _fetch(Meeting, meeting_id, user, allowed, "meeting")
 
 
-def get_extract_or_404(meeting_id: int | None, agency_id: int | None,
-                       user: User) -> tuple[Meeting, Agency]:
+def get_extract_or_404(
+    meeting_id: int | None, agency_id: int | None, user: User
+) -> tuple[Meeting, Agency]:
     """The meeting and agency when ``user`` may download that agency's action extract."""
     meeting = _meeting(meeting_id)
     agency = db.session.get(Agency, agency_id) if agency_id is not None else None
-    allowed = (meeting is not None and agency is not None
-               and services.extract_access_problem(meeting, agency, user) is None)
+    allowed = (
+        meeting is not None
+        and agency is not None
+        and services.extract_access_problem(meeting, agency, user) is None
+    )
     meeting = _fetch(Meeting, meeting_id, user, allowed, "meeting")
     assert agency is not None  # noqa: S101 - a missing agency was refused just above
     mark_authorised("agency", agency.id)

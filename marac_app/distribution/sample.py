@@ -55,23 +55,31 @@ OPINIONS = (
 )
 
 
-def _entries(case_no: int, start: int, count: int, pool: tuple[str, ...], when: datetime,
-             victim: str) -> tuple[Entry, ...]:
+def _entries(
+    case_no: int, start: int, count: int, pool: tuple[str, ...], when: datetime, victim: str
+) -> tuple[Entry, ...]:
     out = []
     for i in range(count):
         text = pool[(case_no + start + i) % len(pool)].format(d=f"{(i % 27) + 1} February")
-        out.append(Entry(
-            agency=AGENCIES[(case_no + start + i) % len(AGENCIES)],
-            text_html=text.replace("the victim", victim, 1),
-            author=f"Officer {chr(65 + (i % 26))}. Example",
-            time=when + timedelta(minutes=i),
-        ))
+        out.append(
+            Entry(
+                agency=AGENCIES[(case_no + start + i) % len(AGENCIES)],
+                text_html=text.replace("the victim", victim, 1),
+                author=f"Officer {chr(65 + (i % 26))}. Example",
+                time=when + timedelta(minutes=i),
+            )
+        )
     return tuple(out)
 
 
-def sample_minutes(cases: int = 30, entries_per_case: int = 10, actions_per_case: int = 5,
-                   *, area: str = "Cambridge", victim_prefix: str = "Alexandra Testperson"
-                   ) -> MinutesDocument:
+def sample_minutes(
+    cases: int = 30,
+    entries_per_case: int = 10,
+    actions_per_case: int = 5,
+    *,
+    area: str = "Cambridge",
+    victim_prefix: str = "Alexandra Testperson",
+) -> MinutesDocument:
     """A meeting with ``cases`` cases, each with ``entries_per_case`` entries (facts and opinions
     spread over the four subjects plus one victim's-view entry) and ``actions_per_case`` actions.
 
@@ -91,39 +99,57 @@ def sample_minutes(cases: int = 30, entries_per_case: int = 10, actions_per_case
             share = per_subject // len(subjects) + (1 if s < per_subject % len(subjects) else 0)
             n_facts = (share + 1) // 2
             n_opinions = share - n_facts
-            subject_sections.append(SubjectSection(
-                subject=label,
-                facts=_entries(c, used, n_facts, FACTS, start, victim),
-                opinions=_entries(c, used + n_facts, n_opinions, OPINIONS, start, victim),
-            ))
+            subject_sections.append(
+                SubjectSection(
+                    subject=label,
+                    facts=_entries(c, used, n_facts, FACTS, start, victim),
+                    opinions=_entries(c, used + n_facts, n_opinions, OPINIONS, start, victim),
+                )
+            )
             used += share
-        view = (Entry(agency=AGENCIES[1], author="IDVA",
-                      text_html=f"<p>{victim} wants to stay in the area near family and supports "
-                                "a non-molestation order but does not want police contact at "
-                                "work.</p>"),) if entries_per_case else ()
+        view = (
+            (
+                Entry(
+                    agency=AGENCIES[1],
+                    author="IDVA",
+                    text_html=f"<p>{victim} wants to stay in the area near family and supports "
+                    "a non-molestation order but does not want police contact at "
+                    "work.</p>",
+                ),
+            )
+            if entries_per_case
+            else ()
+        )
         actions = tuple(
             ActionLine(
                 case_reference=ref,
                 agency=AGENCIES[(c + a) % len(AGENCIES)],
                 description=f"Action {a + 1} for {ref}: complete a safety review, share the "
-                            "outcome with the IDVA and update the flag on the record.",
+                "outcome with the IDVA and update the flag on the record.",
                 due_date=meeting_date + timedelta(days=7 * (a + 1)),
                 status="Open",
             )
             for a in range(actions_per_case)
         )
-        case_sections.append(CaseSection(
-            reference=ref,
-            criterion="Visible high risk (DASH 14 or more)" if c % 3 else "Professional judgement",
-            subjects=tuple(subject_sections),
-            victim_view=view,
-            risk_summary=RiskSummary(
-                harm="High risk of serious harm from the ex-partner, escalating since separation.",
-                contributing="Recent separation, alcohol misuse, child contact arrangements.",
-                protective="Engaged with the IDVA; supportive family nearby; exclusion zone.",
-            ),
-            actions=actions,
-        ))
+        case_sections.append(
+            CaseSection(
+                reference=ref,
+                criterion="Visible high risk (DASH 14 or more)"
+                if c % 3
+                else "Professional judgement",
+                subjects=tuple(subject_sections),
+                victim_view=view,
+                risk_summary=RiskSummary(
+                    harm=(
+                        "High risk of serious harm from the ex-partner, "
+                        "escalating since separation."
+                    ),
+                    contributing="Recent separation, alcohol misuse, child contact arrangements.",
+                    protective="Engaged with the IDVA; supportive family nearby; exclusion zone.",
+                ),
+                actions=actions,
+            )
+        )
     return MinutesDocument(
         area_name=area,
         meeting_title=f"{area} MARAC",
@@ -141,21 +167,31 @@ def sample_minutes(cases: int = 30, entries_per_case: int = 10, actions_per_case
             "shared it, except to prevent serious harm."
         ),
         acknowledgements=tuple(
-            Acknowledgement(name=f"Representative {i + 1}", agency=agency,
-                            when=start - timedelta(minutes=5), how="In the room")
+            Acknowledgement(
+                name=f"Representative {i + 1}",
+                agency=agency,
+                when=start - timedelta(minutes=5),
+                how="In the room",
+            )
             for i, agency in enumerate(AGENCIES)
         ),
-        present=tuple(Present(name=f"Representative {i + 1}", agency=agency)
-                      for i, agency in enumerate(AGENCIES)),
-        apologies=(Apology(name="Health visitor lead", agency="Health Visiting",
-                           information_sent=True),
-                   Apology(name="Education safeguarding lead", agency="Education",
-                           information_sent=False)),
+        present=tuple(
+            Present(name=f"Representative {i + 1}", agency=agency)
+            for i, agency in enumerate(AGENCIES)
+        ),
+        apologies=(
+            Apology(name="Health visitor lead", agency="Health Visiting", information_sent=True),
+            Apology(name="Education safeguarding lead", agency="Education", information_sent=False),
+        ),
         observers=(Observer(name="Student social worker", organisation="Example University"),),
         outstanding_actions=tuple(
-            ActionLine(case_reference=f"CAM-2025-{i + 90:04d}", agency=AGENCIES[i % 8],
-                       description="Confirm the outcome of the housing transfer request.",
-                       due_date=meeting_date - timedelta(days=3), status="Overdue")
+            ActionLine(
+                case_reference=f"CAM-2025-{i + 90:04d}",
+                agency=AGENCIES[i % 8],
+                description="Confirm the outcome of the housing transfer request.",
+                due_date=meeting_date - timedelta(days=3),
+                status="Overdue",
+            )
             for i in range(4)
         ),
         cases=tuple(case_sections),

@@ -16,7 +16,7 @@ import hashlib
 import io
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from marac_app import audit
 from marac_app.agencies.models import Agency, agency_areas
 from marac_app.attendance.models import Attendance, AttendanceStatus
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ServiceError
 from marac_app.db import db, utcnow
@@ -40,6 +41,7 @@ from marac_app.distribution.models import (
 from marac_app.distribution.stamp import prepare_master, stamp_copy
 from marac_app.meetings.models import Invitation, Meeting
 from marac_app.protocol.services import signup_problem
+from marac_app.referrals.services import case_list
 
 logger = logging.getLogger(__name__)
 
@@ -106,15 +108,22 @@ def get_or_render_master(
         if winner is None:
             raise
         return winner
-    logger.info("pdf master rendered master=%s kind=%s pages=%s", master.id, kind,
-                master.page_count)
+    logger.info(
+        "pdf master rendered master=%s kind=%s pages=%s", master.id, kind, master.page_count
+    )
     return master
 
 
 def issue_copy(
-    master: RenderedMaster, recipient_user: User, *, actor: User | None, ip: str | None
+    master: RenderedMaster,
+    recipient_user: User,
+    *,
+    actor: User | None,
+    ip: str | None,
+    case_ids: Iterable[int] = (),
 ) -> tuple[DocumentCopy, bytes]:
-    """Stamp one copy of ``master`` for ``recipient_user``, log it and audit it.
+    """Stamp one copy of ``master`` for ``recipient_user``, log it and audit it as a read
+    of ``case_ids`` (the cases the document shows).
 
     The caller has already decided that the recipient may hold a copy (permissions belong to
     the distribution views); this refuses only a deactivated account. Raises ``CopyRefused``.
@@ -149,12 +158,15 @@ def issue_copy(
     db.session.add(copy)
     db.session.flush()
     audit.record(
-        "minutes_copy_issued",
+        AuditAction.MINUTES_COPY_ISSUED,
         actor=actor,
         object_type="document_copy",
         object_id=str(document_id),
-        detail=(f"kind={master.kind} master={master.id} meeting={master.meeting_id} "
-                f"version={master.minutes_version} recipient={recipient_user.id}"),
+        case_ids=case_ids,
+        detail=(
+            f"kind={master.kind} master={master.id} meeting={master.meeting_id} "
+            f"version={master.minutes_version} recipient={recipient_user.id}"
+        ),
     )
     return copy, pdf
 
@@ -165,9 +177,13 @@ def revoke_copy(copy: DocumentCopy, *, actor: User | None) -> DocumentCopy:
         copy.revoked_at = utcnow()
         copy.revoked_by_id = actor.id if actor is not None else None
         db.session.flush()
-        audit.record("minutes_copy_revoked", actor=actor, object_type="document_copy",
-                     object_id=str(copy.document_id),
-                     detail=f"recipient={copy.recipient_user_id}")
+        audit.record(
+            AuditAction.MINUTES_COPY_REVOKED,
+            actor=actor,
+            object_type="document_copy",
+            object_id=str(copy.document_id),
+            detail=f"recipient={copy.recipient_user_id}",
+        )
     return copy
 
 
@@ -176,8 +192,9 @@ def copies_for_meeting(meeting_id: int, *, include_revoked: bool = True) -> list
     query = sa.select(DocumentCopy).where(DocumentCopy.meeting_id == meeting_id)
     if not include_revoked:
         query = query.where(DocumentCopy.revoked_at.is_(None))
-    return list(db.session.scalars(query.order_by(DocumentCopy.issued_at.desc(),
-                                                  DocumentCopy.id.desc())))
+    return list(
+        db.session.scalars(query.order_by(DocumentCopy.issued_at.desc(), DocumentCopy.id.desc()))
+    )
 
 
 def find_copy(document_id: uuid.UUID) -> DocumentCopy | None:
@@ -209,30 +226,39 @@ def approved_version(meeting: Meeting) -> int | None:
 
 def oversees_area(user: User, meeting: Meeting) -> bool:
     """The coordinator or a chair of the meeting's area."""
-    return bool(user.active and user.role in (Role.COORDINATOR, Role.CHAIR)
-                and user.area_id is not None and user.area_id == meeting.area_id)
+    return bool(
+        user.active
+        and user.role in (Role.COORDINATOR, Role.CHAIR)
+        and user.area_id is not None
+        and user.area_id == meeting.area_id
+    )
 
 
 def recipient_rows(meeting: Meeting, *, live_only: bool = True) -> list[MinutesRecipient]:
     query = sa.select(MinutesRecipient).where(MinutesRecipient.meeting_id == meeting.id)
     if live_only:
         query = query.where(MinutesRecipient.revoked_at.is_(None))
-    return list(db.session.scalars(query.order_by(MinutesRecipient.added_at,
-                                                  MinutesRecipient.id)))
+    return list(db.session.scalars(query.order_by(MinutesRecipient.added_at, MinutesRecipient.id)))
 
 
 def recipient_of(meeting: Meeting, user: User) -> MinutesRecipient | None:
     """``user``'s recipient row for ``meeting`` (live or removed), if any."""
-    return db.session.scalar(sa.select(MinutesRecipient).where(
-        MinutesRecipient.meeting_id == meeting.id, MinutesRecipient.user_id == user.id))
+    return db.session.scalar(
+        sa.select(MinutesRecipient).where(
+            MinutesRecipient.meeting_id == meeting.id, MinutesRecipient.user_id == user.id
+        )
+    )
 
 
 def _of_area_clause(area_id: int) -> sa.ColumnElement[bool]:
     """A representative of ``area_id``: their agency serves it and they belong to no area
     or to that one."""
     serving = sa.select(agency_areas.c.agency_id).where(agency_areas.c.area_id == area_id)
-    return sa.and_(User.role == Role.AGENCY_REP, User.agency_id.in_(serving),
-                   sa.or_(User.area_id.is_(None), User.area_id == area_id))
+    return sa.and_(
+        User.role == Role.AGENCY_REP,
+        User.agency_id.in_(serving),
+        sa.or_(User.area_id.is_(None), User.area_id == area_id),
+    )
 
 
 def of_meeting_area(user: User, meeting: Meeting) -> bool:
@@ -241,9 +267,17 @@ def of_meeting_area(user: User, meeting: Meeting) -> bool:
         return False
     if user.area_id is not None and user.area_id != meeting.area_id:
         return False
-    return db.session.scalar(sa.select(sa.func.count()).select_from(agency_areas).where(
-        agency_areas.c.agency_id == user.agency_id,
-        agency_areas.c.area_id == meeting.area_id)) > 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(agency_areas)
+            .where(
+                agency_areas.c.agency_id == user.agency_id,
+                agency_areas.c.area_id == meeting.area_id,
+            )
+        )
+        > 0
+    )
 
 
 def recipient_candidates(meeting: Meeting) -> list[User]:
@@ -252,19 +286,28 @@ def recipient_candidates(meeting: Meeting) -> list[User]:
     meeting or were recorded present at it — never anyone of another area, whatever agency
     they belong to. Active accounts only; whether their agency is signed up is checked when
     saving."""
-    invited = sa.select(Invitation.user_id).where(Invitation.meeting_id == meeting.id,
-                                                  Invitation.revoked_at.is_(None))
+    invited = sa.select(Invitation.user_id).where(
+        Invitation.meeting_id == meeting.id, Invitation.revoked_at.is_(None)
+    )
     present = sa.select(Attendance.user_id).where(
-        Attendance.meeting_id == meeting.id, Attendance.status == AttendanceStatus.PRESENT,
-        Attendance.user_id.is_not(None))
-    representatives = sa.and_(_of_area_clause(meeting.area_id),
-                              sa.or_(User.id.in_(invited), User.id.in_(present)))
-    area_staff = sa.and_(User.role.in_((Role.COORDINATOR, Role.CHAIR)),
-                         User.area_id == meeting.area_id)
-    return list(db.session.scalars(
-        sa.select(User).outerjoin(Agency, User.agency_id == Agency.id)
-        .where(User.active.is_(True), sa.or_(representatives, area_staff))
-        .order_by(Agency.name, User.name, User.id)))
+        Attendance.meeting_id == meeting.id,
+        Attendance.status == AttendanceStatus.PRESENT,
+        Attendance.user_id.is_not(None),
+    )
+    representatives = sa.and_(
+        _of_area_clause(meeting.area_id), sa.or_(User.id.in_(invited), User.id.in_(present))
+    )
+    area_staff = sa.and_(
+        User.role.in_((Role.COORDINATOR, Role.CHAIR)), User.area_id == meeting.area_id
+    )
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .outerjoin(Agency, User.agency_id == Agency.id)
+            .where(User.active.is_(True), sa.or_(representatives, area_staff))
+            .order_by(Agency.name, User.name, User.id)
+        )
+    )
 
 
 def default_recipient_ids(meeting: Meeting) -> set[int]:
@@ -275,20 +318,30 @@ def default_recipient_ids(meeting: Meeting) -> set[int]:
     from marac_app.attendance.services import attendance_of
     from marac_app.referrals.models import AgendaItem
 
-    agency_ids = {a.agency_id for a in attendance_of(meeting)
-                  if a.status == AttendanceStatus.PRESENT}
+    agency_ids = {
+        a.agency_id for a in attendance_of(meeting) if a.status == AttendanceStatus.PRESENT
+    }
     items = sa.select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id)
-    agency_ids |= set(db.session.scalars(sa.select(ActionItem.owner_agency_id).where(
-        sa.or_(ActionItem.meeting_id == meeting.id, ActionItem.agenda_item_id.in_(items)))))
-    chosen = {u.id for u in recipient_candidates(meeting)
-              if u.role == Role.AGENCY_REP and u.agency_id in agency_ids}
+    agency_ids |= set(
+        db.session.scalars(
+            sa.select(ActionItem.owner_agency_id).where(
+                sa.or_(ActionItem.meeting_id == meeting.id, ActionItem.agenda_item_id.in_(items))
+            )
+        )
+    )
+    chosen = {
+        u.id
+        for u in recipient_candidates(meeting)
+        if u.role == Role.AGENCY_REP and u.agency_id in agency_ids
+    }
     if meeting.chair_id is not None and meeting.chair is not None and meeting.chair.active:
         chosen.add(meeting.chair_id)
     return chosen
 
 
-def save_recipients(meeting: Meeting, user_ids: list[int], *,
-                    actor: User) -> tuple[list[MinutesRecipient], list[MinutesRecipient]]:
+def save_recipients(
+    meeting: Meeting, user_ids: list[int], *, actor: User
+) -> tuple[list[MinutesRecipient], list[MinutesRecipient]]:
     """Make ``user_ids`` the meeting's recipients: add the new ones, remove the others.
 
     All or nothing: if anyone new may not receive the minutes (not in the list, or their
@@ -303,8 +356,7 @@ def save_recipients(meeting: Meeting, user_ids: list[int], *,
     existing = {r.user_id: r for r in recipient_rows(meeting, live_only=False)}
     live = {uid for uid, r in existing.items() if r.revoked_at is None}
     if not wanted and not live:
-        raise ServiceError("Select at least one person to send the minutes to",
-                           field="people")
+        raise ServiceError("Select at least one person to send the minutes to", field="people")
     candidates = {u.id: u for u in recipient_candidates(meeting)}
     problems: list[str] = []
     new_people: list[User] = []
@@ -334,8 +386,13 @@ def save_recipients(meeting: Meeting, user_ids: list[int], *,
         added.append(row)
     db.session.flush()
     for row in added:
-        audit.record("minutes_recipient_added", actor=actor, object_type="minutes_recipient",
-                     object_id=row.id, detail=f"meeting={meeting.id} user={row.user_id}")
+        audit.record(
+            AuditAction.MINUTES_RECIPIENT_ADDED,
+            actor=actor,
+            object_type="minutes_recipient",
+            object_id=row.id,
+            detail=f"meeting={meeting.id} user={row.user_id}",
+        )
     removed = [existing[uid] for uid in sorted(live - set(wanted))]
     for row in removed:
         remove_recipient(row, actor=actor)
@@ -348,12 +405,20 @@ def remove_recipient(row: MinutesRecipient, *, actor: User | None) -> None:
         row.revoked_at = utcnow()
         row.revoked_by_id = actor.id if actor is not None else None
         db.session.flush()
-        audit.record("minutes_recipient_removed", actor=actor, object_type="minutes_recipient",
-                     object_id=row.id, detail=f"meeting={row.meeting_id} user={row.user_id}")
-    for copy in db.session.scalars(sa.select(DocumentCopy).where(
+        audit.record(
+            AuditAction.MINUTES_RECIPIENT_REMOVED,
+            actor=actor,
+            object_type="minutes_recipient",
+            object_id=row.id,
+            detail=f"meeting={row.meeting_id} user={row.user_id}",
+        )
+    for copy in db.session.scalars(
+        sa.select(DocumentCopy).where(
             DocumentCopy.meeting_id == row.meeting_id,
             DocumentCopy.recipient_user_id == row.user_id,
-            DocumentCopy.revoked_at.is_(None))):
+            DocumentCopy.revoked_at.is_(None),
+        )
+    ):
         revoke_copy(copy, actor=actor)
 
 
@@ -413,9 +478,15 @@ def restriction_suffix(meeting: Meeting) -> str:
     from marac_app.privacy.restriction import restricted_case_ids
     from marac_app.referrals.models import AgendaItem
 
-    ids = sorted(db.session.scalars(sa.select(AgendaItem.case_id).where(
-        AgendaItem.meeting_id == meeting.id,
-        AgendaItem.case_id.in_(restricted_case_ids())).distinct()))
+    ids = sorted(
+        db.session.scalars(
+            sa.select(AgendaItem.case_id)
+            .where(
+                AgendaItem.meeting_id == meeting.id, AgendaItem.case_id.in_(restricted_case_ids())
+            )
+            .distinct()
+        )
+    )
     if not ids:
         return ""
     return ":r" + hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:12]
@@ -432,7 +503,10 @@ def minutes_master(meeting: Meeting) -> RenderedMaster:
     return get_or_render_master(
         minutes_key(meeting.id, version) + restriction_suffix(meeting),
         lambda: render_minutes_pdf(build_minutes_document(meeting)),
-        kind=MasterKind.MINUTES, meeting_id=meeting.id, minutes_version=version)
+        kind=MasterKind.MINUTES,
+        meeting_id=meeting.id,
+        minutes_version=version,
+    )
 
 
 def meeting_actions_for(meeting: Meeting, agency: Agency) -> list[ActionLine]:
@@ -443,15 +517,26 @@ def meeting_actions_for(meeting: Meeting, agency: Agency) -> list[ActionLine]:
 
     items = sa.select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id)
     rows = db.session.execute(
-        sa.select(ActionItem, Case.reference).join(Case, Case.id == ActionItem.case_id)
-        .where(ActionItem.owner_agency_id == agency.id,
-               sa.or_(ActionItem.meeting_id == meeting.id,
-                      ActionItem.agenda_item_id.in_(items)),
-               ActionItem.case_id.not_in(restricted_case_ids()))
-        .order_by(Case.reference, ActionItem.due_date, ActionItem.id)).all()
-    return [ActionLine(case_reference=reference, agency=agency.name,
-                       description=action.description, due_date=action.due_date,
-                       status=action.status.label) for action, reference in rows]
+        sa.select(ActionItem, Case.reference)
+        .join(Case, Case.id == ActionItem.case_id)
+        .where(
+            ActionItem.owner_agency_id == agency.id,
+            sa.or_(ActionItem.meeting_id == meeting.id, ActionItem.agenda_item_id.in_(items)),
+            ActionItem.case_id.not_in(restricted_case_ids()),
+        )
+        .order_by(Case.reference, ActionItem.due_date, ActionItem.id)
+    ).all()
+    return [
+        ActionLine(
+            case_reference=reference,
+            agency=agency.name,
+            description=action.description,
+            due_date=action.due_date,
+            status=action.status.label,
+            case_id=action.case_id,
+        )
+        for action, reference in rows
+    ]
 
 
 def extract_master(meeting: Meeting, agency: Agency) -> RenderedMaster:
@@ -463,21 +548,29 @@ def extract_master(meeting: Meeting, agency: Agency) -> RenderedMaster:
 
     def render() -> bytes:
         london = meeting.starts_at.astimezone(LONDON)
-        info = MeetingInfo(area_name=meeting.area.name,
-                           meeting_title=f"{meeting.area.name} MARAC",
-                           meeting_date=london.date(), venue=meeting.venue or "",
-                           chair_name=meeting.chair.name if meeting.chair else "",
-                           minutes_version=version)
+        info = MeetingInfo(
+            area_name=meeting.area.name,
+            meeting_title=f"{meeting.area.name} MARAC",
+            meeting_date=london.date(),
+            venue=meeting.venue or "",
+            chair_name=meeting.chair.name if meeting.chair else "",
+            minutes_version=version,
+        )
         return render_action_extract_pdf(agency.name, info, meeting_actions_for(meeting, agency))
 
-    return get_or_render_master(extract_key(meeting.id, version, agency.id)
-                                + restriction_suffix(meeting), render,
-                                kind=MasterKind.ACTION_EXTRACT, meeting_id=meeting.id,
-                                minutes_version=version, agency_id=agency.id)
+    return get_or_render_master(
+        extract_key(meeting.id, version, agency.id) + restriction_suffix(meeting),
+        render,
+        kind=MasterKind.ACTION_EXTRACT,
+        meeting_id=meeting.id,
+        minutes_version=version,
+        agency_id=agency.id,
+    )
 
 
-def issue_minutes_copy(meeting: Meeting, recipient: User, *, actor: User | None,
-                       ip: str | None) -> tuple[DocumentCopy, bytes]:
+def issue_minutes_copy(
+    meeting: Meeting, recipient: User, *, actor: User | None, ip: str | None
+) -> tuple[DocumentCopy, bytes]:
     """Check access, then stamp, log and audit one copy of the minutes for ``recipient``.
 
     Raises ``CopyRefused`` with the reason when ``recipient`` may not hold a copy.
@@ -485,21 +578,30 @@ def issue_minutes_copy(meeting: Meeting, recipient: User, *, actor: User | None,
     problem = minutes_access_problem(meeting, recipient)
     if problem:
         raise CopyRefused(problem)
-    copy, pdf = issue_copy(minutes_master(meeting), recipient, actor=actor, ip=ip)
-    logger.info("minutes copy issued meeting=%s copy=%s user=%s", meeting.id, copy.id,
-                recipient.id)
+    shown = [item.case_id for item in case_list(meeting)]
+    copy, pdf = issue_copy(minutes_master(meeting), recipient, actor=actor, ip=ip, case_ids=shown)
+    logger.info("minutes copy issued meeting=%s copy=%s user=%s", meeting.id, copy.id, recipient.id)
     return copy, pdf
 
 
-def issue_action_extract(meeting: Meeting, agency: Agency, recipient: User, *,
-                         actor: User | None, ip: str | None) -> tuple[DocumentCopy, bytes]:
+def issue_action_extract(
+    meeting: Meeting, agency: Agency, recipient: User, *, actor: User | None, ip: str | None
+) -> tuple[DocumentCopy, bytes]:
     """Check access, then stamp, log and audit one copy of ``agency``'s action extract."""
     problem = extract_access_problem(meeting, agency, recipient)
     if problem:
         raise CopyRefused(problem)
-    copy, pdf = issue_copy(extract_master(meeting, agency), recipient, actor=actor, ip=ip)
-    logger.info("action extract issued meeting=%s agency=%s copy=%s user=%s", meeting.id,
-                agency.id, copy.id, recipient.id)
+    shown = {line.case_id for line in meeting_actions_for(meeting, agency) if line.case_id}
+    copy, pdf = issue_copy(
+        extract_master(meeting, agency), recipient, actor=actor, ip=ip, case_ids=sorted(shown)
+    )
+    logger.info(
+        "action extract issued meeting=%s agency=%s copy=%s user=%s",
+        meeting.id,
+        agency.id,
+        copy.id,
+        recipient.id,
+    )
     return copy, pdf
 
 
@@ -539,12 +641,21 @@ def notify_recipients(meeting: Meeting, *, base_url: str) -> NotifyResult:
             f"Sign in to download your copy:\n{link}\n\n"
             "Your copy is marked OFFICIAL-SENSITIVE and stamped with your name. Do not forward "
             "it or share it with anyone who has not signed the information-sharing protocol.\n"
-            "If you were not expecting this email, tell your MARAC coordinator.\n")
-        mail.send(mail.build_message(row.user.email, f"MARAC minutes ready: {meeting.area.name}, "
-                                     f"{day}", body))
+            "If you were not expecting this email, tell your MARAC coordinator.\n"
+        )
+        mail.send(
+            mail.build_message(
+                row.user.email, f"MARAC minutes ready: {meeting.area.name}, {day}", body
+            )
+        )
         row.notified_at = utcnow()
-        audit.record("minutes_recipient_notified", actor=None, object_type="minutes_recipient",
-                     object_id=row.id, detail=f"meeting={meeting.id} user={row.user_id}")
+        audit.record(
+            AuditAction.MINUTES_RECIPIENT_NOTIFIED,
+            actor=None,
+            object_type="minutes_recipient",
+            object_id=row.id,
+            detail=f"meeting={meeting.id} user={row.user_id}",
+        )
         db.session.commit()
         sent += 1
     return NotifyResult(sent=sent, master_pages=master.page_count)

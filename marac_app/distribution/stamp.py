@@ -56,8 +56,9 @@ def to_winansi(text: str) -> bytes:
             continue
         except UnicodeEncodeError:
             pass
-        base = "".join(c for c in unicodedata.normalize("NFKD", char)
-                       if not unicodedata.combining(c))
+        base = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        )
         try:
             out += base.encode("cp1252") if base else b"?"
         except UnicodeEncodeError:
@@ -83,8 +84,9 @@ def _num(value: float) -> bytes:
     return f"{value:.3f}".rstrip("0").rstrip(".").encode("ascii")
 
 
-def overlay_stream(width: float, height: float, x0: float, y0: float,
-                   watermark: str, footer: str) -> bytes:
+def overlay_stream(
+    width: float, height: float, x0: float, y0: float, watermark: str, footer: str
+) -> bytes:
     """The content-stream bytes drawing the watermark and the footer on a page of that size."""
     diagonal = math.hypot(width, height)
     angle = math.atan2(height, width)
@@ -119,8 +121,9 @@ def overlay_stream(width: float, height: float, x0: float, y0: float,
     return b"\n".join(parts)
 
 
-def stamp_texts(*, recipient_name: str, agency_name: str, issued_at: datetime,
-                document_id: str) -> tuple[str, str]:
+def stamp_texts(
+    *, recipient_name: str, agency_name: str, issued_at: datetime, document_id: str
+) -> tuple[str, str]:
     """The watermark and footer texts for one copy (issued_at printed in UTC)."""
     if issued_at.tzinfo is None:
         raise ValueError("issued_at must be timezone-aware")
@@ -135,7 +138,8 @@ def _resources(page: DictionaryObject) -> DictionaryObject:
     if "/Resources" not in page:
         inherited = page.get_inherited("/Resources", None)
         page[NameObject("/Resources")] = (
-            DictionaryObject(inherited.get_object()) if inherited is not None
+            DictionaryObject(inherited.get_object())
+            if inherited is not None
             else DictionaryObject()
         )
     return page["/Resources"].get_object()
@@ -167,17 +171,25 @@ def prepare_master(master_pdf: bytes) -> bytes:
     source = PdfReader(io.BytesIO(master_pdf))
     writer = PdfWriter(clone_from=source)
     writer.pdf_header = source.pdf_header  # keep %PDF-1.7 (PDF/UA-1), not pypdf's default 1.3
-    font = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"),
-        NameObject("/Subtype"): NameObject("/Type1"),
-        NameObject("/BaseFont"): NameObject("/Helvetica"),
-        NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-    }))
-    gstate = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/ExtGState"),
-        NameObject("/ca"): FloatObject(WATERMARK_OPACITY),
-        NameObject("/CA"): FloatObject(WATERMARK_OPACITY),
-    }))
+    font = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            }
+        )
+    )
+    gstate = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/ExtGState"),
+                NameObject("/ca"): FloatObject(WATERMARK_OPACITY),
+                NameObject("/CA"): FloatObject(WATERMARK_OPACITY),
+            }
+        )
+    )
     save = DecodedStreamObject()
     save.set_data(b"q\n")
     save_ref = writer._add_object(save)
@@ -195,23 +207,26 @@ def prepare_master(master_pdf: bytes) -> bytes:
         elif isinstance(contents.get_object(), ArrayObject):
             existing = ArrayObject(contents.get_object())
         else:
-            existing = ArrayObject([contents if isinstance(contents, IndirectObject)
-                                    else writer._add_object(contents)])
-        page[NameObject("/Contents")] = ArrayObject(
-            [save_ref, *existing, writer._add_object(slot)]
-        )
+            existing = ArrayObject(
+                [contents if isinstance(contents, IndirectObject) else writer._add_object(contents)]
+            )
+        page[NameObject("/Contents")] = ArrayObject([save_ref, *existing, writer._add_object(slot)])
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
 
 
-_SLOT_RE = re.compile(
-    re.escape(SLOT_MARKER) + rb" ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)\n"
-)
+_SLOT_RE = re.compile(re.escape(SLOT_MARKER) + rb" ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)\n")
 
 
-def stamp_copy(master_pdf: bytes, *, recipient_name: str, agency_name: str,
-               issued_at: datetime, document_id: str) -> bytes:
+def stamp_copy(
+    master_pdf: bytes,
+    *,
+    recipient_name: str,
+    agency_name: str,
+    issued_at: datetime,
+    document_id: str,
+) -> bytes:
     """A copy of ``master_pdf`` with the recipient's watermark and footer on every page.
 
     The master is never re-rendered. A stamp-ready master (``prepare_master``, which the master
@@ -219,8 +234,12 @@ def stamp_copy(master_pdf: bytes, *, recipient_name: str, agency_name: str,
     prepared first (slower). Raises ``ValueError`` for a naive ``issued_at`` or a stamp too long
     for its slot.
     """
-    watermark, footer = stamp_texts(recipient_name=recipient_name, agency_name=agency_name,
-                                    issued_at=issued_at, document_id=document_id)
+    watermark, footer = stamp_texts(
+        recipient_name=recipient_name,
+        agency_name=agency_name,
+        issued_at=issued_at,
+        document_id=document_id,
+    )
     prepared = prepare_master(master_pdf)
     pieces: list[bytes] = []
     position = 0
@@ -233,7 +252,7 @@ def stamp_copy(master_pdf: bytes, *, recipient_name: str, agency_name: str,
             if len(overlay) > SLOT_SIZE:
                 raise ValueError("stamp text too long for the page slot")
             cache[key] = overlay + b" " * (SLOT_SIZE - len(overlay))
-        pieces.append(prepared[position:match.start()])
+        pieces.append(prepared[position : match.start()])
         pieces.append(cache[key])
         position = match.start() + SLOT_SIZE
     if not pieces:

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role
 from marac_app.common.errors import ServiceError
 from marac_app.distribution import services
@@ -73,8 +74,10 @@ def recipients(meeting_id: int) -> ResponseReturnValue:
                 job = jobs.enqueue(SEND_MINUTES, {"meeting_id": meeting.id}, owner=current_user)
             db.session.commit()
             if removed:
-                flash(f"{len(removed)} {'person' if len(removed) == 1 else 'people'} removed: "
-                      "their access to the minutes and their copies have been revoked.")
+                flash(
+                    f"{len(removed)} {'person' if len(removed) == 1 else 'people'} removed: "
+                    "their access to the minutes and their copies have been revoked."
+                )
             if job is not None:
                 jobs.dispatch(job)
                 return redirect(url_for("jobs.status_page", public_id=job.public_id))
@@ -82,7 +85,7 @@ def recipients(meeting_id: int) -> ResponseReturnValue:
                 flash("No changes were made.")
             return redirect(url_for("distribution.recipients", meeting_id=meeting.id))
     if request.method == "GET":
-        record("minutes_recipients_viewed", object_type="meeting", object_id=meeting.id)
+        record(AuditAction.MINUTES_RECIPIENTS_VIEWED, object_type="meeting", object_id=meeting.id)
         db.session.commit()
     if request.method == "POST" and form.is_submitted():
         selected = {str(i) for i in (form.people.data or [])}
@@ -90,9 +93,17 @@ def recipients(meeting_id: int) -> ResponseReturnValue:
         selected = {str(i) for i in live_ids}
     else:
         selected = {str(i) for i in services.default_recipient_ids(meeting)}
-    return render_template("distribution/recipients.html", form=form, meeting=meeting,
-                           approved=approved, candidates=candidates, problems=problems,
-                           selected=selected, rows=rows, eligible=known), _status()
+    return render_template(
+        "distribution/recipients.html",
+        form=form,
+        meeting=meeting,
+        approved=approved,
+        candidates=candidates,
+        problems=problems,
+        selected=selected,
+        rows=rows,
+        eligible=known,
+    ), _status()
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes.pdf")
@@ -100,8 +111,9 @@ def recipients(meeting_id: int) -> ResponseReturnValue:
 def download(meeting_id: int) -> ResponseReturnValue:
     meeting = get_downloadable_meeting_or_404(meeting_id, current_user)
     try:
-        _copy, pdf = services.issue_minutes_copy(meeting, current_user, actor=current_user,
-                                                 ip=request.remote_addr)
+        _copy, pdf = services.issue_minutes_copy(
+            meeting, current_user, actor=current_user, ip=request.remote_addr
+        )
     except services.CopyRefused:
         db.session.rollback()
         return _refused(meeting_id)
@@ -114,8 +126,9 @@ def download(meeting_id: int) -> ResponseReturnValue:
 def action_extract(meeting_id: int, agency_id: int) -> ResponseReturnValue:
     meeting, agency = get_extract_or_404(meeting_id, agency_id, current_user)
     try:
-        _copy, pdf = services.issue_action_extract(meeting, agency, current_user,
-                                                   actor=current_user, ip=request.remote_addr)
+        _copy, pdf = services.issue_action_extract(
+            meeting, agency, current_user, actor=current_user, ip=request.remote_addr
+        )
     except services.CopyRefused:
         db.session.rollback()
         return _refused(meeting_id)
@@ -137,12 +150,20 @@ def copies(meeting_id: int) -> ResponseReturnValue:
     issued = services.copies_for_meeting(meeting.id)
     holders = {c.recipient_user_id for c in issued}
     waiting = [r for r in services.recipient_rows(meeting) if r.user_id not in holders]
-    record("minutes_copies_viewed", object_type="meeting", object_id=meeting.id,
-           detail=f"copies={len(issued)}")
+    record(
+        AuditAction.MINUTES_COPIES_VIEWED,
+        object_type="meeting",
+        object_id=meeting.id,
+        detail=f"copies={len(issued)}",
+    )
     db.session.commit()
-    return render_template("distribution/copies.html", meeting=meeting, issued=issued,
-                           waiting=waiting,
-                           approved=services.approved_version(meeting) is not None)
+    return render_template(
+        "distribution/copies.html",
+        meeting=meeting,
+        issued=issued,
+        waiting=waiting,
+        approved=services.approved_version(meeting) is not None,
+    )
 
 
 @bp.app_context_processor
@@ -153,8 +174,14 @@ def _distribution_helpers() -> dict[str, Any]:
 def distribution_panel(meeting: Meeting) -> dict[str, Any]:
     """What the meeting page's distribution panel offers the signed-in user (no names)."""
     user = current_user
-    panel: dict[str, Any] = {"show": False, "approved": False, "manage": False,
-                             "oversee": False, "download": False, "extract_agency_id": None}
+    panel: dict[str, Any] = {
+        "show": False,
+        "approved": False,
+        "manage": False,
+        "oversee": False,
+        "download": False,
+        "extract_agency_id": None,
+    }
     if not user.is_authenticated or not user.active:
         return panel
     panel["approved"] = services.approved_version(meeting) is not None
@@ -162,9 +189,12 @@ def distribution_panel(meeting: Meeting) -> dict[str, Any]:
     panel["oversee"] = services.oversees_area(user, meeting)
     if panel["approved"]:
         panel["download"] = services.minutes_access_problem(meeting, user) is None
-        if (user.role == Role.AGENCY_REP and user.agency is not None
-                and (panel["download"] or is_invited(user, meeting))
-                and services.extract_access_problem(meeting, user.agency, user) is None):
+        if (
+            user.role == Role.AGENCY_REP
+            and user.agency is not None
+            and (panel["download"] or is_invited(user, meeting))
+            and services.extract_access_problem(meeting, user.agency, user) is None
+        ):
             panel["extract_agency_id"] = user.agency_id
     panel["show"] = bool(panel["oversee"] or panel["download"] or panel["extract_agency_id"])
     return panel

@@ -24,8 +24,12 @@ class JobStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"queued": "Waiting to start", "running": "In progress",
-                "succeeded": "Done", "failed": "Failed"}[self.value]
+        return {
+            "queued": "Waiting to start",
+            "running": "In progress",
+            "succeeded": "Done",
+            "failed": "Failed",
+        }[self.value]
 
     @property
     def finished(self) -> bool:

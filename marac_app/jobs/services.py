@@ -90,12 +90,16 @@ def dispatch(job: BackgroundJob) -> None:
         from rq import Queue
 
         queue = Queue(QUEUE_NAME, connection=Redis.from_url(current_app.config["REDIS_URL"]))
-        queue.enqueue("marac_app.jobs.worker.run_job_in_worker", job_id,
-                      job_timeout=current_app.config.get("JOBS_TIMEOUT_SECONDS", 600))
+        queue.enqueue(
+            "marac_app.jobs.worker.run_job_in_worker",
+            job_id,
+            job_timeout=current_app.config.get("JOBS_TIMEOUT_SECONDS", 600),
+        )
     else:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        threading.Thread(target=_run_in_thread, args=(app, job_id), daemon=True,
-                         name=f"job-{job_id}").start()
+        threading.Thread(
+            target=_run_in_thread, args=(app, job_id), daemon=True, name=f"job-{job_id}"
+        ).start()
 
 
 def _run_in_thread(app: Flask, job_id: int) -> None:

@@ -25,5 +25,10 @@ def status_page(public_id: str) -> ResponseReturnValue:
 @signed_in
 def status_json(public_id: str) -> ResponseReturnValue:
     job = get_job_or_404(public_id, current_user)
-    return jsonify(status=job.status.value, label=job.status.label, finished=job.status.finished,
-                   message=job.message, result_url=job.result_url)
+    return jsonify(
+        status=job.status.value,
+        label=job.status.label,
+        finished=job.status.finished,
+        message=job.message,
+        result_url=job.result_url,
+    )

@@ -12,6 +12,7 @@ import secrets
 import sqlalchemy as sa
 
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import User
 from marac_app.db import utcnow
 from marac_app.extensions import db
@@ -24,20 +25,33 @@ def _hash(token: str) -> str:
 
 
 def active_token(user: User) -> CalendarFeedToken | None:
-    return db.session.scalar(sa.select(CalendarFeedToken).where(
-        CalendarFeedToken.user_id == user.id, CalendarFeedToken.revoked_at.is_(None)))
+    return db.session.scalar(
+        sa.select(CalendarFeedToken).where(
+            CalendarFeedToken.user_id == user.id, CalendarFeedToken.revoked_at.is_(None)
+        )
+    )
 
 
 def revoke_tokens(user: User, *, actor: User) -> int:
     """Revoke every live feed token of ``user``; return how many."""
-    tokens = list(db.session.scalars(sa.select(CalendarFeedToken).where(
-        CalendarFeedToken.user_id == user.id, CalendarFeedToken.revoked_at.is_(None))))
+    tokens = list(
+        db.session.scalars(
+            sa.select(CalendarFeedToken).where(
+                CalendarFeedToken.user_id == user.id, CalendarFeedToken.revoked_at.is_(None)
+            )
+        )
+    )
     for token in tokens:
         token.revoked_at = utcnow()
     db.session.flush()
     if tokens:
-        record("calendar_feed_revoked", actor=actor, object_type="calendar_feed_token",
-               object_id=tokens[0].id, detail=f"count={len(tokens)}")
+        record(
+            AuditAction.CALENDAR_FEED_REVOKED,
+            actor=actor,
+            object_type="calendar_feed_token",
+            object_id=tokens[0].id,
+            detail=f"count={len(tokens)}",
+        )
     return len(tokens)
 
 
@@ -48,8 +62,12 @@ def issue_token(user: User, *, actor: User) -> str:
     row = CalendarFeedToken(user_id=user.id, token_hash=_hash(token))
     db.session.add(row)
     db.session.flush()
-    record("calendar_feed_issued", actor=actor, object_type="calendar_feed_token",
-           object_id=row.id)
+    record(
+        AuditAction.CALENDAR_FEED_ISSUED,
+        actor=actor,
+        object_type="calendar_feed_token",
+        object_id=row.id,
+    )
     return token
 
 
@@ -57,8 +75,11 @@ def user_for_token(token: str) -> User | None:
     """The active user a live ``token`` belongs to, or None."""
     if not token or len(token) > 100:
         return None
-    row = db.session.scalar(sa.select(CalendarFeedToken).where(
-        CalendarFeedToken.token_hash == _hash(token), CalendarFeedToken.revoked_at.is_(None)))
+    row = db.session.scalar(
+        sa.select(CalendarFeedToken).where(
+            CalendarFeedToken.token_hash == _hash(token), CalendarFeedToken.revoked_at.is_(None)
+        )
+    )
     if row is None or not row.user.active:
         return None
     return row.user
@@ -72,5 +93,8 @@ def feed_meetings(user: User, limit: int = 500) -> list[Meeting]:
     if query is None:
         return []
     since = utcnow() - timedelta(days=90)
-    return list(db.session.scalars(
-        query.where(Meeting.starts_at >= since).order_by(Meeting.starts_at).limit(limit)))
+    return list(
+        db.session.scalars(
+            query.where(Meeting.starts_at >= since).order_by(Meeting.starts_at).limit(limit)
+        )
+    )

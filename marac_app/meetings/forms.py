@@ -56,23 +56,39 @@ def _https_link(form: MaracForm, field: StringField) -> None:
 
 class MeetingForm(MaracForm):
     version = HiddenField()
-    day = DateField("Date", format="%Y-%m-%d", validators=[
-        InputRequired("Enter the meeting date"),
-        _sensible_year("Enter a meeting date between 2000 and 2099")])
+    day = DateField(
+        "Date",
+        format="%Y-%m-%d",
+        validators=[
+            InputRequired("Enter the meeting date"),
+            _sensible_year("Enter a meeting date between 2000 and 2099"),
+        ],
+    )
     start_time = TimeField("Start time", validators=[InputRequired("Enter the start time")])
     end_time = TimeField("End time", validators=[InputRequired("Enter the end time")])
-    venue = StringField("Venue", filters=[_strip], validators=[
-        Optional(), Length(max=255, message="Venue must be 255 characters or fewer")])
-    online_link = StringField("Online meeting link", filters=[_strip], validators=[
-        Optional(), Length(max=500, message="Online meeting link must be 500 characters or "
-                                            "fewer"), _https_link])
+    venue = StringField(
+        "Venue",
+        filters=[_strip],
+        validators=[Optional(), Length(max=255, message="Venue must be 255 characters or fewer")],
+    )
+    online_link = StringField(
+        "Online meeting link",
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=500, message="Online meeting link must be 500 characters or fewer"),
+            _https_link,
+        ],
+    )
     chair = SelectField("Chair", coerce=coerce_id, validate_choice=False)
     emergency = BooleanField("This is an emergency meeting")
 
     def messages_for_times(self) -> None:
-        for field, text in ((self.day, "Enter the meeting date as a real date"),
-                            (self.start_time, "Enter the start time, like 10:00"),
-                            (self.end_time, "Enter the end time, like 13:00")):
+        for field, text in (
+            (self.day, "Enter the meeting date as a real date"),
+            (self.start_time, "Enter the start time, like 10:00"),
+            (self.end_time, "Enter the end time, like 13:00"),
+        ):
             field.errors = [text if e.startswith("Not a valid") else e for e in field.errors]
 
     def validate_chair(self, field: SelectField) -> None:
@@ -89,8 +105,10 @@ class MeetingForm(MaracForm):
         self.messages_for_times()
         # Cross-field rules here: an Optional() field skips its own inline validators.
         if not (self.venue.data or self.online_link.data) and not self.venue.errors:
-            self.venue.errors = [*self.venue.errors,
-                                 "Enter a venue or an online meeting link (or both)"]
+            self.venue.errors = [
+                *self.venue.errors,
+                "Enter a venue or an online meeting link (or both)",
+            ]
             ok = False
         return self.extra_checks() and ok
 
@@ -99,23 +117,45 @@ class MeetingForm(MaracForm):
 
 
 class NewMeetingForm(MeetingForm):
-    repeat = RadioField("Does the meeting repeat?", default=RepeatKind.NONE.value, choices=[
-        SelectChoice(RepeatKind.NONE.value, "No, a single meeting"),
-        SelectChoice(RepeatKind.WEEKLY.value, "Every few weeks on a weekday"),
-        SelectChoice(RepeatKind.MONTHLY.value, "Monthly on a weekday of the month"),
-    ], validators=[InputRequired("Select whether the meeting repeats")])
-    interval_weeks = IntegerField("Every how many weeks", default=4, validators=[
-        Optional(), NumberRange(1, 12, "Enter a number of weeks from 1 to 12")])
-    nth = SelectField("Which week of the month", coerce=_coerce_optional_int, default=2,
-                      choices=[SelectChoice(n, label.capitalize())
-                               for n, label in ORDINALS.items()])
-    weekday = SelectField("Weekday", coerce=_coerce_optional_int, default=1,
-                          choices=[SelectChoice(i, name)
-                                   for i, name in enumerate(WEEKDAY_NAMES[:5])])
-    count = IntegerField("Number of meetings", validators=[
-        Optional(), NumberRange(2, 52, "Enter a number of meetings from 2 to 52")])
-    until = DateField("Or repeat until", format="%Y-%m-%d", validators=[
-        Optional(), _sensible_year("Enter a date to repeat until between 2000 and 2099")])
+    repeat = RadioField(
+        "Does the meeting repeat?",
+        default=RepeatKind.NONE.value,
+        choices=[
+            SelectChoice(RepeatKind.NONE.value, "No, a single meeting"),
+            SelectChoice(RepeatKind.WEEKLY.value, "Every few weeks on a weekday"),
+            SelectChoice(RepeatKind.MONTHLY.value, "Monthly on a weekday of the month"),
+        ],
+        validators=[InputRequired("Select whether the meeting repeats")],
+    )
+    interval_weeks = IntegerField(
+        "Every how many weeks",
+        default=4,
+        validators=[Optional(), NumberRange(1, 12, "Enter a number of weeks from 1 to 12")],
+    )
+    nth = SelectField(
+        "Which week of the month",
+        coerce=_coerce_optional_int,
+        default=2,
+        choices=[SelectChoice(n, label.capitalize()) for n, label in ORDINALS.items()],
+    )
+    weekday = SelectField(
+        "Weekday",
+        coerce=_coerce_optional_int,
+        default=1,
+        choices=[SelectChoice(i, name) for i, name in enumerate(WEEKDAY_NAMES[:5])],
+    )
+    count = IntegerField(
+        "Number of meetings",
+        validators=[Optional(), NumberRange(2, 52, "Enter a number of meetings from 2 to 52")],
+    )
+    until = DateField(
+        "Or repeat until",
+        format="%Y-%m-%d",
+        validators=[
+            Optional(),
+            _sensible_year("Enter a date to repeat until between 2000 and 2099"),
+        ],
+    )
 
     def extra_checks(self) -> bool:
         if self.repeat.data == RepeatKind.NONE.value or self.count.errors or self.until.errors:
@@ -144,39 +184,59 @@ class NewMeetingForm(MeetingForm):
 
     def messages_for_times(self) -> None:
         super().messages_for_times()
-        self.until.errors = ["Enter the date to repeat until as a real date"
-                             if e.startswith("Not a valid") else e for e in self.until.errors]
-        self.interval_weeks.errors = ["Enter a number of weeks from 1 to 12"
-                                      if e.startswith("Not a valid") else e
-                                      for e in self.interval_weeks.errors]
-        self.count.errors = ["Enter a number of meetings from 2 to 52"
-                             if e.startswith("Not a valid") else e for e in self.count.errors]
-        self.repeat.errors = ["Select whether the meeting repeats"
-                              if e.startswith("Not a valid") else e for e in self.repeat.errors]
+        self.until.errors = [
+            "Enter the date to repeat until as a real date" if e.startswith("Not a valid") else e
+            for e in self.until.errors
+        ]
+        self.interval_weeks.errors = [
+            "Enter a number of weeks from 1 to 12" if e.startswith("Not a valid") else e
+            for e in self.interval_weeks.errors
+        ]
+        self.count.errors = [
+            "Enter a number of meetings from 2 to 52" if e.startswith("Not a valid") else e
+            for e in self.count.errors
+        ]
+        self.repeat.errors = [
+            "Select whether the meeting repeats" if e.startswith("Not a valid") else e
+            for e in self.repeat.errors
+        ]
 
 
 class EditMeetingForm(MeetingForm):
-    scope = RadioField("Which meetings should change?", default="one", choices=[
-        SelectChoice("one", "Only this meeting"),
-        SelectChoice("future", "This and all later meetings in the series"),
-    ], validators=[Optional()])
+    scope = RadioField(
+        "Which meetings should change?",
+        default="one",
+        choices=[
+            SelectChoice("one", "Only this meeting"),
+            SelectChoice("future", "This and all later meetings in the series"),
+        ],
+        validators=[Optional()],
+    )
 
     def messages_for_times(self) -> None:
         super().messages_for_times()
-        self.scope.errors = ["Select which meetings should change"
-                             if e.startswith("Not a valid") else e for e in self.scope.errors]
+        self.scope.errors = [
+            "Select which meetings should change" if e.startswith("Not a valid") else e
+            for e in self.scope.errors
+        ]
 
 
 class CancelMeetingForm(MaracForm):
     version = HiddenField()
-    reason = TextAreaField("Reason for cancelling", filters=[_strip], validators=[
-        InputRequired("Enter the reason for cancelling the meeting"),
-        Length(max=500, message="Reason must be 500 characters or fewer"),
-    ])
+    reason = TextAreaField(
+        "Reason for cancelling",
+        filters=[_strip],
+        validators=[
+            InputRequired("Enter the reason for cancelling the meeting"),
+            Length(max=500, message="Reason must be 500 characters or fewer"),
+        ],
+    )
 
 
 class InviteForm(MaracForm):
     people = SelectMultipleField(
-        "People to invite", coerce=coerce_id, validate_choice=False,
-        validators=[InputRequired("Select at least one person to invite")])
-
+        "People to invite",
+        coerce=coerce_id,
+        validate_choice=False,
+        validators=[InputRequired("Select at least one person to invite")],
+    )

@@ -22,13 +22,13 @@ PRODID = "-//MARAC Manager//Meetings//EN"
 
 def meeting_summary(meeting: Meeting) -> str:
     """The event title: the area and the kind of meeting, nothing about cases."""
-    prefix = "Emergency MARAC meeting" if meeting.kind == MeetingKind.EMERGENCY else \
-        "MARAC meeting"
+    prefix = "Emergency MARAC meeting" if meeting.kind == MeetingKind.EMERGENCY else "MARAC meeting"
     return f"{prefix} – {meeting.area.name}"
 
 
-def _event(meeting: Meeting, *, organizer: str, attendees: Iterable[User],
-           cancelled: bool, stamp: datetime) -> Event:
+def _event(
+    meeting: Meeting, *, organizer: str, attendees: Iterable[User], cancelled: bool, stamp: datetime
+) -> Event:
     event = Event()
     event.add("uid", meeting.ical_uid)
     event.add("sequence", meeting.ical_sequence)
@@ -41,9 +41,11 @@ def _event(meeting: Meeting, *, organizer: str, attendees: Iterable[User],
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if meeting.venue:
         event.add("location", meeting.venue)
-    lines = ["A confidential multi-agency risk assessment conference (MARAC).",
-             "The case list is circulated separately to signed-up agencies; "
-             "it is not part of this invitation."]
+    lines = [
+        "A confidential multi-agency risk assessment conference (MARAC).",
+        "The case list is circulated separately to signed-up agencies; "
+        "it is not part of this invitation.",
+    ]
     if meeting.online_link:
         event.add("url", meeting.online_link)
         lines.append(f"Online: {meeting.online_link}")
@@ -54,8 +56,9 @@ def _event(meeting: Meeting, *, organizer: str, attendees: Iterable[User],
     for person in attendees:
         address = vCalAddress(f"mailto:{person.email}")
         address.params["cn"] = vText(person.name)
-        address.params["role"] = vText("CHAIR" if person.id == meeting.chair_id
-                                       else "REQ-PARTICIPANT")
+        address.params["role"] = vText(
+            "CHAIR" if person.id == meeting.chair_id else "REQ-PARTICIPANT"
+        )
         address.params["partstat"] = vText("NEEDS-ACTION")
         address.params["rsvp"] = vText("FALSE")
         event.add("attendee", address, encode=False)
@@ -72,8 +75,13 @@ def _calendar(method: str | None) -> Calendar:
     return calendar
 
 
-def meeting_to_ical(meeting: Meeting, method: str, attendees: Iterable[User], *,
-                    organizer: str = "marac-manager@localhost") -> bytes:
+def meeting_to_ical(
+    meeting: Meeting,
+    method: str,
+    attendees: Iterable[User],
+    *,
+    organizer: str = "marac-manager@localhost",
+) -> bytes:
     """One meeting as an iTIP message (``method`` REQUEST, CANCEL or PUBLISH).
 
     CANCEL, or a cancelled meeting, gives STATUS:CANCELLED. Times carry TZID=Europe/London
@@ -83,22 +91,35 @@ def meeting_to_ical(meeting: Meeting, method: str, attendees: Iterable[User], *,
     if method not in {"REQUEST", "CANCEL", "PUBLISH"}:
         raise ValueError(f"unsupported iTIP method {method!r}")
     calendar = _calendar(method)
-    calendar.add_component(_event(
-        meeting, organizer=organizer, attendees=list(attendees),
-        cancelled=method == "CANCEL" or meeting.is_cancelled, stamp=utcnow(),
-    ))
+    calendar.add_component(
+        _event(
+            meeting,
+            organizer=organizer,
+            attendees=list(attendees),
+            cancelled=method == "CANCEL" or meeting.is_cancelled,
+            stamp=utcnow(),
+        )
+    )
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
-def meetings_feed(meetings: Iterable[Meeting], *, name: str,
-                  organizer: str = "marac-manager@localhost") -> bytes:
+def meetings_feed(
+    meetings: Iterable[Meeting], *, name: str, organizer: str = "marac-manager@localhost"
+) -> bytes:
     """A subscription feed (no METHOD) of ``meetings``, cancelled ones marked CANCELLED."""
     calendar = _calendar(None)
     calendar.add("x-wr-calname", name)
     stamp = utcnow()
     for meeting in meetings:
-        calendar.add_component(_event(meeting, organizer=organizer, attendees=[],
-                                      cancelled=meeting.is_cancelled, stamp=stamp))
+        calendar.add_component(
+            _event(
+                meeting,
+                organizer=organizer,
+                attendees=[],
+                cancelled=meeting.is_cancelled,
+                stamp=stamp,
+            )
+        )
     calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -65,9 +65,7 @@ class Meeting(db.Model):
 
     id: Mapped[intpk]
     area_id: Mapped[int] = mapped_column(sa.ForeignKey("marac_area.id"), index=True)
-    series_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("meeting_series.id"), index=True
-    )
+    series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meeting_series.id"), index=True)
     kind: Mapped[MeetingKind] = mapped_column(str_enum(MeetingKind), default=MeetingKind.REGULAR)
     status: Mapped[MeetingStatus] = mapped_column(
         str_enum(MeetingStatus), default=MeetingStatus.SCHEDULED

@@ -45,9 +45,12 @@ def _read(path: Path) -> OutboxMessage | None:
     if not raw_id.isdigit():
         return None
     return OutboxMessage(
-        name=path.name, subject=str(message.get("Subject", "")), to=str(message.get("To", "")),
+        name=path.name,
+        subject=str(message.get("Subject", "")),
+        to=str(message.get("To", "")),
         written_at=datetime.fromtimestamp(path.stat().st_mtime, tz=UTC),
-        meeting_id=int(raw_id), message=message,  # type: ignore[arg-type]
+        meeting_id=int(raw_id),
+        message=message,  # type: ignore[arg-type]
     )
 
 

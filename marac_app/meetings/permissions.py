@@ -18,13 +18,16 @@ from marac_app.permissions import _fetch
 
 def is_invited(user: User, meeting: Meeting) -> bool:
     """True when ``user`` holds a live (not revoked) invitation to ``meeting``."""
-    return db.session.scalar(
-        sa.select(sa.func.count(Invitation.id)).where(
-            Invitation.meeting_id == meeting.id,
-            Invitation.user_id == user.id,
-            Invitation.revoked_at.is_(None),
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Invitation.id)).where(
+                Invitation.meeting_id == meeting.id,
+                Invitation.user_id == user.id,
+                Invitation.revoked_at.is_(None),
+            )
         )
-    ) > 0
+        > 0
+    )
 
 
 def can_view_meeting(user: User, meeting: Meeting) -> bool:
@@ -53,5 +56,10 @@ def can_chair_meeting(user: User, meeting: Meeting) -> bool:
 def get_meeting_or_404(meeting_id: int | None, user: User) -> Meeting:
     """The meeting if ``user`` may see it; otherwise 404 (audited as denied)."""
     meeting = db.session.get(Meeting, meeting_id) if meeting_id is not None else None
-    return _fetch(Meeting, meeting_id, user,
-                  meeting is not None and can_view_meeting(user, meeting), "meeting")
+    return _fetch(
+        Meeting,
+        meeting_id,
+        user,
+        meeting is not None and can_view_meeting(user, meeting),
+        "meeting",
+    )

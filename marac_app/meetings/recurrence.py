@@ -67,8 +67,9 @@ class Recurrence:
         return f"{text}, until {self.until:%-d %B %Y}" if self.until else text
 
 
-def occurrences(rule: str, first_day: date, start: time,
-                limit: int = MAX_OCCURRENCES) -> list[datetime]:
+def occurrences(
+    rule: str, first_day: date, start: time, limit: int = MAX_OCCURRENCES
+) -> list[datetime]:
     """Start times (aware, Europe/London) of the occurrences of ``rule`` from ``first_day``.
 
     At most ``limit`` occurrences are returned. ``first_day`` itself is included only if the
@@ -91,12 +92,11 @@ def describe_rrule(rule: str) -> str:
     code = byday[-2:]
     weekday = WEEKDAY_CODES.index(code) if code in WEEKDAY_CODES else 0
     count = int(fields["COUNT"]) if "COUNT" in fields else None
-    until = (datetime.strptime(fields["UNTIL"][:8], "%Y%m%d").date()
-             if "UNTIL" in fields else None)
+    until = datetime.strptime(fields["UNTIL"][:8], "%Y%m%d").date() if "UNTIL" in fields else None
     if fields.get("FREQ") == "MONTHLY":
         nth = int(byday[:-2] or "1")
-        return Recurrence(RepeatKind.MONTHLY, weekday, nth=nth, count=count,
-                          until=until).describe()
+        return Recurrence(RepeatKind.MONTHLY, weekday, nth=nth, count=count, until=until).describe()
     interval = int(fields.get("INTERVAL", "1"))
-    return Recurrence(RepeatKind.WEEKLY, weekday, interval_weeks=interval, count=count,
-                      until=until).describe()
+    return Recurrence(
+        RepeatKind.WEEKLY, weekday, interval_weeks=interval, count=count, until=until
+    ).describe()

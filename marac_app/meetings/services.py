@@ -19,6 +19,7 @@ from flask import current_app
 from marac_app import mail
 from marac_app.agencies.models import Agency, MaracArea, agency_areas
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.db import utcnow
@@ -79,33 +80,48 @@ def key_dates(meeting: Meeting) -> KeyDates:
 
 
 def chairs_of_area(area_id: int) -> list[User]:
-    return list(db.session.scalars(
-        sa.select(User).where(User.role == Role.CHAIR, User.area_id == area_id,
-                              User.active.is_(True)).order_by(User.name)))
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.role == Role.CHAIR, User.area_id == area_id, User.active.is_(True))
+            .order_by(User.name)
+        )
+    )
 
 
 def invitation_candidates(meeting: Meeting) -> list[User]:
     """People who may be picked: active representatives of the area's agencies — unless
     they belong to another area (an agency serving two areas has representatives in each) —
     and the area's chairs (whether their agency is signed up is checked when inviting)."""
-    in_area = sa.select(agency_areas.c.agency_id).where(
-        agency_areas.c.area_id == meeting.area_id)
-    return list(db.session.scalars(
-        sa.select(User).outerjoin(Agency, User.agency_id == Agency.id).where(
-            User.active.is_(True),
-            sa.or_(
-                sa.and_(User.role == Role.AGENCY_REP, User.agency_id.in_(in_area),
-                        sa.or_(User.area_id.is_(None), User.area_id == meeting.area_id)),
-                sa.and_(User.role == Role.CHAIR, User.area_id == meeting.area_id),
-            ),
-        ).order_by(Agency.name, User.name)))
+    in_area = sa.select(agency_areas.c.agency_id).where(agency_areas.c.area_id == meeting.area_id)
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .outerjoin(Agency, User.agency_id == Agency.id)
+            .where(
+                User.active.is_(True),
+                sa.or_(
+                    sa.and_(
+                        User.role == Role.AGENCY_REP,
+                        User.agency_id.in_(in_area),
+                        sa.or_(User.area_id.is_(None), User.area_id == meeting.area_id),
+                    ),
+                    sa.and_(User.role == Role.CHAIR, User.area_id == meeting.area_id),
+                ),
+            )
+            .order_by(Agency.name, User.name)
+        )
+    )
 
 
 def live_invitations(meeting: Meeting) -> list[Invitation]:
-    return list(db.session.scalars(
-        sa.select(Invitation).where(Invitation.meeting_id == meeting.id,
-                                    Invitation.revoked_at.is_(None))
-        .order_by(Invitation.invited_at, Invitation.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Invitation)
+            .where(Invitation.meeting_id == meeting.id, Invitation.revoked_at.is_(None))
+            .order_by(Invitation.invited_at, Invitation.id)
+        )
+    )
 
 
 def meetings_query(user: User) -> sa.Select[tuple[Meeting]] | None:
@@ -116,13 +132,15 @@ def meetings_query(user: User) -> sa.Select[tuple[Meeting]] | None:
         return query.where(Meeting.area_id == user.area_id)
     if user.role == Role.AGENCY_REP:
         invited = sa.select(Invitation.meeting_id).where(
-            Invitation.user_id == user.id, Invitation.revoked_at.is_(None))
+            Invitation.user_id == user.id, Invitation.revoked_at.is_(None)
+        )
         return query.where(Meeting.id.in_(invited))
     return None
 
 
-def list_meetings(user: User, *, upcoming: bool, page: int = 1,
-                  per_page: int = 20) -> tuple[list[Meeting], int]:
+def list_meetings(
+    user: User, *, upcoming: bool, page: int = 1, per_page: int = 20
+) -> tuple[list[Meeting], int]:
     """One page of the user's upcoming (soonest first) or past (latest first) meetings and
     the total count."""
     query = meetings_query(user)
@@ -132,8 +150,9 @@ def list_meetings(user: User, *, upcoming: bool, page: int = 1,
     if upcoming:
         query = query.where(Meeting.ends_at >= now).order_by(Meeting.starts_at, Meeting.id)
     else:
-        query = query.where(Meeting.ends_at < now).order_by(Meeting.starts_at.desc(),
-                                                              Meeting.id.desc())
+        query = query.where(Meeting.ends_at < now).order_by(
+            Meeting.starts_at.desc(), Meeting.id.desc()
+        )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
     return rows, total
@@ -143,9 +162,13 @@ def next_meetings(user: User, limit: int = 3) -> list[Meeting]:
     query = meetings_query(user)
     if query is None:
         return []
-    return list(db.session.scalars(
-        query.where(Meeting.ends_at >= utcnow(), Meeting.status == MeetingStatus.SCHEDULED)
-        .order_by(Meeting.starts_at).limit(limit)))
+    return list(
+        db.session.scalars(
+            query.where(Meeting.ends_at >= utcnow(), Meeting.status == MeetingStatus.SCHEDULED)
+            .order_by(Meeting.starts_at)
+            .limit(limit)
+        )
+    )
 
 
 # --- Checks ---------------------------------------------------------------------------
@@ -158,8 +181,12 @@ def _check_details(details: MeetingDetails, area_id: int) -> None:
         raise ServiceError("Enter a venue or an online meeting link (or both)", field="venue")
     if details.chair_id is not None:
         chair = db.session.get(User, details.chair_id)
-        if chair is None or chair.role != Role.CHAIR or chair.area_id != area_id \
-                or not chair.active:
+        if (
+            chair is None
+            or chair.role != Role.CHAIR
+            or chair.area_id != area_id
+            or not chair.active
+        ):
             raise ServiceError("Select a chair of this MARAC area", field="chair")
 
 
@@ -167,7 +194,8 @@ def _check_version(meeting: Meeting, version: int | None) -> None:
     if version is not None and version != meeting.version:
         raise ConflictError(
             "Someone else changed this meeting while you were editing it. Check what is "
-            "saved now, then make your changes again")
+            "saved now, then make your changes again"
+        )
 
 
 # --- Scheduling ---------------------------------------------------------------------------
@@ -178,48 +206,79 @@ def create_meeting(area: MaracArea, details: MeetingDetails, *, actor: User) -> 
     _check_details(details, area.id)
     if details.starts_at() < utcnow():
         raise ServiceError("The meeting date must be today or in the future", field="day")
-    meeting = Meeting(area_id=area.id, kind=details.kind, starts_at=details.starts_at(),
-                      ends_at=details.ends_at(), venue=details.venue,
-                      online_link=details.online_link, chair_id=details.chair_id)
+    meeting = Meeting(
+        area_id=area.id,
+        kind=details.kind,
+        starts_at=details.starts_at(),
+        ends_at=details.ends_at(),
+        venue=details.venue,
+        online_link=details.online_link,
+        chair_id=details.chair_id,
+    )
     db.session.add(meeting)
     db.session.flush()
-    record("meeting_created", actor=actor, object_type="meeting", object_id=meeting.id,
-           detail=f"kind={meeting.kind.value}")
+    record(
+        AuditAction.MEETING_CREATED,
+        actor=actor,
+        object_type="meeting",
+        object_id=meeting.id,
+        detail=f"kind={meeting.kind.value}",
+    )
     return meeting
 
 
-def create_series(area: MaracArea, details: MeetingDetails, recurrence: Recurrence, *,
-                  actor: User) -> tuple[MeetingSeries, list[Meeting]]:
+def create_series(
+    area: MaracArea, details: MeetingDetails, recurrence: Recurrence, *, actor: User
+) -> tuple[MeetingSeries, list[Meeting]]:
     """A recurring series and its meetings (expanded in Europe/London wall-clock time)."""
     _check_details(details, area.id)
     rule = recurrence.to_rrule()
     starts = [s for s in occurrences(rule, details.day, details.start) if s >= utcnow()]
     if not starts:
-        raise ServiceError("The repeat pattern gives no meetings from the first date onwards",
-                           field="count")
+        raise ServiceError(
+            "The repeat pattern gives no meetings from the first date onwards", field="count"
+        )
     duration = details.ends_at() - details.starts_at()
-    series = MeetingSeries(area_id=area.id, rrule=rule, first_starts_at=starts[0],
-                           duration_minutes=int(duration.total_seconds() // 60),
-                           venue=details.venue, online_link=details.online_link,
-                           chair_id=details.chair_id)
+    series = MeetingSeries(
+        area_id=area.id,
+        rrule=rule,
+        first_starts_at=starts[0],
+        duration_minutes=int(duration.total_seconds() // 60),
+        venue=details.venue,
+        online_link=details.online_link,
+        chair_id=details.chair_id,
+    )
     db.session.add(series)
     db.session.flush()
     meetings = []
     for start in starts:
         end = datetime.combine(start.date(), details.end, tzinfo=LONDON)
-        meeting = Meeting(area_id=area.id, series_id=series.id, kind=MeetingKind.REGULAR,
-                          starts_at=start, ends_at=end, venue=details.venue,
-                          online_link=details.online_link, chair_id=details.chair_id)
+        meeting = Meeting(
+            area_id=area.id,
+            series_id=series.id,
+            kind=MeetingKind.REGULAR,
+            starts_at=start,
+            ends_at=end,
+            venue=details.venue,
+            online_link=details.online_link,
+            chair_id=details.chair_id,
+        )
         db.session.add(meeting)
         meetings.append(meeting)
     db.session.flush()
-    record("meeting_series_created", actor=actor, object_type="meeting_series",
-           object_id=series.id, detail=f"occurrences={len(meetings)}")
+    record(
+        AuditAction.MEETING_SERIES_CREATED,
+        actor=actor,
+        object_type="meeting_series",
+        object_id=series.id,
+        detail=f"occurrences={len(meetings)}",
+    )
     return series, meetings
 
 
-def _changed_fields(meeting: Meeting, starts: datetime, ends: datetime,
-                    details: MeetingDetails) -> list[str]:
+def _changed_fields(
+    meeting: Meeting, starts: datetime, ends: datetime, details: MeetingDetails
+) -> list[str]:
     changed = []
     if meeting.starts_at != starts:
         changed.append("starts_at")
@@ -231,8 +290,9 @@ def _changed_fields(meeting: Meeting, starts: datetime, ends: datetime,
     return changed
 
 
-def _apply(meeting: Meeting, starts: datetime, ends: datetime, details: MeetingDetails,
-           actor: User) -> bool:
+def _apply(
+    meeting: Meeting, starts: datetime, ends: datetime, details: MeetingDetails, actor: User
+) -> bool:
     changed = _changed_fields(meeting, starts, ends, details)
     if not changed:
         return False
@@ -241,13 +301,24 @@ def _apply(meeting: Meeting, starts: datetime, ends: datetime, details: MeetingD
     meeting.chair_id = details.chair_id
     meeting.ical_sequence += 1
     db.session.flush()
-    record("meeting_updated", actor=actor, object_type="meeting", object_id=meeting.id,
-           detail="changed: " + ", ".join(changed))
+    record(
+        AuditAction.MEETING_UPDATED,
+        actor=actor,
+        object_type="meeting",
+        object_id=meeting.id,
+        detail="changed: " + ", ".join(changed),
+    )
     return True
 
 
-def update_meeting(meeting: Meeting, details: MeetingDetails, *, version: int | None,
-                   actor: User, whole_series: bool = False) -> list[Meeting]:
+def update_meeting(
+    meeting: Meeting,
+    details: MeetingDetails,
+    *,
+    version: int | None,
+    actor: User,
+    whole_series: bool = False,
+) -> list[Meeting]:
     """Change one meeting, or (``whole_series``) it and every later scheduled occurrence of
     its series; later occurrences keep their own dates and take the new times, venue, link
     and chair. Live invitees of each changed meeting get an update (higher SEQUENCE).
@@ -259,12 +330,19 @@ def update_meeting(meeting: Meeting, details: MeetingDetails, *, version: int | 
         raise ServiceError("A cancelled meeting cannot be changed")
     _check_details(details, meeting.area_id)
     targets: list[tuple[Meeting, datetime, datetime]] = [
-        (meeting, details.starts_at(), details.ends_at())]
+        (meeting, details.starts_at(), details.ends_at())
+    ]
     if whole_series and meeting.series_id is not None:
-        later = db.session.scalars(sa.select(Meeting).where(
-            Meeting.series_id == meeting.series_id, Meeting.id != meeting.id,
-            Meeting.starts_at > meeting.starts_at,
-            Meeting.status == MeetingStatus.SCHEDULED).order_by(Meeting.starts_at))
+        later = db.session.scalars(
+            sa.select(Meeting)
+            .where(
+                Meeting.series_id == meeting.series_id,
+                Meeting.id != meeting.id,
+                Meeting.starts_at > meeting.starts_at,
+                Meeting.status == MeetingStatus.SCHEDULED,
+            )
+            .order_by(Meeting.starts_at)
+        )
         for other in later:
             day = other.starts_at.astimezone(LONDON).date()
             targets.append((other, details.starts_at(day), details.ends_at(day)))
@@ -273,15 +351,15 @@ def update_meeting(meeting: Meeting, details: MeetingDetails, *, version: int | 
             series.venue, series.online_link = details.venue, details.online_link
             series.chair_id = details.chair_id
             series.duration_minutes = int(
-                (details.ends_at() - details.starts_at()).total_seconds() // 60)
+                (details.ends_at() - details.starts_at()).total_seconds() // 60
+            )
     changed = [m for m, starts, ends in targets if _apply(m, starts, ends, details, actor)]
     for m in changed:
         send_to_invitees(m, "REQUEST", actor=actor)
     return changed
 
 
-def cancel_meeting(meeting: Meeting, reason: str, *, version: int | None,
-                   actor: User) -> None:
+def cancel_meeting(meeting: Meeting, reason: str, *, version: int | None, actor: User) -> None:
     """Cancel ``meeting`` with ``reason`` and send METHOD:CANCEL to every live invitee."""
     _check_version(meeting, version)
     if meeting.is_cancelled:
@@ -290,7 +368,7 @@ def cancel_meeting(meeting: Meeting, reason: str, *, version: int | None,
     meeting.cancelled_reason = reason
     meeting.ical_sequence += 1
     db.session.flush()
-    record("meeting_cancelled", actor=actor, object_type="meeting", object_id=meeting.id)
+    record(AuditAction.MEETING_CANCELLED, actor=actor, object_type="meeting", object_id=meeting.id)
     send_to_invitees(meeting, "CANCEL", actor=actor)
 
 
@@ -323,16 +401,24 @@ def invite(meeting: Meeting, user_ids: Sequence[int], *, actor: User) -> list[In
         people.append(person)
     if problems:
         raise ServiceError(". ".join(dict.fromkeys(problems)), field="people")
-    existing = {i.user_id: i for i in db.session.scalars(
-        sa.select(Invitation).where(Invitation.meeting_id == meeting.id))}
+    existing = {
+        i.user_id: i
+        for i in db.session.scalars(
+            sa.select(Invitation).where(Invitation.meeting_id == meeting.id)
+        )
+    }
     invited: list[Invitation] = []
     for person in people:
         invitation = existing.get(person.id)
         if invitation is not None and invitation.revoked_at is None:
             continue
         if invitation is None:
-            invitation = Invitation(meeting_id=meeting.id, user_id=person.id,
-                                    agency_id=person.agency_id, invited_by_id=actor.id)
+            invitation = Invitation(
+                meeting_id=meeting.id,
+                user_id=person.id,
+                agency_id=person.agency_id,
+                invited_by_id=actor.id,
+            )
             db.session.add(invitation)
         else:  # invited again after being removed
             invitation.revoked_at = None
@@ -340,8 +426,13 @@ def invite(meeting: Meeting, user_ids: Sequence[int], *, actor: User) -> list[In
         invited.append(invitation)
     db.session.flush()
     for invitation in invited:
-        record("meeting_invitation_created", actor=actor, object_type="invitation",
-               object_id=invitation.id, detail=f"meeting={meeting.id}")
+        record(
+            AuditAction.MEETING_INVITATION_CREATED,
+            actor=actor,
+            object_type="invitation",
+            object_id=invitation.id,
+            detail=f"meeting={meeting.id}",
+        )
     _send(meeting, "REQUEST", invited, actor=actor)
     return invited
 
@@ -354,8 +445,13 @@ def revoke_invitation(invitation: Invitation, *, actor: User) -> None:
     meeting = invitation.meeting
     meeting.ical_sequence += 1
     db.session.flush()
-    record("meeting_invitation_revoked", actor=actor, object_type="invitation",
-           object_id=invitation.id, detail=f"meeting={meeting.id}")
+    record(
+        AuditAction.MEETING_INVITATION_REVOKED,
+        actor=actor,
+        object_type="invitation",
+        object_id=invitation.id,
+        detail=f"meeting={meeting.id}",
+    )
     _send(meeting, "CANCEL", [invitation], actor=actor, force_cancel=True)
 
 
@@ -377,17 +473,23 @@ def _when(meeting: Meeting) -> str:
 
 def _body(meeting: Meeting, method: str, person: User, link: str) -> tuple[str, str]:
     summary = meeting_summary(meeting)
-    where = "\n".join(filter(None, [
-        f"Venue: {meeting.venue}" if meeting.venue else None,
-        f"Online: {meeting.online_link}" if meeting.online_link else None,
-    ]))
+    where = "\n".join(
+        filter(
+            None,
+            [
+                f"Venue: {meeting.venue}" if meeting.venue else None,
+                f"Online: {meeting.online_link}" if meeting.online_link else None,
+            ],
+        )
+    )
     if method == "CANCEL":
         if meeting.is_cancelled:
             subject = f"Cancelled: {summary}, {meeting.starts_at.astimezone(LONDON):%-d %B %Y}"
             intro = "This meeting has been cancelled."
         else:
-            subject = f"Invitation withdrawn: {summary}, " \
-                      f"{meeting.starts_at.astimezone(LONDON):%-d %B %Y}"
+            subject = (
+                f"Invitation withdrawn: {summary}, {meeting.starts_at.astimezone(LONDON):%-d %B %Y}"
+            )
             intro = "You are no longer invited to this meeting."
     elif meeting.ical_sequence > 0:
         subject = f"Updated: {summary}, {meeting.starts_at.astimezone(LONDON):%-d %B %Y}"
@@ -395,15 +497,23 @@ def _body(meeting: Meeting, method: str, person: User, link: str) -> tuple[str, 
     else:
         subject = f"Invitation: {summary}, {meeting.starts_at.astimezone(LONDON):%-d %B %Y}"
         intro = "You are invited to this meeting."
-    body = (f"Hello {person.name},\n\n{intro}\n\n{summary}\n{_when(meeting)}\n{where}\n\n"
-            f"The meeting page in MARAC Manager: {link}\n\n"
-            "This meeting is confidential. The case list is circulated separately and is "
-            "not part of this email.\n")
+    body = (
+        f"Hello {person.name},\n\n{intro}\n\n{summary}\n{_when(meeting)}\n{where}\n\n"
+        f"The meeting page in MARAC Manager: {link}\n\n"
+        "This meeting is confidential. The case list is circulated separately and is "
+        "not part of this email.\n"
+    )
     return subject, body
 
 
-def _send(meeting: Meeting, method: str, invitations: Iterable[Invitation], *,
-          actor: User, force_cancel: bool = False) -> None:
+def _send(
+    meeting: Meeting,
+    method: str,
+    invitations: Iterable[Invitation],
+    *,
+    actor: User,
+    force_cancel: bool = False,
+) -> None:
     config = current_app.config
     organizer = config["MAIL_FROM"]
     link = f"{config['PUBLIC_BASE_URL'].rstrip('/')}/meetings/{meeting.id}"
@@ -412,23 +522,30 @@ def _send(meeting: Meeting, method: str, invitations: Iterable[Invitation], *,
         person = invitation.user
         calendar = meeting_to_ical(meeting, method, [person], organizer=organizer)
         subject, body = _body(meeting, method, person, link)
-        message = mail.build_message(person.email, subject, body, calendar=calendar,
-                                     calendar_method=method)
+        message = mail.build_message(
+            person.email, subject, body, calendar=calendar, calendar_method=method
+        )
         message[MEETING_HEADER] = str(meeting.id)
         try:
             mail.send(message)
         except (OSError, smtplib.SMTPException) as error:
-            logger.warning("meeting email failed meeting=%s invitation=%s", meeting.id,
-                           invitation.id)
+            logger.warning(
+                "meeting email failed meeting=%s invitation=%s", meeting.id, invitation.id
+            )
             raise ServiceError(
-                "The invitation emails could not be sent, so nothing was saved. "
-                "Try again later") from error
+                "The invitation emails could not be sent, so nothing was saved. Try again later"
+            ) from error
         invitation.last_sent_sequence = meeting.ical_sequence
         sent += 1
     if sent or force_cancel:
         db.session.flush()
-        record("meeting_email_sent", actor=actor, object_type="meeting", object_id=meeting.id,
-               detail=f"method={method} sequence={meeting.ical_sequence} recipients={sent}")
+        record(
+            AuditAction.MEETING_EMAIL_SENT,
+            actor=actor,
+            object_type="meeting",
+            object_id=meeting.id,
+            detail=f"method={method} sequence={meeting.ical_sequence} recipients={sent}",
+        )
 
 
 def default_times() -> tuple[time, time]:

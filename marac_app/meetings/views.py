@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 
 from marac_app.agencies.models import MaracArea
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.common.forms import show_error as _show_error
@@ -65,8 +66,6 @@ def _meeting_helpers() -> dict[str, object]:
     return {"upcoming_meetings": upcoming_meetings, "can_manage_meeting": can_manage_meeting}
 
 
-
-
 def _status() -> int:
     return 400 if request.method == "POST" else 200
 
@@ -87,13 +86,17 @@ def _own_area() -> MaracArea:
 
 def _chair_choices(form: MeetingForm, area_id: int) -> None:
     form.chair.choices = [SelectChoice(None, "Not chosen yet")] + [
-        SelectChoice(chair.id, chair.name) for chair in services.chairs_of_area(area_id)]
+        SelectChoice(chair.id, chair.name) for chair in services.chairs_of_area(area_id)
+    ]
 
 
 def _details(form: MeetingForm) -> services.MeetingDetails:
     return services.MeetingDetails(
-        day=form.day.data, start=form.start_time.data, end=form.end_time.data,
-        venue=form.venue.data or None, online_link=form.online_link.data or None,
+        day=form.day.data,
+        start=form.start_time.data,
+        end=form.end_time.data,
+        venue=form.venue.data or None,
+        online_link=form.online_link.data or None,
         chair_id=form.chair.data,
         kind=MeetingKind.EMERGENCY if form.emergency.data else MeetingKind.REGULAR,
     )
@@ -107,13 +110,24 @@ def _details(form: MeetingForm) -> services.MeetingDetails:
 def index() -> ResponseReturnValue:
     show = "past" if request.args.get("show") == "past" else "upcoming"
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
-    meetings, total = services.list_meetings(current_user, upcoming=show == "upcoming",
-                                             page=page, per_page=PER_PAGE)
-    record("meeting_list_viewed", object_type="meeting", detail=f"{show} rows={len(meetings)}")
+    meetings, total = services.list_meetings(
+        current_user, upcoming=show == "upcoming", page=page, per_page=PER_PAGE
+    )
+    record(
+        AuditAction.MEETING_LIST_VIEWED,
+        object_type="meeting",
+        detail=f"{show} rows={len(meetings)}",
+    )
     db.session.commit()
-    return render_template("meetings/index.html", meetings=meetings, show=show, page=page,
-                           pages=max(1, math.ceil(total / PER_PAGE)), total=total,
-                           can_schedule=current_user.role == Role.COORDINATOR)
+    return render_template(
+        "meetings/index.html",
+        meetings=meetings,
+        show=show,
+        page=page,
+        pages=max(1, math.ceil(total / PER_PAGE)),
+        total=total,
+        can_schedule=current_user.role == Role.COORDINATOR,
+    )
 
 
 # --- Scheduling ------------------------------------------------------------------------
@@ -137,13 +151,17 @@ def new() -> ResponseReturnValue:
                 message, target = "The meeting has been scheduled.", meeting.id
             else:
                 recurrence = Recurrence(
-                    kind=repeat, weekday=form.weekday.data or 0,
-                    interval_weeks=form.interval_weeks.data or 1, nth=form.nth.data or 1,
-                    count=form.count.data, until=form.until.data)
-                _series, meetings = services.create_series(area, details, recurrence,
-                                                           actor=current_user)
-                message = (f"{len(meetings)} meetings have been scheduled "
-                           f"({recurrence.describe()}).")
+                    kind=repeat,
+                    weekday=form.weekday.data or 0,
+                    interval_weeks=form.interval_weeks.data or 1,
+                    nth=form.nth.data or 1,
+                    count=form.count.data,
+                    until=form.until.data,
+                )
+                _series, meetings = services.create_series(
+                    area, details, recurrence, actor=current_user
+                )
+                message = f"{len(meetings)} meetings have been scheduled ({recurrence.describe()})."
                 target = meetings[0].id
         except ServiceError as error:
             db.session.rollback()
@@ -159,13 +177,16 @@ def new() -> ResponseReturnValue:
 @meeting_roles
 def view(meeting_id: int) -> ResponseReturnValue:
     meeting = get_meeting_or_404(meeting_id, current_user)
-    record("meeting_viewed", object_type="meeting", object_id=meeting.id)
+    record(AuditAction.MEETING_VIEWED, object_type="meeting", object_id=meeting.id)
     db.session.commit()
     manage = can_manage_meeting(current_user, meeting)
     return render_template(
-        "meetings/view.html", meeting=meeting, key_dates=services.key_dates(meeting),
-        invitations=services.live_invitations(meeting) if manage or
-        current_user.role == Role.CHAIR else [],
+        "meetings/view.html",
+        meeting=meeting,
+        key_dates=services.key_dates(meeting),
+        invitations=services.live_invitations(meeting)
+        if manage or current_user.role == Role.CHAIR
+        else [],
         manage=manage,
         series_text=describe_rrule(meeting.series.rrule) if meeting.series else None,
         confirm=ConfirmForm(),
@@ -184,12 +205,17 @@ def edit(meeting_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         starts, ends = meeting.starts_at.astimezone(LONDON), meeting.ends_at.astimezone(LONDON)
         form.day.data, form.start_time.data, form.end_time.data = (
-            starts.date(), starts.time(), ends.time())
+            starts.date(),
+            starts.time(),
+            ends.time(),
+        )
         form.venue.data, form.online_link.data = meeting.venue, meeting.online_link
         form.chair.data = meeting.chair_id
         form.emergency.data = meeting.kind == MeetingKind.EMERGENCY
         form.version.data = str(meeting.version)
-        record("meeting_viewed", object_type="meeting", object_id=meeting.id, detail="edit")
+        record(
+            AuditAction.MEETING_VIEWED, object_type="meeting", object_id=meeting.id, detail="edit"
+        )
         db.session.commit()
     if form.validate_on_submit():
         try:
@@ -198,26 +224,35 @@ def edit(meeting_id: int) -> ResponseReturnValue:
             version = 0
         try:
             changed = services.update_meeting(
-                meeting, _details(form), version=version, actor=current_user,
-                whole_series=form.scope.data == "future")
+                meeting,
+                _details(form),
+                version=version,
+                actor=current_user,
+                whole_series=form.scope.data == "future",
+            )
         except ConflictError as error:
             db.session.rollback()
             form.form_errors.append(error.message)
             fresh = get_meeting_or_404(meeting_id, current_user)
             form.version.data = str(fresh.version)
-            return render_template("meetings/form.html", form=form, meeting=fresh,
-                                   area=fresh.area, current=fresh), 409
+            return render_template(
+                "meetings/form.html", form=form, meeting=fresh, area=fresh.area, current=fresh
+            ), 409
         except ServiceError as error:
             db.session.rollback()
             _show_error(form, error)
         else:
             db.session.commit()
-            flash("No changes were made." if not changed else
-                  f"{len(changed)} meeting{'s' if len(changed) != 1 else ''} updated. "
-                  "Invited people have been sent the new details.")
+            flash(
+                "No changes were made."
+                if not changed
+                else f"{len(changed)} meeting{'s' if len(changed) != 1 else ''} updated. "
+                "Invited people have been sent the new details."
+            )
             return redirect(url_for("meetings.view", meeting_id=meeting.id))
-    return render_template("meetings/form.html", form=form, meeting=meeting,
-                           area=meeting.area), _status()
+    return render_template(
+        "meetings/form.html", form=form, meeting=meeting, area=meeting.area
+    ), _status()
 
 
 @bp.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])
@@ -233,15 +268,15 @@ def cancel(meeting_id: int) -> ResponseReturnValue:
         except ValueError:
             version = 0
         try:
-            services.cancel_meeting(meeting, form.reason.data, version=version,
-                                    actor=current_user)
+            services.cancel_meeting(meeting, form.reason.data, version=version, actor=current_user)
         except ConflictError as error:
             db.session.rollback()
             form.form_errors.append(error.message)
             fresh = get_meeting_or_404(meeting_id, current_user)
             form.version.data = str(fresh.version)
-            return render_template("meetings/cancel.html", form=form, meeting=fresh,
-                                   current=fresh), 409
+            return render_template(
+                "meetings/cancel.html", form=form, meeting=fresh, current=fresh
+            ), 409
         except ServiceError as error:
             db.session.rollback()
             _show_error(form, error)
@@ -261,8 +296,9 @@ def invite(meeting_id: int) -> ResponseReturnValue:
     meeting = _managed_meeting(meeting_id)
     form = InviteForm()
     invited_ids = {i.user_id for i in services.live_invitations(meeting)}
-    candidates = [person for person in services.invitation_candidates(meeting)
-                  if person.id not in invited_ids]
+    candidates = [
+        person for person in services.invitation_candidates(meeting) if person.id not in invited_ids
+    ]
     problems = {person.id: signup_problem(person.agency) for person in candidates}
     if form.validate_on_submit():
         try:
@@ -273,15 +309,22 @@ def invite(meeting_id: int) -> ResponseReturnValue:
             _show_error(form, error)
         else:
             db.session.commit()
-            flash(f"{len(invited)} {'person has' if len(invited) == 1 else 'people have'} "
-                  "been invited and emailed the meeting details.")
+            flash(
+                f"{len(invited)} {'person has' if len(invited) == 1 else 'people have'} "
+                "been invited and emailed the meeting details."
+            )
             return redirect(url_for("meetings.view", meeting_id=meeting.id))
     if request.method == "GET":
-        record("meeting_viewed", object_type="meeting", object_id=meeting.id,
-               detail="invitations")
+        record(
+            AuditAction.MEETING_VIEWED,
+            object_type="meeting",
+            object_id=meeting.id,
+            detail="invitations",
+        )
         db.session.commit()
-    return render_template("meetings/invite.html", form=form, meeting=meeting,
-                           candidates=candidates, problems=problems), _status()
+    return render_template(
+        "meetings/invite.html", form=form, meeting=meeting, candidates=candidates, problems=problems
+    ), _status()
 
 
 @bp.route("/<int:meeting_id>/invitations/<int:invitation_id>/remove", methods=["POST"])
@@ -320,10 +363,9 @@ def _ics_response(body: bytes, filename: str) -> Response:
 @signed_in
 def calendar(meeting_id: int) -> ResponseReturnValue:
     meeting = get_meeting_or_404(meeting_id, current_user)
-    record("meeting_calendar_downloaded", object_type="meeting", object_id=meeting.id)
+    record(AuditAction.MEETING_CALENDAR_DOWNLOADED, object_type="meeting", object_id=meeting.id)
     db.session.commit()
-    body = meeting_to_ical(meeting, "PUBLISH", [],
-                           organizer=current_app.config["MAIL_FROM"])
+    body = meeting_to_ical(meeting, "PUBLISH", [], organizer=current_app.config["MAIL_FROM"])
     return _ics_response(body, f"marac-meeting-{meeting.id}.ics")
 
 
@@ -342,9 +384,14 @@ def subscription() -> ResponseReturnValue:
         db.session.commit()
         # Shown once, in this response only: never flashed, logged or stored in clear.
         feed_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
-            "meetings.feed", token=token)
-    return render_template("meetings/subscription.html", form=form, feed_url=feed_url,
-                           active=feeds.active_token(current_user))
+            "meetings.feed", token=token
+        )
+    return render_template(
+        "meetings/subscription.html",
+        form=form,
+        feed_url=feed_url,
+        active=feeds.active_token(current_user),
+    )
 
 
 @bp.route("/feed/<token>.ics")
@@ -354,11 +401,15 @@ def feed(token: str) -> ResponseReturnValue:
     if user is None:
         abort(404)
     meetings = feeds.feed_meetings(user)
-    record("calendar_feed_read", actor=user, object_type="user", object_id=user.id,
-           detail=f"meetings={len(meetings)}")
+    record(
+        AuditAction.CALENDAR_FEED_READ,
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+        detail=f"meetings={len(meetings)}",
+    )
     db.session.commit()
-    body = meetings_feed(meetings, name="MARAC meetings",
-                         organizer=current_app.config["MAIL_FROM"])
+    body = meetings_feed(meetings, name="MARAC meetings", organizer=current_app.config["MAIL_FROM"])
     response = _ics_response(body, "marac-meetings.ics")
     response.headers["Content-Disposition"] = 'inline; filename="marac-meetings.ics"'
     return response
@@ -374,15 +425,16 @@ def _outbox_folder() -> Path:
 
 
 def _area_meeting_ids() -> set[int]:
-    return set(db.session.scalars(sa.select(Meeting.id).where(
-        Meeting.area_id == current_user.area_id)))
+    return set(
+        db.session.scalars(sa.select(Meeting.id).where(Meeting.area_id == current_user.area_id))
+    )
 
 
 @bp.route("/outbox")
 @coordinator_only
 def outbox() -> ResponseReturnValue:
     messages = outbox_store.list_messages(_outbox_folder(), _area_meeting_ids())
-    record("outbox_viewed", object_type="outbox", detail=f"rows={len(messages)}")
+    record(AuditAction.OUTBOX_VIEWED, object_type="outbox", detail=f"rows={len(messages)}")
     db.session.commit()
     return render_template("meetings/outbox.html", messages=messages)
 
@@ -393,7 +445,6 @@ def outbox_message(name: str) -> ResponseReturnValue:
     item = outbox_store.get_message(_outbox_folder(), name, _area_meeting_ids())
     if item is None:
         abort(404)
-    record("outbox_message_viewed", object_type="meeting", object_id=item.meeting_id)
+    record(AuditAction.OUTBOX_MESSAGE_VIEWED, object_type="meeting", object_id=item.meeting_id)
     db.session.commit()
     return render_template("meetings/outbox_message.html", item=item)
-

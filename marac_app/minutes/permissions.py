@@ -21,8 +21,12 @@ def _active(user: User) -> bool:
 
 
 def can_read_minutes(user: User, meeting: Meeting) -> bool:
-    return (_active(user) and user.role in (Role.CHAIR, Role.COORDINATOR)
-            and user.area_id is not None and user.area_id == meeting.area_id)
+    return (
+        _active(user)
+        and user.role in (Role.CHAIR, Role.COORDINATOR)
+        and user.area_id is not None
+        and user.area_id == meeting.area_id
+    )
 
 
 def can_write_entries(user: User, meeting: Meeting) -> bool:
@@ -44,6 +48,9 @@ def get_minutes_meeting_or_404(meeting_id: int | None, user: User) -> Meeting:
 def get_entry_or_404(meeting: Meeting, entry_id: int | None, user: User) -> MinuteEntry:
     """An entry of ``meeting`` (already authorised); 404 for an entry of another meeting."""
     entry = db.session.get(MinuteEntry, entry_id) if entry_id is not None else None
-    allowed = (entry is not None and entry.agenda_item.meeting_id == meeting.id
-               and can_read_minutes(user, meeting))
+    allowed = (
+        entry is not None
+        and entry.agenda_item.meeting_id == meeting.id
+        and can_read_minutes(user, meeting)
+    )
     return _fetch(MinuteEntry, entry_id, user, allowed, "minute_entry")

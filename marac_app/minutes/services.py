@@ -17,6 +17,7 @@ from marac_app.action_items.services import agencies_of_area
 from marac_app.agencies.models import Agency
 from marac_app.attendance.services import case_list, require_gate_open
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import User
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.common.sanitize import is_blank, sanitize_html
@@ -36,12 +37,18 @@ from marac_app.minutes.models import (
 )
 from marac_app.referrals.models import AgendaItem
 
-APPROVED_MESSAGE = ("The minutes of this meeting have been approved and can no longer be "
-                    "edited. To correct them, add an amendment with a reason")
-ENTRY_CONFLICT = ("Someone else saved this entry while you were editing it. Their saved text "
-                  "is shown below with yours; check both, then save again")
-RISK_CONFLICT = ("Someone else saved the risk summary while you were editing it. Their saved "
-                 "text is shown below with yours; check both, then save again")
+APPROVED_MESSAGE = (
+    "The minutes of this meeting have been approved and can no longer be "
+    "edited. To correct them, add an amendment with a reason"
+)
+ENTRY_CONFLICT = (
+    "Someone else saved this entry while you were editing it. Their saved text "
+    "is shown below with yours; check both, then save again"
+)
+RISK_CONFLICT = (
+    "Someone else saved the risk summary while you were editing it. Their saved "
+    "text is shown below with yours; check both, then save again"
+)
 
 
 class ApprovedError(ConflictError):
@@ -52,22 +59,34 @@ class ApprovedError(ConflictError):
 
 
 def approval_of(meeting: Meeting) -> MinutesApproval | None:
-    return db.session.scalar(sa.select(MinutesApproval).where(
-        MinutesApproval.meeting_id == meeting.id))
+    return db.session.scalar(
+        sa.select(MinutesApproval).where(MinutesApproval.meeting_id == meeting.id)
+    )
 
 
 def agenda_item_for(meeting: Meeting, case_id: int) -> AgendaItem | None:
-    return db.session.scalar(sa.select(AgendaItem).where(
-        AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == case_id))
+    return db.session.scalar(
+        sa.select(AgendaItem).where(
+            AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == case_id
+        )
+    )
 
 
-def entries_of(item: AgendaItem, *, kind: EntryKind | None = None,
-               subject: Subject | None = None) -> list[MinuteEntry]:
+def entries_of(
+    item: AgendaItem, *, kind: EntryKind | None = None, subject: Subject | None = None
+) -> list[MinuteEntry]:
     """The entries of one case at one meeting, oldest first, optionally filtered."""
-    query = (sa.select(MinuteEntry).where(MinuteEntry.agenda_item_id == item.id)
-             .options(joinedload(MinuteEntry.source_agency), joinedload(MinuteEntry.author),
-                      selectinload(MinuteEntry.amendments), selectinload(MinuteEntry.revisions))
-             .order_by(MinuteEntry.created_at, MinuteEntry.id))
+    query = (
+        sa.select(MinuteEntry)
+        .where(MinuteEntry.agenda_item_id == item.id)
+        .options(
+            joinedload(MinuteEntry.source_agency),
+            joinedload(MinuteEntry.author),
+            selectinload(MinuteEntry.amendments),
+            selectinload(MinuteEntry.revisions),
+        )
+        .order_by(MinuteEntry.created_at, MinuteEntry.id)
+    )
     if kind is not None:
         query = query.where(MinuteEntry.kind == kind)
     if subject is not None:
@@ -76,12 +95,10 @@ def entries_of(item: AgendaItem, *, kind: EntryKind | None = None,
 
 
 def risk_summary_of(item: AgendaItem) -> RiskSummary | None:
-    return db.session.scalar(sa.select(RiskSummary).where(
-        RiskSummary.agenda_item_id == item.id))
+    return db.session.scalar(sa.select(RiskSummary).where(RiskSummary.agenda_item_id == item.id))
 
 
-def neighbours(meeting: Meeting, item: AgendaItem) -> tuple[AgendaItem | None,
-                                                             AgendaItem | None]:
+def neighbours(meeting: Meeting, item: AgendaItem) -> tuple[AgendaItem | None, AgendaItem | None]:
     """The previous and next case along the meeting's case list."""
     items = case_list(meeting)
     ids = [i.id for i in items]
@@ -128,40 +145,68 @@ def _choice(enum_class: type, value: object, *, field: str, message: str):  # no
 
 def _agency_of_area(meeting: Meeting, agency: Agency | None) -> Agency:
     if agency is None or agency.id not in {a.id for a in agencies_of_area(meeting.area_id)}:
-        raise ServiceError("Select the agency that shared this information",
-                           field="source_agency")
+        raise ServiceError("Select the agency that shared this information", field="source_agency")
     return agency
 
 
 # --- Entries ---------------------------------------------------------------------------
 
 
-def add_entry(item: AgendaItem, *, subject: Subject | str | None, kind: EntryKind | str | None,
-              source_agency: Agency | None, text: str | None, actor: User) -> MinuteEntry:
+def add_entry(
+    item: AgendaItem,
+    *,
+    subject: Subject | str | None,
+    kind: EntryKind | str | None,
+    source_agency: Agency | None,
+    text: str | None,
+    actor: User,
+) -> MinuteEntry:
     """Record one entry for the case of ``item`` (gate open, minutes not approved)."""
     meeting = item.meeting
     require_gate_open(meeting)
     require_not_approved(meeting)
-    subject_value = _choice(Subject, subject, field="subject",
-                            message="Select who the information is about")
-    kind_value = _choice(EntryKind, kind, field="kind",
-                         message="Select whether this is a fact, a professional opinion or "
-                                 "the victim's view")
+    subject_value = _choice(
+        Subject, subject, field="subject", message="Select who the information is about"
+    )
+    kind_value = _choice(
+        EntryKind,
+        kind,
+        field="kind",
+        message="Select whether this is a fact, a professional opinion or the victim's view",
+    )
     agency = _agency_of_area(meeting, source_agency)
     html = _rich_text(text, field="text", empty="Enter what was shared")
-    entry = MinuteEntry(agenda_item_id=item.id, subject=subject_value, kind=kind_value,
-                        source_agency_id=agency.id, text_html=html, author_id=actor.id,
-                        updated_by_id=actor.id)
+    entry = MinuteEntry(
+        agenda_item_id=item.id,
+        subject=subject_value,
+        kind=kind_value,
+        source_agency_id=agency.id,
+        text_html=html,
+        author_id=actor.id,
+        updated_by_id=actor.id,
+    )
     db.session.add(entry)
     db.session.flush()
-    record("minute_entry_created", actor=actor, object_type="minute_entry", object_id=entry.id,
-           detail=f"meeting={meeting.id} case={item.case_id} kind={kind_value.value}")
+    record(
+        AuditAction.MINUTE_ENTRY_CREATED,
+        actor=actor,
+        object_type="minute_entry",
+        object_id=entry.id,
+        detail=f"meeting={meeting.id} case={item.case_id} kind={kind_value.value}",
+    )
     return entry
 
 
-def edit_entry(entry: MinuteEntry, *, version: int | None, subject: Subject | str | None,
-               kind: EntryKind | str | None, source_agency: Agency | None, text: str | None,
-               actor: User) -> MinuteEntry:
+def edit_entry(
+    entry: MinuteEntry,
+    *,
+    version: int | None,
+    subject: Subject | str | None,
+    kind: EntryKind | str | None,
+    source_agency: Agency | None,
+    text: str | None,
+    actor: User,
+) -> MinuteEntry:
     """Change an entry, keeping what it said before as a revision.
 
     Raises ApprovedError after approval, ConflictError when ``version`` is stale.
@@ -171,23 +216,40 @@ def edit_entry(entry: MinuteEntry, *, version: int | None, subject: Subject | st
     require_gate_open(meeting)
     if version is None or version != entry.version:
         raise ConflictError(ENTRY_CONFLICT)
-    subject_value = _choice(Subject, subject, field="subject",
-                            message="Select who the information is about")
-    kind_value = _choice(EntryKind, kind, field="kind",
-                         message="Select whether this is a fact, a professional opinion or "
-                                 "the victim's view")
+    subject_value = _choice(
+        Subject, subject, field="subject", message="Select who the information is about"
+    )
+    kind_value = _choice(
+        EntryKind,
+        kind,
+        field="kind",
+        message="Select whether this is a fact, a professional opinion or the victim's view",
+    )
     agency = _agency_of_area(meeting, source_agency)
     html = _rich_text(text, field="text", empty="Enter what was shared")
-    changed = [name for name, old, new in (
-        ("subject", entry.subject, subject_value), ("kind", entry.kind, kind_value),
-        ("source_agency", entry.source_agency_id, agency.id), ("text", entry.text_html, html),
-    ) if old != new]
+    changed = [
+        name
+        for name, old, new in (
+            ("subject", entry.subject, subject_value),
+            ("kind", entry.kind, kind_value),
+            ("source_agency", entry.source_agency_id, agency.id),
+            ("text", entry.text_html, html),
+        )
+        if old != new
+    ]
     if not changed:
         return entry
-    entry.revisions.append(MinuteEntryRevision(
-        previous_text_html=entry.text_html, previous_kind=entry.kind,
-        previous_subject=entry.subject, previous_source_agency_id=entry.source_agency_id,
-        previous_version=entry.version, revised_by_id=actor.id, revised_at=utcnow()))
+    entry.revisions.append(
+        MinuteEntryRevision(
+            previous_text_html=entry.text_html,
+            previous_kind=entry.kind,
+            previous_subject=entry.subject,
+            previous_source_agency_id=entry.source_agency_id,
+            previous_version=entry.version,
+            revised_by_id=actor.id,
+            revised_at=utcnow(),
+        )
+    )
     entry.subject = subject_value
     entry.kind = kind_value
     entry.source_agency_id = agency.id
@@ -197,17 +259,28 @@ def edit_entry(entry: MinuteEntry, *, version: int | None, subject: Subject | st
         db.session.flush()
     except StaleDataError as error:
         raise ConflictError(ENTRY_CONFLICT) from error
-    record("minute_entry_updated", actor=actor, object_type="minute_entry", object_id=entry.id,
-           detail=f"changed: {', '.join(changed)}")
+    record(
+        AuditAction.MINUTE_ENTRY_UPDATED,
+        actor=actor,
+        object_type="minute_entry",
+        object_id=entry.id,
+        detail=f"changed: {', '.join(changed)}",
+    )
     return entry
 
 
 # --- Risk summary ----------------------------------------------------------------------
 
 
-def save_risk_summary(item: AgendaItem, *, version: int | None, harm_identified: str | None,
-                      contributing_factors: str | None, protective_factors: str | None,
-                      actor: User) -> RiskSummary:
+def save_risk_summary(
+    item: AgendaItem,
+    *,
+    version: int | None,
+    harm_identified: str | None,
+    contributing_factors: str | None,
+    protective_factors: str | None,
+    actor: User,
+) -> RiskSummary:
     """Create or update the chair's risk summary of ``item`` (three sanitised fields).
 
     ``version`` is None for a first save; a stale version raises ConflictError.
@@ -217,14 +290,18 @@ def save_risk_summary(item: AgendaItem, *, version: int | None, harm_identified:
     require_gate_open(meeting)
     values = {
         "harm_identified": _rich_text(harm_identified, field="harm_identified", empty=None),
-        "contributing_factors": _rich_text(contributing_factors, field="contributing_factors",
-                                           empty=None),
-        "protective_factors": _rich_text(protective_factors, field="protective_factors",
-                                         empty=None),
+        "contributing_factors": _rich_text(
+            contributing_factors, field="contributing_factors", empty=None
+        ),
+        "protective_factors": _rich_text(
+            protective_factors, field="protective_factors", empty=None
+        ),
     }
     if not any(values.values()):
-        raise ServiceError("Enter the harm identified, or contributing or protective factors",
-                           field="harm_identified")
+        raise ServiceError(
+            "Enter the harm identified, or contributing or protective factors",
+            field="harm_identified",
+        )
     summary = risk_summary_of(item)
     if summary is None:
         if version is not None:
@@ -241,8 +318,13 @@ def save_risk_summary(item: AgendaItem, *, version: int | None, harm_identified:
         db.session.flush()
     except StaleDataError as error:
         raise ConflictError(RISK_CONFLICT) from error
-    record("risk_summary_saved", actor=actor, object_type="risk_summary", object_id=summary.id,
-           detail=f"meeting={meeting.id} case={item.case_id}")
+    record(
+        AuditAction.RISK_SUMMARY_SAVED,
+        actor=actor,
+        object_type="risk_summary",
+        object_id=summary.id,
+        detail=f"meeting={meeting.id} case={item.case_id}",
+    )
     return summary
 
 
@@ -253,12 +335,18 @@ def approve(meeting: Meeting, *, actor: User) -> MinutesApproval:
     """The chair approves the minutes: from now on they are read-only."""
     require_not_approved(meeting)
     require_gate_open(meeting)
-    approval = MinutesApproval(meeting_id=meeting.id, approved_by_id=actor.id,
-                               approved_at=utcnow(), minutes_version=1)
+    approval = MinutesApproval(
+        meeting_id=meeting.id, approved_by_id=actor.id, approved_at=utcnow(), minutes_version=1
+    )
     db.session.add(approval)
     db.session.flush()
-    record("minutes_approved", actor=actor, object_type="meeting", object_id=meeting.id,
-           detail="minutes_version=1")
+    record(
+        AuditAction.MINUTES_APPROVED,
+        actor=actor,
+        object_type="meeting",
+        object_id=meeting.id,
+        detail="minutes_version=1",
+    )
     return approval
 
 
@@ -283,8 +371,9 @@ def _bump(approval: MinutesApproval) -> int:
     return approval.minutes_version
 
 
-def amend_entry(entry: MinuteEntry, *, reason: str | None, text: str | None,
-                actor: User) -> MinutesAmendment:
+def amend_entry(
+    entry: MinuteEntry, *, reason: str | None, text: str | None, actor: User
+) -> MinutesAmendment:
     """Correct an entry of approved minutes; the original stays as it was."""
     meeting = entry.agenda_item.meeting
     approval = _approved_or_error(meeting)
@@ -293,20 +382,31 @@ def amend_entry(entry: MinuteEntry, *, reason: str | None, text: str | None,
     old = current_text(entry)
     if html == old:
         raise ServiceError("The corrected text is the same as the minutes", field="text")
-    amendment = MinutesAmendment(meeting_id=meeting.id, entry_id=entry.id, reason=why,
-                                 old_html=old, new_html=html, minutes_version=_bump(approval),
-                                 amended_by_id=actor.id, amended_at=utcnow())
+    amendment = MinutesAmendment(
+        meeting_id=meeting.id,
+        entry_id=entry.id,
+        reason=why,
+        old_html=old,
+        new_html=html,
+        minutes_version=_bump(approval),
+        amended_by_id=actor.id,
+        amended_at=utcnow(),
+    )
     db.session.add(amendment)
     db.session.flush()
-    record("minutes_amended", actor=actor, object_type="minutes_amendment",
-           object_id=amendment.id,
-           detail=f"meeting={meeting.id} entry={entry.id} "
-                  f"minutes_version={approval.minutes_version}")
+    record(
+        AuditAction.MINUTES_AMENDED,
+        actor=actor,
+        object_type="minutes_amendment",
+        object_id=amendment.id,
+        detail=f"meeting={meeting.id} entry={entry.id} minutes_version={approval.minutes_version}",
+    )
     return amendment
 
 
-def amend_risk_summary(summary: RiskSummary, *, field: str | None, reason: str | None,
-                       text: str | None, actor: User) -> MinutesAmendment:
+def amend_risk_summary(
+    summary: RiskSummary, *, field: str | None, reason: str | None, text: str | None, actor: User
+) -> MinutesAmendment:
     """Correct one part of an approved risk summary; the original stays as it was."""
     meeting = summary.agenda_item.meeting
     approval = _approved_or_error(meeting)
@@ -317,14 +417,25 @@ def amend_risk_summary(summary: RiskSummary, *, field: str | None, reason: str |
     old = current_risk_text(summary, field)
     if html == old:
         raise ServiceError("The corrected text is the same as the minutes", field="text")
-    amendment = MinutesAmendment(meeting_id=meeting.id, risk_summary_id=summary.id, field=field,
-                                 reason=why, old_html=old, new_html=html,
-                                 minutes_version=_bump(approval), amended_by_id=actor.id,
-                                 amended_at=utcnow())
+    amendment = MinutesAmendment(
+        meeting_id=meeting.id,
+        risk_summary_id=summary.id,
+        field=field,
+        reason=why,
+        old_html=old,
+        new_html=html,
+        minutes_version=_bump(approval),
+        amended_by_id=actor.id,
+        amended_at=utcnow(),
+    )
     db.session.add(amendment)
     db.session.flush()
-    record("minutes_amended", actor=actor, object_type="minutes_amendment",
-           object_id=amendment.id,
-           detail=f"meeting={meeting.id} risk_summary={summary.id} field={field} "
-                  f"minutes_version={approval.minutes_version}")
+    record(
+        AuditAction.MINUTES_AMENDED,
+        actor=actor,
+        object_type="minutes_amendment",
+        object_id=amendment.id,
+        detail=f"meeting={meeting.id} risk_summary={summary.id} field={field} "
+        f"minutes_version={approval.minutes_version}",
+    )
     return amendment

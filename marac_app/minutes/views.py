@@ -22,6 +22,7 @@ from marac_app.action_items.models import ActionItem
 from marac_app.agencies.models import Agency
 from marac_app.attendance.services import case_list, gate_problems
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.common.forms import show_error as _show_error
 from marac_app.common.sanitize import editable_text
@@ -56,8 +57,6 @@ from marac_app.referrals.permissions import get_case_or_404
 bp = Blueprint("minutes", __name__)
 
 
-
-
 def _status_for(error: ServiceError) -> int:
     return 409 if isinstance(error, ConflictError) else 400
 
@@ -74,20 +73,25 @@ def _load_item(meeting_id: int, case_id: int) -> tuple[Meeting, AgendaItem]:
     case = get_case_or_404(case_id, current_user)
     item = services.agenda_item_for(meeting, case.id)
     if item is None:
-        deny(f"agenda_item:meeting={meeting.id},case={case.id}", object_type="case",
-             object_id=case.id)
+        deny(
+            f"agenda_item:meeting={meeting.id},case={case.id}",
+            object_type="case",
+            object_id=case.id,
+        )
     return meeting, item
 
 
 def _require_chair(meeting: Meeting, what: str) -> None:
     if not can_chair_minutes(current_user, meeting):
-        deny(f"{what}:meeting={meeting.id}", status=403, object_type="meeting",
-             object_id=meeting.id)
+        deny(
+            f"{what}:meeting={meeting.id}", status=403, object_type="meeting", object_id=meeting.id
+        )
 
 
 def _agency_choices(meeting: Meeting) -> list[SelectChoice]:
     return [SelectChoice("", "Select an agency")] + [
-        SelectChoice(a.id, a.name) for a in action_services.agencies_of_area(meeting.area_id)]
+        SelectChoice(a.id, a.name) for a in action_services.agencies_of_area(meeting.area_id)
+    ]
 
 
 def _entry_form(meeting: Meeting, formdata: Any = None, **data: Any) -> EntryForm:
@@ -124,8 +128,10 @@ def _risk_form(summary: RiskSummary | None, formdata: Any = None) -> RiskSummary
 def _filters() -> tuple[EntryKind | None, Subject | None]:
     kind = request.args.get("kind", "")
     subject = request.args.get("subject", "")
-    return (EntryKind(kind) if kind in {k.value for k in EntryKind} else None,
-            Subject(subject) if subject in {s.value for s in Subject} else None)
+    return (
+        EntryKind(kind) if kind in {k.value for k in EntryKind} else None,
+        Subject(subject) if subject in {s.value for s in Subject} else None,
+    )
 
 
 def _grouped(entries: list[MinuteEntry]) -> list[dict[str, Any]]:
@@ -143,25 +149,42 @@ def _grouped(entries: list[MinuteEntry]) -> list[dict[str, Any]]:
 
 
 def _case_actions(item: AgendaItem) -> list[ActionItem]:
-    return list(db.session.scalars(
-        sa.select(ActionItem).where(ActionItem.case_id == item.case_id)
-        .options(joinedload(ActionItem.owner_agency))
-        .order_by(ActionItem.due_date, ActionItem.id)).unique())
+    return list(
+        db.session.scalars(
+            sa.select(ActionItem)
+            .where(ActionItem.case_id == item.case_id)
+            .options(joinedload(ActionItem.owner_agency))
+            .order_by(ActionItem.due_date, ActionItem.id)
+        ).unique()
+    )
 
 
-def _render_case(meeting: Meeting, item: AgendaItem, *, status: int = 200,
-                 entry_form: EntryForm | None = None, risk_form: RiskSummaryForm | None = None,
-                 action_form: ActionForm | None = None, risk_theirs: RiskSummary | None = None,
-                 detail: str = "") -> ResponseReturnValue:
+def _render_case(
+    meeting: Meeting,
+    item: AgendaItem,
+    *,
+    status: int = 200,
+    entry_form: EntryForm | None = None,
+    risk_form: RiskSummaryForm | None = None,
+    action_form: ActionForm | None = None,
+    risk_theirs: RiskSummary | None = None,
+    detail: str = "",
+) -> ResponseReturnValue:
     """The live case page; audited as a read of the case's minutes (ids only)."""
     problems = gate_problems(meeting)
     approval = services.approval_of(meeting)
     context: dict[str, Any] = {
-        "meeting": meeting, "item": item, "case": item.case, "problems": problems,
-        "approval": approval, "kinds": list(EntryKind), "subjects": list(Subject),
+        "meeting": meeting,
+        "item": item,
+        "case": item.case,
+        "problems": problems,
+        "approval": approval,
+        "kinds": list(EntryKind),
+        "subjects": list(Subject),
         "can_write": can_write_entries(current_user, meeting),
         "can_chair": can_chair_minutes(current_user, meeting),
-        "risk_fields": RISK_FIELDS, "risk_theirs": risk_theirs,
+        "risk_fields": RISK_FIELDS,
+        "risk_theirs": risk_theirs,
         # A refused form whose page section is closed still shows why it was refused.
         "refused_form": entry_form or risk_form or action_form,
     }
@@ -173,9 +196,16 @@ def _render_case(meeting: Meeting, item: AgendaItem, *, status: int = 200,
         referral = item.referral or item.case.last_referral
         open_for_edits = not problems and approval is None
         context.update(
-            referral=referral, groups=_grouped(entries), entry_count=len(entries),
-            kind=kind, subject=subject, previous=previous, following=following,
-            summary=summary, actions=_case_actions(item), open_for_edits=open_for_edits,
+            referral=referral,
+            groups=_grouped(entries),
+            entry_count=len(entries),
+            kind=kind,
+            subject=subject,
+            previous=previous,
+            following=following,
+            summary=summary,
+            actions=_case_actions(item),
+            open_for_edits=open_for_edits,
             current_text=services.current_text,
             current_risk_text=services.current_risk_text,
         )
@@ -184,9 +214,13 @@ def _render_case(meeting: Meeting, item: AgendaItem, *, status: int = 200,
             context["action_form"] = action_form or _action_form(meeting)
         if open_for_edits and context["can_chair"]:
             context["risk_form"] = risk_form or _risk_form(summary)
-    record("minutes_case_viewed", object_type="case", object_id=item.case_id,
-           detail=f"meeting={meeting.id} gate={'closed' if problems else 'open'}"
-                  f"{' ' + detail if detail else ''}")
+    record(
+        AuditAction.MINUTES_CASE_VIEWED,
+        object_type="case",
+        object_id=item.case_id,
+        detail=f"meeting={meeting.id} gate={'closed' if problems else 'open'}"
+        f"{' ' + detail if detail else ''}",
+    )
     # Render before the commit: committing expires the loaded rows (one reload per row).
     page = render_template("minutes/case.html", **context)
     db.session.commit()
@@ -206,19 +240,27 @@ def case_minutes(meeting_id: int, case_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             entry = services.add_entry(
-                item, subject=form.subject.data, kind=form.kind.data,
+                item,
+                subject=form.subject.data,
+                kind=form.kind.data,
                 source_agency=db.session.get(Agency, form.source_agency.data)
-                if form.source_agency.data else None,
-                text=form.text.data, actor=current_user)
+                if form.source_agency.data
+                else None,
+                text=form.text.data,
+                actor=current_user,
+            )
         except ServiceError as error:
             db.session.rollback()
             _show_error(form, error)
-            return _render_case(meeting, item, entry_form=form, status=_status_for(error),
-                                detail="entry refused")
+            return _render_case(
+                meeting, item, entry_form=form, status=_status_for(error), detail="entry refused"
+            )
         db.session.commit()
         flash(f"{entry.kind.label} about the {entry.subject.label.lower()} added.")
-        return redirect(url_for("minutes.case_minutes", meeting_id=meeting.id,
-                                case_id=item.case_id) + "#entries")
+        return redirect(
+            url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=item.case_id)
+            + "#entries"
+        )
     return _render_case(meeting, item, entry_form=form, status=400, detail="entry refused")
 
 
@@ -231,27 +273,39 @@ def risk_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.save_risk_summary(
-                item, version=_int(form.version.data) if form.version.data else None,
+                item,
+                version=_int(form.version.data) if form.version.data else None,
                 harm_identified=form.harm_identified.data,
                 contributing_factors=form.contributing_factors.data,
-                protective_factors=form.protective_factors.data, actor=current_user)
+                protective_factors=form.protective_factors.data,
+                actor=current_user,
+            )
         except ConflictError as error:
             db.session.rollback()
             form.form_errors.append(error.message)
             theirs = services.risk_summary_of(item)
             if theirs is not None and services.approval_of(meeting) is None:
                 form.version.data = str(theirs.version)
-            return _render_case(meeting, item, risk_form=form, risk_theirs=theirs,
-                                status=409, detail="risk summary refused")
+            return _render_case(
+                meeting,
+                item,
+                risk_form=form,
+                risk_theirs=theirs,
+                status=409,
+                detail="risk summary refused",
+            )
         except ServiceError as error:
             db.session.rollback()
             _show_error(form, error)
-            return _render_case(meeting, item, risk_form=form, status=400,
-                                detail="risk summary refused")
+            return _render_case(
+                meeting, item, risk_form=form, status=400, detail="risk summary refused"
+            )
         db.session.commit()
         flash("The risk summary has been saved.")
-        return redirect(url_for("minutes.case_minutes", meeting_id=meeting.id,
-                                case_id=item.case_id) + "#risk-summary")
+        return redirect(
+            url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=item.case_id)
+            + "#risk-summary"
+        )
     return _render_case(meeting, item, risk_form=form, status=400, detail="risk summary refused")
 
 
@@ -260,8 +314,9 @@ def risk_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
 def add_action(meeting_id: int, case_id: int) -> ResponseReturnValue:
     meeting, item = _load_item(meeting_id, case_id)
     if not can_write_entries(current_user, meeting):
-        deny(f"action:meeting={meeting.id}", status=403, object_type="meeting",
-             object_id=meeting.id)
+        deny(
+            f"action:meeting={meeting.id}", status=403, object_type="meeting", object_id=meeting.id
+        )
     form = _action_form(meeting, request.form)
     valid = form.validate_on_submit()
     due = form.due_date()
@@ -271,36 +326,60 @@ def add_action(meeting_id: int, case_id: int) -> ResponseReturnValue:
             if problems:
                 raise ServiceError(problems[0])
             services.require_not_approved(meeting)
-            agency = db.session.get(Agency, form.owner_agency.data) \
-                if form.owner_agency.data else None
+            agency = (
+                db.session.get(Agency, form.owner_agency.data) if form.owner_agency.data else None
+            )
             action_services.create_action(
-                item.case, owner_agency=agency, description=form.description.data,
-                due_date=due, priority=form.priority.data, actor=current_user,
-                agenda_item=item)
+                item.case,
+                owner_agency=agency,
+                description=form.description.data,
+                due_date=due,
+                priority=form.priority.data,
+                actor=current_user,
+                agenda_item=item,
+            )
         except ServiceError as error:
             db.session.rollback()
             _show_error(form, error)
         else:
             db.session.commit()
             flash(f"Action added for {agency.name}.")
-            return redirect(url_for("minutes.case_minutes", meeting_id=meeting.id,
-                                    case_id=item.case_id) + "#actions")
+            return redirect(
+                url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=item.case_id)
+                + "#actions"
+            )
     return _render_case(meeting, item, action_form=form, status=400, detail="action refused")
 
 
 # --- Editing an entry ------------------------------------------------------------------
 
 
-def _render_edit(meeting: Meeting, entry: MinuteEntry, form: EntryForm | None, *,
-                 status: int = 200, theirs: MinuteEntry | None = None,
-                 message: str | None = None) -> ResponseReturnValue:
-    record("minute_entry_viewed", object_type="minute_entry", object_id=entry.id,
-           detail=f"meeting={meeting.id}{' refused' if status >= 400 else ''}")
+def _render_edit(
+    meeting: Meeting,
+    entry: MinuteEntry,
+    form: EntryForm | None,
+    *,
+    status: int = 200,
+    theirs: MinuteEntry | None = None,
+    message: str | None = None,
+) -> ResponseReturnValue:
+    record(
+        AuditAction.MINUTE_ENTRY_VIEWED,
+        object_type="minute_entry",
+        object_id=entry.id,
+        detail=f"meeting={meeting.id}{' refused' if status >= 400 else ''}",
+    )
     db.session.commit()
-    return render_template("minutes/edit_entry.html", meeting=meeting, entry=entry, form=form,
-                           theirs=theirs, message=message, case=entry.agenda_item.case,
-                           their_source=editable_text(theirs.text_html) if theirs else "",
-                           ), status
+    return render_template(
+        "minutes/edit_entry.html",
+        meeting=meeting,
+        entry=entry,
+        form=form,
+        theirs=theirs,
+        message=message,
+        case=entry.agenda_item.case,
+        their_source=editable_text(theirs.text_html) if theirs else "",
+    ), status
 
 
 @bp.route("/meetings/<int:meeting_id>/entries/<int:entry_id>/edit", methods=["GET", "POST"])
@@ -309,44 +388,69 @@ def edit_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
     meeting = get_minutes_meeting_or_404(meeting_id, current_user)
     entry = get_entry_or_404(meeting, entry_id, current_user)
     if not can_write_entries(current_user, meeting):
-        deny(f"minute_entry_edit:{entry.id}", status=403, object_type="minute_entry",
-             object_id=entry.id)
+        deny(
+            f"minute_entry_edit:{entry.id}",
+            status=403,
+            object_type="minute_entry",
+            object_id=entry.id,
+        )
     if services.approval_of(meeting) is not None:
-        return _render_edit(meeting, entry, None, status=409 if request.method == "POST" else 200,
-                            message=services.APPROVED_MESSAGE)
+        return _render_edit(
+            meeting,
+            entry,
+            None,
+            status=409 if request.method == "POST" else 200,
+            message=services.APPROVED_MESSAGE,
+        )
     if request.method == "GET":
-        form = _entry_form(meeting, None, version=str(entry.version),
-                           subject=entry.subject.value, kind=entry.kind.value,
-                           source_agency=entry.source_agency_id,
-                           text=editable_text(entry.text_html))
+        form = _entry_form(
+            meeting,
+            None,
+            version=str(entry.version),
+            subject=entry.subject.value,
+            kind=entry.kind.value,
+            source_agency=entry.source_agency_id,
+            text=editable_text(entry.text_html),
+        )
         return _render_edit(meeting, entry, form)
     form = _entry_form(meeting, request.form)
     if form.validate_on_submit():
         try:
             services.edit_entry(
-                entry, version=_int(form.version.data), subject=form.subject.data,
+                entry,
+                version=_int(form.version.data),
+                subject=form.subject.data,
                 kind=form.kind.data,
                 source_agency=db.session.get(Agency, form.source_agency.data)
-                if form.source_agency.data else None,
-                text=form.text.data, actor=current_user)
+                if form.source_agency.data
+                else None,
+                text=form.text.data,
+                actor=current_user,
+            )
         except ConflictError as error:
             db.session.rollback()
             fresh = get_entry_or_404(meeting, entry_id, current_user)
             if services.approval_of(meeting) is not None:
-                return _render_edit(meeting, fresh, None, status=409,
-                                    message=services.APPROVED_MESSAGE)
+                return _render_edit(
+                    meeting, fresh, None, status=409, message=services.APPROVED_MESSAGE
+                )
             form.form_errors.append(error.message)
             form.version.data = str(fresh.version)
             return _render_edit(meeting, fresh, form, status=409, theirs=fresh)
         except ServiceError as error:
             db.session.rollback()
             _show_error(form, error)
-            return _render_edit(meeting, get_entry_or_404(meeting, entry_id, current_user),
-                                form, status=400)
+            return _render_edit(
+                meeting, get_entry_or_404(meeting, entry_id, current_user), form, status=400
+            )
         db.session.commit()
         flash("The entry has been saved. Its earlier text is kept in its history.")
-        return redirect(url_for("minutes.case_minutes", meeting_id=meeting.id,
-                                case_id=entry.agenda_item.case_id) + f"#entry-{entry.id}")
+        return redirect(
+            url_for(
+                "minutes.case_minutes", meeting_id=meeting.id, case_id=entry.agenda_item.case_id
+            )
+            + f"#entry-{entry.id}"
+        )
     return _render_edit(meeting, entry, form, status=400)
 
 
@@ -355,11 +459,16 @@ def edit_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
 def entry_history(meeting_id: int, entry_id: int) -> ResponseReturnValue:
     meeting = get_minutes_meeting_or_404(meeting_id, current_user)
     entry = get_entry_or_404(meeting, entry_id, current_user)
-    record("minute_entry_history_viewed", object_type="minute_entry", object_id=entry.id,
-           detail=f"meeting={meeting.id} revisions={len(entry.revisions)}")
+    record(
+        AuditAction.MINUTE_ENTRY_HISTORY_VIEWED,
+        object_type="minute_entry",
+        object_id=entry.id,
+        detail=f"meeting={meeting.id} revisions={len(entry.revisions)}",
+    )
     db.session.commit()
-    return render_template("minutes/history.html", meeting=meeting, entry=entry,
-                           case=entry.agenda_item.case)
+    return render_template(
+        "minutes/history.html", meeting=meeting, entry=entry, case=entry.agenda_item.case
+    )
 
 
 # --- Amendments after approval ---------------------------------------------------------
@@ -379,31 +488,49 @@ def amend_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
         form.text.data = editable_text(services.current_text(entry))
     elif form.validate_on_submit():
         try:
-            amendment = services.amend_entry(entry, reason=form.reason.data,
-                                             text=form.text.data, actor=current_user)
+            amendment = services.amend_entry(
+                entry, reason=form.reason.data, text=form.text.data, actor=current_user
+            )
         except ServiceError as error:
             db.session.rollback()
             _show_error(form, error)
         else:
             db.session.commit()
-            flash(f"The amendment has been recorded. The minutes are now version "
-                  f"{amendment.minutes_version}.")
-            return redirect(url_for("minutes.case_minutes", meeting_id=meeting.id,
-                                    case_id=entry.agenda_item.case_id) + f"#entry-{entry.id}")
+            flash(
+                f"The amendment has been recorded. The minutes are now version "
+                f"{amendment.minutes_version}."
+            )
+            return redirect(
+                url_for(
+                    "minutes.case_minutes", meeting_id=meeting.id, case_id=entry.agenda_item.case_id
+                )
+                + f"#entry-{entry.id}"
+            )
     entry = get_entry_or_404(meeting, entry_id, current_user)
-    record("minute_entry_viewed", object_type="minute_entry", object_id=entry.id,
-           detail=f"meeting={meeting.id} amend")
+    record(
+        AuditAction.MINUTE_ENTRY_VIEWED,
+        object_type="minute_entry",
+        object_id=entry.id,
+        detail=f"meeting={meeting.id} amend",
+    )
     db.session.commit()
     return render_template(
-        "minutes/amend.html", meeting=meeting, form=form, entry=entry, summary=None,
-        case=entry.agenda_item.case, original=entry.text_html,
-        current=services.current_text(entry), amendments=entry.amendments,
+        "minutes/amend.html",
+        meeting=meeting,
+        form=form,
+        entry=entry,
+        summary=None,
+        case=entry.agenda_item.case,
+        original=entry.text_html,
+        current=services.current_text(entry),
+        amendments=entry.amendments,
         approval=services.approval_of(meeting),
     ), 400 if request.method == "POST" else 200
 
 
-@bp.route("/meetings/<int:meeting_id>/cases/<int:case_id>/risk-summary/amend",
-          methods=["GET", "POST"])
+@bp.route(
+    "/meetings/<int:meeting_id>/cases/<int:case_id>/risk-summary/amend", methods=["GET", "POST"]
+)
 @signed_in
 def amend_risk_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
     meeting, item = _load_item(meeting_id, case_id)
@@ -415,25 +542,44 @@ def amend_risk_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
     if request.method == "POST" and form.validate_on_submit():
         try:
             amendment = services.amend_risk_summary(
-                summary, field=form.field.data, reason=form.reason.data, text=form.text.data,
-                actor=current_user)
+                summary,
+                field=form.field.data,
+                reason=form.reason.data,
+                text=form.text.data,
+                actor=current_user,
+            )
         except ServiceError as error:
             db.session.rollback()
             _show_error(form, error)
         else:
             db.session.commit()
-            flash(f"The amendment has been recorded. The minutes are now version "
-                  f"{amendment.minutes_version}.")
-            return redirect(url_for("minutes.case_minutes", meeting_id=meeting.id,
-                                    case_id=item.case_id) + "#risk-summary")
+            flash(
+                f"The amendment has been recorded. The minutes are now version "
+                f"{amendment.minutes_version}."
+            )
+            return redirect(
+                url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=item.case_id)
+                + "#risk-summary"
+            )
     summary = services.risk_summary_of(item)
-    record("risk_summary_viewed", object_type="risk_summary", object_id=summary.id,
-           detail=f"meeting={meeting.id} amend")
+    record(
+        AuditAction.RISK_SUMMARY_VIEWED,
+        object_type="risk_summary",
+        object_id=summary.id,
+        detail=f"meeting={meeting.id} amend",
+    )
     db.session.commit()
     return render_template(
-        "minutes/amend.html", meeting=meeting, form=form, entry=None, summary=summary,
-        case=item.case, risk_fields=RISK_FIELDS, current_risk_text=services.current_risk_text,
-        amendments=summary.amendments, approval=services.approval_of(meeting),
+        "minutes/amend.html",
+        meeting=meeting,
+        form=form,
+        entry=None,
+        summary=summary,
+        case=item.case,
+        risk_fields=RISK_FIELDS,
+        current_risk_text=services.current_risk_text,
+        amendments=summary.amendments,
+        approval=services.approval_of(meeting),
     ), 400 if request.method == "POST" else 200
 
 
@@ -443,23 +589,34 @@ def amend_risk_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
 OUTSTANDING_SHOWN = 50
 
 
-def _render_meeting(meeting: Meeting, *, form: ApproveForm | None = None,
-                    status: int = 200) -> ResponseReturnValue:
+def _render_meeting(
+    meeting: Meeting, *, form: ApproveForm | None = None, status: int = 200
+) -> ResponseReturnValue:
     problems = gate_problems(meeting)
     # One page of them (the soonest due); the action list has them all.
-    outstanding = action_services.outstanding_actions(meeting.area_id, meeting,
-                                                      limit=OUTSTANDING_SHOWN + 1)
+    outstanding = action_services.outstanding_actions(
+        meeting.area_id, meeting, limit=OUTSTANDING_SHOWN + 1
+    )
     more_outstanding = len(outstanding) > OUTSTANDING_SHOWN
     outstanding = outstanding[:OUTSTANDING_SHOWN]
     items = case_list(meeting)
     approval = services.approval_of(meeting)
-    record("minutes_meeting_viewed", object_type="meeting", object_id=meeting.id,
-           detail=f"outstanding={len(outstanding)} cases={len(items)}")
+    record(
+        AuditAction.MINUTES_MEETING_VIEWED,
+        object_type="meeting",
+        object_id=meeting.id,
+        detail=f"outstanding={len(outstanding)} cases={len(items)}",
+    )
     # Render before the commit: committing expires the loaded rows (one reload per row).
     page = render_template(
-        "minutes/meeting.html", meeting=meeting, problems=problems, outstanding=outstanding,
+        "minutes/meeting.html",
+        meeting=meeting,
+        problems=problems,
+        outstanding=outstanding,
         more_outstanding=more_outstanding,
-        items=items, approval=approval, form=form or ApproveForm(formdata=None),
+        items=items,
+        approval=approval,
+        form=form or ApproveForm(formdata=None),
         can_chair=can_chair_minutes(current_user, meeting),
     )
     db.session.commit()
@@ -487,8 +644,10 @@ def approve(meeting_id: int) -> ResponseReturnValue:
             form.form_errors.append(error.message)
             return _render_meeting(meeting, form=form, status=_status_for(error))
         db.session.commit()
-        flash("The minutes have been approved. They are now read-only: corrections are "
-              "made as amendments with a reason.")
+        flash(
+            "The minutes have been approved. They are now read-only: corrections are "
+            "made as amendments with a reason."
+        )
         return redirect(url_for("minutes.meeting_minutes", meeting_id=meeting.id))
     return _render_meeting(meeting, form=form, status=400)
 
@@ -501,13 +660,28 @@ def view_minutes(meeting_id: int) -> ResponseReturnValue:
     cases = []
     for item in items:
         entries = services.entries_of(item)
-        cases.append({"item": item, "groups": _grouped(entries),
-                      "summary": services.risk_summary_of(item),
-                      "actions": [a for a in _case_actions(item) if a.meeting_id == meeting.id]})
-    record("minutes_viewed", object_type="meeting", object_id=meeting.id,
-           detail=f"cases={len(items)}")
+        cases.append(
+            {
+                "item": item,
+                "groups": _grouped(entries),
+                "summary": services.risk_summary_of(item),
+                "actions": [a for a in _case_actions(item) if a.meeting_id == meeting.id],
+            }
+        )
+    record(
+        AuditAction.MINUTES_VIEWED,
+        object_type="meeting",
+        object_id=meeting.id,
+        case_ids=[item.case_id for item in items],
+        detail=f"cases={len(items)}",
+    )
     db.session.commit()
     return render_template(
-        "minutes/view.html", meeting=meeting, cases=cases,
-        approval=services.approval_of(meeting), risk_fields=RISK_FIELDS,
-        current_text=services.current_text, current_risk_text=services.current_risk_text)
+        "minutes/view.html",
+        meeting=meeting,
+        cases=cases,
+        approval=services.approval_of(meeting),
+        risk_fields=RISK_FIELDS,
+        current_text=services.current_text,
+        current_risk_text=services.current_risk_text,
+    )

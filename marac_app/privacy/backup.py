@@ -69,9 +69,9 @@ def _row_counts(connection: sa.Connection) -> dict[str, int]:
     names = sorted(sa.inspect(connection).get_table_names())
     return {
         # Names come from the catalogue; sa.table() quotes them (no SQL built from strings).
-        name: int(connection.execute(
-            sa.select(sa.func.count()).select_from(sa.table(name))
-        ).scalar_one())
+        name: int(
+            connection.execute(sa.select(sa.func.count()).select_from(sa.table(name))).scalar_one()
+        )
         for name in names
     }
 
@@ -90,8 +90,16 @@ def _sqlite_path(url: sa.URL) -> Path:
 
 def _pg_env(url: sa.URL) -> tuple[list[str], dict[str, str]]:
     """Connection arguments for pg_dump/pg_restore (the password through the environment)."""
-    args = ["--host", url.host or "127.0.0.1", "--port", str(url.port or 5432),
-            "--username", url.username or "postgres", "--dbname", url.database or ""]
+    args = [
+        "--host",
+        url.host or "127.0.0.1",
+        "--port",
+        str(url.port or 5432),
+        "--username",
+        url.username or "postgres",
+        "--dbname",
+        url.database or "",
+    ]
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
@@ -143,8 +151,9 @@ def backup_database(url: str, output: Path) -> Manifest:
             archive.writestr(MANIFEST, json.dumps(asdict(manifest), indent=2, sort_keys=True))
         partial.chmod(0o600)
         partial.replace(output)  # a finished file appears only when it is complete
-    logger.info("backup written: dialect=%s tables=%s rows=%s", dialect, len(counts),
-                manifest.total_rows)
+    logger.info(
+        "backup written: dialect=%s tables=%s rows=%s", dialect, len(counts), manifest.total_rows
+    )
     return manifest
 
 
@@ -158,8 +167,19 @@ def _pg_dump_in_snapshot(url: sa.URL, image: Path) -> tuple[dict[str, int], str 
                 snapshot = connection.execute(sa.text("SELECT pg_export_snapshot()")).scalar_one()
                 counts, revision = _row_counts(connection), _revision(connection)
                 args, env = _pg_env(url)
-                _run(["pg_dump", *args, "--format=custom", "--no-owner", "--no-privileges",
-                      f"--snapshot={snapshot}", "--file", str(image)], env)
+                _run(
+                    [
+                        "pg_dump",
+                        *args,
+                        "--format=custom",
+                        "--no-owner",
+                        "--no-privileges",
+                        f"--snapshot={snapshot}",
+                        "--file",
+                        str(image),
+                    ],
+                    env,
+                )
     finally:
         engine.dispose()
     return counts, revision
@@ -174,8 +194,9 @@ def _opened(path: Path) -> Iterator[tuple[Manifest, Path]]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
-        raise BackupError(f"{path.name} is not a readable backup file (damaged or truncated)") \
-            from error
+        raise BackupError(
+            f"{path.name} is not a readable backup file (damaged or truncated)"
+        ) from error
     with archive, tempfile.TemporaryDirectory(prefix="marac-restore-") as work:
         try:
             bad = archive.testzip()
@@ -192,8 +213,9 @@ def _opened(path: Path) -> Iterator[tuple[Manifest, Path]]:
         except (KeyError, zipfile.BadZipFile, OSError) as error:
             raise BackupError(f"{path.name} is damaged: the database image is missing") from error
         if _sha256(image) != manifest.sha256:
-            raise BackupError(f"{path.name} is damaged: the database image does not match "
-                              "its recorded hash")
+            raise BackupError(
+                f"{path.name} is damaged: the database image does not match its recorded hash"
+            )
         yield manifest, image
 
 
@@ -233,8 +255,10 @@ def restore_database(url: str, path: Path) -> Manifest:
     parsed = sa.make_url(url)
     with _opened(Path(path)) as (manifest, image):
         if manifest.dialect != parsed.get_backend_name():
-            raise BackupError(f"This backup is of a {manifest.dialect} database; the target is "
-                              f"{parsed.get_backend_name()}")
+            raise BackupError(
+                f"This backup is of a {manifest.dialect} database; the target is "
+                f"{parsed.get_backend_name()}"
+            )
         if manifest.dialect == "sqlite":
             _check_sqlite_image(image, manifest)
             target = _sqlite_path(parsed)
@@ -254,8 +278,10 @@ def restore_database(url: str, path: Path) -> Manifest:
         finally:
             engine.dispose()
         if counts != manifest.row_counts:
-            raise BackupError("The restored database's row counts differ from the backup's "
-                              "manifest: restore it again or from another backup")
+            raise BackupError(
+                "The restored database's row counts differ from the backup's "
+                "manifest: restore it again or from another backup"
+            )
     logger.info("restore complete: dialect=%s rows=%s", manifest.dialect, manifest.total_rows)
     return manifest
 
@@ -271,5 +297,15 @@ def _restore_postgres(url: sa.URL, image: Path) -> None:
     if shutil.which("pg_restore") is None:
         raise BackupError("pg_restore is not installed")
     args, env = _pg_env(url)
-    _run(["pg_restore", *args, "--no-owner", "--no-privileges", "--exit-on-error",
-          "--single-transaction", str(image)], env)
+    _run(
+        [
+            "pg_restore",
+            *args,
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "--single-transaction",
+            str(image),
+        ],
+        env,
+    )

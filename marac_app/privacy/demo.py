@@ -22,14 +22,20 @@ def seed_privacy_demo() -> int:
     dpo = db.session.scalar(sa.select(User).where(User.role == Role.DPO).order_by(User.id))
     if dpo is None:
         return 0
-    request = services.log_request(services.NewRequest(
-        person_name="Demo Victim-Three", date_of_birth=None, right=SubjectRight.ACCESS,
-        received_on=utcnow().date() - timedelta(days=20),
-        details="Asked for a copy of what MARAC holds about her (demo).",
-    ), actor=dpo)
+    request = services.log_request(
+        services.NewRequest(
+            person_name="Demo Victim-Three",
+            date_of_birth=None,
+            right=SubjectRight.ACCESS,
+            received_on=utcnow().date() - timedelta(days=20),
+            details="Asked for a copy of what MARAC holds about her (demo).",
+        ),
+        actor=dpo,
+    )
     # As the DPO would: attach the record where she is the victim (never another role).
-    victim = [m.value for m in subjects.find_matches(request.person_name)
-              if m.role == SubjectRole.VICTIM]
+    victim = [
+        m.value for m in subjects.find_matches(request.person_name) if m.role == SubjectRole.VICTIM
+    ]
     if victim:
         subjects.attach_all(request, victim[:1], actor=dpo)
     return 1

@@ -32,6 +32,7 @@ from marac_app import mail
 from marac_app.action_items.models import ActionItem, ActionStatus
 from marac_app.agencies.models import Agency, MaracArea
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ServiceError
 from marac_app.db import utcnow
@@ -77,8 +78,7 @@ class CaseConsequences:
     @property
     def needs_reason(self) -> bool:
         """Open and on an upcoming case list: erased only with a recorded reason."""
-        return (self.case is not None and self.case.status == CaseStatus.OPEN
-                and bool(self.upcoming))
+        return self.case is not None and self.case.status == CaseStatus.OPEN and bool(self.upcoming)
 
 
 def _role_refusal(link: SubjectRequestCase) -> str | None:
@@ -88,19 +88,21 @@ def _role_refusal(link: SubjectRequestCase) -> str | None:
     if role is None or role == SubjectRole.VICTIM:
         return None
     words = {SubjectRole.REFERRER: "professional who made the referral"}.get(
-        role, role.label.lower())
-    return (f"Case {link.case_reference} cannot be erased under this request: the person "
-            f"asking is the {words} in it, not the victim, and erasing the case would erase "
-            "the victim's record. Refuse the request with the legal reason, or restrict "
-            "processing instead")
+        role, role.label.lower()
+    )
+    return (
+        f"Case {link.case_reference} cannot be erased under this request: the person "
+        f"asking is the {words} in it, not the victim, and erasing the case would erase "
+        "the victim's record. Refuse the request with the legal reason, or restrict "
+        "processing instead"
+    )
 
 
 def _counts(rows: Iterable[sa.Row[tuple[str | None, int]]]) -> list[AgencyCount]:
     return [AgencyCount(name or "Unknown agency", count) for name, count in rows]
 
 
-def consequences(request: SubjectRequest, *, now: datetime | None = None
-                 ) -> list[CaseConsequences]:
+def consequences(request: SubjectRequest, *, now: datetime | None = None) -> list[CaseConsequences]:
     """For each case linked to ``request``: upcoming case lists, open actions and copies of
     minutes held (by agency), legal hold, and why it cannot be erased (``refusal``)."""
     now = now or utcnow()
@@ -111,26 +113,42 @@ def consequences(request: SubjectRequest, *, now: datetime | None = None
         found.append(item)
         if case is None:
             continue
-        item.upcoming = list(db.session.scalars(
-            sa.select(Meeting).join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
-            .where(AgendaItem.case_id == case.id, Meeting.starts_at >= now,
-                   Meeting.status != MeetingStatus.CANCELLED)
-            .order_by(Meeting.starts_at)))
-        item.open_actions = _counts(db.session.execute(
-            sa.select(Agency.name, sa.func.count(ActionItem.id))
-            .join(Agency, Agency.id == ActionItem.owner_agency_id)
-            .where(ActionItem.case_id == case.id, ActionItem.status == ActionStatus.OPEN)
-            .group_by(Agency.name).order_by(Agency.name)).all())
+        item.upcoming = list(
+            db.session.scalars(
+                sa.select(Meeting)
+                .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+                .where(
+                    AgendaItem.case_id == case.id,
+                    Meeting.starts_at >= now,
+                    Meeting.status != MeetingStatus.CANCELLED,
+                )
+                .order_by(Meeting.starts_at)
+            )
+        )
+        item.open_actions = _counts(
+            db.session.execute(
+                sa.select(Agency.name, sa.func.count(ActionItem.id))
+                .join(Agency, Agency.id == ActionItem.owner_agency_id)
+                .where(ActionItem.case_id == case.id, ActionItem.status == ActionStatus.OPEN)
+                .group_by(Agency.name)
+                .order_by(Agency.name)
+            ).all()
+        )
         heard_at = sa.select(AgendaItem.meeting_id).where(AgendaItem.case_id == case.id)
-        item.copies = _counts(db.session.execute(
-            sa.select(DocumentCopy.recipient_agency, sa.func.count(DocumentCopy.id))
-            .where(DocumentCopy.meeting_id.in_(heard_at), DocumentCopy.revoked_at.is_(None))
-            .group_by(DocumentCopy.recipient_agency)
-            .order_by(DocumentCopy.recipient_agency)).all())
+        item.copies = _counts(
+            db.session.execute(
+                sa.select(DocumentCopy.recipient_agency, sa.func.count(DocumentCopy.id))
+                .where(DocumentCopy.meeting_id.in_(heard_at), DocumentCopy.revoked_at.is_(None))
+                .group_by(DocumentCopy.recipient_agency)
+                .order_by(DocumentCopy.recipient_agency)
+            ).all()
+        )
         item.legal_hold = retention.legal_hold_for(case.id)
         if item.legal_hold is not None:
-            item.refusal = (f"Case {link.case_reference} is under a legal hold: lift the hold "
-                            "or refuse the request with the legal reason")
+            item.refusal = (
+                f"Case {link.case_reference} is under a legal hold: lift the hold "
+                "or refuse the request with the legal reason"
+            )
         else:
             item.refusal = _role_refusal(link)
     return found
@@ -146,8 +164,15 @@ class ErasureOutcome:
         return sorted({t.area_id for t in self.tombstones})
 
 
-def erase_cases(request: SubjectRequest, *, actor: User, today: date, confirmed: bool,
-                reason: str | None = None, now: datetime | None = None) -> ErasureOutcome:
+def erase_cases(
+    request: SubjectRequest,
+    *,
+    actor: User,
+    today: date,
+    confirmed: bool,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> ErasureOutcome:
     """Carry out an erasure request: purge every linked case still present (statistics and a
     tombstone kept) and complete the request.
 
@@ -168,11 +193,13 @@ def erase_cases(request: SubjectRequest, *, actor: User, today: date, confirmed:
     listed = [c for c in checks if c.needs_reason]
     if listed and not reason:
         references = ", ".join(c.link.case_reference for c in listed)
-        raise ServiceError(f"Enter why {references} must be erased now, although it is open and "
-                           "on an upcoming meeting's case list", field="reason")
+        raise ServiceError(
+            f"Enter why {references} must be erased now, although it is open and "
+            "on an upcoming meeting's case list",
+            field="reason",
+        )
     if len(reason) > REASON_MAX:
-        raise ServiceError(f"The reason must be {REASON_MAX} characters or fewer",
-                           field="reason")
+        raise ServiceError(f"The reason must be {REASON_MAX} characters or fewer", field="reason")
     if not confirmed:
         raise ServiceError("Confirm that you want to erase these records", field="confirm")
     rows = 0
@@ -180,8 +207,12 @@ def erase_cases(request: SubjectRequest, *, actor: User, today: date, confirmed:
     for check in checks:
         assert check.case is not None
         was_listed = check.needs_reason
-        result = retention.purge_case(check.case.id, basis=ErasureBasis.SUBJECT_REQUEST,
-                                      request_id=request.id, was_on_upcoming_list=was_listed)
+        result = retention.purge_case(
+            check.case.id,
+            basis=ErasureBasis.SUBJECT_REQUEST,
+            request_id=request.id,
+            was_on_upcoming_list=was_listed,
+        )
         rows += result.rows
         if result.tombstone is not None:
             tombstones.append(result.tombstone)
@@ -194,8 +225,13 @@ def erase_cases(request: SubjectRequest, *, actor: User, today: date, confirmed:
     request.closed_on = today
     db.session.flush()
     fields = " fields=erasure_reason" if listed else ""
-    record("erasure_carried_out", actor=actor, object_type="subject_request",
-           object_id=request.id, detail=f"cases={len(checks)} rows={rows}{fields}")
+    record(
+        AuditAction.ERASURE_CARRIED_OUT,
+        actor=actor,
+        object_type="subject_request",
+        object_id=request.id,
+        detail=f"cases={len(checks)} rows={rows}{fields}",
+    )
     return ErasureOutcome(rows=rows, tombstones=tombstones)
 
 
@@ -204,10 +240,17 @@ def erase_cases(request: SubjectRequest, *, actor: User, today: date, confirmed:
 
 def coordinators_of(area_ids: Iterable[int]) -> list[User]:
     """The active coordinators of these areas."""
-    return list(db.session.scalars(
-        sa.select(User).where(User.role == Role.COORDINATOR, User.active.is_(True),
-                              User.area_id.in_(sorted(set(area_ids))))
-        .order_by(User.area_id, User.id)))
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(
+                User.role == Role.COORDINATOR,
+                User.active.is_(True),
+                User.area_id.in_(sorted(set(area_ids))),
+            )
+            .order_by(User.area_id, User.id)
+        )
+    )
 
 
 def notice_body(area: MaracArea, *, base_url: str) -> str:
@@ -217,10 +260,11 @@ def notice_body(area: MaracArea, *, base_url: str) -> str:
         f"A case in the {area.name} MARAC has been erased under a data-subject request "
         "(the right to erasure).\n\n"
         f"Sign in to see which case: {base_url.rstrip('/')}/\n"
-        "It is listed on your home page under \"Cases erased recently\".\n\n"
+        'It is listed on your home page under "Cases erased recently".\n\n'
         "Its records have gone, including its place on any case list and its actions. Its "
         "reference will never be given to another case. If agencies hold copies of minutes "
-        "or actions for it, the data protection officer can tell you what to do.\n")
+        "or actions for it, the data protection officer can tell you what to do.\n"
+    )
 
 
 def notify_coordinators(area_ids: Iterable[int], *, base_url: str) -> int:
@@ -231,10 +275,20 @@ def notify_coordinators(area_ids: Iterable[int], *, base_url: str) -> int:
     for user in coordinators_of(area_ids):
         area = db.session.get(MaracArea, user.area_id)
         assert area is not None
-        mail.send(mail.build_message(user.email, "MARAC Manager: a case in your area was erased",
-                                     notice_body(area, base_url=base_url)))
-        record("erasure_notice_sent", actor=None, object_type="user", object_id=user.id,
-               detail=f"area={area.id}")
+        mail.send(
+            mail.build_message(
+                user.email,
+                "MARAC Manager: a case in your area was erased",
+                notice_body(area, base_url=base_url),
+            )
+        )
+        record(
+            AuditAction.ERASURE_NOTICE_SENT,
+            actor=None,
+            object_type="user",
+            object_id=user.id,
+            detail=f"area={area.id}",
+        )
         db.session.commit()
         sent += 1
     logger.info("erasure notice sent coordinators=%s", sent)
@@ -245,7 +299,11 @@ def recent_erasures(area_id: int, *, now: datetime | None = None) -> list[Erased
     """The tombstones of ``area_id`` from the last ``RECENT_DAYS`` days, newest first (for the
     coordinator's home page: references and dates only)."""
     since = (now or utcnow()) - timedelta(days=RECENT_DAYS)
-    return list(db.session.scalars(
-        sa.select(ErasedCase).where(ErasedCase.area_id == area_id,
-                                    ErasedCase.erased_at >= since)
-        .order_by(ErasedCase.erased_at.desc(), ErasedCase.id.desc()).limit(50)))
+    return list(
+        db.session.scalars(
+            sa.select(ErasedCase)
+            .where(ErasedCase.area_id == area_id, ErasedCase.erased_at >= since)
+            .order_by(ErasedCase.erased_at.desc(), ErasedCase.id.desc())
+            .limit(50)
+        )
+    )

@@ -48,8 +48,9 @@ from marac_app.referrals.people import CHOICE_LABELS, Person, normalise_name
 from marac_app.template_helpers import LONDON
 
 SCHEMA_VERSION = 2
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "templates" / "privacy" / \
-    "subject_export.schema.json"
+SCHEMA_PATH = (
+    Path(__file__).resolve().parents[2] / "templates" / "privacy" / "subject_export.schema.json"
+)
 
 FIELD_LABELS = {
     "full_name": "Full name",
@@ -74,9 +75,20 @@ FIELD_LABELS = {
 _IDENTITY = ("full_name", "aliases", "date_of_birth", "gender")
 # The fields of a person's record that are theirs, by role. Nothing outside this list is read.
 ROLE_FIELDS: dict[SubjectRole, tuple[str, ...]] = {
-    SubjectRole.VICTIM: (*_IDENTITY, "address", "safe_phone", "safe_email", "safe_to_call",
-                         "safe_to_text", "safe_to_email", "sexuality", "ethnicity",
-                         "disability", "language", "interpreter_needed"),
+    SubjectRole.VICTIM: (
+        *_IDENTITY,
+        "address",
+        "safe_phone",
+        "safe_email",
+        "safe_to_call",
+        "safe_to_text",
+        "safe_to_email",
+        "sexuality",
+        "ethnicity",
+        "disability",
+        "language",
+        "interpreter_needed",
+    ),
     SubjectRole.PERPETRATOR: (*_IDENTITY, "relationship_to_victim"),
     SubjectRole.CHILD: (*_IDENTITY, "relationship_to_victim", "lives_in_household"),
     SubjectRole.VULNERABLE_ADULT: (*_IDENTITY, "relationship_to_victim", "lives_in_household"),
@@ -131,9 +143,13 @@ def requester_people(link: SubjectRequestCase, case: Case) -> list[Person]:
     referral_ids = {r.id for r in case.referrals}
     if anchor is None or anchor.referral_id not in referral_ids or anchor.role.value != role:
         return []
-    return [p for r in _referrals(case) for p in r.people
-            if p.role == anchor.role and (p.id == anchor.id
-                                          or p.normalised_name == anchor.normalised_name)]
+    return [
+        p
+        for r in _referrals(case)
+        for p in r.people
+        if p.role == anchor.role
+        and (p.id == anchor.id or p.normalised_name == anchor.normalised_name)
+    ]
 
 
 def _referrer_referrals(link: SubjectRequestCase, case: Case) -> list[Referral]:
@@ -148,10 +164,18 @@ def requester_records(link: SubjectRequestCase, case: Case) -> list[RequesterRec
     """The requester's own fields on each referral (``ROLE_FIELDS``), in plain words."""
     role = link.subject_role
     if role == SubjectRole.REFERRER:
-        return [RequesterRecord(r.referred_on, [
-            ("Name", r.referrer_name), ("Job title", plain(r.referrer_role)),
-            ("Agency", r.referring_agency.name)], None)
-            for r in _referrer_referrals(link, case)]
+        return [
+            RequesterRecord(
+                r.referred_on,
+                [
+                    ("Name", r.referrer_name),
+                    ("Job title", plain(r.referrer_role)),
+                    ("Agency", r.referring_agency.name),
+                ],
+                None,
+            )
+            for r in _referrer_referrals(link, case)
+        ]
     if role is None:
         return []
     fields = ROLE_FIELDS[SubjectRole(role)]
@@ -183,38 +207,60 @@ def requester_name(link: SubjectRequestCase, case: Case) -> str | None:
 def _shared_with(case: Case) -> list[dict[str, str]]:
     meeting_ids = sa.select(AgendaItem.meeting_id).where(AgendaItem.case_id == case.id)
     copies = db.session.scalars(
-        sa.select(DocumentCopy).where(DocumentCopy.meeting_id.in_(meeting_ids))
-        .order_by(DocumentCopy.issued_at, DocumentCopy.id))
-    return [{"agency": copy.recipient_agency, "date": review.uk_date(copy.issued_at),
-             "document": DOCUMENT_LABELS.get(copy.kind, plain(copy.kind))} for copy in copies]
+        sa.select(DocumentCopy)
+        .where(DocumentCopy.meeting_id.in_(meeting_ids))
+        .order_by(DocumentCopy.issued_at, DocumentCopy.id)
+    )
+    return [
+        {
+            "agency": copy.recipient_agency,
+            "date": review.uk_date(copy.issued_at),
+            "document": DOCUMENT_LABELS.get(copy.kind, plain(copy.kind)),
+        }
+        for copy in copies
+    ]
 
 
 def _rectifications(person_ids: list[int]) -> list[dict[str, str]]:
     if not person_ids:
         return []
     found = db.session.scalars(
-        sa.select(Rectification).where(Rectification.person_id.in_(person_ids))
-        .order_by(Rectification.id))
-    return [{"item": FIELD_LABELS.get(r.field, r.field.replace("_", " ").capitalize()),
-             "old_value": plain(r.old_value), "new_value": plain(r.new_value),
-             "date": review.uk_date(r.at)} for r in found]
+        sa.select(Rectification)
+        .where(Rectification.person_id.in_(person_ids))
+        .order_by(Rectification.id)
+    )
+    return [
+        {
+            "item": FIELD_LABELS.get(r.field, r.field.replace("_", " ").capitalize()),
+            "old_value": plain(r.old_value),
+            "new_value": plain(r.new_value),
+            "date": review.uk_date(r.at),
+        }
+        for r in found
+    ]
 
 
 def _passage(passage: review.Passage) -> dict[str, str]:
-    return {"section": passage.section, "source": passage.source,
-            "description": passage.description}
+    return {
+        "section": passage.section,
+        "source": passage.source,
+        "description": passage.description,
+    }
 
 
 def check_exportable(link: SubjectRequestCase, case: Case) -> list[RequesterRecord]:
     """The requester's records, or ``ServiceError`` when the link does not say who the
     requester is or their records are no longer held."""
     if link.subject_role is None:
-        raise ServiceError(f"Choose who the requester is in case {case.reference} before "
-                           "exporting anything")
+        raise ServiceError(
+            f"Choose who the requester is in case {case.reference} before exporting anything"
+        )
     records = requester_records(link, case)
     if not records:
-        raise ServiceError(f"The requester's record in case {case.reference} is no longer "
-                           "held: there is nothing to export")
+        raise ServiceError(
+            f"The requester's record in case {case.reference} is no longer "
+            "held: there is nothing to export"
+        )
     return records
 
 
@@ -236,9 +282,13 @@ def subject_export(link: SubjectRequestCase, case: Case) -> dict[str, Any]:
             "status": "Closed" if case.status == CaseStatus.CLOSED else "Open",
             "closed_on": review.uk_date(case.closed_on) if case.closed_on else None,
         },
-        "records": [{"recorded_on": review.uk_date(r.recorded_on),
-                     "details": [{"item": item, "value": value} for item, value in r.details]}
-                    for r in records],
+        "records": [
+            {
+                "recorded_on": review.uk_date(r.recorded_on),
+                "details": [{"item": item, "value": value} for item, value in r.details],
+            }
+            for r in records
+        ],
         "passages": [{**_passage(p), "text": text} for p, text in result.disclosed],
         "withheld": [{**_passage(p), "exemption": exemption} for p, exemption in result.withheld],
         "shared_with": _shared_with(case),
@@ -253,8 +303,11 @@ def export_json(data: dict[str, Any]) -> bytes:
 def export_pdf(data: dict[str, Any]) -> bytes:
     """The same copy as a tagged PDF (restricted fetcher, no personal metadata)."""
     title = f"Copy of your personal data – case {data['case']['reference']}"
-    return html_to_pdf(render_template("privacy/subject_export_pdf.html", data=data,
-                                       title=title, redacted=review.REDACTED))
+    return html_to_pdf(
+        render_template(
+            "privacy/subject_export_pdf.html", data=data, title=title, redacted=review.REDACTED
+        )
+    )
 
 
 def load_schema() -> dict[str, Any]:

@@ -38,21 +38,34 @@ def _clean(value: str | None) -> str | None:
 
 
 class RequestForm(MaracForm):
-    person_name = StringField("Name of the person, as given", filters=[_clean], validators=[
-        DataRequired("Enter the name of the person making the request"),
-        Length(max=120, message="Name must be 120 characters or fewer")])
+    person_name = StringField(
+        "Name of the person, as given",
+        filters=[_clean],
+        validators=[
+            DataRequired("Enter the name of the person making the request"),
+            Length(max=120, message="Name must be 120 characters or fewer"),
+        ],
+    )
     dob_day = _date_part("Day")
     dob_month = _date_part("Month")
     dob_year = _date_part("Year")
-    right = RadioField("Which right are they using?", validate_choice=False,
-                       choices=[SelectChoice(k.value, v) for k, v in RIGHT_LABELS.items()],
-                       validators=[InputRequired("Select which right the person is using")])
+    right = RadioField(
+        "Which right are they using?",
+        validate_choice=False,
+        choices=[SelectChoice(k.value, v) for k, v in RIGHT_LABELS.items()],
+        validators=[InputRequired("Select which right the person is using")],
+    )
     received_day = _date_part("Day")
     received_month = _date_part("Month")
     received_year = _date_part("Year")
-    details = TextAreaField("What the person asked for (optional)", filters=[_clean],
-                            validators=[Optional(), Length(
-                                max=2000, message="Details must be 2000 characters or fewer")])
+    details = TextAreaField(
+        "What the person asked for (optional)",
+        filters=[_clean],
+        validators=[
+            Optional(),
+            Length(max=2000, message="Details must be 2000 characters or fewer"),
+        ],
+    )
 
     def validate_right(self, field: RadioField) -> None:
         if field.data not in {choice.value for choice in field.choices}:
@@ -64,25 +77,45 @@ class RequestForm(MaracForm):
         return read_date(self.dob_day, self.dob_month, self.dob_year, what="the date of birth")
 
     def received_on(self, today: date) -> date | None:
-        received = read_date(self.received_day, self.received_month, self.received_year,
-                             what="the date the request was received")
+        received = read_date(
+            self.received_day,
+            self.received_month,
+            self.received_year,
+            what="the date the request was received",
+        )
         if received is not None and received > today:
-            self.received_day.errors = [*self.received_day.errors,
-                                        "The date received must be today or in the past"]
+            self.received_day.errors = [
+                *self.received_day.errors,
+                "The date received must be today or in the past",
+            ]
             return None
         return received
 
 
 class DecisionForm(MaracForm):
     version = HiddenField()
-    status = RadioField("Status", validate_choice=False,
-                        choices=[SelectChoice(s.value, s.label) for s in RequestStatus],
-                        validators=[InputRequired("Select the status of the request")])
-    decision = StringField("Decision", filters=[_clean], validators=[
-        Optional(), Length(max=500, message="Decision must be 500 characters or fewer")])
-    reason = TextAreaField("Reason (the legal reason when refusing)", filters=[_clean],
-                           validators=[Optional(), Length(
-                               max=4000, message="Reason must be 4000 characters or fewer")])
+    status = RadioField(
+        "Status",
+        validate_choice=False,
+        choices=[SelectChoice(s.value, s.label) for s in RequestStatus],
+        validators=[InputRequired("Select the status of the request")],
+    )
+    decision = StringField(
+        "Decision",
+        filters=[_clean],
+        validators=[
+            Optional(),
+            Length(max=500, message="Decision must be 500 characters or fewer"),
+        ],
+    )
+    reason = TextAreaField(
+        "Reason (the legal reason when refusing)",
+        filters=[_clean],
+        validators=[
+            Optional(),
+            Length(max=4000, message="Reason must be 4000 characters or fewer"),
+        ],
+    )
 
     def validate_status(self, field: RadioField) -> None:
         if field.data not in {s.value for s in RequestStatus}:
@@ -91,49 +124,86 @@ class DecisionForm(MaracForm):
 
 class RectifyForm(MaracForm):
     case_id = HiddenField()
-    field = SelectField("Detail to correct", validate_choice=False,
-                        choices=[SelectChoice("", "Select a detail")]
-                        + [SelectChoice(k, v) for k, v in RECTIFIABLE.items()],
-                        validators=[InputRequired("Select the detail to correct")])
-    new_value = StringField("Corrected value", filters=[_clean], validators=[
-        Optional(), Length(max=500, message="Corrected value must be 500 characters or fewer")])
-    reason = StringField("Why it is being corrected", filters=[_clean], validators=[
-        DataRequired("Enter why the detail is being corrected"),
-        Length(max=500, message="Reason must be 500 characters or fewer")])
+    field = SelectField(
+        "Detail to correct",
+        validate_choice=False,
+        choices=[SelectChoice("", "Select a detail")]
+        + [SelectChoice(k, v) for k, v in RECTIFIABLE.items()],
+        validators=[InputRequired("Select the detail to correct")],
+    )
+    new_value = StringField(
+        "Corrected value",
+        filters=[_clean],
+        validators=[
+            Optional(),
+            Length(max=500, message="Corrected value must be 500 characters or fewer"),
+        ],
+    )
+    reason = StringField(
+        "Why it is being corrected",
+        filters=[_clean],
+        validators=[
+            DataRequired("Enter why the detail is being corrected"),
+            Length(max=500, message="Reason must be 500 characters or fewer"),
+        ],
+    )
 
 
 class ReasonForm(MaracForm):
     """Restrict a case, or put it under legal hold: a case and a reason."""
 
     case_id = HiddenField()
-    reason = StringField("Reason", filters=[_clean], validators=[
-        DataRequired("Enter the reason"),
-        Length(max=500, message="Reason must be 500 characters or fewer")])
+    reason = StringField(
+        "Reason",
+        filters=[_clean],
+        validators=[
+            DataRequired("Enter the reason"),
+            Length(max=500, message="Reason must be 500 characters or fewer"),
+        ],
+    )
 
 
 class HoldForm(MaracForm):
-    reference = StringField("Case reference", filters=[_clean], validators=[
-        DataRequired("Enter the case reference, for example CAM-2026-0042"),
-        Length(max=20, message="Case reference must be 20 characters or fewer")])
-    reason = StringField("Reason for the legal hold", filters=[_clean], validators=[
-        DataRequired("Enter the reason for the legal hold"),
-        Length(max=500, message="Reason must be 500 characters or fewer")])
+    reference = StringField(
+        "Case reference",
+        filters=[_clean],
+        validators=[
+            DataRequired("Enter the case reference, for example CAM-2026-0042"),
+            Length(max=20, message="Case reference must be 20 characters or fewer"),
+        ],
+    )
+    reason = StringField(
+        "Reason for the legal hold",
+        filters=[_clean],
+        validators=[
+            DataRequired("Enter the reason for the legal hold"),
+            Length(max=500, message="Reason must be 500 characters or fewer"),
+        ],
+    )
 
 
 class CloseCaseForm(MaracForm):
-    reference = StringField("Case reference", filters=[_clean], validators=[
-        DataRequired("Enter the case reference, for example CAM-2026-0042"),
-        Length(max=20, message="Case reference must be 20 characters or fewer")])
+    reference = StringField(
+        "Case reference",
+        filters=[_clean],
+        validators=[
+            DataRequired("Enter the case reference, for example CAM-2026-0042"),
+            Length(max=20, message="Case reference must be 20 characters or fewer"),
+        ],
+    )
     closed_day = _date_part("Day")
     closed_month = _date_part("Month")
     closed_year = _date_part("Year")
 
     def closed_on(self, today: date) -> date | None:
-        closed = read_date(self.closed_day, self.closed_month, self.closed_year,
-                           what="the date the case closed")
+        closed = read_date(
+            self.closed_day, self.closed_month, self.closed_year, what="the date the case closed"
+        )
         if closed is not None and closed > today:
-            self.closed_day.errors = [*self.closed_day.errors,
-                                      "The closure date must be today or in the past"]
+            self.closed_day.errors = [
+                *self.closed_day.errors,
+                "The closure date must be today or in the past",
+            ]
             return None
         return closed
 
@@ -144,15 +214,24 @@ class ConfirmForm(MaracForm):
 
 class NoticeForm(MaracForm):
     version = HiddenField()
-    body = TextAreaField("Privacy notice text", filters=[_clean], validators=[
-        DataRequired("Enter the text of the privacy notice"),
-        Length(max=50_000, message="The notice must be 50,000 characters or fewer")])
+    body = TextAreaField(
+        "Privacy notice text",
+        filters=[_clean],
+        validators=[
+            DataRequired("Enter the text of the privacy notice"),
+            Length(max=50_000, message="The notice must be 50,000 characters or fewer"),
+        ],
+    )
 
 
 class PolicyForm(MaracForm):
-    years = IntegerField("Keep case records for (years after the case closed)", validators=[
-        InputRequired("Enter how many years case records are kept"),
-        NumberRange(min=1, max=100, message="Enter a number of years from 1 to 100")])
+    years = IntegerField(
+        "Keep case records for (years after the case closed)",
+        validators=[
+            InputRequired("Enter how many years case records are kept"),
+            NumberRange(min=1, max=100, message="Enter a number of years from 1 to 100"),
+        ],
+    )
 
 
 class EraseForm(MaracForm):
@@ -161,10 +240,15 @@ class EraseForm(MaracForm):
 
     reason = TextAreaField(
         "Why the case must be erased now, although it is on an upcoming case list",
-        filters=[_clean], validators=[Optional(), Length(
-            max=2000, message="The reason must be 2000 characters or fewer")])
-    confirm = BooleanField("I understand that these records will be deleted and cannot be "
-                           "recovered")
+        filters=[_clean],
+        validators=[
+            Optional(),
+            Length(max=2000, message="The reason must be 2000 characters or fewer"),
+        ],
+    )
+    confirm = BooleanField(
+        "I understand that these records will be deleted and cannot be recovered"
+    )
 
 
 class ApplyRetentionForm(MaracForm):

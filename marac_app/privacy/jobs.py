@@ -25,20 +25,28 @@ def tell_coordinators(payload: dict[str, Any], job: BackgroundJob) -> JobResult:
     sent = erasure.notify_coordinators(area_ids, base_url=current_app.config["PUBLIC_BASE_URL"])
     request_url = f"/privacy/requests/{int(payload['request_id'])}"
     if not sent:
-        return JobResult("No active coordinator was found for the area: tell the area "
-                         "yourself.", result_url=request_url)
+        return JobResult(
+            "No active coordinator was found for the area: tell the area yourself.",
+            result_url=request_url,
+        )
     people = "coordinator has" if sent == 1 else "coordinators have"
-    return JobResult(f"{sent} {people} been emailed that a case in their area was erased.",
-                     result_url=request_url)
+    return JobResult(
+        f"{sent} {people} been emailed that a case in their area was erased.",
+        result_url=request_url,
+    )
 
 
 @job_handler(APPLY_RETENTION, "Deleting records past their retention period")
 def apply_retention(payload: dict[str, Any], job: BackgroundJob) -> JobResult:
     actor = db.session.get(User, job.owner_id) if job.owner_id is not None else None
-    run = retention.apply_retention(date.fromisoformat(str(payload["today"])),
-                                    only=[int(i) for i in payload.get("case_ids", [])],
-                                    actor=actor)
+    run = retention.apply_retention(
+        date.fromisoformat(str(payload["today"])),
+        only=[int(i) for i in payload.get("case_ids", [])],
+        actor=actor,
+    )
     cases = "case was" if len(run.cases) == 1 else "cases were"
-    return JobResult(f"{len(run.cases)} {cases} deleted ({run.rows} records). Anonymous "
-                     "statistics and the references were kept.",
-                     result_url="/privacy/retention")
+    return JobResult(
+        f"{len(run.cases)} {cases} deleted ({run.rows} records). Anonymous "
+        "statistics and the references were kept.",
+        result_url="/privacy/retention",
+    )

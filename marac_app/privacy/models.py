@@ -60,7 +60,8 @@ class CaseRestriction(db.Model):
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("marac_case.id"), unique=True)
     reason: Mapped[str] = mapped_column(sa.String(500))
     request_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("subject_request.id", ondelete="SET NULL"))
+        sa.ForeignKey("subject_request.id", ondelete="SET NULL")
+    )
     set_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -140,8 +141,12 @@ class RequestStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"open": "Open", "in_progress": "In progress", "completed": "Completed",
-                "refused": "Refused"}[self.value]
+        return {
+            "open": "Open",
+            "in_progress": "In progress",
+            "completed": "Completed",
+            "refused": "Refused",
+        }[self.value]
 
     @property
     def is_closed(self) -> bool:
@@ -160,7 +165,8 @@ class SubjectRequest(db.Model):
     received_on: Mapped[date] = mapped_column(sa.Date())
     due_on: Mapped[date] = mapped_column(sa.Date(), index=True)
     status: Mapped[RequestStatus] = mapped_column(
-        str_enum(RequestStatus, length=20), default=RequestStatus.OPEN, index=True)
+        str_enum(RequestStatus, length=20), default=RequestStatus.OPEN, index=True
+    )
     details: Mapped[str | None] = mapped_column(sa.Text())
     decision: Mapped[str | None] = mapped_column(sa.String(500))
     reason: Mapped[str | None] = mapped_column(sa.Text())
@@ -172,7 +178,8 @@ class SubjectRequest(db.Model):
 
     handled_by: Mapped[User | None] = relationship()
     cases: Mapped[list[SubjectRequestCase]] = relationship(
-        order_by="SubjectRequestCase.id", cascade="all, delete-orphan")
+        order_by="SubjectRequestCase.id", cascade="all, delete-orphan"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -216,16 +223,19 @@ class SubjectRequestCase(db.Model):
 
     id: Mapped[intpk]
     request_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("subject_request.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("subject_request.id", ondelete="CASCADE"), index=True
+    )
     case_id: Mapped[int] = mapped_column(index=True)
     case_reference: Mapped[str] = mapped_column(sa.String(20))
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Why the DPO erased it although it was open and on an upcoming meeting's case list.
     erasure_reason: Mapped[str | None] = mapped_column(sa.Text())
     person_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("referral_person.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("referral_person.id", ondelete="SET NULL"), index=True
+    )
     referral_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("referral.id", ondelete="SET NULL"))
+        sa.ForeignKey("referral.id", ondelete="SET NULL")
+    )
     subject_role: Mapped[SubjectRole | None] = mapped_column(str_enum(SubjectRole, length=20))
 
     __table_args__ = (sa.UniqueConstraint("request_id", "case_id"),)
@@ -238,8 +248,9 @@ class PassageDecision(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"disclose": "Disclose", "redact": "Redact some words",
-                "withhold": "Withhold"}[self.value]
+        return {"disclose": "Disclose", "redact": "Redact some words", "withhold": "Withhold"}[
+            self.value
+        ]
 
 
 class Exemption(enum.StrEnum):
@@ -258,13 +269,13 @@ class Exemption(enum.StrEnum):
 
 EXEMPTION_LABELS = {
     Exemption.THIRD_PARTY: "Other people's personal data (Data Protection Act 2018, "
-                           "schedule 2, paragraph 16)",
+    "schedule 2, paragraph 16)",
     Exemption.CRIME: "Prevention or detection of crime (Data Protection Act 2018, schedule 2, "
-                     "paragraph 2)",
+    "paragraph 2)",
     Exemption.SERIOUS_HARM: "Serious harm to someone's physical or mental health (Data "
-                            "Protection Act 2018, schedule 3)",
+    "Protection Act 2018, schedule 3)",
     Exemption.LEGAL_PRIVILEGE: "Legal professional privilege (Data Protection Act 2018, "
-                               "schedule 2, paragraph 19)",
+    "schedule 2, paragraph 19)",
     Exemption.OTHER: "Another exemption",
 }
 
@@ -284,11 +295,14 @@ class PassageReview(db.Model):
 
     id: Mapped[intpk]
     request_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("subject_request.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("subject_request.id", ondelete="CASCADE"), index=True
+    )
     link_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("subject_request_case.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("subject_request_case.id", ondelete="CASCADE"), index=True
+    )
     case_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("marac_case.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("marac_case.id", ondelete="CASCADE"), index=True
+    )
     passage_key: Mapped[str] = mapped_column(sa.String(60))
     text_hash: Mapped[str] = mapped_column(sa.String(64))
     decision: Mapped[PassageDecision] = mapped_column(str_enum(PassageDecision, length=20))
@@ -313,9 +327,11 @@ class Rectification(db.Model):
 
     id: Mapped[intpk]
     person_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("referral_person.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("referral_person.id", ondelete="CASCADE"), index=True
+    )
     request_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("subject_request.id", ondelete="SET NULL"))
+        sa.ForeignKey("subject_request.id", ondelete="SET NULL")
+    )
     field: Mapped[str] = mapped_column(sa.String(40))
     old_value: Mapped[str | None] = mapped_column(sa.String(500))
     new_value: Mapped[str | None] = mapped_column(sa.String(500))

@@ -28,8 +28,12 @@ def can_edit_notice(user: User) -> bool:
 
 
 def can_close_case(user: User, case: Case) -> bool:
-    return (_active(user) and user.role == Role.COORDINATOR and user.area_id is not None
-            and user.area_id == case.area_id)
+    return (
+        _active(user)
+        and user.role == Role.COORDINATOR
+        and user.area_id is not None
+        and user.area_id == case.area_id
+    )
 
 
 def erasures_area_of(user: User) -> int | None:

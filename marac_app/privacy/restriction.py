@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
 from marac_app.extensions import db
 from marac_app.privacy.models import CaseRestriction
@@ -25,8 +26,9 @@ def restricted_case_ids() -> sa.Select[tuple[int]]:
 
 
 def is_restricted(case_id: int) -> bool:
-    return db.session.scalar(
-        sa.select(sa.func.count()).where(CaseRestriction.case_id == case_id)) > 0
+    return (
+        db.session.scalar(sa.select(sa.func.count()).where(CaseRestriction.case_id == case_id)) > 0
+    )
 
 
 def restriction_for(case_id: int) -> CaseRestriction | None:
@@ -42,17 +44,22 @@ def may_see_restricted(user: User, case: Case) -> bool:
     return user.role == Role.COORDINATOR and user.area_id == case.area_id
 
 
-def restrict(case: Case, reason: str, *, actor: User | None,
-             request_id: int | None = None) -> CaseRestriction:
+def restrict(
+    case: Case, reason: str, *, actor: User | None, request_id: int | None = None
+) -> CaseRestriction:
     restriction = restriction_for(case.id)
     if restriction is None:
-        restriction = CaseRestriction(case_id=case.id, reason=reason, request_id=request_id,
-                                      set_by_id=actor.id if actor else None)
+        restriction = CaseRestriction(
+            case_id=case.id,
+            reason=reason,
+            request_id=request_id,
+            set_by_id=actor.id if actor else None,
+        )
         db.session.add(restriction)
     else:
         restriction.reason = reason
     db.session.flush()
-    record("case_restricted", actor=actor, object_type="case", object_id=case.id)
+    record(AuditAction.CASE_RESTRICTED, actor=actor, object_type="case", object_id=case.id)
     return restriction
 
 
@@ -61,4 +68,4 @@ def lift_restriction(case: Case, *, actor: User | None) -> None:
     if restriction is not None:
         db.session.delete(restriction)
         db.session.flush()
-    record("case_restriction_lifted", actor=actor, object_type="case", object_id=case.id)
+    record(AuditAction.CASE_RESTRICTION_LIFTED, actor=actor, object_type="case", object_id=case.id)

@@ -25,6 +25,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import selectinload
 
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import User
 from marac_app.db import utcnow
 from marac_app.extensions import db
@@ -44,8 +45,9 @@ logger = logging.getLogger(__name__)
 
 CASE_RECORD_TYPE = "case"
 DEFAULT_CASE_YEARS = 7
-DEFAULT_CASE_BASIS = "After the case closed (the privacy notice: 7 years after we ceased to work "\
-                     "with the person)"
+DEFAULT_CASE_BASIS = (
+    "After the case closed (the privacy notice: 7 years after we ceased to work with the person)"
+)
 ROOT_TABLE = "marac_case"
 # Foreign keys that refer to a case without belonging to it: (table, column).
 REFERENCE_ONLY: frozenset[tuple[str, str]] = frozenset({("referral", "linked_case_id")})
@@ -57,10 +59,12 @@ REFERENCE_ONLY: frozenset[tuple[str, str]] = frozenset({("referral", "linked_cas
 def case_policy() -> RetentionPolicy:
     """The retention policy for case records (created with the default when missing)."""
     policy = db.session.scalar(
-        sa.select(RetentionPolicy).where(RetentionPolicy.record_type == CASE_RECORD_TYPE))
+        sa.select(RetentionPolicy).where(RetentionPolicy.record_type == CASE_RECORD_TYPE)
+    )
     if policy is None:  # the migration inserts it; never written from here (dry runs read)
-        policy = RetentionPolicy(record_type=CASE_RECORD_TYPE, years=DEFAULT_CASE_YEARS,
-                                 basis=DEFAULT_CASE_BASIS)
+        policy = RetentionPolicy(
+            record_type=CASE_RECORD_TYPE, years=DEFAULT_CASE_YEARS, basis=DEFAULT_CASE_BASIS
+        )
     return policy
 
 
@@ -71,8 +75,13 @@ def set_case_years(years: int, *, actor: object | None) -> RetentionPolicy:
         db.session.add(policy)
     policy.years = years
     db.session.flush()
-    record("retention_policy_changed", actor=actor, object_type="retention_policy",  # type: ignore[arg-type]
-           object_id=policy.id, detail=f"record_type=case years={years}")
+    record(
+        AuditAction.RETENTION_POLICY_CHANGED,
+        actor=actor,
+        object_type="retention_policy",  # type: ignore[arg-type]
+        object_id=policy.id,
+        detail=f"record_type=case years={years}",
+    )
     return policy
 
 
@@ -89,17 +98,18 @@ def retention_cutoff(today: date, years: int) -> date:
 def past_retention(today: date) -> list[sa.ColumnElement[bool]]:
     """The conditions on ``Case`` of a case whose retention period has ended (hold or not)."""
     cutoff = retention_cutoff(today, case_policy().years)
-    return [Case.status == CaseStatus.CLOSED, Case.closed_on.is_not(None),
-            Case.closed_on < cutoff]
+    return [Case.status == CaseStatus.CLOSED, Case.closed_on.is_not(None), Case.closed_on < cutoff]
 
 
-def due_for_purge_query(today: date, only: Collection[int] | None = None
-                        ) -> sa.Select[tuple[Case]]:
+def due_for_purge_query(today: date, only: Collection[int] | None = None) -> sa.Select[tuple[Case]]:
     """Closed cases whose retention period has ended and that carry no legal hold (among
     ``only`` when given: the cases the DPO saw in the preview)."""
     held = sa.select(CaseLegalHold.case_id)
-    query = (sa.select(Case).where(*past_retention(today), Case.id.not_in(held))
-             .order_by(Case.closed_on, Case.id))
+    query = (
+        sa.select(Case)
+        .where(*past_retention(today), Case.id.not_in(held))
+        .order_by(Case.closed_on, Case.id)
+    )
     if only is not None:
         query = query.where(Case.id.in_(sorted(only)))
     return query
@@ -123,7 +133,7 @@ def close_case(case: Case, closed_on: date, *, actor: object | None = None) -> C
     case.status = CaseStatus.CLOSED
     case.closed_on = closed_on
     db.session.flush()
-    record("case_closed", actor=actor, object_type="case", object_id=case.id)  # type: ignore[arg-type]
+    record(AuditAction.CASE_CLOSED, actor=actor, object_type="case", object_id=case.id)  # type: ignore[arg-type]
     return case
 
 
@@ -134,22 +144,23 @@ def legal_hold_for(case_id: int) -> CaseLegalHold | None:
 def set_legal_hold(case: Case, reason: str, *, actor: object | None) -> CaseLegalHold:
     hold = legal_hold_for(case.id)
     if hold is None:
-        hold = CaseLegalHold(case_id=case.id, reason=reason,
-                             set_by_id=getattr(actor, "id", None))
+        hold = CaseLegalHold(case_id=case.id, reason=reason, set_by_id=getattr(actor, "id", None))
         db.session.add(hold)
     else:
         hold.reason = reason
         hold.set_by_id = getattr(actor, "id", None)
         hold.set_at = utcnow()
     db.session.flush()
-    record("legal_hold_set", actor=actor, object_type="case", object_id=case.id)  # type: ignore[arg-type]
+    record(AuditAction.LEGAL_HOLD_SET, actor=actor, object_type="case", object_id=case.id)  # type: ignore[arg-type]
     return hold
 
 
 def list_holds() -> list[tuple[CaseLegalHold, Case]]:
     rows = db.session.execute(
-        sa.select(CaseLegalHold, Case).join(Case, Case.id == CaseLegalHold.case_id)
-        .order_by(CaseLegalHold.set_at))
+        sa.select(CaseLegalHold, Case)
+        .join(Case, Case.id == CaseLegalHold.case_id)
+        .order_by(CaseLegalHold.set_at)
+    )
     return [(hold, case) for hold, case in rows]
 
 
@@ -158,7 +169,7 @@ def lift_legal_hold(case: Case, *, actor: object | None) -> None:
     if hold is not None:
         db.session.delete(hold)
         db.session.flush()
-    record("legal_hold_lifted", actor=actor, object_type="case", object_id=case.id)  # type: ignore[arg-type]
+    record(AuditAction.LEGAL_HOLD_LIFTED, actor=actor, object_type="case", object_id=case.id)  # type: ignore[arg-type]
 
 
 # --- Statistics that survive the purge ------------------------------------------------------
@@ -177,20 +188,28 @@ def _age_flag(age: int | None, low: int, high: int | None) -> bool | None:
 def snapshot_case_statistics(case: Case) -> list[CaseStatistic]:
     """Write (or refresh) one anonymous ``case_statistic`` row per meeting ``case`` was heard
     at. Idempotent: an existing row for (case, meeting) is updated, not duplicated."""
-    items = list(db.session.scalars(
-        sa.select(AgendaItem).where(AgendaItem.case_id == case.id)
-        .options(selectinload(AgendaItem.meeting),
-                 selectinload(AgendaItem.referral).selectinload(Referral.people))))
+    items = list(
+        db.session.scalars(
+            sa.select(AgendaItem)
+            .where(AgendaItem.case_id == case.id)
+            .options(
+                selectinload(AgendaItem.meeting),
+                selectinload(AgendaItem.referral).selectinload(Referral.people),
+            )
+        )
+    )
     rows: list[CaseStatistic] = []
     for item in items:
         referral = item.referral
         if referral is None:
-            heard = [r for r in case.referrals
-                     if r.referred_on <= _meeting_date(item.meeting)]
+            heard = [r for r in case.referrals if r.referred_on <= _meeting_date(item.meeting)]
             referral = heard[-1] if heard else case.last_referral
         on = _meeting_date(item.meeting)
-        row = db.session.scalar(sa.select(CaseStatistic).where(
-            CaseStatistic.case_id == case.id, CaseStatistic.meeting_id == item.meeting_id))
+        row = db.session.scalar(
+            sa.select(CaseStatistic).where(
+                CaseStatistic.case_id == case.id, CaseStatistic.meeting_id == item.meeting_id
+            )
+        )
         if row is None:
             row = CaseStatistic(case_id=case.id, meeting_id=item.meeting_id)
             db.session.add(row)
@@ -200,8 +219,9 @@ def snapshot_case_statistics(case: Case) -> list[CaseStatistic]:
         row.is_repeat = bool(referral is not None and referral.is_repeat)
         row.children_count = len(referral.children) if referral is not None else None
         row.referring_agency_id = referral.referring_agency_id if referral else None
-        row.referring_agency_kind = (str(referral.referring_agency.kind.value)
-                                     if referral is not None else None)
+        row.referring_agency_kind = (
+            str(referral.referring_agency.kind.value) if referral is not None else None
+        )
         row.victim_racially_minoritised = victim.is_racially_minoritised if victim else None
         row.victim_lgbt = victim.is_lgbt if victim else None
         row.victim_disabled = victim.is_disabled if victim else None
@@ -239,7 +259,8 @@ def _single_pk(table: sa.Table) -> sa.Column | None:
 
 def _is_reference(fk: sa.ForeignKey) -> bool:
     return (fk.ondelete or "").upper() == "SET NULL" or (
-        (fk.parent.table.name, fk.parent.name) in REFERENCE_ONLY)
+        (fk.parent.table.name, fk.parent.name) in REFERENCE_ONLY
+    )
 
 
 def owned_rows(case_id: int) -> tuple[dict[str, set], list[tuple[sa.Column, set]]]:
@@ -259,8 +280,9 @@ def owned_rows(case_id: int) -> tuple[dict[str, set], list[tuple[sa.Column, set]
                 parent_ids = owned[parent_name]
                 if not parent_ids:
                     continue
-                found = set(db.session.scalars(
-                    sa.select(pk).where(fk.parent.in_(sorted(parent_ids)))))
+                found = set(
+                    db.session.scalars(sa.select(pk).where(fk.parent.in_(sorted(parent_ids))))
+                )
                 new = found - owned.get(table.name, set())
                 if new:
                     owned.setdefault(table.name, set()).update(new)
@@ -282,8 +304,11 @@ def dependency_report() -> list[str]:
         changed = False
         for table in db.metadata.sorted_tables:
             for fk in table.foreign_keys:
-                if (fk.column.table.name in reached and not _is_reference(fk)
-                        and table.name not in reached):
+                if (
+                    fk.column.table.name in reached
+                    and not _is_reference(fk)
+                    and table.name not in reached
+                ):
                     reached.add(table.name)
                     changed = True
     return sorted(reached)
@@ -300,28 +325,47 @@ def _forget(owned: dict[str, set]) -> None:
             db.session.expunge(obj)
 
 
-def leave_tombstone(case: Case, *, basis: ErasureBasis, request_id: int | None = None,
-                    was_on_upcoming_list: bool = False) -> ErasedCase | None:
+def leave_tombstone(
+    case: Case,
+    *,
+    basis: ErasureBasis,
+    request_id: int | None = None,
+    was_on_upcoming_list: bool = False,
+) -> ErasedCase | None:
     """Record what is left of ``case`` once it is gone (no personal data). None when its
     reference already has a tombstone (a reference reused before counters existed)."""
     existing = db.session.scalar(
-        sa.select(ErasedCase).where(ErasedCase.reference == case.reference))
+        sa.select(ErasedCase).where(ErasedCase.reference == case.reference)
+    )
     if existing is not None:
-        logger.warning("case=%s: its reference already has a tombstone (id=%s)", case.id,
-                       existing.id)
+        logger.warning(
+            "case=%s: its reference already has a tombstone (id=%s)", case.id, existing.id
+        )
         return None
     tombstone = ErasedCase(
-        case_id=case.id, reference=case.reference, area_id=case.area_id,
-        case_created_at=case.created_at, case_closed_on=case.closed_on, erased_at=utcnow(),
-        basis=basis, request_id=request_id, was_on_upcoming_list=was_on_upcoming_list)
+        case_id=case.id,
+        reference=case.reference,
+        area_id=case.area_id,
+        case_created_at=case.created_at,
+        case_closed_on=case.closed_on,
+        erased_at=utcnow(),
+        basis=basis,
+        request_id=request_id,
+        was_on_upcoming_list=was_on_upcoming_list,
+    )
     db.session.add(tombstone)
     db.session.flush()
     return tombstone
 
 
-def purge_case(case_id: int, *, before_delete: Callable[[str], None] | None = None,
-               basis: ErasureBasis = ErasureBasis.RETENTION, request_id: int | None = None,
-               was_on_upcoming_list: bool = False) -> PurgeResult:
+def purge_case(
+    case_id: int,
+    *,
+    before_delete: Callable[[str], None] | None = None,
+    basis: ErasureBasis = ErasureBasis.RETENTION,
+    request_id: int | None = None,
+    was_on_upcoming_list: bool = False,
+) -> PurgeResult:
     """Delete the case and every row that belongs to it (flushes; the caller commits).
 
     Statistics are snapshotted and the tombstone written first (``basis``, ``request_id``
@@ -334,13 +378,16 @@ def purge_case(case_id: int, *, before_delete: Callable[[str], None] | None = No
     if case is None:
         return result
     snapshot_case_statistics(case)
-    result.tombstone = leave_tombstone(case, basis=basis, request_id=request_id,
-                                       was_on_upcoming_list=was_on_upcoming_list)
-    db.session.execute(sa.update(CaseStatistic).where(CaseStatistic.case_id == case_id)
-                       .values(purged_at=utcnow()))
+    result.tombstone = leave_tombstone(
+        case, basis=basis, request_id=request_id, was_on_upcoming_list=was_on_upcoming_list
+    )
+    db.session.execute(
+        sa.update(CaseStatistic).where(CaseStatistic.case_id == case_id).values(purged_at=utcnow())
+    )
     owned, references = owned_rows(case_id)
-    meeting_ids = set(db.session.scalars(
-        sa.select(AgendaItem.meeting_id).where(AgendaItem.case_id == case_id)))
+    meeting_ids = set(
+        db.session.scalars(sa.select(AgendaItem.meeting_id).where(AgendaItem.case_id == case_id))
+    )
     for column, parent_ids in references:
         table = column.table
         if not parent_ids:
@@ -350,7 +397,8 @@ def purge_case(case_id: int, *, before_delete: Callable[[str], None] | None = No
             result.deleted[table.name] = result.deleted.get(table.name, 0) + outcome.rowcount
             continue
         outcome = db.session.execute(
-            sa.update(table).where(column.in_(sorted(parent_ids))).values({column.name: None}))
+            sa.update(table).where(column.in_(sorted(parent_ids))).values({column.name: None})
+        )
         if outcome.rowcount:
             key = f"{table.name}.{column.name}"
             result.nullified[key] = result.nullified.get(key, 0) + outcome.rowcount
@@ -381,12 +429,17 @@ def retire_cached_pdfs(meeting_ids: set[int]) -> int:
     if not meeting_ids:
         return 0
     masters = db.session.execute(
-        sa.select(RenderedMaster.id, RenderedMaster.key)
-        .where(RenderedMaster.meeting_id.in_(sorted(meeting_ids)),
-               RenderedMaster.key.not_like("%:retired:%"))).all()
+        sa.select(RenderedMaster.id, RenderedMaster.key).where(
+            RenderedMaster.meeting_id.in_(sorted(meeting_ids)),
+            RenderedMaster.key.not_like("%:retired:%"),
+        )
+    ).all()
     for master_id, key in masters:
-        db.session.execute(sa.update(RenderedMaster).where(RenderedMaster.id == master_id)
-                           .values(key=f"{key}:retired:{master_id}"[:120], pdf=b""))
+        db.session.execute(
+            sa.update(RenderedMaster)
+            .where(RenderedMaster.id == master_id)
+            .values(key=f"{key}:retired:{master_id}"[:120], pdf=b"")
+        )
     return len(masters)
 
 
@@ -399,10 +452,14 @@ class RetentionRun:
         return sum(c.rows for c in self.cases)
 
 
-def apply_retention(today: date, *, batch_size: int = 50,
-                    on_case: Callable[[int], None] | None = None,
-                    only: Collection[int] | None = None,
-                    actor: User | None = None) -> RetentionRun:
+def apply_retention(
+    today: date,
+    *,
+    batch_size: int = 50,
+    on_case: Callable[[int], None] | None = None,
+    only: Collection[int] | None = None,
+    actor: User | None = None,
+) -> RetentionRun:
     """Purge every case past retention, ONE CASE PER TRANSACTION (commits after each case).
 
     Idempotent and safe to kill: a case is either wholly gone with its audit event, or
@@ -413,8 +470,7 @@ def apply_retention(today: date, *, batch_size: int = 50,
     """
     run = RetentionRun()
     while True:
-        ids = [c.id for c in db.session.scalars(
-            due_for_purge_query(today, only).limit(batch_size))]
+        ids = [c.id for c in db.session.scalars(due_for_purge_query(today, only).limit(batch_size))]
         db.session.commit()
         if not ids:
             return run
@@ -423,8 +479,13 @@ def apply_retention(today: date, *, batch_size: int = 50,
                 on_case(case_id)
             try:
                 result = purge_case(case_id)
-                record("retention_purged", actor=actor, object_type="case",
-                       object_id=case_id, detail=f"cases=1 rows={result.rows}")
+                record(
+                    AuditAction.RETENTION_PURGED,
+                    actor=actor,
+                    object_type="case",
+                    object_id=case_id,
+                    detail=f"cases=1 rows={result.rows}",
+                )
                 db.session.commit()
             except Exception:
                 db.session.rollback()
@@ -442,5 +503,8 @@ def dry_run(today: date) -> dict[str, object]:
         owned, _ = owned_rows(case.id)
         for table, ids in owned.items():
             counts[table] = counts.get(table, 0) + len(ids)
-    return {"cases": [(c.id, c.reference, c.closed_on) for c in cases], "counts": counts,
-            "cutoff": retention_cutoff(today, case_policy().years)}
+    return {
+        "cases": [(c.id, c.reference, c.closed_on) for c in cases],
+        "counts": counts,
+        "cutoff": retention_cutoff(today, case_policy().years),
+    }

@@ -6,18 +6,36 @@ import click
 from flask.cli import with_appcontext
 
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.extensions import db
 
 
 @click.command("retention")
-@click.option("--dry-run", "mode", flag_value="dry-run", default=True,
-              help="List what would be deleted (the default): case ids and references, counts.")
-@click.option("--apply", "mode", flag_value="apply",
-              help="Delete, one case per transaction (safe to stop and run again).")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Count retention from this day instead of today (YYYY-MM-DD).")
-@click.option("--batch-size", type=click.IntRange(1, 1000), default=50,
-              help="How many cases to fetch at a time.")
+@click.option(
+    "--dry-run",
+    "mode",
+    flag_value="dry-run",
+    default=True,
+    help="List what would be deleted (the default): case ids and references, counts.",
+)
+@click.option(
+    "--apply",
+    "mode",
+    flag_value="apply",
+    help="Delete, one case per transaction (safe to stop and run again).",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Count retention from this day instead of today (YYYY-MM-DD).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 1000),
+    default=50,
+    help="How many cases to fetch at a time.",
+)
 @with_appcontext
 def retention_command(mode: str, today: object, batch_size: int) -> None:
     """Delete case records past their retention period (7 years after closure by default)."""
@@ -32,10 +50,12 @@ def retention_command(mode: str, today: object, batch_size: int) -> None:
         return
     plan = retention.dry_run(day)
     cases = plan["cases"]
-    record("retention_dry_run", object_type="case", detail=f"cases={len(cases)}")  # type: ignore[arg-type]
+    record(AuditAction.RETENTION_DRY_RUN, object_type="case", detail=f"cases={len(cases)}")  # type: ignore[arg-type]
     db.session.commit()
-    click.echo(f"Dry run for {day.isoformat()}: cases closed before "
-               f"{plan['cutoff'].isoformat()} and not under a legal hold.")  # type: ignore[attr-defined]
+    click.echo(
+        f"Dry run for {day.isoformat()}: cases closed before "
+        f"{plan['cutoff'].isoformat()} and not under a legal hold."
+    )  # type: ignore[attr-defined]
     for case_id, reference, closed_on in cases:  # type: ignore[attr-defined]
         click.echo(f"  case {case_id} {reference} closed {closed_on.isoformat()}")
     click.echo(f"{len(cases)} case(s) would be deleted.")  # type: ignore[arg-type]

@@ -28,18 +28,21 @@ RECORD_WORDS: dict[str, tuple[str, str]] = {
     "referral_person": ("person named in a referral", "people named in referrals"),
     "agenda_item": ("place on a meeting's case list", "places on meetings' case lists"),
     "minute_entry": ("minutes entry", "minutes entries"),
-    "minute_entry_revision": ("earlier version of a minutes entry",
-                              "earlier versions of minutes entries"),
+    "minute_entry_revision": (
+        "earlier version of a minutes entry",
+        "earlier versions of minutes entries",
+    ),
     "minutes_amendment": ("amendment to approved minutes", "amendments to approved minutes"),
     "risk_summary": ("risk summary", "risk summaries"),
     "action_item": ("action", "actions"),
     "action_status_update": ("action status update", "action status updates"),
     "case_legal_hold": ("legal hold", "legal holds"),
     "case_restriction": ("restriction of processing", "restrictions of processing"),
-    "rectification": ("correction to the victim's details",
-                      "corrections to the victim's details"),
-    "subject_request_passage_review": ("decision on a passage for a data-subject request",
-                                       "decisions on passages for data-subject requests"),
+    "rectification": ("correction to the victim's details", "corrections to the victim's details"),
+    "subject_request_passage_review": (
+        "decision on a passage for a data-subject request",
+        "decisions on passages for data-subject requests",
+    ),
 }
 
 
@@ -88,17 +91,28 @@ def preview(today: date) -> RetentionPreview:
     and the cases past retention that a legal hold keeps. Changes nothing."""
     due = []
     for case in db.session.scalars(
-            retention.due_for_purge_query(today).options(selectinload(Case.area))):
+        retention.due_for_purge_query(today).options(selectinload(Case.area))
+    ):
         owned, _ = retention.owned_rows(case.id)
         counts = {table: len(ids) for table, ids in owned.items() if ids}
         assert case.closed_on is not None  # the query only finds closed cases
-        due.append(DueCase(
-            case_id=case.id, reference=case.reference, area_name=case.area.name,
-            closed_on=case.closed_on, years_closed=relativedelta(today, case.closed_on).years,
-            records=[record_words(t, counts[t]) for t in _in_page_order(set(counts))]))
-    held = list(db.session.scalars(
-        sa.select(Case).where(*retention.past_retention(today),
-                              Case.id.in_(sa.select(CaseLegalHold.case_id)))
-        .options(selectinload(Case.area)).order_by(Case.closed_on, Case.id)))
+        due.append(
+            DueCase(
+                case_id=case.id,
+                reference=case.reference,
+                area_name=case.area.name,
+                closed_on=case.closed_on,
+                years_closed=relativedelta(today, case.closed_on).years,
+                records=[record_words(t, counts[t]) for t in _in_page_order(set(counts))],
+            )
+        )
+    held = list(
+        db.session.scalars(
+            sa.select(Case)
+            .where(*retention.past_retention(today), Case.id.in_(sa.select(CaseLegalHold.case_id)))
+            .options(selectinload(Case.area))
+            .order_by(Case.closed_on, Case.id)
+        )
+    )
     cutoff = retention.retention_cutoff(today, retention.case_policy().years)
     return RetentionPreview(cutoff=cutoff, due=due, held=held)

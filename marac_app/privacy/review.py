@@ -34,6 +34,7 @@ from sqlalchemy.orm import selectinload
 
 from marac_app.action_items.models import ActionItem
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import User
 from marac_app.common.errors import ServiceError
 from marac_app.db import utcnow
@@ -60,8 +61,7 @@ SUBJECTS_FOR_ROLE: dict[SubjectRole, frozenset[Subject]] = {
     SubjectRole.VICTIM: frozenset({Subject.VICTIM, Subject.HOUSEHOLD}),
     SubjectRole.PERPETRATOR: frozenset({Subject.PERPETRATOR}),
     SubjectRole.CHILD: frozenset({Subject.CHILD_OR_VULNERABLE_ADULT, Subject.HOUSEHOLD}),
-    SubjectRole.VULNERABLE_ADULT: frozenset({Subject.CHILD_OR_VULNERABLE_ADULT,
-                                             Subject.HOUSEHOLD}),
+    SubjectRole.VULNERABLE_ADULT: frozenset({Subject.CHILD_OR_VULNERABLE_ADULT, Subject.HOUSEHOLD}),
     SubjectRole.REFERRER: frozenset(),
 }
 
@@ -108,57 +108,90 @@ def _entries(case: Case, role: SubjectRole) -> list[Passage]:
     subjects = SUBJECTS_FOR_ROLE[role]
     if not subjects:
         return []
-    query = (sa.select(MinuteEntry)
-             .join(AgendaItem, AgendaItem.id == MinuteEntry.agenda_item_id)
-             .where(AgendaItem.case_id == case.id, MinuteEntry.subject.in_(subjects))
-             .options(selectinload(MinuteEntry.agenda_item).selectinload(AgendaItem.meeting),
-                      selectinload(MinuteEntry.source_agency))
-             .order_by(MinuteEntry.id))
+    query = (
+        sa.select(MinuteEntry)
+        .join(AgendaItem, AgendaItem.id == MinuteEntry.agenda_item_id)
+        .where(AgendaItem.case_id == case.id, MinuteEntry.subject.in_(subjects))
+        .options(
+            selectinload(MinuteEntry.agenda_item).selectinload(AgendaItem.meeting),
+            selectinload(MinuteEntry.source_agency),
+        )
+        .order_by(MinuteEntry.id)
+    )
     if role != SubjectRole.VICTIM:
         query = query.where(MinuteEntry.kind != EntryKind.VICTIMS_VIEW)
-    entries = sorted(db.session.scalars(query),
-                     key=lambda e: (e.agenda_item.meeting.starts_at, e.id))
-    return [Passage(
-        key=f"entry:{entry.id}", section="Minutes",
-        source=f"Meeting of {_meeting_date(entry.agenda_item)}",
-        description=f"{_entry_kind(entry)}, shared by {entry.source_agency.name}",
-        text=plain_text(entry.text_html)) for entry in entries]
+    entries = sorted(
+        db.session.scalars(query), key=lambda e: (e.agenda_item.meeting.starts_at, e.id)
+    )
+    return [
+        Passage(
+            key=f"entry:{entry.id}",
+            section="Minutes",
+            source=f"Meeting of {_meeting_date(entry.agenda_item)}",
+            description=f"{_entry_kind(entry)}, shared by {entry.source_agency.name}",
+            text=plain_text(entry.text_html),
+        )
+        for entry in entries
+    ]
 
 
 def _entry_kind(entry: MinuteEntry) -> str:
-    """"Fact about the perpetrator"; a victim's view says whose it is already."""
+    """ "Fact about the perpetrator"; a victim's view says whose it is already."""
     if entry.kind == EntryKind.VICTIMS_VIEW:
         return entry.kind.label
     return f"{entry.kind.label} about the {entry.subject.label.lower()}"
 
 
 def _victim_only(case: Case) -> list[Passage]:
-    passages = [Passage(
-        key=f"referral:{referral.id}:reasons", section="Referral",
-        source=f"Referral of {uk_date(referral.referred_on)}",
-        description="Reasons given for the referral", text=(referral.reasons or "").strip())
-        for referral in case.referrals if (referral.reasons or "").strip()]
-    summaries = sorted(db.session.scalars(
-        sa.select(RiskSummary).join(AgendaItem, AgendaItem.id == RiskSummary.agenda_item_id)
-        .where(AgendaItem.case_id == case.id)
-        .options(selectinload(RiskSummary.agenda_item).selectinload(AgendaItem.meeting))),
-        key=lambda s: (s.agenda_item.meeting.starts_at, s.id))
+    passages = [
+        Passage(
+            key=f"referral:{referral.id}:reasons",
+            section="Referral",
+            source=f"Referral of {uk_date(referral.referred_on)}",
+            description="Reasons given for the referral",
+            text=(referral.reasons or "").strip(),
+        )
+        for referral in case.referrals
+        if (referral.reasons or "").strip()
+    ]
+    summaries = sorted(
+        db.session.scalars(
+            sa.select(RiskSummary)
+            .join(AgendaItem, AgendaItem.id == RiskSummary.agenda_item_id)
+            .where(AgendaItem.case_id == case.id)
+            .options(selectinload(RiskSummary.agenda_item).selectinload(AgendaItem.meeting))
+        ),
+        key=lambda s: (s.agenda_item.meeting.starts_at, s.id),
+    )
     for summary in summaries:
         for name, label in RISK_FIELDS.items():
             text = plain_text(getattr(summary, name) or "")
             if text:
-                passages.append(Passage(
-                    key=f"risk:{summary.id}:{name}", section="Risk summary",
-                    source=f"Meeting of {_meeting_date(summary.agenda_item)}",
-                    description=f"The chair's risk summary: {label.lower()}", text=text))
+                passages.append(
+                    Passage(
+                        key=f"risk:{summary.id}:{name}",
+                        section="Risk summary",
+                        source=f"Meeting of {_meeting_date(summary.agenda_item)}",
+                        description=f"The chair's risk summary: {label.lower()}",
+                        text=text,
+                    )
+                )
     actions = db.session.scalars(
-        sa.select(ActionItem).where(ActionItem.case_id == case.id)
-        .options(selectinload(ActionItem.owner_agency)).order_by(ActionItem.id))
-    passages += [Passage(
-        key=f"action:{action.id}", section="Action",
-        source=f"Action for {action.owner_agency.name}",
-        description=f"Due {uk_date(action.due_date)}. Status: {action.status.label}",
-        text=action.description.strip()) for action in actions]
+        sa.select(ActionItem)
+        .where(ActionItem.case_id == case.id)
+        .options(selectinload(ActionItem.owner_agency))
+        .order_by(ActionItem.id)
+    )
+    passages += [
+        Passage(
+            key=f"action:{action.id}",
+            section="Action",
+            source=f"Action for {action.owner_agency.name}",
+            description=f"Due {uk_date(action.due_date)}. Status: {action.status.label}",
+            text=action.description.strip(),
+        )
+        for action in actions
+    ]
     return passages
 
 
@@ -192,8 +225,16 @@ class PassageState:
 
 
 def states(link: SubjectRequestCase, case: Case) -> list[PassageState]:
-    reviews = {r.passage_key: r for r in db.session.scalars(
-        sa.select(PassageReview).where(PassageReview.link_id == link.id))} if link.id else {}
+    reviews = (
+        {
+            r.passage_key: r
+            for r in db.session.scalars(
+                sa.select(PassageReview).where(PassageReview.link_id == link.id)
+            )
+        }
+        if link.id
+        else {}
+    )
     return [PassageState(p, reviews.get(p.key)) for p in passages_for(link, case)]
 
 
@@ -209,8 +250,9 @@ class Progress:
 
 
 def progress(found: list[PassageState]) -> Progress:
-    return Progress(total=len(found), decided=sum(s.decided for s in found),
-                    stale=sum(s.stale for s in found))
+    return Progress(
+        total=len(found), decided=sum(s.decided for s in found), stale=sum(s.stale for s in found)
+    )
 
 
 # --- Decisions ------------------------------------------------------------------------------
@@ -252,23 +294,39 @@ def _find(link: SubjectRequestCase, case: Case, passage_key: str) -> Passage:
 
 def _check_redactions(passage: Passage, redactions: list[str]) -> None:
     if not redactions:
-        raise ServiceError("Enter the words to redact, one word or phrase on each line",
-                           field="redactions")
+        raise ServiceError(
+            "Enter the words to redact, one word or phrase on each line", field="redactions"
+        )
     if len(redactions) > MAX_REDACTIONS:
-        raise ServiceError(f"Enter {MAX_REDACTIONS} words or phrases to redact or fewer",
-                           field="redactions")
+        raise ServiceError(
+            f"Enter {MAX_REDACTIONS} words or phrases to redact or fewer", field="redactions"
+        )
     for phrase in redactions:
         if len(phrase) > MAX_PHRASE:
-            raise ServiceError(f"Each word or phrase to redact must be {MAX_PHRASE} "
-                               "characters or fewer", field="redactions")
+            raise ServiceError(
+                f"Each word or phrase to redact must be {MAX_PHRASE} characters or fewer",
+                field="redactions",
+            )
         if not _pattern(phrase).search(passage.text):
-            raise ServiceError(f"The passage does not contain “{phrase}”. Copy the words "
-                               "exactly as they appear in the passage", field="redactions")
+            raise ServiceError(
+                f"The passage does not contain “{phrase}”. Copy the words "
+                "exactly as they appear in the passage",
+                field="redactions",
+            )
 
 
-def decide(request: SubjectRequest, link: SubjectRequestCase, case: Case, *,
-           passage_key: str, decision: PassageDecision | None, redactions: list[str],
-           exemption: Exemption | None, note: str | None, actor: User) -> PassageReview:
+def decide(
+    request: SubjectRequest,
+    link: SubjectRequestCase,
+    case: Case,
+    *,
+    passage_key: str,
+    decision: PassageDecision | None,
+    redactions: list[str],
+    exemption: Exemption | None,
+    note: str | None,
+    actor: User,
+) -> PassageReview:
     """Record the DPO's decision on one passage of ``link`` (replacing an earlier one), on
     the passage's current text. Raises ``ServiceError`` (with the form field) for a passage
     that is not part of the copy, no decision, redactions missing or not in the text, or a
@@ -276,8 +334,9 @@ def decide(request: SubjectRequest, link: SubjectRequestCase, case: Case, *,
     """
     passage = _find(link, case, passage_key)
     if decision is None:
-        raise ServiceError("Select whether to disclose, redact or withhold the passage",
-                           field="decision")
+        raise ServiceError(
+            "Select whether to disclose, redact or withhold the passage", field="decision"
+        )
     note = (note or "").strip() or None
     if decision == PassageDecision.REDACT:
         _check_redactions(passage, redactions)
@@ -287,13 +346,18 @@ def decide(request: SubjectRequest, link: SubjectRequestCase, case: Case, *,
         if exemption == Exemption.OTHER and note is None:
             raise ServiceError("Enter the exemption you are relying on", field="note")
         if note is not None and len(note) > NOTE_MAX:
-            raise ServiceError(f"The exemption must be {NOTE_MAX} characters or fewer",
-                               field="note")
-    review = db.session.scalar(sa.select(PassageReview).where(
-        PassageReview.link_id == link.id, PassageReview.passage_key == passage.key))
+            raise ServiceError(
+                f"The exemption must be {NOTE_MAX} characters or fewer", field="note"
+            )
+    review = db.session.scalar(
+        sa.select(PassageReview).where(
+            PassageReview.link_id == link.id, PassageReview.passage_key == passage.key
+        )
+    )
     if review is None:
-        review = PassageReview(request_id=request.id, link_id=link.id, case_id=case.id,
-                               passage_key=passage.key)
+        review = PassageReview(
+            request_id=request.id, link_id=link.id, case_id=case.id, passage_key=passage.key
+        )
         db.session.add(review)
     review.text_hash = passage.text_hash
     review.decision = decision
@@ -309,8 +373,13 @@ def decide(request: SubjectRequest, link: SubjectRequestCase, case: Case, *,
         detail += f" redactions={len(redactions)}"
     if withheld and exemption is not None:
         detail += f" exemption={exemption.value}"
-    record("subject_passage_reviewed", actor=actor, object_type="subject_request",
-           object_id=request.id, detail=detail)
+    record(
+        AuditAction.SUBJECT_PASSAGE_REVIEWED,
+        actor=actor,
+        object_type="subject_request",
+        object_id=request.id,
+        detail=detail,
+    )
     return review
 
 
@@ -344,8 +413,10 @@ def released(link: SubjectRequestCase, case: Case) -> Released:
     done = progress(found)
     if not done.complete:
         waiting = done.total - done.decided
-        message = (f"Review every passage before exporting: {waiting} of {done.total} "
-                   f"still {'needs' if waiting == 1 else 'need'} a decision")
+        message = (
+            f"Review every passage before exporting: {waiting} of {done.total} "
+            f"still {'needs' if waiting == 1 else 'need'} a decision"
+        )
         if done.stale:
             since = "it was" if done.stale == 1 else "they were"
             message += f" ({done.stale} changed since {since} reviewed)"

@@ -28,15 +28,30 @@ class PassageForm(MaracForm):
     """The decision on one passage."""
 
     passage = HiddenField(validators=[Length(max=60)])
-    decision = RadioField("Decision", validate_choice=False,
-                          choices=[SelectChoice(d.value, d.label) for d in PassageDecision])
-    redactions = TextAreaField("Words or phrases to redact", validators=[
-        Optional(), Length(max=5000, message="The words to redact must be 5000 characters "
-                                             "or fewer")])
-    exemption = RadioField("Exemption", validate_choice=False,
-                           choices=[SelectChoice(e.value, e.label) for e in Exemption])
-    note = StringField("The exemption relied on", validators=[Optional(), Length(
-        max=NOTE_MAX, message=f"The exemption must be {NOTE_MAX} characters or fewer")])
+    decision = RadioField(
+        "Decision",
+        validate_choice=False,
+        choices=[SelectChoice(d.value, d.label) for d in PassageDecision],
+    )
+    redactions = TextAreaField(
+        "Words or phrases to redact",
+        validators=[
+            Optional(),
+            Length(max=5000, message="The words to redact must be 5000 characters or fewer"),
+        ],
+    )
+    exemption = RadioField(
+        "Exemption",
+        validate_choice=False,
+        choices=[SelectChoice(e.value, e.label) for e in Exemption],
+    )
+    note = StringField(
+        "The exemption relied on",
+        validators=[
+            Optional(),
+            Length(max=NOTE_MAX, message=f"The exemption must be {NOTE_MAX} characters or fewer"),
+        ],
+    )
 
     def chosen_decision(self) -> PassageDecision | None:
         try:

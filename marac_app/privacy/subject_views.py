@@ -22,6 +22,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role
 from marac_app.common.errors import ServiceError
 from marac_app.common.forms import has_control_characters, show_error
@@ -46,16 +47,28 @@ def _page(template: str, status: int = 200, **context: Any) -> ResponseReturnVal
 # --- Finding and attaching the requester's records --------------------------------------------
 
 
-def _matches_page(found: SubjectRequest, form: AttachForm, status: int = 200,
-                  reference_error: str | None = None) -> ResponseReturnValue:
+def _matches_page(
+    found: SubjectRequest, form: AttachForm, status: int = 200, reference_error: str | None = None
+) -> ResponseReturnValue:
     matches = subjects.find_matches(found.person_name, found.date_of_birth)
     attached = {link.case_id: link for link in found.cases}
-    record("subject_matches_viewed", object_type="subject_request", object_id=found.id,
-           detail=f"matches={len(matches)}")
+    record(
+        AuditAction.SUBJECT_MATCHES_VIEWED,
+        object_type="subject_request",
+        object_id=found.id,
+        detail=f"matches={len(matches)}",
+    )
     db.session.commit()
-    return _page("privacy/matches.html", status, req=found, matches=matches,
-                 offered=[m for m in matches if m.case_id not in attached],
-                 attached=attached, form=form, reference_error=reference_error)
+    return _page(
+        "privacy/matches.html",
+        status,
+        req=found,
+        matches=matches,
+        offered=[m for m in matches if m.case_id not in attached],
+        attached=attached,
+        form=form,
+        reference_error=reference_error,
+    )
 
 
 @dpo_only
@@ -68,15 +81,18 @@ def subject_matches(request_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         shown = {m.value for m in subjects.find_matches(found.person_name, found.date_of_birth)}
         try:
-            links = subjects.attach_all(found, list(form.records.data or []),
-                                        actor=current_user, allowed=shown)
+            links = subjects.attach_all(
+                found, list(form.records.data or []), actor=current_user, allowed=shown
+            )
         except ServiceError as error:
             db.session.rollback()
             show_error(form, error)
         else:
             db.session.commit()
-            flash(f"{len(links)} {'record' if len(links) == 1 else 'records'} attached. Review "
-                  "each case before anything is released.")
+            flash(
+                f"{len(links)} {'record' if len(links) == 1 else 'records'} attached. Review "
+                "each case before anything is released."
+            )
             return redirect(url_for("privacy.request_detail", request_id=found.id))
     return _matches_page(get_request_or_404(request_id, current_user), form, 400)
 
@@ -100,16 +116,31 @@ def _case_page(found: SubjectRequest, form: AttachForm, status: int = 200) -> Re
     if problem is None and case is None:
         problem = f"No case has the reference {reference}"
     if case is None:
-        record("subject_matches_viewed", object_type="subject_request", object_id=found.id,
-               detail="reference=not_found")
+        record(
+            AuditAction.SUBJECT_MATCHES_VIEWED,
+            object_type="subject_request",
+            object_id=found.id,
+            detail="reference=not_found",
+        )
         db.session.commit()
         return _matches_page(found, AttachForm(formdata=None), 400, reference_error=problem)
     choices = subjects.choices_in_case(case)
-    record("case_people_viewed", object_type="case", object_id=case.id,
-           detail=f"request={found.id}")
+    record(
+        AuditAction.CASE_PEOPLE_VIEWED,
+        object_type="case",
+        object_id=case.id,
+        detail=f"request={found.id}",
+    )
     db.session.commit()
-    return _page("privacy/add_case.html", status, req=found, case=case, choices=choices,
-                 link=subjects.link_for(found, case.id), form=form)
+    return _page(
+        "privacy/add_case.html",
+        status,
+        req=found,
+        case=case,
+        choices=choices,
+        link=subjects.link_for(found, case.id),
+        form=form,
+    )
 
 
 @dpo_only
@@ -126,11 +157,13 @@ def add_case(request_id: int) -> ResponseReturnValue:
         values = list(form.records.data or [])
         try:
             if not values:
-                raise ServiceError(f"Select who the requester is in case {case.reference}",
-                                   field="records")
+                raise ServiceError(
+                    f"Select who the requester is in case {case.reference}", field="records"
+                )
             if len(values) > 1:
-                raise ServiceError("Select one person: the requester has one role in a case",
-                                   field="records")
+                raise ServiceError(
+                    "Select one person: the requester has one role in a case", field="records"
+                )
             subjects.attach_all(found, values, actor=current_user, allowed=shown)
         except ServiceError as error:
             db.session.rollback()
@@ -171,22 +204,42 @@ def _review_errors(form: PassageForm | None, problem: str | None) -> list[dict[s
     return errors
 
 
-def _review_page(found: SubjectRequest, link: SubjectRequestCase, case: Case, *,
-                 status: int = 200, form: PassageForm | None = None,
-                 problem: str | None = None) -> ResponseReturnValue:
+def _review_page(
+    found: SubjectRequest,
+    link: SubjectRequestCase,
+    case: Case,
+    *,
+    status: int = 200,
+    form: PassageForm | None = None,
+    problem: str | None = None,
+) -> ResponseReturnValue:
     states = review.states(link, case)
     records = export.requester_records(link, case)
-    record("subject_review_viewed", object_type="case", object_id=case.id,
-           detail=f"request={found.id} passages={len(states)}"
-                  + (" refused" if status == 409 else ""))
+    record(
+        AuditAction.SUBJECT_REVIEW_VIEWED,
+        object_type="case",
+        object_id=case.id,
+        detail=f"request={found.id} passages={len(states)}" + (" refused" if status == 409 else ""),
+    )
     db.session.commit()
-    return _page("privacy/review.html", status, req=found, link=link, case=case,
-                 states=states, progress=review.progress(states), records=records,
-                 name=export.requester_name(link, case), form=form, problem=problem,
-                 errors=_review_errors(form, problem),
-                 formats=EXPORT_RIGHTS.get(found.right, ()), redacted=review.REDACTED,
-                 preview=review.redact,
-                 exemptions=list(Exemption))
+    return _page(
+        "privacy/review.html",
+        status,
+        req=found,
+        link=link,
+        case=case,
+        states=states,
+        progress=review.progress(states),
+        records=records,
+        name=export.requester_name(link, case),
+        form=form,
+        problem=problem,
+        errors=_review_errors(form, problem),
+        formats=EXPORT_RIGHTS.get(found.right, ()),
+        redacted=review.REDACTED,
+        preview=review.redact,
+        exemptions=list(Exemption),
+    )
 
 
 @dpo_only
@@ -200,19 +253,31 @@ def review_case(request_id: int, case_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         key = form.passage.data or ""
         try:
-            review.decide(found, link, case, passage_key=key,
-                          decision=form.chosen_decision(),
-                          redactions=review.phrases(form.redactions.data),
-                          exemption=form.chosen_exemption(), note=form.note.data,
-                          actor=current_user)
+            review.decide(
+                found,
+                link,
+                case,
+                passage_key=key,
+                decision=form.chosen_decision(),
+                redactions=review.phrases(form.redactions.data),
+                exemption=form.chosen_exemption(),
+                note=form.note.data,
+                actor=current_user,
+            )
         except ServiceError as error:
             db.session.rollback()
             show_error(form, error)
         else:
             db.session.commit()
             flash("Decision saved.")
-            return redirect(url_for("privacy.review_case", request_id=found.id,
-                                    case_id=case.id, _anchor="passage-" + key.replace(":", "-")))
+            return redirect(
+                url_for(
+                    "privacy.review_case",
+                    request_id=found.id,
+                    case_id=case.id,
+                    _anchor="passage-" + key.replace(":", "-"),
+                )
+            )
     found = get_request_or_404(request_id, current_user)
     link, case = _link_and_case(found, case_id)
     return _review_page(found, link, case, status=400, form=form)
@@ -231,26 +296,37 @@ def export_case(request_id: int, case_id: int, fmt: str) -> ResponseReturnValue:
     except ServiceError as error:
         db.session.rollback()
         return _review_page(found, link, case, status=409, problem=error.message)
-    record("subject_export_downloaded", object_type="case", object_id=case.id,
-           detail=f"request={found.id} format={fmt}")
+    record(
+        AuditAction.SUBJECT_EXPORT_DOWNLOADED,
+        object_type="case",
+        object_id=case.id,
+        detail=f"request={found.id} format={fmt}",
+    )
     db.session.commit()
     if fmt == "json":
         response = Response(export.export_json(data), mimetype="application/json")
     else:
         response = Response(export.export_pdf(data), mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="subject-request-{found.id}-{case.reference}.{fmt}"')
+        f'attachment; filename="subject-request-{found.id}-{case.reference}.{fmt}"'
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def register(bp: Blueprint) -> None:
     """Mount these pages on the privacy blueprint (endpoints ``privacy.<function>``)."""
-    bp.add_url_rule("/requests/<int:request_id>/matches", view_func=subject_matches,
-                    methods=["GET", "POST"])
-    bp.add_url_rule("/requests/<int:request_id>/add-case", view_func=add_case,
-                    methods=["GET", "POST"])
-    bp.add_url_rule("/requests/<int:request_id>/cases/<int:case_id>/review",
-                    view_func=review_case, methods=["GET", "POST"])
-    bp.add_url_rule("/requests/<int:request_id>/cases/<int:case_id>/export.<fmt>",
-                    view_func=export_case)
+    bp.add_url_rule(
+        "/requests/<int:request_id>/matches", view_func=subject_matches, methods=["GET", "POST"]
+    )
+    bp.add_url_rule(
+        "/requests/<int:request_id>/add-case", view_func=add_case, methods=["GET", "POST"]
+    )
+    bp.add_url_rule(
+        "/requests/<int:request_id>/cases/<int:case_id>/review",
+        view_func=review_case,
+        methods=["GET", "POST"],
+    )
+    bp.add_url_rule(
+        "/requests/<int:request_id>/cases/<int:case_id>/export.<fmt>", view_func=export_case
+    )

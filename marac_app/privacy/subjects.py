@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import User
 from marac_app.common.errors import ServiceError
 from marac_app.common.ids import parse_id
@@ -60,22 +61,33 @@ class SubjectMatch:
 
 
 def _aliases(aliases: str | None) -> set[str]:
-    return {key for part in _ALIAS_SEPARATORS.split(aliases or "")
-            if (key := normalise_name(part))}
+    return {key for part in _ALIAS_SEPARATORS.split(aliases or "") if (key := normalise_name(part))}
 
 
 def _person_match(person: Person, case: Case, matched_on: str) -> SubjectMatch:
     return SubjectMatch(
-        value=f"{PERSON_PREFIX}{person.id}", case_id=case.id, case_reference=case.reference,
-        area_name=case.area.name, role=SubjectRole(person.role.value), name=person.full_name,
-        date_of_birth=person.date_of_birth, matched_on=matched_on)
+        value=f"{PERSON_PREFIX}{person.id}",
+        case_id=case.id,
+        case_reference=case.reference,
+        area_name=case.area.name,
+        role=SubjectRole(person.role.value),
+        name=person.full_name,
+        date_of_birth=person.date_of_birth,
+        matched_on=matched_on,
+    )
 
 
 def _referrer_match(referral: Referral, case: Case) -> SubjectMatch:
     return SubjectMatch(
-        value=f"{REFERRER_PREFIX}{referral.id}", case_id=case.id, case_reference=case.reference,
-        area_name=case.area.name, role=SubjectRole.REFERRER, name=referral.referrer_name,
-        date_of_birth=None, matched_on="Name of the referrer")
+        value=f"{REFERRER_PREFIX}{referral.id}",
+        case_id=case.id,
+        case_reference=case.reference,
+        area_name=case.area.name,
+        role=SubjectRole.REFERRER,
+        name=referral.referrer_name,
+        date_of_birth=None,
+        matched_on="Name of the referrer",
+    )
 
 
 def _latest_first(referral: Referral) -> tuple[date, int]:
@@ -95,30 +107,43 @@ def find_matches(name: str, date_of_birth: date | None = None) -> list[SubjectMa
     key = normalise_name(name)
     if not key:
         return []
-    by_name = set(db.session.scalars(
-        sa.select(Person.id).where(Person.normalised_name == key)))
-    alias_ids = {person_id for person_id, aliases in db.session.execute(
-        sa.select(Person.id, Person.aliases).where(Person.aliases.is_not(None)))
-        if key in _aliases(aliases)}
-    referral_ids = {referral_id for referral_id, referrer in db.session.execute(
-        sa.select(Referral.id, Referral.referrer_name).where(Referral.case_id.is_not(None)))
-        if normalise_name(referrer) == key}
+    by_name = set(db.session.scalars(sa.select(Person.id).where(Person.normalised_name == key)))
+    alias_ids = {
+        person_id
+        for person_id, aliases in db.session.execute(
+            sa.select(Person.id, Person.aliases).where(Person.aliases.is_not(None))
+        )
+        if key in _aliases(aliases)
+    }
+    referral_ids = {
+        referral_id
+        for referral_id, referrer in db.session.execute(
+            sa.select(Referral.id, Referral.referrer_name).where(Referral.case_id.is_not(None))
+        )
+        if normalise_name(referrer) == key
+    }
 
     matches: dict[tuple[int, str, str, date | None], tuple[tuple[date, int], SubjectMatch]] = {}
 
-    def keep(identity: tuple[int, str, str, date | None], order: tuple[date, int],
-             match: SubjectMatch) -> None:
+    def keep(
+        identity: tuple[int, str, str, date | None], order: tuple[date, int], match: SubjectMatch
+    ) -> None:
         current = matches.get(identity)
         if current is None or current[0] < order:
             matches[identity] = (order, match)
 
-    people = list(db.session.scalars(
-        sa.select(Person).where(Person.id.in_(by_name | alias_ids))))
-    referrals = {r.id: r for r in db.session.scalars(
-        sa.select(Referral).where(
-            Referral.id.in_({p.referral_id for p in people} | referral_ids),
-            Referral.case_id.is_not(None))
-        .options(selectinload(Referral.case).selectinload(Case.area)))}
+    people = list(db.session.scalars(sa.select(Person).where(Person.id.in_(by_name | alias_ids))))
+    referrals = {
+        r.id: r
+        for r in db.session.scalars(
+            sa.select(Referral)
+            .where(
+                Referral.id.in_({p.referral_id for p in people} | referral_ids),
+                Referral.case_id.is_not(None),
+            )
+            .options(selectinload(Referral.case).selectinload(Case.area))
+        )
+    }
     for person in people:
         referral = referrals.get(person.referral_id)
         if referral is None or referral.case is None:
@@ -127,10 +152,17 @@ def find_matches(name: str, date_of_birth: date | None = None) -> list[SubjectMa
             continue
         by = "Full name" if person.id in by_name else "Another name they are known by"
         if date_of_birth is not None:
-            by += (" and date of birth" if person.date_of_birth == date_of_birth
-                   else " (no date of birth recorded)")
-        identity = (referral.case.id, person.role.value, person.normalised_name,
-                    person.date_of_birth)
+            by += (
+                " and date of birth"
+                if person.date_of_birth == date_of_birth
+                else " (no date of birth recorded)"
+            )
+        identity = (
+            referral.case.id,
+            person.role.value,
+            person.normalised_name,
+            person.date_of_birth,
+        )
         keep(identity, _latest_first(referral), _person_match(person, referral.case, by))
     for referral_id in referral_ids:
         referral = referrals.get(referral_id)
@@ -138,8 +170,10 @@ def find_matches(name: str, date_of_birth: date | None = None) -> list[SubjectMa
             continue
         identity = (referral.case.id, SubjectRole.REFERRER.value, key, None)
         keep(identity, _latest_first(referral), _referrer_match(referral, referral.case))
-    return sorted((match for _, match in matches.values()),
-                  key=lambda m: (m.case_reference, m.role.value, m.name))
+    return sorted(
+        (match for _, match in matches.values()),
+        key=lambda m: (m.case_reference, m.role.value, m.name),
+    )
 
 
 def choices_in_case(case: Case) -> list[SubjectMatch]:
@@ -148,10 +182,12 @@ def choices_in_case(case: Case) -> list[SubjectMatch]:
     found: dict[tuple[str, str, date | None], SubjectMatch] = {}
     for referral in sorted(case.referrals, key=_latest_first):
         for person in referral.people:
-            found[(person.role.value, person.normalised_name, person.date_of_birth)] = \
+            found[(person.role.value, person.normalised_name, person.date_of_birth)] = (
                 _person_match(person, case, "Recorded in this case")
-        found[(SubjectRole.REFERRER.value, normalise_name(referral.referrer_name), None)] = \
+            )
+        found[(SubjectRole.REFERRER.value, normalise_name(referral.referrer_name), None)] = (
             _referrer_match(referral, case)
+        )
     return sorted(found.values(), key=lambda m: (_ROLE_ORDER[m.role], m.name))
 
 
@@ -200,15 +236,22 @@ def attach(request: SubjectRequest, choice: Choice, *, actor: User) -> SubjectRe
     case already erased, or attached with this very record. Returns the link.
     """
     link = link_for(request, choice.case.id)
-    same = link is not None and link.subject_role == choice.role and (
-        link.person_id == (choice.person.id if choice.person else None)
-        and (choice.person is not None or link.referral_id == choice.referral.id))
+    same = (
+        link is not None
+        and link.subject_role == choice.role
+        and (
+            link.person_id == (choice.person.id if choice.person else None)
+            and (choice.person is not None or link.referral_id == choice.referral.id)
+        )
+    )
     if link is not None and link.erased_at is not None:
         raise ServiceError(f"Case {link.case_reference} has been erased", field="records")
     if same:
-        raise ServiceError(f"Case {choice.case.reference} is already attached to this request "
-                           f"with the requester as {choice.role.label.lower()}",
-                           field="records")
+        raise ServiceError(
+            f"Case {choice.case.reference} is already attached to this request "
+            f"with the requester as {choice.role.label.lower()}",
+            field="records",
+        )
     changed = link is not None
     if link is None:
         link = SubjectRequestCase(case_id=choice.case.id, case_reference=choice.case.reference)
@@ -219,23 +262,28 @@ def attach(request: SubjectRequest, choice: Choice, *, actor: User) -> SubjectRe
     link.referral_id = choice.referral.id
     link.subject_role = choice.role
     db.session.flush()
-    record("subject_record_attached", actor=actor, object_type="subject_request",
-           object_id=request.id,
-           detail=f"case={choice.case.id} role={choice.role.value}"
-                  + (" changed" if changed else ""))
+    record(
+        AuditAction.SUBJECT_RECORD_ATTACHED,
+        actor=actor,
+        object_type="subject_request",
+        object_id=request.id,
+        detail=f"case={choice.case.id} role={choice.role.value}" + (" changed" if changed else ""),
+    )
     return link
 
 
-def attach_all(request: SubjectRequest, values: list[str], *, actor: User,
-               allowed: set[str] | None = None) -> list[SubjectRequestCase]:
+def attach_all(
+    request: SubjectRequest, values: list[str], *, actor: User, allowed: set[str] | None = None
+) -> list[SubjectRequestCase]:
     """Attach each chosen record (form values); all or nothing.
 
     ``allowed`` (the values the DPO was shown) refuses anything else. Two records in one case
     are refused: the requester has one role per case in a request.
     """
     if not values:
-        raise ServiceError("Select the records that are about the person making the request",
-                           field="records")
+        raise ServiceError(
+            "Select the records that are about the person making the request", field="records"
+        )
     choices: list[Choice] = []
     for value in values:
         choice = resolve_choice(value) if allowed is None or value in allowed else None
@@ -245,6 +293,9 @@ def attach_all(request: SubjectRequest, values: list[str], *, actor: User,
     case_ids = [choice.case.id for choice in choices]
     duplicate = next((c for c in choices if case_ids.count(c.case.id) > 1), None)
     if duplicate is not None:
-        raise ServiceError(f"Select one record in case {duplicate.case.reference}: the "
-                           "requester has one role in each case", field="records")
+        raise ServiceError(
+            f"Select one record in case {duplicate.case.reference}: the "
+            "requester has one role in each case",
+            field="records",
+        )
     return [attach(request, choice, actor=actor) for choice in choices]

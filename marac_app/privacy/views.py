@@ -17,6 +17,7 @@ from flask_login import current_user
 from wtforms import Form
 
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.common.forms import show_error as _show_error
@@ -81,8 +82,6 @@ def _page(template: str, status: int = 200, **context: Any) -> ResponseReturnVal
     return _no_store(Response(render_template(template, **context), status=status))
 
 
-
-
 # --- Data-subject requests --------------------------------------------------------------------
 
 
@@ -90,7 +89,11 @@ def _page(template: str, status: int = 200, **context: Any) -> ResponseReturnVal
 @dpo_only
 def requests() -> ResponseReturnValue:
     found = services.list_requests()
-    record("subject_requests_viewed", object_type="subject_request", detail=f"rows={len(found)}")
+    record(
+        AuditAction.SUBJECT_REQUESTS_VIEWED,
+        object_type="subject_request",
+        detail=f"rows={len(found)}",
+    )
     db.session.commit()
     return _page("privacy/requests.html", requests=found, today=today())
 
@@ -105,18 +108,22 @@ def new_request() -> ResponseReturnValue:
         received = form.received_on(today())
         if valid and received is not None and not form.dob_day.errors:
             try:
-                saved = services.log_request(services.NewRequest(
-                    person_name=form.person_name.data, date_of_birth=dob,
-                    right=SubjectRight(form.right.data), received_on=received,
-                    details=form.details.data or None,
-                ), actor=current_user)
+                saved = services.log_request(
+                    services.NewRequest(
+                        person_name=form.person_name.data,
+                        date_of_birth=dob,
+                        right=SubjectRight(form.right.data),
+                        received_on=received,
+                        details=form.details.data or None,
+                    ),
+                    actor=current_user,
+                )
             except ServiceError as error:
                 db.session.rollback()
                 _show_error(form, error)
             else:
                 db.session.commit()
-                flash(f"Request {saved.id} has been logged. It is due by "
-                      f"{saved.due_on:%-d %B %Y}.")
+                flash(f"Request {saved.id} has been logged. It is due by {saved.due_on:%-d %B %Y}.")
                 return redirect(url_for("privacy.subject_matches", request_id=saved.id))
         return _page("privacy/new_request.html", 400, form=form)
     return _page("privacy/new_request.html", form=form)
@@ -126,7 +133,9 @@ def _detail_context(found: SubjectRequest, **forms: Any) -> dict[str, Any]:
     links = services.linked_cases(found)
     cases = [case for _, case in links if case is not None]
     return {
-        "req": found, "links": links, "today": today(),
+        "req": found,
+        "links": links,
+        "today": today(),
         "decision_form": forms.get("decision_form") or _decision_form(found),
         "rectify_form": forms.get("rectify_form") or RectifyForm(formdata=None),
         "reason_form": forms.get("reason_form") or ReasonForm(formdata=None),
@@ -136,8 +145,11 @@ def _detail_context(found: SubjectRequest, **forms: Any) -> dict[str, Any]:
         "history": {c.id: services.rectification_history(c) for c in cases},
         "rectifiable": services.RECTIFIABLE,
         # Per attached case: how far the passage review has gone (access and portability).
-        "reviews": {link.id: review.progress(review.states(link, case))
-                    for link, case in links if case is not None},
+        "reviews": {
+            link.id: review.progress(review.states(link, case))
+            for link, case in links
+            if case is not None
+        },
     }
 
 
@@ -161,18 +173,31 @@ def request_detail(request_id: int) -> ResponseReturnValue:
                 version = -1
             try:
                 services.update_request(
-                    found, status=RequestStatus(form.status.data), decision=form.decision.data,
-                    reason=form.reason.data, version=version, actor=current_user,
-                    today=today())
+                    found,
+                    status=RequestStatus(form.status.data),
+                    decision=form.decision.data,
+                    reason=form.reason.data,
+                    version=version,
+                    actor=current_user,
+                    today=today(),
+                )
             except ConflictError as error:
                 db.session.rollback()
                 form.form_errors.append(error.message)
                 found = get_request_or_404(request_id, current_user)
-                record("subject_request_viewed", object_type="subject_request",
-                       object_id=found.id, detail="conflict")
+                record(
+                    AuditAction.SUBJECT_REQUEST_VIEWED,
+                    object_type="subject_request",
+                    object_id=found.id,
+                    detail="conflict",
+                )
                 db.session.commit()
-                return _page("privacy/request.html", 409, conflict=True,
-                             **_detail_context(found, decision_form=form))
+                return _page(
+                    "privacy/request.html",
+                    409,
+                    conflict=True,
+                    **_detail_context(found, decision_form=form),
+                )
             except ServiceError as error:
                 db.session.rollback()
                 _show_error(form, error)
@@ -181,10 +206,12 @@ def request_detail(request_id: int) -> ResponseReturnValue:
                 flash("The request has been updated.")
                 return redirect(url_for("privacy.request_detail", request_id=found.id))
         found = get_request_or_404(request_id, current_user)
-        record("subject_request_viewed", object_type="subject_request", object_id=found.id)
+        record(
+            AuditAction.SUBJECT_REQUEST_VIEWED, object_type="subject_request", object_id=found.id
+        )
         db.session.commit()
         return _page("privacy/request.html", 400, **_detail_context(found, decision_form=form))
-    record("subject_request_viewed", object_type="subject_request", object_id=found.id)
+    record(AuditAction.SUBJECT_REQUEST_VIEWED, object_type="subject_request", object_id=found.id)
     db.session.commit()
     return _page("privacy/request.html", **_detail_context(found))
 
@@ -212,15 +239,22 @@ def rectify(request_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             changed = services.rectify_victim(
-                case, field=form.field.data, new_value=form.new_value.data or "",
-                reason=form.reason.data, actor=current_user, request=found)
+                case,
+                field=form.field.data,
+                new_value=form.new_value.data or "",
+                reason=form.reason.data,
+                actor=current_user,
+                request=found,
+            )
         except ServiceError as error:
             db.session.rollback()
             _show_error(form, error)
         else:
             db.session.commit()
-            flash(f"{services.RECTIFIABLE[form.field.data]} corrected on {changed} record(s) "
-                  f"of case {case.reference}.")
+            flash(
+                f"{services.RECTIFIABLE[form.field.data]} corrected on {changed} record(s) "
+                f"of case {case.reference}."
+            )
             return redirect(url_for("privacy.request_detail", request_id=found.id))
     found = get_request_or_404(request_id, current_user)
     return _page("privacy/request.html", 400, **_detail_context(found, rectify_form=form))
@@ -268,22 +302,31 @@ def erase(request_id: int) -> ResponseReturnValue:
         return _erase_page(found, EraseForm(formdata=None))
     if form.validate_on_submit():
         try:
-            outcome = erasure.erase_cases(found, actor=current_user, today=today(),
-                                          confirmed=bool(form.confirm.data),
-                                          reason=form.reason.data)
+            outcome = erasure.erase_cases(
+                found,
+                actor=current_user,
+                today=today(),
+                confirmed=bool(form.confirm.data),
+                reason=form.reason.data,
+            )
         except ServiceError as error:
             db.session.rollback()
             _show_error(form, error)
-            return _erase_page(get_request_or_404(request_id, current_user), form,
-                               400 if error.field else 409)
+            return _erase_page(
+                get_request_or_404(request_id, current_user), form, 400 if error.field else 409
+            )
         job = None
         if outcome.area_ids:
-            job = jobs.enqueue(privacy_jobs.ERASURE_NOTICE,
-                               {"area_ids": outcome.area_ids, "request_id": found.id},
-                               owner=current_user)
+            job = jobs.enqueue(
+                privacy_jobs.ERASURE_NOTICE,
+                {"area_ids": outcome.area_ids, "request_id": found.id},
+                owner=current_user,
+            )
         db.session.commit()
-        flash(f"Erasure carried out: {outcome.rows} record(s) deleted. The references are kept "
-              "and will not be given again. Anonymous statistics were kept.")
+        flash(
+            f"Erasure carried out: {outcome.rows} record(s) deleted. The references are kept "
+            "and will not be given again. Anonymous statistics were kept."
+        )
         if job is not None:
             jobs.dispatch(job)
             return redirect(url_for("jobs.status_page", public_id=job.public_id))
@@ -291,18 +334,32 @@ def erase(request_id: int) -> ResponseReturnValue:
     return _erase_page(found, form, 400)
 
 
-def _erase_page(found: SubjectRequest, form: EraseForm,
-                status: int = 200) -> ResponseReturnValue:
+def _erase_page(found: SubjectRequest, form: EraseForm, status: int = 200) -> ResponseReturnValue:
     checks = erasure.consequences(found)
-    record("erasure_consequences_viewed", object_type="subject_request", object_id=found.id,
-           detail=f"cases={sum(1 for c in checks if c.case is not None)}")
+    record(
+        AuditAction.ERASURE_CONSEQUENCES_VIEWED,
+        object_type="subject_request",
+        object_id=found.id,
+        detail=f"cases={sum(1 for c in checks if c.case is not None)}",
+    )
     db.session.commit()
     present = [c for c in checks if c.case is not None]
-    blocked = (found.right != SubjectRight.ERASURE or found.status.is_closed or not present
-               or any(c.refusal for c in present))
-    return _page("privacy/erase.html", status, req=found, checks=checks, form=form,
-                 needs_reason=any(c.needs_reason for c in present), blocked=blocked,
-                 now=utcnow())
+    blocked = (
+        found.right != SubjectRight.ERASURE
+        or found.status.is_closed
+        or not present
+        or any(c.refusal for c in present)
+    )
+    return _page(
+        "privacy/erase.html",
+        status,
+        req=found,
+        checks=checks,
+        form=form,
+        needs_reason=any(c.needs_reason for c in present),
+        blocked=blocked,
+        now=utcnow(),
+    )
 
 
 # --- Retention, legal holds and case closure ---------------------------------------------------
@@ -314,21 +371,32 @@ def retention_page() -> ResponseReturnValue:
     return _retention_page(HoldForm(formdata=None))
 
 
-def _retention_page(form: HoldForm, status: int = 200,
-                    policy_form: PolicyForm | None = None,
-                    apply_form: ApplyRetentionForm | None = None) -> ResponseReturnValue:
+def _retention_page(
+    form: HoldForm,
+    status: int = 200,
+    policy_form: PolicyForm | None = None,
+    apply_form: ApplyRetentionForm | None = None,
+) -> ResponseReturnValue:
     plan = retention_preview.preview(today())
     holds = retention.list_holds()
-    record("retention_viewed", object_type="case", detail=f"due={len(plan.due)}")
+    record(AuditAction.RETENTION_VIEWED, object_type="case", detail=f"due={len(plan.due)}")
     db.session.commit()
     if policy_form is None:
         policy_form = PolicyForm(formdata=None, years=retention.case_policy().years)
     if apply_form is None:
         apply_form = ApplyRetentionForm(formdata=None)
     apply_form.case_ids.data = ",".join(str(i) for i in plan.case_ids)
-    return _page("privacy/retention.html", status, policies=retention.all_policies(),
-                 plan=plan, holds=holds, form=form, policy_form=policy_form,
-                 apply_form=apply_form, covered=retention_preview.records_covered())
+    return _page(
+        "privacy/retention.html",
+        status,
+        policies=retention.all_policies(),
+        plan=plan,
+        holds=holds,
+        form=form,
+        policy_form=policy_form,
+        apply_form=apply_form,
+        covered=retention_preview.records_covered(),
+    )
 
 
 @bp.route("/retention/apply", methods=["POST"])
@@ -344,22 +412,28 @@ def apply_retention() -> ResponseReturnValue:
         form.form_errors.append("The list of records could not be read. Check it again below")
         return _retention_page(HoldForm(formdata=None), 400, apply_form=form)
     if not previewed:
-        form.form_errors.append("No case is past its retention period: there is nothing to "
-                                "delete")
+        form.form_errors.append("No case is past its retention period: there is nothing to delete")
         return _retention_page(HoldForm(formdata=None), 400, apply_form=form)
     if not form.confirm.data:
         form.confirm.errors = ["Confirm that you have checked the list of records to delete"]
         return _retention_page(HoldForm(formdata=None), 400, apply_form=form)
     still_due = retention.due_case_ids(today(), previewed)
     if not still_due:
-        form.form_errors.append("None of these cases is due for deletion any more. Check the "
-                                "list again below")
+        form.form_errors.append(
+            "None of these cases is due for deletion any more. Check the list again below"
+        )
         return _retention_page(HoldForm(formdata=None), 400, apply_form=form)
-    job = jobs.enqueue(privacy_jobs.APPLY_RETENTION,
-                       {"today": today().isoformat(), "case_ids": still_due},
-                       owner=current_user)
-    record("retention_apply_started", object_type="background_job", object_id=job.id,
-           detail=f"cases={len(still_due)}")
+    job = jobs.enqueue(
+        privacy_jobs.APPLY_RETENTION,
+        {"today": today().isoformat(), "case_ids": still_due},
+        owner=current_user,
+    )
+    record(
+        AuditAction.RETENTION_APPLY_STARTED,
+        object_type="background_job",
+        object_id=job.id,
+        detail=f"cases={len(still_due)}",
+    )
     db.session.commit()
     jobs.dispatch(job)
     return redirect(url_for("jobs.status_page", public_id=job.public_id))
@@ -416,7 +490,8 @@ def close_case() -> ResponseReturnValue:
             case = services.find_case_by_reference(form.reference.data)
             if case is None or not can_close_case(current_user, case):
                 form.reference.errors = [
-                    f"No case in your area has the reference {form.reference.data.upper()}"]
+                    f"No case in your area has the reference {form.reference.data.upper()}"
+                ]
             else:
                 retention.close_case(case, closed_on, actor=current_user)
                 db.session.commit()
@@ -435,8 +510,9 @@ def close_case() -> ResponseReturnValue:
 def notice() -> ResponseReturnValue:
     current = services.current_notice()
     body = services.render_notice(current.body) if current else None
-    return _page("privacy/notice.html", notice=current, body=body,
-                 can_edit=can_edit_notice(current_user))
+    return _page(
+        "privacy/notice.html", notice=current, body=body, can_edit=can_edit_notice(current_user)
+    )
 
 
 @bp.route("/notice/edit", methods=["GET", "POST"])
@@ -458,8 +534,13 @@ def edit_notice() -> ResponseReturnValue:
         except ConflictError as error:
             db.session.rollback()
             form.form_errors.append(error.message)
-            return _page("privacy/edit_notice.html", 409, form=form,
-                         notice=services.current_notice(), conflict=True)
+            return _page(
+                "privacy/edit_notice.html",
+                409,
+                form=form,
+                notice=services.current_notice(),
+                conflict=True,
+            )
         db.session.commit()
         flash("The privacy notice has been published.")
         return redirect(url_for("privacy.notice"))

@@ -7,11 +7,23 @@ from collections.abc import Iterable
 from marac_app.common.spreadsheet import csv_bytes
 from marac_app.protocol.services import RegisterRow
 
-HEADER = ("Agency", "Status", "Signatory", "Job title", "Version signed", "Date signed",
-          "Review date", "Date withdrawn", "Withdrawal reason", "Current version")
+HEADER = (
+    "Agency",
+    "Status",
+    "Signatory",
+    "Job title",
+    "Version signed",
+    "Date signed",
+    "Review date",
+    "Date withdrawn",
+    "Withdrawal reason",
+    "Current version",
+)
+
 
 def register_csv(rows: Iterable[RegisterRow]) -> bytes:
     """One line per agency (UTF-8 with BOM so Excel shows names correctly)."""
+
     def cells(row: RegisterRow) -> tuple[object, ...]:
         status, signature = row.status, row.status.signature
         return (

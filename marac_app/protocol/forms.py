@@ -28,8 +28,14 @@ class DateParts(Field):
     Messages follow the GOV.UK pattern ("Date signed must include a month").
     """
 
-    def __init__(self, label: str | None = None, validators: Any = None, *,
-                 required: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        label: str | None = None,
+        validators: Any = None,
+        *,
+        required: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(label, validators, **kwargs)
         self.required = required
         self.parts = {"day": "", "month": "", "year": ""}
@@ -43,13 +49,18 @@ class DateParts(Field):
         self.object_data = data
         self.data = data if isinstance(data, date) else None
         if self.data is not None:
-            self.parts = {"day": str(self.data.day), "month": str(self.data.month),
-                          "year": str(self.data.year)}
+            self.parts = {
+                "day": str(self.data.day),
+                "month": str(self.data.month),
+                "year": str(self.data.year),
+            }
         keys = [f"{self.name}-{part}" for part in ("day", "month", "year")]
         if formdata is None or not any(key in formdata for key in keys):
             return
-        self.parts = {part: (formdata.get(f"{self.name}-{part}") or "").strip()[:10]
-                      for part in ("day", "month", "year")}
+        self.parts = {
+            part: (formdata.get(f"{self.name}-{part}") or "").strip()[:10]
+            for part in ("day", "month", "year")
+        }
         self.data = None
         missing = [part for part, value in self.parts.items() if not value]
         name = self.label.text
@@ -77,48 +88,75 @@ class DateParts(Field):
 
 
 class ProtocolVersionForm(MaracForm):
-    title = StringField("Title", filters=[_strip], validators=[
-        DataRequired("Enter the title of the protocol"),
-        Length(max=255, message="Title must be 255 characters or fewer"),
-    ])
-    version_label = StringField("Version", filters=[_strip], validators=[
-        DataRequired("Enter the version, for example 3 or 3.1"),
-        Length(max=20, message="Version must be 20 characters or fewer"),
-    ])
+    title = StringField(
+        "Title",
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter the title of the protocol"),
+            Length(max=255, message="Title must be 255 characters or fewer"),
+        ],
+    )
+    version_label = StringField(
+        "Version",
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter the version, for example 3 or 3.1"),
+            Length(max=20, message="Version must be 20 characters or fewer"),
+        ],
+    )
     effective_date = DateParts("Effective date")
-    grace_days = IntegerField("Grace period in days", validators=[
-        InputRequired("Enter the grace period in days, for example 30"),
-        NumberRange(min=0, max=366, message="Grace period must be between 0 and 366 days"),
-    ])
-    text = TextAreaField("Protocol text", filters=[_no_nul], validators=[
-        DataRequired("Enter the text of the protocol"),
-        Length(max=100_000, message="Protocol text must be 100,000 characters or fewer"),
-    ])
+    grace_days = IntegerField(
+        "Grace period in days",
+        validators=[
+            InputRequired("Enter the grace period in days, for example 30"),
+            NumberRange(min=0, max=366, message="Grace period must be between 0 and 366 days"),
+        ],
+    )
+    text = TextAreaField(
+        "Protocol text",
+        filters=[_no_nul],
+        validators=[
+            DataRequired("Enter the text of the protocol"),
+            Length(max=100_000, message="Protocol text must be 100,000 characters or fewer"),
+        ],
+    )
 
     def process(self, *args: Any, **kwargs: Any) -> None:
         super().process(*args, **kwargs)
         # IntegerField would hide what was typed when it is not a number: keep it.
         if self.grace_days.raw_data and self.grace_days.data is None:
-            self.grace_days.process_errors = ["Grace period must be a whole number of days, "
-                                              "like 30"]
+            self.grace_days.process_errors = [
+                "Grace period must be a whole number of days, like 30"
+            ]
 
 
 class SignatureForm(MaracForm):
     version = HiddenField()
-    protocol_version_id = SelectField("Protocol version signed", coerce=str,
-                                      validate_choice=False, validators=[
-                                          InputRequired("Select the protocol version that was "
-                                                        "signed"),
-                                          ValidId("Select the protocol version that was "
-                                                  "signed")])
-    signatory_name = StringField("Signatory's full name", filters=[_strip], validators=[
-        DataRequired("Enter the signatory's full name"),
-        Length(max=120, message="Signatory's full name must be 120 characters or fewer"),
-    ])
-    signatory_job_title = StringField("Signatory's job title", filters=[_strip], validators=[
-        DataRequired("Enter the signatory's job title"),
-        Length(max=120, message="Signatory's job title must be 120 characters or fewer"),
-    ])
+    protocol_version_id = SelectField(
+        "Protocol version signed",
+        coerce=str,
+        validate_choice=False,
+        validators=[
+            InputRequired("Select the protocol version that was signed"),
+            ValidId("Select the protocol version that was signed"),
+        ],
+    )
+    signatory_name = StringField(
+        "Signatory's full name",
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter the signatory's full name"),
+            Length(max=120, message="Signatory's full name must be 120 characters or fewer"),
+        ],
+    )
+    signatory_job_title = StringField(
+        "Signatory's job title",
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter the signatory's job title"),
+            Length(max=120, message="Signatory's job title must be 120 characters or fewer"),
+        ],
+    )
     signed_on = DateParts("Date signed")
     review_due_on = DateParts("Review date", required=False)
 
@@ -136,15 +174,22 @@ class SignatureForm(MaracForm):
 class WithdrawForm(MaracForm):
     version = HiddenField()
     withdrawn_on = DateParts("Date withdrawn")
-    withdrawal_reason = TextAreaField("Reason for withdrawal", filters=[_strip], validators=[
-        DataRequired("Enter the reason the agency withdrew"),
-        Length(max=500, message="Reason for withdrawal must be 500 characters or fewer"),
-    ])
+    withdrawal_reason = TextAreaField(
+        "Reason for withdrawal",
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter the reason the agency withdrew"),
+            Length(max=500, message="Reason for withdrawal must be 500 characters or fewer"),
+        ],
+    )
 
 
 class StatementForm(MaracForm):
-    text = TextAreaField("Statement text", filters=[_no_nul], validators=[
-        DataRequired("Enter the text of the confidentiality statement"),
-        Length(max=20_000, message="Statement text must be 20,000 characters or fewer"),
-    ])
-
+    text = TextAreaField(
+        "Statement text",
+        filters=[_no_nul],
+        validators=[
+            DataRequired("Enter the text of the confidentiality statement"),
+            Length(max=20_000, message="Statement text must be 20,000 characters or fewer"),
+        ],
+    )

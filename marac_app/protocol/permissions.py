@@ -34,8 +34,11 @@ def can_view_agency_protocol(user: User, agency: Agency) -> bool:
 
 def can_manage_agency_protocol(user: User, agency: Agency) -> bool:
     """May ``user`` record, correct or withdraw ``agency``'s signatures?"""
-    return user.is_authenticated and user.role in MANAGE_ROLES \
+    return (
+        user.is_authenticated
+        and user.role in MANAGE_ROLES
         and can_view_agency_protocol(user, agency)
+    )
 
 
 def can_manage_protocol(user: User) -> bool:
@@ -43,19 +46,25 @@ def can_manage_protocol(user: User) -> bool:
     return user.is_authenticated and user.role in MANAGE_ROLES
 
 
-def get_agency_for_protocol_or_404(agency_id: int | None, user: User, *,
-                                   manage: bool = False) -> Agency:
+def get_agency_for_protocol_or_404(
+    agency_id: int | None, user: User, *, manage: bool = False
+) -> Agency:
     obj = _fetch(Agency, agency_id, user, True, "agency")
-    allowed = (can_manage_agency_protocol(user, obj) if manage
-               else can_view_agency_protocol(user, obj))
+    allowed = (
+        can_manage_agency_protocol(user, obj) if manage else can_view_agency_protocol(user, obj)
+    )
     return _fetch(Agency, agency_id, user, allowed, "agency")
 
 
-def get_signature_or_404(signature_id: int | None, user: User, *,
-                         manage: bool = False) -> ProtocolSignature:
+def get_signature_or_404(
+    signature_id: int | None, user: User, *, manage: bool = False
+) -> ProtocolSignature:
     obj = _fetch(ProtocolSignature, signature_id, user, True, "protocol_signature")
-    allowed = (can_manage_agency_protocol(user, obj.agency) if manage
-               else can_view_agency_protocol(user, obj.agency))
+    allowed = (
+        can_manage_agency_protocol(user, obj.agency)
+        if manage
+        else can_view_agency_protocol(user, obj.agency)
+    )
     return _fetch(ProtocolSignature, signature_id, user, allowed, "protocol_signature")
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from marac_app.agencies.models import Agency, MaracArea
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.db import utcnow
@@ -105,9 +106,11 @@ def _latest_signature(agency_id: int, version_id: int, on: date) -> ProtocolSign
     # earlier, still valid one.
     return db.session.scalar(
         sa.select(ProtocolSignature)
-        .where(ProtocolSignature.agency_id == agency_id,
-               ProtocolSignature.protocol_version_id == version_id,
-               ProtocolSignature.signed_on <= on)
+        .where(
+            ProtocolSignature.agency_id == agency_id,
+            ProtocolSignature.protocol_version_id == version_id,
+            ProtocolSignature.signed_on <= on,
+        )
         .order_by(ProtocolSignature.signed_on.desc(), ProtocolSignature.id.desc())
         .limit(1)
     )
@@ -133,8 +136,13 @@ def signup_status(agency: Agency, on: date | None = None) -> SignupStatus:
     on = on or today()
     version = current_protocol(on)
     if version is None:
-        return SignupStatus(SignupState.NO_PROTOCOL, False,
-                            "No information-sharing protocol is in force", None, None)
+        return SignupStatus(
+            SignupState.NO_PROTOCOL,
+            False,
+            "No information-sharing protocol is in force",
+            None,
+            None,
+        )
     name = agency.name
     signature = _latest_signature(agency.id, version.id, on)
     if signature is not None:
@@ -142,17 +150,24 @@ def signup_status(agency: Agency, on: date | None = None) -> SignupStatus:
         if problem is None:
             return SignupStatus(SignupState.SIGNED_UP, True, None, signature, version)
         if problem is SignupState.WITHDRAWN:
-            reason = (f"{name} has withdrawn from version {version.version_label} of the "
-                      f"information-sharing protocol")
+            reason = (
+                f"{name} has withdrawn from version {version.version_label} of the "
+                f"information-sharing protocol"
+            )
         elif problem is SignupState.REVIEW_OVERDUE:
-            reason = (f"{name}'s signature to version {version.version_label} of the "
-                      f"information-sharing protocol is past its review date")
+            reason = (
+                f"{name}'s signature to version {version.version_label} of the "
+                f"information-sharing protocol is past its review date"
+            )
         else:
-            reason = (f"{name} has not signed version {version.version_label} of the "
-                      f"information-sharing protocol")
+            reason = (
+                f"{name} has not signed version {version.version_label} of the "
+                f"information-sharing protocol"
+            )
         return SignupStatus(problem, False, reason, signature, version)
-    not_signed = (f"{name} has not signed version {version.version_label} of the "
-                  f"information-sharing protocol")
+    not_signed = (
+        f"{name} has not signed version {version.version_label} of the information-sharing protocol"
+    )
     previous = _previous_protocol(version)
     if previous is not None:
         old = _latest_signature(agency.id, previous.id, on)
@@ -160,9 +175,13 @@ def signup_status(agency: Agency, on: date | None = None) -> SignupStatus:
             last_day = grace_last_day(version)
             if last_day is not None and on <= last_day:
                 return SignupStatus(
-                    SignupState.NEEDS_RESIGN, True,
+                    SignupState.NEEDS_RESIGN,
+                    True,
                     f"{name} must sign version {version.version_label} of the "
-                    f"information-sharing protocol by {last_day:%-d %B %Y}", old, version)
+                    f"information-sharing protocol by {last_day:%-d %B %Y}",
+                    old,
+                    version,
+                )
             return SignupStatus(SignupState.SUPERSEDED, False, not_signed, old, version)
     return SignupStatus(SignupState.NOT_SIGNED, False, not_signed, None, version)
 
@@ -170,14 +189,17 @@ def signup_status(agency: Agency, on: date | None = None) -> SignupStatus:
 def signup_problem(agency: Agency | None, on: date | None = None) -> str | None:
     """The reason information may not reach ``agency``'s people, or None when it may."""
     if agency is None:
-        return "This person does not belong to an agency that has signed the " \
-               "information-sharing protocol"
+        return (
+            "This person does not belong to an agency that has signed the "
+            "information-sharing protocol"
+        )
     status = signup_status(agency, on)
     return None if status.signed_up else status.reason
 
 
-def require_signed_up(agency: Agency | None, *, field: str | None = None,
-                      on: date | None = None) -> None:
+def require_signed_up(
+    agency: Agency | None, *, field: str | None = None, on: date | None = None
+) -> None:
     """Raise ServiceError naming the reason when ``agency`` is not signed up."""
     problem = signup_problem(agency, on)
     if problem:
@@ -199,31 +221,47 @@ def current_statement() -> ConfidentialityStatement | None:
 
 def list_versions() -> list[ProtocolVersion]:
     """Every protocol version, newest effective first."""
-    return list(db.session.scalars(
-        sa.select(ProtocolVersion)
-        .order_by(ProtocolVersion.effective_date.desc(), ProtocolVersion.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(ProtocolVersion).order_by(
+                ProtocolVersion.effective_date.desc(), ProtocolVersion.id.desc()
+            )
+        )
+    )
 
 
-def create_version(*, title: str, version_label: str, effective_date: date, text: str,
-                   grace_days: int, actor: User) -> ProtocolVersion:
+def create_version(
+    *, title: str, version_label: str, effective_date: date, text: str, grace_days: int, actor: User
+) -> ProtocolVersion:
     """Add a protocol version. Raises ServiceError (field ``version_label``) on a duplicate."""
     label = version_label.strip()
     duplicate = db.session.scalar(
-        sa.select(ProtocolVersion.id).where(sa.func.lower(ProtocolVersion.version_label)
-                                            == label.lower()))
+        sa.select(ProtocolVersion.id).where(
+            sa.func.lower(ProtocolVersion.version_label) == label.lower()
+        )
+    )
     if duplicate is not None:
-        raise ServiceError(f"Version {label} already exists. Enter a different version",
-                           field="version_label")
+        raise ServiceError(
+            f"Version {label} already exists. Enter a different version", field="version_label"
+        )
     if grace_days < 0:
         raise ServiceError("Grace period must be 0 days or more", field="grace_days")
-    version = ProtocolVersion(title=title.strip(), version_label=label,
-                              effective_date=effective_date, text=text.strip(),
-                              grace_days=grace_days, created_by_id=actor.id)
+    version = ProtocolVersion(
+        title=title.strip(),
+        version_label=label,
+        effective_date=effective_date,
+        text=text.strip(),
+        grace_days=grace_days,
+        created_by_id=actor.id,
+    )
     db.session.add(version)
     db.session.flush()
-    record("protocol_version_created", actor=actor, object_type="protocol_version",
-           object_id=version.id)
+    record(
+        AuditAction.PROTOCOL_VERSION_CREATED,
+        actor=actor,
+        object_type="protocol_version",
+        object_id=version.id,
+    )
     logger.info("protocol version %s created by user %s", version.id, actor.id)
     return version
 
@@ -247,8 +285,9 @@ class SignatureDetails:
 def _check_details(details: SignatureDetails) -> ProtocolVersion:
     version = db.session.get(ProtocolVersion, details.protocol_version_id)
     if version is None:
-        raise ServiceError("Select the protocol version that was signed",
-                           field="protocol_version_id")
+        raise ServiceError(
+            "Select the protocol version that was signed", field="protocol_version_id"
+        )
     if details.signed_on > today():
         raise ServiceError("Date signed must be today or in the past", field="signed_on")
     review = details.review_due_on
@@ -257,8 +296,9 @@ def _check_details(details: SignatureDetails) -> ProtocolVersion:
     return version
 
 
-def record_signature(agency: Agency, details: SignatureDetails, *,
-                     actor: User) -> ProtocolSignature:
+def record_signature(
+    agency: Agency, details: SignatureDetails, *, actor: User
+) -> ProtocolSignature:
     """Record ``agency``'s signature. The review date defaults to a year after signing."""
     _check_details(details)
     signature = ProtocolSignature(
@@ -272,8 +312,13 @@ def record_signature(agency: Agency, details: SignatureDetails, *,
     )
     db.session.add(signature)
     db.session.flush()
-    record("protocol_signature_recorded", actor=actor, object_type="protocol_signature",
-           object_id=signature.id, detail=f"agency={agency.id}")
+    record(
+        AuditAction.PROTOCOL_SIGNATURE_RECORDED,
+        actor=actor,
+        object_type="protocol_signature",
+        object_id=signature.id,
+        detail=f"agency={agency.id}",
+    )
     return signature
 
 
@@ -281,7 +326,8 @@ def _check_version(signature: ProtocolSignature, version: int) -> None:
     if signature.version != version:
         raise ConflictError(
             "Someone else changed this signature while you were editing it. Check what is "
-            "saved now, then save your changes again if they are still right")
+            "saved now, then save your changes again if they are still right"
+        )
 
 
 def _flush_versioned(signature: ProtocolSignature) -> None:
@@ -290,11 +336,13 @@ def _flush_versioned(signature: ProtocolSignature) -> None:
     except StaleDataError as error:  # a concurrent save won the race at the database
         raise ConflictError(
             "Someone else changed this signature while you were editing it. Check what is "
-            "saved now, then save your changes again if they are still right") from error
+            "saved now, then save your changes again if they are still right"
+        ) from error
 
 
-def update_signature(signature: ProtocolSignature, details: SignatureDetails, *, version: int,
-                     actor: User) -> ProtocolSignature:
+def update_signature(
+    signature: ProtocolSignature, details: SignatureDetails, *, version: int, actor: User
+) -> ProtocolSignature:
     """Correct a recorded signature. Raises ConflictError when ``version`` is stale."""
     _check_version(signature, version)
     _check_details(details)
@@ -310,34 +358,49 @@ def update_signature(signature: ProtocolSignature, details: SignatureDetails, *,
         setattr(signature, name, changes[name])
     if changed:
         _flush_versioned(signature)
-    record("protocol_signature_updated", actor=actor, object_type="protocol_signature",
-           object_id=signature.id, detail=f"changed: {', '.join(changed) or 'nothing'}")
+    record(
+        AuditAction.PROTOCOL_SIGNATURE_UPDATED,
+        actor=actor,
+        object_type="protocol_signature",
+        object_id=signature.id,
+        detail=f"changed: {', '.join(changed) or 'nothing'}",
+    )
     return signature
 
 
-def withdraw_signature(signature: ProtocolSignature, *, withdrawn_on: date, reason: str,
-                       version: int, actor: User) -> ProtocolSignature:
+def withdraw_signature(
+    signature: ProtocolSignature, *, withdrawn_on: date, reason: str, version: int, actor: User
+) -> ProtocolSignature:
     """Record that the agency withdrew this signature (takes effect on ``withdrawn_on``)."""
     _check_version(signature, version)
     if signature.withdrawn_on is not None:
         raise ServiceError("This signature has already been withdrawn", field="withdrawn_on")
     if withdrawn_on < signature.signed_on:
-        raise ServiceError("Withdrawal date must be on or after the date signed",
-                           field="withdrawn_on")
+        raise ServiceError(
+            "Withdrawal date must be on or after the date signed", field="withdrawn_on"
+        )
     signature.withdrawn_on = withdrawn_on
     signature.withdrawal_reason = reason.strip()
     _flush_versioned(signature)
-    record("protocol_signature_withdrawn", actor=actor, object_type="protocol_signature",
-           object_id=signature.id, detail=f"agency={signature.agency_id}")
+    record(
+        AuditAction.PROTOCOL_SIGNATURE_WITHDRAWN,
+        actor=actor,
+        object_type="protocol_signature",
+        object_id=signature.id,
+        detail=f"agency={signature.agency_id}",
+    )
     return signature
 
 
 def signature_history(agency: Agency) -> list[ProtocolSignature]:
     """Every signature ``agency`` has made, newest first."""
-    return list(db.session.scalars(
-        sa.select(ProtocolSignature).where(ProtocolSignature.agency_id == agency.id)
-        .order_by(ProtocolSignature.signed_on.desc(), ProtocolSignature.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(ProtocolSignature)
+            .where(ProtocolSignature.agency_id == agency.id)
+            .order_by(ProtocolSignature.signed_on.desc(), ProtocolSignature.id.desc())
+        )
+    )
 
 
 def agencies_visible_to(user: User) -> list[Agency]:
@@ -347,8 +410,7 @@ def agencies_visible_to(user: User) -> list[Agency]:
     if user.role == Role.ADMIN:
         return list(db.session.scalars(query))
     if user.role in (Role.COORDINATOR, Role.CHAIR) and user.area_id is not None:
-        return list(db.session.scalars(
-            query.where(Agency.areas.any(MaracArea.id == user.area_id))))
+        return list(db.session.scalars(query.where(Agency.areas.any(MaracArea.id == user.area_id))))
     return []
 
 
@@ -376,4 +438,3 @@ def signup_counts(rows: list[RegisterRow]) -> SignupCounts:
     needs = sum(1 for row in rows if row.status.state == SignupState.NEEDS_RESIGN)
     signed = sum(1 for row in rows if row.status.state == SignupState.SIGNED_UP)
     return SignupCounts(signed, needs, len(rows) - signed - needs)
-

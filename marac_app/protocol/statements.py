@@ -11,6 +11,7 @@ import re
 import sqlalchemy as sa
 
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import User
 from marac_app.common.errors import ServiceError
 from marac_app.db import utcnow
@@ -42,10 +43,13 @@ _NUMBERED = re.compile(r"^\d+\.\s+")
 
 def list_statements() -> list[ConfidentialityStatement]:
     """Every confidentiality statement version, newest first."""
-    return list(db.session.scalars(
-        sa.select(ConfidentialityStatement)
-        .order_by(ConfidentialityStatement.version_number.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(ConfidentialityStatement).order_by(
+                ConfidentialityStatement.version_number.desc()
+            )
+        )
+    )
 
 
 def publish_statement(text: str, *, actor: User) -> ConfidentialityStatement:
@@ -56,14 +60,21 @@ def publish_statement(text: str, *, actor: User) -> ConfidentialityStatement:
     text = text.replace("\r\n", "\n").strip()
     current = current_statement()
     if current is not None and current.text.strip() == text:
-        raise ServiceError("The new statement is the same as the current one. Change the text "
-                           "or cancel", field="text")
+        raise ServiceError(
+            "The new statement is the same as the current one. Change the text or cancel",
+            field="text",
+        )
     number = (current.version_number if current is not None else 0) + 1
-    statement = ConfidentialityStatement(version_number=number, text=text,
-                                         created_by_id=actor.id, effective_at=utcnow())
+    statement = ConfidentialityStatement(
+        version_number=number, text=text, created_by_id=actor.id, effective_at=utcnow()
+    )
     db.session.add(statement)
     db.session.flush()
-    record("confidentiality_statement_published", actor=actor,
-           object_type="confidentiality_statement", object_id=statement.id,
-           detail=f"version={number}")
+    record(
+        AuditAction.CONFIDENTIALITY_STATEMENT_PUBLISHED,
+        actor=actor,
+        object_type="confidentiality_statement",
+        object_id=statement.id,
+        detail=f"version={number}",
+    )
     return statement

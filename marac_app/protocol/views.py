@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 
 from marac_app.agencies.models import Agency
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.common.forms import show_error as _show_error
 from marac_app.extensions import db
@@ -82,9 +83,8 @@ def protocol_home_counts() -> services.SignupCounts | None:
     if not current_user.is_authenticated or current_user.role not in VIEW_ROLES:
         return None
     return services.signup_counts(
-        services.register_rows(services.agencies_visible_to(current_user)))
-
-
+        services.register_rows(services.agencies_visible_to(current_user))
+    )
 
 
 def _status(form: Form) -> int:
@@ -109,36 +109,55 @@ def _register_rows() -> list[services.RegisterRow]:
 @readers
 def register() -> ResponseReturnValue:
     rows = _register_rows()
-    record("protocol_register_viewed", object_type="protocol_register",
-           detail=f"rows={len(rows)}")
+    record(
+        AuditAction.PROTOCOL_REGISTER_VIEWED,
+        object_type="protocol_register",
+        detail=f"rows={len(rows)}",
+    )
     db.session.commit()
-    return render_template("protocol/register.html", rows=rows,
-                           counts=services.signup_counts(rows),
-                           current=services.current_protocol(),
-                           can_manage=can_manage_protocol(current_user))
+    return render_template(
+        "protocol/register.html",
+        rows=rows,
+        counts=services.signup_counts(rows),
+        current=services.current_protocol(),
+        can_manage=can_manage_protocol(current_user),
+    )
 
 
 @bp.route("/register/print")
 @readers
 def register_print() -> ResponseReturnValue:
     rows = _register_rows()
-    record("protocol_register_printed", object_type="protocol_register",
-           detail=f"rows={len(rows)}")
+    record(
+        AuditAction.PROTOCOL_REGISTER_PRINTED,
+        object_type="protocol_register",
+        detail=f"rows={len(rows)}",
+    )
     db.session.commit()
-    return render_template("protocol/register_print.html", rows=rows,
-                           current=services.current_protocol(), on=services.today())
+    return render_template(
+        "protocol/register_print.html",
+        rows=rows,
+        current=services.current_protocol(),
+        on=services.today(),
+    )
 
 
 @bp.route("/register.csv")
 @readers
 def register_download() -> ResponseReturnValue:
     rows = _register_rows()
-    record("protocol_register_exported", object_type="protocol_register",
-           detail=f"rows={len(rows)} format=csv")
+    record(
+        AuditAction.PROTOCOL_REGISTER_EXPORTED,
+        object_type="protocol_register",
+        detail=f"rows={len(rows)} format=csv",
+    )
     db.session.commit()
     filename = f"isp-register-{services.today().isoformat()}.csv"
-    return Response(register_csv(rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        register_csv(rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @bp.route("/agencies/<int:agency_id>")
@@ -146,12 +165,20 @@ def register_download() -> ResponseReturnValue:
 def agency(agency_id: int) -> ResponseReturnValue:
     found = get_agency_for_protocol_or_404(agency_id, current_user)
     history = services.signature_history(found)
-    record("protocol_agency_viewed", object_type="agency", object_id=found.id,
-           detail=f"signatures={len(history)}")
+    record(
+        AuditAction.PROTOCOL_AGENCY_VIEWED,
+        object_type="agency",
+        object_id=found.id,
+        detail=f"signatures={len(history)}",
+    )
     db.session.commit()
-    return render_template("protocol/agency.html", agency=found,
-                           status=services.signup_status(found), history=history,
-                           can_manage=can_manage_agency_protocol(current_user, found))
+    return render_template(
+        "protocol/agency.html",
+        agency=found,
+        status=services.signup_status(found),
+        history=history,
+        can_manage=can_manage_agency_protocol(current_user, found),
+    )
 
 
 # --- Signatures ------------------------------------------------------------------------
@@ -193,8 +220,9 @@ def signature_new(agency_id: int) -> ResponseReturnValue:
             db.session.commit()
             flash(f"The signature for {found.name} has been recorded.")
             return redirect(url_for("protocol.agency", agency_id=found.id))
-    return render_template("protocol/signature_form.html", form=form, agency=found,
-                           signature=None), _status(form)
+    return render_template(
+        "protocol/signature_form.html", form=form, agency=found, signature=None
+    ), _status(form)
 
 
 @bp.route("/signatures/<int:signature_id>", methods=["GET", "POST"])
@@ -206,13 +234,17 @@ def signature_edit(signature_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.protocol_version_id.data = str(signature.protocol_version_id)
         form.version.data = str(signature.version)
-        record("protocol_signature_viewed", object_type="protocol_signature",
-               object_id=signature.id)
+        record(
+            AuditAction.PROTOCOL_SIGNATURE_VIEWED,
+            object_type="protocol_signature",
+            object_id=signature.id,
+        )
         db.session.commit()
     if form.validate_on_submit():
         try:
-            services.update_signature(signature, _details(form), version=_form_version(form),
-                                      actor=current_user)
+            services.update_signature(
+                signature, _details(form), version=_form_version(form), actor=current_user
+            )
         except ConflictError as error:
             db.session.rollback()
             return _signature_conflict(form, signature_id, error)
@@ -223,8 +255,9 @@ def signature_edit(signature_id: int) -> ResponseReturnValue:
             db.session.commit()
             flash("The signature has been saved.")
             return redirect(url_for("protocol.agency", agency_id=signature.agency_id))
-    return render_template("protocol/signature_form.html", form=form, agency=signature.agency,
-                           signature=signature), _status(form)
+    return render_template(
+        "protocol/signature_form.html", form=form, agency=signature.agency, signature=signature
+    ), _status(form)
 
 
 def _fresh_signature(signature_id: int) -> ProtocolSignature:
@@ -232,16 +265,21 @@ def _fresh_signature(signature_id: int) -> ProtocolSignature:
     return get_signature_or_404(signature_id, current_user, manage=True)
 
 
-def _signature_conflict(form: SignatureForm | WithdrawForm, signature_id: int,
-                        error: ServiceError) -> ResponseReturnValue:
+def _signature_conflict(
+    form: SignatureForm | WithdrawForm, signature_id: int, error: ServiceError
+) -> ResponseReturnValue:
     """409: show what is saved now next to what the user typed (kept in the form)."""
     form.form_errors.append(error.message)
     fresh = _fresh_signature(signature_id)
     form.version.data = str(fresh.version)
-    template = ("protocol/signature_form.html" if isinstance(form, SignatureForm)
-                else "protocol/withdraw_form.html")
-    return render_template(template, form=form, agency=fresh.agency, signature=fresh,
-                           current=fresh), 409
+    template = (
+        "protocol/signature_form.html"
+        if isinstance(form, SignatureForm)
+        else "protocol/withdraw_form.html"
+    )
+    return render_template(
+        template, form=form, agency=fresh.agency, signature=fresh, current=fresh
+    ), 409
 
 
 @bp.route("/signatures/<int:signature_id>/withdraw", methods=["GET", "POST"])
@@ -255,9 +293,12 @@ def signature_withdraw(signature_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.withdraw_signature(
-                signature, withdrawn_on=form.withdrawn_on.data or services.today(),
-                reason=form.withdrawal_reason.data or "", version=_form_version(form),
-                actor=current_user)
+                signature,
+                withdrawn_on=form.withdrawn_on.data or services.today(),
+                reason=form.withdrawal_reason.data or "",
+                version=_form_version(form),
+                actor=current_user,
+            )
         except ConflictError as error:
             db.session.rollback()
             return _signature_conflict(form, signature_id, error)
@@ -268,8 +309,9 @@ def signature_withdraw(signature_id: int) -> ResponseReturnValue:
             db.session.commit()
             flash(f"The withdrawal of {signature.agency.name}'s signature has been recorded.")
             return redirect(url_for("protocol.agency", agency_id=signature.agency_id))
-    return render_template("protocol/withdraw_form.html", form=form, agency=signature.agency,
-                           signature=signature), _status(form)
+    return render_template(
+        "protocol/withdraw_form.html", form=form, agency=signature.agency, signature=signature
+    ), _status(form)
 
 
 # --- Protocol versions -----------------------------------------------------------------
@@ -278,9 +320,12 @@ def signature_withdraw(signature_id: int) -> ResponseReturnValue:
 @bp.route("/versions")
 @readers
 def versions() -> ResponseReturnValue:
-    return render_template("protocol/versions.html", versions=services.list_versions(),
-                           current=services.current_protocol(),
-                           can_manage=can_manage_protocol(current_user))
+    return render_template(
+        "protocol/versions.html",
+        versions=services.list_versions(),
+        current=services.current_protocol(),
+        can_manage=can_manage_protocol(current_user),
+    )
 
 
 @bp.route("/versions/new", methods=["GET", "POST"])
@@ -293,17 +338,22 @@ def version_new() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             created = services.create_version(
-                title=form.title.data or "", version_label=form.version_label.data or "",
+                title=form.title.data or "",
+                version_label=form.version_label.data or "",
                 effective_date=form.effective_date.data or services.today(),
-                text=form.text.data or "", grace_days=form.grace_days.data or 0,
-                actor=current_user)
+                text=form.text.data or "",
+                grace_days=form.grace_days.data or 0,
+                actor=current_user,
+            )
         except ServiceError as error:
             db.session.rollback()
             _show_error(form, error)
         else:
             db.session.commit()
-            flash(f"Version {created.version_label} of the protocol has been added. Every "
-                  f"agency now needs to sign it.")
+            flash(
+                f"Version {created.version_label} of the protocol has been added. Every "
+                f"agency now needs to sign it."
+            )
             return redirect(url_for("protocol.version", version_id=created.id))
     return render_template("protocol/version_form.html", form=form), _status(form)
 
@@ -312,9 +362,12 @@ def version_new() -> ResponseReturnValue:
 @readers
 def version(version_id: int) -> ResponseReturnValue:
     found = get_version_or_404(version_id, current_user)
-    return render_template("protocol/version.html", version=found,
-                           current=services.current_protocol(),
-                           grace_last_day=services.grace_last_day(found))
+    return render_template(
+        "protocol/version.html",
+        version=found,
+        current=services.current_protocol(),
+        grace_last_day=services.grace_last_day(found),
+    )
 
 
 # --- Confidentiality statement ---------------------------------------------------------
@@ -323,9 +376,12 @@ def version(version_id: int) -> ResponseReturnValue:
 @bp.route("/statement")
 @readers
 def statement() -> ResponseReturnValue:
-    return render_template("protocol/statement.html", statement=services.current_statement(),
-                           history=statements.list_statements(),
-                           can_manage=can_manage_protocol(current_user))
+    return render_template(
+        "protocol/statement.html",
+        statement=services.current_statement(),
+        history=statements.list_statements(),
+        can_manage=can_manage_protocol(current_user),
+    )
 
 
 @bp.route("/statement/new", methods=["GET", "POST"])
@@ -343,8 +399,11 @@ def statement_new() -> ResponseReturnValue:
             _show_error(form, error)
         else:
             db.session.commit()
-            flash(f"Version {published.version_number} of the confidentiality statement has "
-                  f"been published. Meetings opened from now on will use it.")
+            flash(
+                f"Version {published.version_number} of the confidentiality statement has "
+                f"been published. Meetings opened from now on will use it."
+            )
             return redirect(url_for("protocol.statement"))
-    return render_template("protocol/statement_form.html", form=form,
-                           current=current), _status(form)
+    return render_template("protocol/statement_form.html", form=form, current=current), _status(
+        form
+    )

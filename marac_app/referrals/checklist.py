@@ -34,8 +34,9 @@ class RiskChecklistVersion(db.Model):
     def score(self, answers: dict[str, str]) -> int:
         """The number of "yes" answers to this version's questions (others are ignored)."""
         numbers = {str(q.number) for q in self.questions}
-        return sum(1 for number, answer in answers.items()
-                   if str(number) in numbers and answer == "yes")
+        return sum(
+            1 for number, answer in answers.items() if str(number) in numbers and answer == "yes"
+        )
 
     def is_visible_high_risk(self, score: int) -> bool:
         return score >= self.threshold
@@ -71,8 +72,7 @@ DASH_2009_QUESTIONS: tuple[str, ...] = (
     "Is the victim pregnant, or have they had a baby in the last 18 months?",
     "Is the abuse happening more often?",
     "Is the abuse getting worse?",
-    "Does the abuser try to control everything the victim does, or are they excessively "
-    "jealous?",
+    "Does the abuser try to control everything the victim does, or are they excessively jealous?",
     "Has the abuser ever used weapons or objects to hurt the victim?",
     "Has the abuser ever threatened to kill the victim or someone else, and the victim "
     "believed them?",

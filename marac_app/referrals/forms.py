@@ -58,9 +58,16 @@ class DateInputField(Field):
     None. Messages: "<Label> must include a month", "<Label> must be a real date" …
     """
 
-    def __init__(self, label: str, validators: Sequence[Any] | None = None, *,
-                 required_message: str | None = None, past: bool = False,
-                 not_future: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        label: str,
+        validators: Sequence[Any] | None = None,
+        *,
+        required_message: str | None = None,
+        past: bool = False,
+        not_future: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(label, validators, **kwargs)
         self.required_message = required_message
         self.past = past
@@ -68,21 +75,20 @@ class DateInputField(Field):
         self.raw: dict[str, str] = dict.fromkeys(DATE_PARTS, "")
         self.error_part: str = "day"
 
-    def process(self, formdata: Any, data: Any = unset_value,
-                extra_filters: Any = None) -> None:
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
         self.process_errors = []
         self.data = None
         if formdata is not None and any(f"{self.name}-{p}" in formdata for p in DATE_PARTS):
-            self.raw = {p: str(formdata.get(f"{self.name}-{p}", "")).strip()[:10]
-                        for p in DATE_PARTS}
+            self.raw = {
+                p: str(formdata.get(f"{self.name}-{p}", "")).strip()[:10] for p in DATE_PARTS
+            }
             return
         value = self.default if data is unset_value else data
         if callable(value):
             value = value()
         if isinstance(value, date):
             self.data = value
-            self.raw = {"day": str(value.day), "month": str(value.month),
-                        "year": str(value.year)}
+            self.raw = {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
 
     def pre_validate(self, form: Any) -> None:
         if self.data is not None and not any(self.raw.values()):
@@ -118,15 +124,19 @@ class DateInputField(Field):
 
     def set_date(self, value: date | None) -> None:
         self.data = value
-        self.raw = ({"day": str(value.day), "month": str(value.month), "year": str(value.year)}
-                    if value else dict.fromkeys(DATE_PARTS, ""))
+        self.raw = (
+            {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
+            if value
+            else dict.fromkeys(DATE_PARTS, "")
+        )
 
 
 class CheckedSelectField(SelectField):
     """A select/radio whose wrong value gets a specific message, never "Not a valid choice"."""
 
-    def __init__(self, label: str, choices: Iterable[SelectChoice], *, message: str,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, label: str, choices: Iterable[SelectChoice], *, message: str, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("validators", [Optional()])
         super().__init__(label, choices=list(choices), validate_choice=False, **kwargs)
         self.message = message
@@ -138,11 +148,13 @@ class CheckedSelectField(SelectField):
 
 
 class CheckedRadioField(RadioField):
-    def __init__(self, label: str, choices: Iterable[tuple[str, str]], *, message: str,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, label: str, choices: Iterable[tuple[str, str]], *, message: str, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("validators", [Optional()])
-        super().__init__(label, choices=[SelectChoice(v, t) for v, t in choices],
-                         validate_choice=False, **kwargs)
+        super().__init__(
+            label, choices=[SelectChoice(v, t) for v, t in choices], validate_choice=False, **kwargs
+        )
         self.message = message
 
     def pre_validate(self, form: Any) -> None:
@@ -160,13 +172,16 @@ def _choices(enum_class: type, not_recorded: str = "Not recorded") -> list[Selec
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
-def _text(label: str, max_length: int, required: str | None = None,
-          textarea: bool = False) -> StringField:
+def _text(
+    label: str, max_length: int, required: str | None = None, textarea: bool = False
+) -> StringField:
     validators: list[Any] = [InputRequired(required)] if required else [Optional()]
-    validators.append(Length(max=max_length,
-                             message=f"{label} must be {max_length} characters or fewer"))
-    return StringField(label, filters=[_strip], validators=validators,
-                       widget=TextArea() if textarea else None)
+    validators.append(
+        Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")
+    )
+    return StringField(
+        label, filters=[_strip], validators=validators, widget=TextArea() if textarea else None
+    )
 
 
 class PerpetratorForm(MaracSubForm):
@@ -174,8 +189,9 @@ class PerpetratorForm(MaracSubForm):
     aliases = _text("Other names they use", 255)
     date_of_birth = DateInputField("Date of birth", past=True)
     relationship_to_victim = _text("Relationship to the victim", 60)
-    gender = CheckedSelectField("Gender", _choices(Gender),
-                                message="Select the gender from the list")
+    gender = CheckedSelectField(
+        "Gender", _choices(Gender), message="Select the gender from the list"
+    )
 
 
 class HouseholdMemberForm(MaracSubForm):
@@ -183,60 +199,85 @@ class HouseholdMemberForm(MaracSubForm):
     date_of_birth = DateInputField("Date of birth", not_future=True)
     kind = CheckedSelectField(
         "Child or adult",
-        [SelectChoice("child", "Child"),
-         SelectChoice("vulnerable_adult", "Other vulnerable adult")],
-        message="Select child or other vulnerable adult")
+        [
+            SelectChoice("child", "Child"),
+            SelectChoice("vulnerable_adult", "Other vulnerable adult"),
+        ],
+        message="Select child or other vulnerable adult",
+    )
     relationship_to_victim = _text("Relationship to the victim", 60)
-    lives_in_household = CheckedRadioField("Lives in the household", YES_NO,
-                                           message="Select yes or no")
+    lives_in_household = CheckedRadioField(
+        "Lives in the household", YES_NO, message="Select yes or no"
+    )
 
 
 class ReferralForm(MaracForm):
     version = HiddenField()
     # Referrer
-    referring_agency = CheckedSelectField("Referring agency", [], message=(
-        "Select the referring agency from the list"),
-        validators=[InputRequired("Select the referring agency")])
-    referrer_name = _text("Name of the person referring", 120,
-                          "Enter the name of the person referring")
+    referring_agency = CheckedSelectField(
+        "Referring agency",
+        [],
+        message=("Select the referring agency from the list"),
+        validators=[InputRequired("Select the referring agency")],
+    )
+    referrer_name = _text(
+        "Name of the person referring", 120, "Enter the name of the person referring"
+    )
     referrer_role = _text("Their job title or role", 120)
-    referred_on = DateInputField("Date of referral", required_message=(
-        "Enter the date of the referral"), not_future=True)
+    referred_on = DateInputField(
+        "Date of referral", required_message=("Enter the date of the referral"), not_future=True
+    )
     # Victim
     victim_name = _text("Victim's full name", 120, "Enter the victim's full name")
     victim_aliases = _text("Other names the victim uses", 255)
     victim_date_of_birth = DateInputField(
-        "Victim's date of birth", required_message="Enter the victim's date of birth", past=True)
+        "Victim's date of birth", required_message="Enter the victim's date of birth", past=True
+    )
     victim_address = _text("Address", 500, textarea=True)
     victim_phone = _text("Safe phone number", 40)
-    victim_email = StringField("Safe email address", filters=[_strip], validators=[
-        Optional(), Length(max=255, message="Safe email address must be 255 characters or fewer"),
-        Email("Enter the safe email address in the correct format, like name@example.org",
-              check_deliverability=False)])
+    victim_email = StringField(
+        "Safe email address",
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=255, message="Safe email address must be 255 characters or fewer"),
+            Email(
+                "Enter the safe email address in the correct format, like name@example.org",
+                check_deliverability=False,
+            ),
+        ],
+    )
     safe_to_call = CheckedRadioField("Is it safe to call?", YES_NO, message="Select yes or no")
     safe_to_text = CheckedRadioField("Is it safe to text?", YES_NO, message="Select yes or no")
-    safe_to_email = CheckedRadioField("Is it safe to email?", YES_NO,
-                                      message="Select yes or no")
-    victim_gender = CheckedSelectField("Gender", _choices(Gender),
-                                       message="Select the victim's gender from the list")
-    victim_sexuality = CheckedSelectField("Sexuality", _choices(Sexuality),
-                                          message="Select the victim's sexuality from the list")
-    victim_ethnicity = CheckedSelectField("Ethnicity", _choices(Ethnicity),
-                                          message="Select the victim's ethnicity from the list")
+    safe_to_email = CheckedRadioField("Is it safe to email?", YES_NO, message="Select yes or no")
+    victim_gender = CheckedSelectField(
+        "Gender", _choices(Gender), message="Select the victim's gender from the list"
+    )
+    victim_sexuality = CheckedSelectField(
+        "Sexuality", _choices(Sexuality), message="Select the victim's sexuality from the list"
+    )
+    victim_ethnicity = CheckedSelectField(
+        "Ethnicity", _choices(Ethnicity), message="Select the victim's ethnicity from the list"
+    )
     victim_disability = CheckedSelectField(
-        "Does the victim have a disability?", _choices(Disability),
-        message="Select whether the victim has a disability from the list")
+        "Does the victim have a disability?",
+        _choices(Disability),
+        message="Select whether the victim has a disability from the list",
+    )
     victim_language = _text("Preferred language", 60)
-    interpreter_needed = CheckedRadioField("Is an interpreter needed?", YES_NO,
-                                           message="Select yes or no")
+    interpreter_needed = CheckedRadioField(
+        "Is an interpreter needed?", YES_NO, message="Select yes or no"
+    )
     # People
     perpetrators = FieldList(FormField(PerpetratorForm), min_entries=2, max_entries=2)
     household = FieldList(FormField(HouseholdMemberForm), min_entries=4, max_entries=4)
     # Criterion
     criterion = CheckedRadioField(
-        "Why is this case being referred?", list(CRITERION_LABELS.items()),
+        "Why is this case being referred?",
+        list(CRITERION_LABELS.items()),
         message="Select why the case is being referred",
-        validators=[InputRequired("Select why the case is being referred")])
+        validators=[InputRequired("Select why the case is being referred")],
+    )
     reasons = _text("Reasons for your professional judgement", 5000, textarea=True)
     escalation_incidents = _text("Number of incidents", 6)
     linked_case_reference = _text("Earlier case reference (if you know this is a repeat)", 20)
@@ -252,18 +293,24 @@ class ReferralForm(MaracForm):
     def validate_perpetrators(self, field: FieldList) -> None:
         first = field.entries[0].form
         if not first.full_name.data:
-            first.full_name.errors = [*first.full_name.errors,
-                                      "Enter the alleged perpetrator's full name"]
+            first.full_name.errors = [
+                *first.full_name.errors,
+                "Enter the alleged perpetrator's full name",
+            ]
             raise ValidationError("Enter the alleged perpetrator's full name")
 
     def validate_household(self, field: FieldList) -> None:
         for number, entry in enumerate(field.entries, start=1):
             sub = entry.form
-            has_more = any(raw for raw in sub.date_of_birth.raw.values()) or \
-                sub.relationship_to_victim.data
+            has_more = (
+                any(raw for raw in sub.date_of_birth.raw.values())
+                or sub.relationship_to_victim.data
+            )
             if has_more and not sub.full_name.data:
-                sub.full_name.errors = [*sub.full_name.errors,
-                                        f"Enter the name of household member {number}"]
+                sub.full_name.errors = [
+                    *sub.full_name.errors,
+                    f"Enter the name of household member {number}",
+                ]
                 raise ValidationError(f"Enter the name of household member {number}")
 
     def dash_fields(self) -> list[tuple[RiskChecklistQuestion, CheckedRadioField]]:
@@ -305,25 +352,30 @@ def referral_form_class(questions: Sequence[RiskChecklistQuestion]) -> type[Refe
         attributes[f"dash_{question.number}"] = CheckedRadioField(
             f"{question.number}. {question.text}",
             [("yes", "Yes"), ("no", "No"), ("not_known", "Not known")],
-            message=f"Select yes, no or not known for question {question.number}")
+            message=f"Select yes, no or not known for question {question.number}",
+        )
     return type("ChecklistReferralForm", (ReferralForm,), attributes)
 
 
-
 class AllocateForm(MaracForm):
-    referral_id = StringField(validators=[InputRequired("Select a referral to allocate"),
-                                          ValidId("Select a referral to allocate")])
+    referral_id = StringField(
+        validators=[
+            InputRequired("Select a referral to allocate"),
+            ValidId("Select a referral to allocate"),
+        ]
+    )
 
 
 class MoveForm(MaracForm):
-    direction = CheckedRadioField("Direction", [("up", "Up"), ("down", "Down")],
-                                  message="Choose up or down")
+    direction = CheckedRadioField(
+        "Direction", [("up", "Up"), ("down", "Down")], message="Choose up or down"
+    )
 
 
 class RepeatDecisionForm(MaracForm):
     decision = CheckedRadioField(
         "Is this a repeat referral?",
-        [("confirm", "Yes, add it to the earlier case"),
-         ("reject", "No, open a new case")],
+        [("confirm", "Yes, add it to the earlier case"), ("reject", "No, open a new case")],
         message="Select whether this is a repeat referral",
-        validators=[InputRequired("Select whether this is a repeat referral")])
+        validators=[InputRequired("Select whether this is a repeat referral")],
+    )

@@ -44,7 +44,8 @@ class Case(db.Model):
 
     area: Mapped[MaracArea] = relationship()
     referrals: Mapped[list[Referral]] = relationship(
-        back_populates="case", foreign_keys="Referral.case_id",
+        back_populates="case",
+        foreign_keys="Referral.case_id",
         order_by="(Referral.referred_on, Referral.id)",
     )
 
@@ -125,9 +126,7 @@ class Referral(db.Model):
     is_repeat: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     repeat_status: Mapped[RepeatStatus | None] = mapped_column(str_enum(RepeatStatus))
     # The earlier case this referral matched (or was linked to by the coordinator).
-    linked_case_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("marac_case.id"), index=True
-    )
+    linked_case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("marac_case.id"), index=True)
     repeat_confirmed_by_coordinator: Mapped[bool] = mapped_column(
         default=False, server_default=sa.false()
     )
@@ -161,8 +160,7 @@ class Referral(db.Model):
     @property
     def household(self) -> list[Person]:
         """Children and other vulnerable adults."""
-        return [p for p in self.people
-                if p.role in (PersonRole.CHILD, PersonRole.VULNERABLE_ADULT)]
+        return [p for p in self.people if p.role in (PersonRole.CHILD, PersonRole.VULNERABLE_ADULT)]
 
     @property
     def children(self) -> list[Person]:
@@ -219,8 +217,10 @@ class ErasureBasis(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"subject_request": "Erased under a data-subject request",
-                "retention": "Deleted at the end of its retention period"}[self.value]
+        return {
+            "subject_request": "Erased under a data-subject request",
+            "retention": "Deleted at the end of its retention period",
+        }[self.value]
 
 
 class ErasedCase(db.Model):
@@ -257,8 +257,7 @@ _LAST_GIVEN_CASE_ID = "marac_last_given_case_id"
 
 
 @event.listens_for(Case, "before_insert")
-def _never_reuse_an_erased_case_id(mapper: object, connection: sa.Connection,
-                                   target: Case) -> None:
+def _never_reuse_an_erased_case_id(mapper: object, connection: sa.Connection, target: Case) -> None:
     """SQLite gives a new row max(id) + 1, so erasing the newest case would hand its id —
     the id its audit events carry — to the next case. Skip past every erased id there.
     (PostgreSQL's sequences never go back; SQLite writers are serialised by BEGIN IMMEDIATE.)

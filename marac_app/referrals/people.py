@@ -75,24 +75,40 @@ class Disability(enum.StrEnum):
 
 
 CHOICE_LABELS: dict[str, str] = {
-    "female": "Female", "male": "Male", "non_binary": "Non-binary",
+    "female": "Female",
+    "male": "Male",
+    "non_binary": "Non-binary",
     "self_described": "Describes their gender another way",
-    "heterosexual": "Heterosexual or straight", "gay_or_lesbian": "Gay or lesbian",
-    "bisexual": "Bisexual", "other": "Other",
-    "white_british": "White British", "white_irish": "White Irish",
-    "gypsy_roma_traveller": "Gypsy, Roma or Irish Traveller", "white_other": "Any other White",
-    "mixed": "Mixed or multiple ethnic groups", "asian": "Asian or Asian British",
-    "black": "Black, Black British, Caribbean or African", "arab": "Arab",
-    "yes": "Yes", "no": "No",
-    "not_known": "Not known", "prefer_not_to_say": "Prefers not to say",
+    "heterosexual": "Heterosexual or straight",
+    "gay_or_lesbian": "Gay or lesbian",
+    "bisexual": "Bisexual",
+    "other": "Other",
+    "white_british": "White British",
+    "white_irish": "White Irish",
+    "gypsy_roma_traveller": "Gypsy, Roma or Irish Traveller",
+    "white_other": "Any other White",
+    "mixed": "Mixed or multiple ethnic groups",
+    "asian": "Asian or Asian British",
+    "black": "Black, Black British, Caribbean or African",
+    "arab": "Arab",
+    "yes": "Yes",
+    "no": "No",
+    "not_known": "Not known",
+    "prefer_not_to_say": "Prefers not to say",
 }
 
 # No answer given: neither counted as yes nor as no in the data return.
 _UNANSWERED = {"not_known", "prefer_not_to_say"}
 # Racially minoritised, as counted for the SafeLives return (decision: White British, White
 # Irish and any other White are not counted; Gypsy, Roma and Irish Traveller are).
-_MINORITISED = {Ethnicity.GYPSY_ROMA_TRAVELLER, Ethnicity.MIXED, Ethnicity.ASIAN,
-                Ethnicity.BLACK, Ethnicity.ARAB, Ethnicity.OTHER}
+_MINORITISED = {
+    Ethnicity.GYPSY_ROMA_TRAVELLER,
+    Ethnicity.MIXED,
+    Ethnicity.ASIAN,
+    Ethnicity.BLACK,
+    Ethnicity.ARAB,
+    Ethnicity.OTHER,
+}
 
 
 def normalise_name(name: str) -> str:

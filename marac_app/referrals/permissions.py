@@ -55,24 +55,34 @@ def can_view_case(user: User, case: Case) -> bool:
     if user.role == Role.AGENCY_REP:
         if not _rep_signed_up(user):
             return False
-        return db.session.scalar(
-            sa.select(sa.func.count()).select_from(
-                invited_case_ids(user).where(AgendaItem.case_id == case.id).subquery()
+        return (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(
+                    invited_case_ids(user).where(AgendaItem.case_id == case.id).subquery()
+                )
             )
-        ) > 0
+            > 0
+        )
     return False
 
 
 def can_manage_cases(user: User, area_id: int | None) -> bool:
     """Record referrals, decide repeats, allocate to meetings: the area's coordinator."""
-    return (_active(user) and user.role == Role.COORDINATOR
-            and user.area_id is not None and user.area_id == area_id)
+    return (
+        _active(user)
+        and user.role == Role.COORDINATOR
+        and user.area_id is not None
+        and user.area_id == area_id
+    )
 
 
 def can_see_full_contact_details(user: User, case: Case) -> bool:
     """Address and safe contact details: coordinator and chair of the area only (need to know)."""
-    return (_active(user) and user.role in (Role.COORDINATOR, Role.CHAIR)
-            and user.area_id == case.area_id)
+    return (
+        _active(user)
+        and user.role in (Role.COORDINATOR, Role.CHAIR)
+        and user.area_id == case.area_id
+    )
 
 
 def visible_cases_query(user: User) -> sa.Select:

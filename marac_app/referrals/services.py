@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from marac_app.agencies.models import Agency, MaracArea
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import User
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.db import utcnow
@@ -107,16 +108,24 @@ class ReferralDetails:
 
 def active_checklist() -> RiskChecklistVersion:
     version = db.session.scalar(
-        sa.select(RiskChecklistVersion).where(RiskChecklistVersion.active.is_(True))
-        .order_by(RiskChecklistVersion.id.desc()).limit(1)
+        sa.select(RiskChecklistVersion)
+        .where(RiskChecklistVersion.active.is_(True))
+        .order_by(RiskChecklistVersion.id.desc())
+        .limit(1)
     )
     if version is None:
         raise ServiceError("No risk checklist is active. Ask an administrator to set one up")
     return version
 
 
-def decide_criterion(version: RiskChecklistVersion, score: int, requested: Criterion,
-                     *, reasons: str | None, escalation_incidents: int | None) -> Criterion:
+def decide_criterion(
+    version: RiskChecklistVersion,
+    score: int,
+    requested: Criterion,
+    *,
+    reasons: str | None,
+    escalation_incidents: int | None,
+) -> Criterion:
     """The criterion the referral is recorded under.
 
     A score at or above the version's threshold is always *visible high risk*: a professional
@@ -129,7 +138,9 @@ def decide_criterion(version: RiskChecklistVersion, score: int, requested: Crite
     if requested == Criterion.VISIBLE_HIGH_RISK:
         raise ServiceError(
             f"The DASH score is {score}, below the threshold of {version.threshold}. Choose "
-            "professional judgement, potential escalation or repeat referral", field="criterion")
+            "professional judgement, potential escalation or repeat referral",
+            field="criterion",
+        )
     if requested == Criterion.PROFESSIONAL_JUDGEMENT and not (reasons or "").strip():
         raise ServiceError("Give the reasons for your professional judgement", field="reasons")
     if requested == Criterion.POTENTIAL_ESCALATION:
@@ -140,7 +151,8 @@ def decide_criterion(version: RiskChecklistVersion, score: int, requested: Crite
         if escalation_incidents < needed:
             raise ServiceError(
                 f"Potential escalation needs at least {needed} incidents in {months} months",
-                field="escalation_incidents")
+                field="escalation_incidents",
+            )
     return requested
 
 
@@ -151,11 +163,16 @@ def _highest_number_in_use(area: MaracArea, year: int) -> int:
     """The highest number of ``area`` and ``year`` found on a case or an erased case's
     tombstone (where a counter starts from when the area has none for the year yet)."""
     prefix = f"{area.code.upper()}-{year}-"
-    found = list(db.session.scalars(
-        sa.select(Case.reference).where(Case.reference.like(f"{prefix}%"))
-        .union_all(sa.select(ErasedCase.reference)
-                   .where(ErasedCase.reference.like(f"{prefix}%")))))
-    numbers = [int(r[len(prefix):]) for r in found if r[len(prefix):].isdigit()]
+    found = list(
+        db.session.scalars(
+            sa.select(Case.reference)
+            .where(Case.reference.like(f"{prefix}%"))
+            .union_all(
+                sa.select(ErasedCase.reference).where(ErasedCase.reference.like(f"{prefix}%"))
+            )
+        )
+    )
+    numbers = [int(r[len(prefix) :]) for r in found if r[len(prefix) :].isdigit()]
     return max(numbers, default=0)
 
 
@@ -170,18 +187,20 @@ def allocate_case_number(area: MaracArea, year: int) -> int:
     A number is never given back: a rolled-back request leaves a gap, which is harmless.
     """
     counter = CaseReferenceCounter.__table__
-    bump = (sa.update(counter)
-            .where(counter.c.area_id == area.id, counter.c.year == year)
-            .values(last_number=counter.c.last_number + 1)
-            .returning(counter.c.last_number))
+    bump = (
+        sa.update(counter)
+        .where(counter.c.area_id == area.id, counter.c.year == year)
+        .values(last_number=counter.c.last_number + 1)
+        .returning(counter.c.last_number)
+    )
     number = db.session.execute(bump).scalar()
     if number is not None:
         return int(number)
     dialect = db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    start = (insert(counter)
-             .values(area_id=area.id, year=year,
-                     last_number=_highest_number_in_use(area, year) + 1))
+    start = insert(counter).values(
+        area_id=area.id, year=year, last_number=_highest_number_in_use(area, year) + 1
+    )
     start = start.on_conflict_do_update(
         index_elements=[counter.c.area_id, counter.c.year],
         set_={"last_number": counter.c.last_number + 1},
@@ -225,8 +244,9 @@ def last_referral_on(case: Case) -> date | None:
     )
 
 
-def within_repeat_window(last_referred_on: date, referred_on: date,
-                         window_days: int | None = None) -> bool:
+def within_repeat_window(
+    last_referred_on: date, referred_on: date, window_days: int | None = None
+) -> bool:
     """True when ``referred_on`` is at most ``window_days`` days after the last referral.
 
     The rule: count whole days from the case's *last referral* (not its last meeting) to the
@@ -239,13 +259,20 @@ def within_repeat_window(last_referred_on: date, referred_on: date,
 
 
 def find_case_by_reference(area_id: int, reference: str) -> Case | None:
-    return db.session.scalar(sa.select(Case).where(
-        Case.area_id == area_id, Case.reference == reference.strip().upper()))
+    return db.session.scalar(
+        sa.select(Case).where(Case.area_id == area_id, Case.reference == reference.strip().upper())
+    )
 
 
-def detect_repeat(area_id: int, victim_name: str, victim_date_of_birth: date | None,
-                  referred_on: date, *, linked_case: Case | None = None,
-                  window_days: int | None = None) -> Case | None:
+def detect_repeat(
+    area_id: int,
+    victim_name: str,
+    victim_date_of_birth: date | None,
+    referred_on: date,
+    *,
+    linked_case: Case | None = None,
+    window_days: int | None = None,
+) -> Case | None:
     """The earlier case of ``area_id`` this referral repeats, or None.
 
     A case matches when the coordinator linked it explicitly (``linked_case``), or when a
@@ -258,11 +285,15 @@ def detect_repeat(area_id: int, victim_name: str, victim_date_of_birth: date | N
         candidates.append(linked_case)
     if victim_date_of_birth is not None and victim_name.strip():
         matched = db.session.scalars(
-            sa.select(Case).join(Referral, Referral.case_id == Case.id)
+            sa.select(Case)
+            .join(Referral, Referral.case_id == Case.id)
             .join(Person, Person.referral_id == Referral.id)
-            .where(Case.area_id == area_id, Person.role == PersonRole.VICTIM,
-                   Person.normalised_name == normalise_name(victim_name),
-                   Person.date_of_birth == victim_date_of_birth)
+            .where(
+                Case.area_id == area_id,
+                Person.role == PersonRole.VICTIM,
+                Person.normalised_name == normalise_name(victim_name),
+                Person.date_of_birth == victim_date_of_birth,
+            )
             .distinct()
         )
         candidates.extend(c for c in matched if c not in candidates)
@@ -281,8 +312,12 @@ def detect_repeat(area_id: int, victim_name: str, victim_date_of_birth: date | N
 
 def _person(role: PersonRole, details: PersonDetails, position: int) -> Person:
     values = {k: v for k, v in vars(details).items()}
-    return Person(role=role, position=position,
-                  normalised_name=normalise_name(details.full_name)[:120], **values)
+    return Person(
+        role=role,
+        position=position,
+        normalised_name=normalise_name(details.full_name)[:120],
+        **values,
+    )
 
 
 def create_referral(*, area: MaracArea, details: ReferralDetails, actor: User | None) -> Referral:
@@ -297,34 +332,57 @@ def create_referral(*, area: MaracArea, details: ReferralDetails, actor: User | 
     if agency is None:
         raise ServiceError("Select the referring agency", field="referring_agency")
     version = active_checklist()
-    answers = {str(k): v for k, v in details.dash_answers.items()
-               if v in ("yes", "no", "not_known")}
+    answers = {
+        str(k): v for k, v in details.dash_answers.items() if v in ("yes", "no", "not_known")
+    }
     score = version.score(answers)
-    criterion = decide_criterion(version, score, details.criterion, reasons=details.reasons,
-                                 escalation_incidents=details.escalation_incidents)
+    criterion = decide_criterion(
+        version,
+        score,
+        details.criterion,
+        reasons=details.reasons,
+        escalation_incidents=details.escalation_incidents,
+    )
     linked: Case | None = None
     if details.linked_case_reference and details.linked_case_reference.strip():
         linked = find_case_by_reference(area.id, details.linked_case_reference)
         if linked is None:
-            raise ServiceError("There is no case with that reference in your area",
-                               field="linked_case_reference")
-    earlier = detect_repeat(area.id, details.victim.full_name, details.victim.date_of_birth,
-                            details.referred_on, linked_case=linked)
+            raise ServiceError(
+                "There is no case with that reference in your area", field="linked_case_reference"
+            )
+    earlier = detect_repeat(
+        area.id,
+        details.victim.full_name,
+        details.victim.date_of_birth,
+        details.referred_on,
+        linked_case=linked,
+    )
     if criterion == Criterion.REPEAT and earlier is None:
         raise ServiceError(
             f"There is no referral of this victim in the last {repeat_window_days()} days. "
-            "Give the earlier case reference or choose another criterion", field="criterion")
+            "Give the earlier case reference or choose another criterion",
+            field="criterion",
+        )
 
     referral = Referral(
-        area_id=area.id, referring_agency_id=agency.id,
-        referrer_name=details.referrer_name, referrer_role=details.referrer_role or None,
-        referred_on=details.referred_on, criterion=criterion,
+        area_id=area.id,
+        referring_agency_id=agency.id,
+        referrer_name=details.referrer_name,
+        referrer_role=details.referrer_role or None,
+        referred_on=details.referred_on,
+        criterion=criterion,
         reasons=(details.reasons or "").strip() or None,
-        escalation_incidents=(details.escalation_incidents
-                              if criterion == Criterion.POTENTIAL_ESCALATION else None),
-        escalation_window_months=(_setting("ESCALATION_WINDOW_MONTHS", 12)
-                                  if criterion == Criterion.POTENTIAL_ESCALATION else None),
-        checklist_version_id=version.id, dash_answers=answers, dash_score=score,
+        escalation_incidents=(
+            details.escalation_incidents if criterion == Criterion.POTENTIAL_ESCALATION else None
+        ),
+        escalation_window_months=(
+            _setting("ESCALATION_WINDOW_MONTHS", 12)
+            if criterion == Criterion.POTENTIAL_ESCALATION
+            else None
+        ),
+        checklist_version_id=version.id,
+        dash_answers=answers,
+        dash_score=score,
         created_by_id=actor.id if actor else None,
         linked_case_id=(earlier or linked).id if (earlier or linked) else None,
     )
@@ -334,21 +392,29 @@ def create_referral(*, area: MaracArea, details: ReferralDetails, actor: User | 
     else:
         referral.case = new_case(area, year=details.referred_on.year)
     referral.people.append(_person(PersonRole.VICTIM, details.victim, 0))
-    for role, people in ((PersonRole.PERPETRATOR, details.perpetrators),
-                         (PersonRole.CHILD, details.children),
-                         (PersonRole.VULNERABLE_ADULT, details.vulnerable_adults)):
+    for role, people in (
+        (PersonRole.PERPETRATOR, details.perpetrators),
+        (PersonRole.CHILD, details.children),
+        (PersonRole.VULNERABLE_ADULT, details.vulnerable_adults),
+    ):
         for position, person in enumerate(people):
             referral.people.append(_person(role, person, position))
     db.session.add(referral)
     db.session.flush()
-    record("referral_created", actor=actor, object_type="referral", object_id=referral.id,
-           detail=f"case={referral.case_id} criterion={criterion} score={score} "
-                  f"repeat_pending={referral.is_repeat}")
+    record(
+        AuditAction.REFERRAL_CREATED,
+        actor=actor,
+        object_type="referral",
+        object_id=referral.id,
+        detail=f"case={referral.case_id} criterion={criterion} score={score} "
+        f"repeat_pending={referral.is_repeat}",
+    )
     return referral
 
 
-def update_referral(referral: Referral, details: ReferralDetails, *, version: int,
-                    actor: User | None) -> Referral:
+def update_referral(
+    referral: Referral, details: ReferralDetails, *, version: int, actor: User | None
+) -> Referral:
     """Save the coordinator's corrections to ``referral`` (re-scored, criterion re-decided,
     people replaced). The case and any repeat decision stay as they are.
 
@@ -356,20 +422,29 @@ def update_referral(referral: Referral, details: ReferralDetails, *, version: in
     referral since the form was opened) and ServiceError for a refused rule.
     """
     if version != referral.version:
-        raise ConflictError("Someone else changed this referral while you were editing it. "
-                            "Check what is saved now, then save your changes again")
+        raise ConflictError(
+            "Someone else changed this referral while you were editing it. "
+            "Check what is saved now, then save your changes again"
+        )
     agency = db.session.get(Agency, details.referring_agency_id)
     if agency is None:
         raise ServiceError("Select the referring agency", field="referring_agency")
     checklist = referral.checklist_version or active_checklist()
-    answers = {str(k): v for k, v in details.dash_answers.items()
-               if v in ("yes", "no", "not_known")}
+    answers = {
+        str(k): v for k, v in details.dash_answers.items() if v in ("yes", "no", "not_known")
+    }
     score = checklist.score(answers)
-    criterion = decide_criterion(checklist, score, details.criterion, reasons=details.reasons,
-                                 escalation_incidents=details.escalation_incidents)
+    criterion = decide_criterion(
+        checklist,
+        score,
+        details.criterion,
+        reasons=details.reasons,
+        escalation_incidents=details.escalation_incidents,
+    )
     if criterion == Criterion.REPEAT and not referral.is_repeat:
-        raise ServiceError("Only a referral added to an earlier case can be a repeat referral",
-                           field="criterion")
+        raise ServiceError(
+            "Only a referral added to an earlier case can be a repeat referral", field="criterion"
+        )
     escalation = criterion == Criterion.POTENTIAL_ESCALATION
     referral.referring_agency_id = agency.id
     referral.referrer_name = details.referrer_name
@@ -378,26 +453,36 @@ def update_referral(referral: Referral, details: ReferralDetails, *, version: in
     referral.criterion = criterion
     referral.reasons = (details.reasons or "").strip() or None
     referral.escalation_incidents = details.escalation_incidents if escalation else None
-    referral.escalation_window_months = (_setting("ESCALATION_WINDOW_MONTHS", 12)
-                                         if escalation else None)
+    referral.escalation_window_months = (
+        _setting("ESCALATION_WINDOW_MONTHS", 12) if escalation else None
+    )
     referral.checklist_version_id = checklist.id
     referral.dash_answers = answers
     referral.dash_score = score
     referral.people.clear()
     db.session.flush()
     referral.people.append(_person(PersonRole.VICTIM, details.victim, 0))
-    for role, people in ((PersonRole.PERPETRATOR, details.perpetrators),
-                         (PersonRole.CHILD, details.children),
-                         (PersonRole.VULNERABLE_ADULT, details.vulnerable_adults)):
+    for role, people in (
+        (PersonRole.PERPETRATOR, details.perpetrators),
+        (PersonRole.CHILD, details.children),
+        (PersonRole.VULNERABLE_ADULT, details.vulnerable_adults),
+    ):
         for position, person in enumerate(people):
             referral.people.append(_person(role, person, position))
     try:
         db.session.flush()
     except StaleDataError as error:
-        raise ConflictError("Someone else changed this referral while you were editing it. "
-                            "Check what is saved now, then save your changes again") from error
-    record("referral_updated", actor=actor, object_type="referral", object_id=referral.id,
-           detail=f"case={referral.case_id} criterion={criterion} score={score}")
+        raise ConflictError(
+            "Someone else changed this referral while you were editing it. "
+            "Check what is saved now, then save your changes again"
+        ) from error
+    record(
+        AuditAction.REFERRAL_UPDATED,
+        actor=actor,
+        object_type="referral",
+        object_id=referral.id,
+        detail=f"case={referral.case_id} criterion={criterion} score={score}",
+    )
     return referral
 
 
@@ -418,19 +503,25 @@ def decide_repeat(referral: Referral, *, confirm: bool, actor: User | None) -> C
     referral.repeat_decided_by_id = actor.id if actor else None
     referral.repeat_decided_at = utcnow()
     db.session.flush()
-    record("referral_repeat_decided", actor=actor, object_type="referral",
-           object_id=referral.id, detail=f"status={referral.repeat_status} "
-                                         f"case={referral.case_id}")
+    record(
+        AuditAction.REFERRAL_REPEAT_DECIDED,
+        actor=actor,
+        object_type="referral",
+        object_id=referral.id,
+        detail=f"status={referral.repeat_status} case={referral.case_id}",
+    )
     assert referral.case is not None
     return referral.case
 
 
 def pending_repeats(area_id: int) -> list[Referral]:
-    return list(db.session.scalars(
-        sa.select(Referral).where(Referral.area_id == area_id,
-                                  Referral.repeat_status == RepeatStatus.PENDING)
-        .order_by(Referral.referred_on, Referral.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Referral)
+            .where(Referral.area_id == area_id, Referral.repeat_status == RepeatStatus.PENDING)
+            .order_by(Referral.referred_on, Referral.id)
+        )
+    )
 
 
 def awaiting_allocation(area_id: int) -> list[Referral]:
@@ -442,13 +533,23 @@ def awaiting_allocation(area_id: int) -> list[Referral]:
     newer = aliased(Referral)
     superseded = sa.exists().where(
         newer.case_id == Referral.case_id,
-        sa.or_(newer.referred_on > Referral.referred_on,
-               sa.and_(newer.referred_on == Referral.referred_on, newer.id > Referral.id)))
-    return list(db.session.scalars(
-        sa.select(Referral).where(Referral.area_id == area_id, Referral.case_id.is_not(None),
-                                  Referral.id.not_in(allocated), ~superseded)
-        .order_by(Referral.referred_on, Referral.id)
-    ))
+        sa.or_(
+            newer.referred_on > Referral.referred_on,
+            sa.and_(newer.referred_on == Referral.referred_on, newer.id > Referral.id),
+        ),
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Referral)
+            .where(
+                Referral.area_id == area_id,
+                Referral.case_id.is_not(None),
+                Referral.id.not_in(allocated),
+                ~superseded,
+            )
+            .order_by(Referral.referred_on, Referral.id)
+        )
+    )
 
 
 # --- Case lists -------------------------------------------------------------------------
@@ -460,16 +561,20 @@ def case_list(meeting: Meeting, *, include_restricted: bool = False) -> list[Age
     only the coordinator's own allocation page asks for them."""
     from marac_app.privacy.restriction import restricted_case_ids
 
-    query = (sa.select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
-             .options(joinedload(AgendaItem.case))  # every list shows the case reference
-             .order_by(AgendaItem.position, AgendaItem.id))
+    query = (
+        sa.select(AgendaItem)
+        .where(AgendaItem.meeting_id == meeting.id)
+        .options(joinedload(AgendaItem.case))  # every list shows the case reference
+        .order_by(AgendaItem.position, AgendaItem.id)
+    )
     if not include_restricted:
         query = query.where(AgendaItem.case_id.not_in(restricted_case_ids()))
     return list(db.session.scalars(query))
 
 
-def allocate_to_meeting(case_or_referral: Case | Referral, meeting: Meeting,
-                        actor: User | None) -> AgendaItem:
+def allocate_to_meeting(
+    case_or_referral: Case | Referral, meeting: Meeting, actor: User | None
+) -> AgendaItem:
     """Put a referral's case (or a case for review) at the end of ``meeting``'s case list.
 
     Raises ServiceError when the referral still waits for a repeat decision, when the
@@ -487,19 +592,31 @@ def allocate_to_meeting(case_or_referral: Case | Referral, meeting: Meeting,
         raise ServiceError("Choose a meeting of the case's own MARAC area", field="meeting")
     if meeting.is_cancelled:
         raise ServiceError("That meeting has been cancelled. Choose another", field="meeting")
-    existing = db.session.scalar(sa.select(AgendaItem).where(
-        AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == case.id))
+    existing = db.session.scalar(
+        sa.select(AgendaItem).where(
+            AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == case.id
+        )
+    )
     if existing is not None:
         raise ServiceError(f"{case.reference} is already on this case list", field="meeting")
-    last = db.session.scalar(sa.select(sa.func.max(AgendaItem.position)).where(
-        AgendaItem.meeting_id == meeting.id))
-    item = AgendaItem(meeting_id=meeting.id, case_id=case.id,
-                      referral_id=referral.id if referral else None,
-                      position=(last if last is not None else -1) + 1)
+    last = db.session.scalar(
+        sa.select(sa.func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)
+    )
+    item = AgendaItem(
+        meeting_id=meeting.id,
+        case_id=case.id,
+        referral_id=referral.id if referral else None,
+        position=(last if last is not None else -1) + 1,
+    )
     db.session.add(item)
     db.session.flush()
-    record("case_allocated", actor=actor, object_type="agenda_item", object_id=item.id,
-           detail=f"meeting={meeting.id} case={case.id} referral={item.referral_id}")
+    record(
+        AuditAction.CASE_ALLOCATED,
+        actor=actor,
+        object_type="agenda_item",
+        object_id=item.id,
+        detail=f"meeting={meeting.id} case={case.id} referral={item.referral_id}",
+    )
     return item
 
 
@@ -513,8 +630,13 @@ def move_agenda_item(item: AgendaItem, direction: str, actor: User | None) -> No
     if 0 <= other < len(items):
         items[index].position, items[other].position = other, index
     db.session.flush()
-    record("case_list_reordered", actor=actor, object_type="meeting",
-           object_id=item.meeting_id, detail=f"item={item.id} direction={direction}")
+    record(
+        AuditAction.CASE_LIST_REORDERED,
+        actor=actor,
+        object_type="meeting",
+        object_id=item.meeting_id,
+        detail=f"item={item.id} direction={direction}",
+    )
 
 
 def remove_from_meeting(item: AgendaItem, actor: User | None) -> None:
@@ -523,21 +645,31 @@ def remove_from_meeting(item: AgendaItem, actor: User | None) -> None:
     from marac_app.minutes.models import MinuteEntry
 
     for model in (MinuteEntry, ActionItem):
-        if db.session.scalar(sa.select(sa.func.count(model.id)).where(
-                model.agenda_item_id == item.id)):
-            raise ServiceError("This case has been discussed at the meeting (it has minutes or "
-                               "actions), so it cannot be taken off the case list")
+        if db.session.scalar(
+            sa.select(sa.func.count(model.id)).where(model.agenda_item_id == item.id)
+        ):
+            raise ServiceError(
+                "This case has been discussed at the meeting (it has minutes or "
+                "actions), so it cannot be taken off the case list"
+            )
     meeting_id, item_id = item.meeting_id, item.id
     db.session.delete(item)
     db.session.flush()
-    record("case_unallocated", actor=actor, object_type="meeting", object_id=meeting_id,
-           detail=f"item={item_id}")
+    record(
+        AuditAction.CASE_UNALLOCATED,
+        actor=actor,
+        object_type="meeting",
+        object_id=meeting_id,
+        detail=f"item={item_id}",
+    )
 
 
 @dataclass(frozen=True)
 class ResearchRow:
-    """One case on the research list: names and dates of birth, nothing else."""
+    """One case on the research list: names and dates of birth, nothing else (``case_id``
+    is for the audit trail, never shown or exported)."""
 
+    case_id: int
     victim_name: str
     victim_date_of_birth: date | None
     perpetrators: tuple[tuple[str, date | None], ...]
@@ -556,9 +688,13 @@ def research_list(meeting: Meeting) -> list[ResearchRow]:
         if referral is None or referral.victim is None:
             continue
         victim = referral.victim
-        rows.append(ResearchRow(
-            victim_name=victim.full_name, victim_date_of_birth=victim.date_of_birth,
-            perpetrators=tuple((p.full_name, p.date_of_birth) for p in referral.perpetrators),
-            children=tuple((c.full_name, c.date_of_birth) for c in referral.children),
-        ))
+        rows.append(
+            ResearchRow(
+                case_id=item.case_id,
+                victim_name=victim.full_name,
+                victim_date_of_birth=victim.date_of_birth,
+                perpetrators=tuple((p.full_name, p.date_of_birth) for p in referral.perpetrators),
+                children=tuple((c.full_name, c.date_of_birth) for c in referral.children),
+            )
+        )
     return rows

@@ -27,6 +27,7 @@ from wtforms.fields.choices import SelectChoice
 
 from marac_app.agencies.models import Agency, agency_areas
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.common.forms import show_error as _show_error
@@ -93,45 +94,79 @@ def index() -> ResponseReturnValue:
     if status in {s.value for s in CaseStatus}:
         query = query.where(Case.status == CaseStatus(status))
     if search:
-        victim_cases = (sa.select(Referral.case_id)
-                        .join(Person, Person.referral_id == Referral.id)
-                        .where(Person.role == PersonRole.VICTIM,
-                               Person.normalised_name.contains(normalise_name(search),
-                                                               autoescape=True)))
-        query = query.where(sa.or_(Case.reference.contains(search.upper(), autoescape=True),
-                                   Case.id.in_(victim_cases)))
+        victim_cases = (
+            sa.select(Referral.case_id)
+            .join(Person, Person.referral_id == Referral.id)
+            .where(
+                Person.role == PersonRole.VICTIM,
+                Person.normalised_name.contains(normalise_name(search), autoescape=True),
+            )
+        )
+        query = query.where(
+            sa.or_(
+                Case.reference.contains(search.upper(), autoescape=True), Case.id.in_(victim_cases)
+            )
+        )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    cases = list(db.session.scalars(query.options(
-        selectinload(Case.referrals).selectinload(Referral.people))
-                                    .order_by(Case.created_at.desc(), Case.id.desc())
-                                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-    record("case_list_viewed", object_type="case",
-           detail=f"rows={len(cases)} total={total} search={'yes' if search else 'no'} "
-                  f"status={status or 'any'} page={page}")
+    cases = list(
+        db.session.scalars(
+            query.options(selectinload(Case.referrals).selectinload(Referral.people))
+            .order_by(Case.created_at.desc(), Case.id.desc())
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+    )
+    record(
+        AuditAction.CASE_LIST_VIEWED,
+        object_type="case",
+        detail=f"rows={len(cases)} total={total} search={'yes' if search else 'no'} "
+        f"status={status or 'any'} page={page}",
+    )
     db.session.commit()
     pages = max(1, -(-total // PAGE_SIZE))
-    return _no_store(Response(render_template(
-        "referrals/index.html", cases=cases, search=search, status=status, page=page,
-        pages=pages, total=total, statuses=list(CaseStatus),
-        can_refer=current_user.role == Role.COORDINATOR)))
+    return _no_store(
+        Response(
+            render_template(
+                "referrals/index.html",
+                cases=cases,
+                search=search,
+                status=status,
+                page=page,
+                pages=pages,
+                total=total,
+                statuses=list(CaseStatus),
+                can_refer=current_user.role == Role.COORDINATOR,
+            )
+        )
+    )
 
 
 @bp.route("/<int:case_id>")
 @case_roles
 def case(case_id: int) -> ResponseReturnValue:
     found = get_case_or_404(case_id, current_user)
-    record("case_viewed", object_type="case", object_id=found.id)
+    record(AuditAction.CASE_VIEWED, object_type="case", object_id=found.id)
     db.session.commit()
     window = services.repeat_window_days()
     items = sorted(
         (i for i in _agenda_items(found) if can_view_meeting(current_user, i.meeting)),
-        key=lambda i: i.meeting.starts_at)
-    return _no_store(Response(render_template(
-        "referrals/case.html", case=found, window=window,
-        expires_on=found.repeat_flag_expires_on(window), agenda_items=items,
-        full_details=can_see_full_contact_details(current_user, found),
-        can_edit=can_manage_cases(current_user, found.area_id),
-        labels=CHOICE_LABELS, format_dob=format_dob)))
+        key=lambda i: i.meeting.starts_at,
+    )
+    return _no_store(
+        Response(
+            render_template(
+                "referrals/case.html",
+                case=found,
+                window=window,
+                expires_on=found.repeat_flag_expires_on(window),
+                agenda_items=items,
+                full_details=can_see_full_contact_details(current_user, found),
+                can_edit=can_manage_cases(current_user, found.area_id),
+                labels=CHOICE_LABELS,
+                format_dob=format_dob,
+            )
+        )
+    )
 
 
 def _agenda_items(case: Case) -> list[AgendaItem]:
@@ -143,11 +178,14 @@ def _agenda_items(case: Case) -> list[AgendaItem]:
 
 def _agency_choices(area_id: int | None) -> list[SelectChoice]:
     agencies = db.session.scalars(
-        sa.select(Agency).join(agency_areas, agency_areas.c.agency_id == Agency.id)
+        sa.select(Agency)
+        .join(agency_areas, agency_areas.c.agency_id == Agency.id)
         .where(agency_areas.c.area_id == area_id, Agency.active.is_(True))
-        .order_by(Agency.name))
-    return [SelectChoice("", "Select an agency")] + [SelectChoice(str(a.id), a.name)
-                                                     for a in agencies]
+        .order_by(Agency.name)
+    )
+    return [SelectChoice("", "Select an agency")] + [
+        SelectChoice(str(a.id), a.name) for a in agencies
+    ]
 
 
 def _yes_no(value: str | None) -> bool | None:
@@ -160,11 +198,14 @@ def _enum_or_none(enum_class: type, value: str | None) -> Any:
 
 def _details(form: ReferralForm) -> services.ReferralDetails:
     victim = services.PersonDetails(
-        full_name=form.victim_name.data, date_of_birth=form.victim_date_of_birth.data,
-        aliases=form.victim_aliases.data or None, gender=_enum_or_none(Gender,
-                                                                       form.victim_gender.data),
-        address=form.victim_address.data or None, safe_phone=form.victim_phone.data or None,
-        safe_email=form.victim_email.data or None, safe_to_call=_yes_no(form.safe_to_call.data),
+        full_name=form.victim_name.data,
+        date_of_birth=form.victim_date_of_birth.data,
+        aliases=form.victim_aliases.data or None,
+        gender=_enum_or_none(Gender, form.victim_gender.data),
+        address=form.victim_address.data or None,
+        safe_phone=form.victim_phone.data or None,
+        safe_email=form.victim_email.data or None,
+        safe_to_call=_yes_no(form.safe_to_call.data),
         safe_to_text=_yes_no(form.safe_to_text.data),
         safe_to_email=_yes_no(form.safe_to_email.data),
         sexuality=_enum_or_none(Sexuality, form.victim_sexuality.data),
@@ -175,33 +216,42 @@ def _details(form: ReferralForm) -> services.ReferralDetails:
     )
     perpetrators = [
         services.PersonDetails(
-            full_name=sub.full_name.data, date_of_birth=sub.date_of_birth.data,
+            full_name=sub.full_name.data,
+            date_of_birth=sub.date_of_birth.data,
             aliases=sub.aliases.data or None,
             relationship_to_victim=sub.relationship_to_victim.data or None,
-            gender=_enum_or_none(Gender, sub.gender.data))
-        for sub in (entry.form for entry in form.perpetrators.entries) if sub.full_name.data
+            gender=_enum_or_none(Gender, sub.gender.data),
+        )
+        for sub in (entry.form for entry in form.perpetrators.entries)
+        if sub.full_name.data
     ]
     children, adults = [], []
     for sub in (entry.form for entry in form.household.entries):
         if not sub.full_name.data:
             continue
         person = services.PersonDetails(
-            full_name=sub.full_name.data, date_of_birth=sub.date_of_birth.data,
+            full_name=sub.full_name.data,
+            date_of_birth=sub.date_of_birth.data,
             relationship_to_victim=sub.relationship_to_victim.data or None,
-            lives_in_household=_yes_no(sub.lives_in_household.data))
+            lives_in_household=_yes_no(sub.lives_in_household.data),
+        )
         (adults if sub.kind.data == "vulnerable_adult" else children).append(person)
     incidents = form.escalation_incidents.data
     return services.ReferralDetails(
         referring_agency_id=int(form.referring_agency.data),
-        referrer_name=form.referrer_name.data, referrer_role=form.referrer_role.data or None,
-        referred_on=form.referred_on.data, criterion=Criterion(form.criterion.data),
-        victim=victim, reasons=form.reasons.data or None,
+        referrer_name=form.referrer_name.data,
+        referrer_role=form.referrer_role.data or None,
+        referred_on=form.referred_on.data,
+        criterion=Criterion(form.criterion.data),
+        victim=victim,
+        reasons=form.reasons.data or None,
         escalation_incidents=int(incidents) if incidents else None,
-        dash_answers=form.dash_answers(), perpetrators=perpetrators, children=children,
-        vulnerable_adults=adults, linked_case_reference=form.linked_case_reference.data or None,
+        dash_answers=form.dash_answers(),
+        perpetrators=perpetrators,
+        children=children,
+        vulnerable_adults=adults,
+        linked_case_reference=form.linked_case_reference.data or None,
     )
-
-
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -218,32 +268,43 @@ def new_referral() -> ResponseReturnValue:
     form.referring_agency.choices = _agency_choices(area.id)
     if form.validate_on_submit():
         # The agency must be one taking part in this area's MARAC.
-        if form.referring_agency.data not in {c.value for c in form.referring_agency.choices
-                                              if c.value}:
+        if form.referring_agency.data not in {
+            c.value for c in form.referring_agency.choices if c.value
+        }:
             form.referring_agency.errors = ["Select the referring agency from the list"]
         else:
             try:
-                referral = services.create_referral(area=area, details=_details(form),
-                                                    actor=current_user)
+                referral = services.create_referral(
+                    area=area, details=_details(form), actor=current_user
+                )
             except ServiceError as error:
                 db.session.rollback()
                 _show_error(form, error)
             else:
                 db.session.commit()
                 if referral.case is None:
-                    flash("The referral has been saved. It may be a repeat referral: confirm "
-                          "whether it belongs to the earlier case.")
-                    return redirect(url_for("referrals.repeat_decision",
-                                            referral_id=referral.id))
+                    flash(
+                        "The referral has been saved. It may be a repeat referral: confirm "
+                        "whether it belongs to the earlier case."
+                    )
+                    return redirect(url_for("referrals.repeat_decision", referral_id=referral.id))
                 flash(f"The referral has been saved as case {referral.case.reference}.")
                 return redirect(url_for("referrals.case", case_id=referral.case_id))
     status = 400 if request.method == "POST" else 200
     config = current_app.config
-    return _no_store(Response(render_template(
-        "referrals/referral_form.html", form=form, checklist=checklist,
-        escalation_incidents=config["ESCALATION_INCIDENTS"],
-        escalation_months=config["ESCALATION_WINDOW_MONTHS"],
-        window=services.repeat_window_days()), status=status))
+    return _no_store(
+        Response(
+            render_template(
+                "referrals/referral_form.html",
+                form=form,
+                checklist=checklist,
+                escalation_incidents=config["ESCALATION_INCIDENTS"],
+                escalation_months=config["ESCALATION_WINDOW_MONTHS"],
+                window=services.repeat_window_days(),
+            ),
+            status=status,
+        )
+    )
 
 
 def _yes_no_value(value: bool | None) -> str | None:
@@ -259,8 +320,9 @@ def _fill_form(form: ReferralForm, referral: Referral) -> None:
     form.referred_on.set_date(referral.referred_on)
     form.criterion.data = referral.criterion.value
     form.reasons.data = referral.reasons
-    form.escalation_incidents.data = (str(referral.escalation_incidents)
-                                      if referral.escalation_incidents is not None else "")
+    form.escalation_incidents.data = (
+        str(referral.escalation_incidents) if referral.escalation_incidents is not None else ""
+    )
     for number, answer in (referral.dash_answers or {}).items():
         field = getattr(form, f"dash_{number}", None)
         if field is not None:
@@ -307,7 +369,7 @@ def edit_referral(referral_id: int) -> ResponseReturnValue:
     status, current = 200, None
     if request.method == "GET":
         _fill_form(form, referral)
-        record("referral_viewed", object_type="referral", object_id=referral.id)
+        record(AuditAction.REFERRAL_VIEWED, object_type="referral", object_id=referral.id)
         db.session.commit()
     elif form.validate_on_submit():
         try:
@@ -315,8 +377,7 @@ def edit_referral(referral_id: int) -> ResponseReturnValue:
         except ValueError:
             version = 0
         try:
-            services.update_referral(referral, _details(form), version=version,
-                                     actor=current_user)
+            services.update_referral(referral, _details(form), version=version, actor=current_user)
         except ConflictError as error:
             db.session.rollback()
             form.form_errors.append(error.message)
@@ -336,11 +397,22 @@ def edit_referral(referral_id: int) -> ResponseReturnValue:
     else:
         status = 400
     config = current_app.config
-    return _no_store(Response(render_template(
-        "referrals/referral_form.html", form=form, checklist=checklist, referral=referral,
-        current=current, escalation_incidents=config["ESCALATION_INCIDENTS"],
-        escalation_months=config["ESCALATION_WINDOW_MONTHS"], format_dob=format_dob,
-        window=services.repeat_window_days()), status=status))
+    return _no_store(
+        Response(
+            render_template(
+                "referrals/referral_form.html",
+                form=form,
+                checklist=checklist,
+                referral=referral,
+                current=current,
+                escalation_incidents=config["ESCALATION_INCIDENTS"],
+                escalation_months=config["ESCALATION_WINDOW_MONTHS"],
+                format_dob=format_dob,
+                window=services.repeat_window_days(),
+            ),
+            status=status,
+        )
+    )
 
 
 @bp.route("/referrals/<int:referral_id>/repeat", methods=["GET", "POST"])
@@ -354,8 +426,9 @@ def repeat_decision(referral_id: int) -> ResponseReturnValue:
         abort(404)
     if form.validate_on_submit():
         try:
-            case = services.decide_repeat(referral, confirm=form.decision.data == "confirm",
-                                          actor=current_user)
+            case = services.decide_repeat(
+                referral, confirm=form.decision.data == "confirm", actor=current_user
+            )
         except ServiceError as error:
             db.session.rollback()
             form.form_errors.append(error.message)
@@ -364,13 +437,22 @@ def repeat_decision(referral_id: int) -> ResponseReturnValue:
             flash(f"The referral is now part of case {case.reference}.")
             return redirect(url_for("referrals.case", case_id=case.id))
     else:
-        record("referral_viewed", object_type="referral", object_id=referral.id)
+        record(AuditAction.REFERRAL_VIEWED, object_type="referral", object_id=referral.id)
         db.session.commit()
     earlier = referral.linked_case
-    return _no_store(Response(render_template(
-        "referrals/repeat_decision.html", form=form, referral=referral, earlier=earlier,
-        earlier_last=services.last_referral_on(earlier) if earlier else None,
-        format_dob=format_dob), status=400 if request.method == "POST" else 200))
+    return _no_store(
+        Response(
+            render_template(
+                "referrals/repeat_decision.html",
+                form=form,
+                referral=referral,
+                earlier=earlier,
+                earlier_last=services.last_referral_on(earlier) if earlier else None,
+                format_dob=format_dob,
+            ),
+            status=400 if request.method == "POST" else 200,
+        )
+    )
 
 
 # --- Case list of a meeting, research list ------------------------------------------------
@@ -399,13 +481,26 @@ def meeting_case_list(meeting_id: int) -> ResponseReturnValue:
     items = services.case_list(meeting, include_restricted=True)
     manage = can_manage_cases(current_user, meeting.area_id)
     waiting = services.awaiting_allocation(meeting.area_id) if manage else []
-    record("case_list_of_meeting_viewed", object_type="meeting", object_id=meeting.id,
-           detail=f"rows={len(items)} awaiting={len(waiting)}")
+    record(
+        AuditAction.CASE_LIST_OF_MEETING_VIEWED,
+        object_type="meeting",
+        object_id=meeting.id,
+        detail=f"rows={len(items)} awaiting={len(waiting)}",
+    )
     db.session.commit()
-    return _no_store(Response(render_template(
-        "referrals/meeting_case_list.html", meeting=meeting, items=items, waiting=waiting,
-        manage=manage and meeting.status == MeetingStatus.SCHEDULED, cutoff=_cutoff(meeting),
-        format_dob=format_dob)))
+    return _no_store(
+        Response(
+            render_template(
+                "referrals/meeting_case_list.html",
+                meeting=meeting,
+                items=items,
+                waiting=waiting,
+                manage=manage and meeting.status == MeetingStatus.SCHEDULED,
+                cutoff=_cutoff(meeting),
+                format_dob=format_dob,
+            )
+        )
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/case-list/allocate", methods=["POST"])
@@ -469,11 +564,21 @@ def _meeting_for_research(meeting_id: int) -> Meeting:
 def research_list(meeting_id: int) -> ResponseReturnValue:
     meeting = _meeting_for_research(meeting_id)
     rows = services.research_list(meeting)
-    record("research_list_viewed", object_type="meeting", object_id=meeting.id,
-           detail=f"rows={len(rows)}")
+    record(
+        AuditAction.RESEARCH_LIST_VIEWED,
+        object_type="meeting",
+        object_id=meeting.id,
+        case_ids=[row.case_id for row in rows],
+        detail=f"rows={len(rows)}",
+    )
     db.session.commit()
-    return _no_store(Response(render_template(
-        "referrals/research_list.html", meeting=meeting, rows=rows, format_dob=format_dob)))
+    return _no_store(
+        Response(
+            render_template(
+                "referrals/research_list.html", meeting=meeting, rows=rows, format_dob=format_dob
+            )
+        )
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/research-list.csv")
@@ -481,13 +586,19 @@ def research_list(meeting_id: int) -> ResponseReturnValue:
 def research_list_csv_download(meeting_id: int) -> ResponseReturnValue:
     meeting = _meeting_for_research(meeting_id)
     rows = services.research_list(meeting)
-    record("research_list_downloaded", object_type="meeting", object_id=meeting.id,
-           detail=f"rows={len(rows)} format=csv")
+    record(
+        AuditAction.RESEARCH_LIST_DOWNLOADED,
+        object_type="meeting",
+        object_id=meeting.id,
+        case_ids=[row.case_id for row in rows],
+        detail=f"rows={len(rows)} format=csv",
+    )
     db.session.commit()
     response = Response(research_list_csv(rows), mimetype="text/csv")
     day = meeting.starts_at.strftime("%Y-%m-%d")
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="research-list-{day}-meeting-{meeting.id}.csv"')
+        f'attachment; filename="research-list-{day}-meeting-{meeting.id}.csv"'
+    )
     return _no_store(response)
 
 
@@ -504,8 +615,12 @@ def _referral_partials() -> dict[str, Any]:
     def coordinator_summary() -> dict[str, Any]:
         if not current_user.is_authenticated or current_user.role != Role.COORDINATOR:
             return {"awaiting": [], "repeats": []}
-        return {"awaiting": services.awaiting_allocation(current_user.area_id),
-                "repeats": services.pending_repeats(current_user.area_id)}
+        return {
+            "awaiting": services.awaiting_allocation(current_user.area_id),
+            "repeats": services.pending_repeats(current_user.area_id),
+        }
 
-    return {"referrals_meeting_case_count": meeting_case_count,
-            "referrals_coordinator_summary": coordinator_summary}
+    return {
+        "referrals_meeting_case_count": meeting_case_count,
+        "referrals_coordinator_summary": coordinator_summary,
+    }

@@ -21,7 +21,8 @@ def seed_reports_demo() -> int:
         area = db.session.scalar(sa.select(MaracArea).where(MaracArea.code == code))
         if area is None or services.population_for(area.id) is not None:
             continue
-        services.set_population(area, adult_women=adult_women, as_of=as_of, version=None,
-                                actor=None)
+        services.set_population(
+            area, adult_women=adult_women, as_of=as_of, version=None, actor=None
+        )
         added += 1
     return added

@@ -19,6 +19,8 @@ from marac_app.reports.services import COLUMNS, ReturnRow
 
 MARKING = "OFFICIAL-SENSITIVE"
 HEADINGS: tuple[str, ...] = (*(heading for _, heading in COLUMNS), "Notes")
+
+
 def _cells(row: ReturnRow) -> list[object]:
     """The row's values in column order: dates as dates, blanks as None."""
     return [row.value(key) for key, _ in COLUMNS] + [row.notes or None]
@@ -39,8 +41,11 @@ def return_xlsx(rows: Sequence[ReturnRow], *, area_name: str, quarter: Quarter) 
     sheet.oddFooter.center.text = MARKING
     sheet.evenHeader.center.text = MARKING
     sheet.cell(row=1, column=1, value=MARKING).font = Font(bold=True)
-    sheet.cell(row=2, column=1, value=safe_cell(
-        f"SafeLives MARAC data return: {area_name}, {quarter.label}"))
+    sheet.cell(
+        row=2,
+        column=1,
+        value=safe_cell(f"SafeLives MARAC data return: {area_name}, {quarter.label}"),
+    )
     for column, heading in enumerate(HEADINGS, start=1):
         cell = sheet.cell(row=4, column=column, value=heading)
         cell.font = Font(bold=True)

@@ -15,10 +15,15 @@ class ChooseReturnForm(MaracForm):
     class Meta:
         csrf = False
 
-    area = SelectField("MARAC area", coerce=str, validate_choice=True,
-                       validators=[InputRequired("Select a MARAC area")])
-    quarter = SelectField("Quarter", coerce=str, validate_choice=False,
-                          validators=[InputRequired("Select a quarter")])
+    area = SelectField(
+        "MARAC area",
+        coerce=str,
+        validate_choice=True,
+        validators=[InputRequired("Select a MARAC area")],
+    )
+    quarter = SelectField(
+        "Quarter", coerce=str, validate_choice=False, validators=[InputRequired("Select a quarter")]
+    )
 
 
 def _clean(value: object) -> object:
@@ -33,9 +38,11 @@ def whole_number(text: str | None) -> int | None:
 
 class PopulationForm(MaracForm):
     version = HiddenField()
-    adult_women = StringField("Number of adult women living in the area",
-                              filters=[_clean],
-                              validators=[InputRequired("Enter the number of adult women")])
+    adult_women = StringField(
+        "Number of adult women living in the area",
+        filters=[_clean],
+        validators=[InputRequired("Enter the number of adult women")],
+    )
     as_of = DateParts("Date the figure refers to")
 
     def validate_adult_women(self, field: StringField) -> None:

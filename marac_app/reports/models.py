@@ -23,11 +23,13 @@ class AreaPopulation(db.Model):
 
     id: Mapped[intpk]
     area_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("marac_area.id", ondelete="CASCADE"), unique=True)
+        sa.ForeignKey("marac_area.id", ondelete="CASCADE"), unique=True
+    )
     adult_women: Mapped[int] = mapped_column()
     as_of: Mapped[date] = mapped_column(sa.Date())
     updated_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     updated_at: Mapped[updated_at]
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 

@@ -21,7 +21,7 @@ class Quarter:
 
     @classmethod
     def parse(cls, text: str) -> Quarter:
-        """"2026-Q3" → Quarter(2026, 3); ValueError for anything else."""
+        """ "2026-Q3" → Quarter(2026, 3); ValueError for anything else."""
         year, sep, number = (text or "").strip().upper().partition("-Q")
         if not sep or not year.isdigit() or not number.isdigit() or len(year) != 4:
             raise ValueError("not a quarter")
@@ -41,18 +41,21 @@ class Quarter:
 
     @property
     def next(self) -> Quarter:
-        return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year,
-                                                                         self.number + 1)
+        return (
+            Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
+        )
 
     @property
     def previous(self) -> Quarter:
-        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year,
-                                                                         self.number - 1)
+        return (
+            Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+        )
 
     @property
     def label(self) -> str:
-        months = ("January to March", "April to June", "July to September",
-                  "October to December")[self.number - 1]
+        months = ("January to March", "April to June", "July to September", "October to December")[
+            self.number - 1
+        ]
         return f"{months} {self.year}"
 
     @property

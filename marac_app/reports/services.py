@@ -48,6 +48,7 @@ from sqlalchemy.orm import selectinload
 
 from marac_app.agencies.models import AgencyKind, MaracArea
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.db import utcnow
 from marac_app.extensions import db
@@ -61,19 +62,32 @@ from marac_app.template_helpers import LONDON
 # SafeLives' recommended volume: 40 cases a year per 10,000 adult women.
 RECOMMENDED_PER_10000 = 40
 
-_HEALTH = frozenset({AgencyKind.PRIMARY_CARE, AgencyKind.ACUTE_TRUST, AgencyKind.MENTAL_HEALTH,
-                     AgencyKind.MIDWIFERY_HEALTH_VISITING})
-_NAMED = {AgencyKind.POLICE, AgencyKind.IDVA, AgencyKind.CHILDRENS_SOCIAL_CARE,
-          AgencyKind.HOUSING, AgencyKind.PROBATION} | _HEALTH
+_HEALTH = frozenset(
+    {
+        AgencyKind.PRIMARY_CARE,
+        AgencyKind.ACUTE_TRUST,
+        AgencyKind.MENTAL_HEALTH,
+        AgencyKind.MIDWIFERY_HEALTH_VISITING,
+    }
+)
+_NAMED = {
+    AgencyKind.POLICE,
+    AgencyKind.IDVA,
+    AgencyKind.CHILDRENS_SOCIAL_CARE,
+    AgencyKind.HOUSING,
+    AgencyKind.PROBATION,
+} | _HEALTH
 
 # (key, column heading, agency kinds counted in it). "Other" takes every remaining kind.
 SOURCE_COLUMNS: tuple[tuple[str, str, frozenset[AgencyKind]], ...] = (
     ("police", "Referrals from police", frozenset({AgencyKind.POLICE})),
     ("idva", "Referrals from IDVA", frozenset({AgencyKind.IDVA})),
-    ("childrens_social_care", "Referrals from children's social care",
-     frozenset({AgencyKind.CHILDRENS_SOCIAL_CARE})),
-    ("health", "Referrals from health (primary care, acute, mental health, midwifery)",
-     _HEALTH),
+    (
+        "childrens_social_care",
+        "Referrals from children's social care",
+        frozenset({AgencyKind.CHILDRENS_SOCIAL_CARE}),
+    ),
+    ("health", "Referrals from health (primary care, acute, mental health, midwifery)", _HEALTH),
     ("housing", "Referrals from housing", frozenset({AgencyKind.HOUSING})),
     ("probation", "Referrals from probation", frozenset({AgencyKind.PROBATION})),
     ("other", "Referrals from other agencies", frozenset(set(AgencyKind) - _NAMED)),
@@ -156,7 +170,8 @@ class ReturnRow:
         headings = dict(FLAG_COLUMNS) | {"children": "Children in households"}
         return "; ".join(
             f"{headings[key]}: not recorded for {missing} of {self.cases_discussed} cases"
-            for key, missing in self.partly_recorded.items())
+            for key, missing in self.partly_recorded.items()
+        )
 
 
 def _age_between(age: int | None, low: int, high: int | None) -> bool | None:
@@ -179,13 +194,16 @@ def live_facts(item: AgendaItem, meeting_day: date) -> CaseFacts:
     """The facts of a live case heard at a meeting (ages on the referral date)."""
     referral = _referral_heard(item, meeting_day)
     if referral is None:
-        return CaseFacts(is_repeat=False, children=None, source=None,
-                         flags={key: None for key, _ in FLAG_COLUMNS})
+        return CaseFacts(
+            is_repeat=False,
+            children=None,
+            source=None,
+            flags={key: None for key, _ in FLAG_COLUMNS},
+        )
     victim = referral.victim
     on = referral.referred_on
     victim_age = victim.age_on(on) if victim is not None else None
-    perpetrator_ages = [a for a in (p.age_on(on) for p in referral.perpetrators)
-                        if a is not None]
+    perpetrator_ages = [a for a in (p.age_on(on) for p in referral.perpetrators) if a is not None]
     flags: dict[str, bool | None] = {
         "minoritised": victim.is_racially_minoritised if victim else None,
         "lgbt": victim.is_lgbt if victim else None,
@@ -193,17 +211,23 @@ def live_facts(item: AgendaItem, meeting_day: date) -> CaseFacts:
         "male": victim.is_male if victim else None,
         "aged_16_17": _age_between(victim_age, 16, 17),
         "aged_65_plus": _age_between(victim_age, 65, None),
-        "perpetrator_under_18": (any(a < 18 for a in perpetrator_ages)
-                                 if perpetrator_ages else None),
+        "perpetrator_under_18": (
+            any(a < 18 for a in perpetrator_ages) if perpetrator_ages else None
+        ),
     }
-    return CaseFacts(is_repeat=referral.is_repeat, children=len(referral.children),
-                     source=kind_column(referral.referring_agency.kind), flags=flags)
+    return CaseFacts(
+        is_repeat=referral.is_repeat,
+        children=len(referral.children),
+        source=kind_column(referral.referring_agency.kind),
+        flags=flags,
+    )
 
 
 def snapshot_facts(row: CaseStatistic) -> CaseFacts:
     """The facts of a purged case from its anonymous snapshot."""
     return CaseFacts(
-        is_repeat=bool(row.is_repeat), children=row.children_count,
+        is_repeat=bool(row.is_repeat),
+        children=row.children_count,
         source=kind_column(row.referring_agency_kind),
         flags={
             "minoritised": row.victim_racially_minoritised,
@@ -241,9 +265,14 @@ def meeting_row(meeting_id: int, meeting_day: date, facts: list[CaseFacts]) -> R
             partly[key] = missing
     referrals = {key: sum(1 for f in facts if f.source == key) for key, _, _ in SOURCE_COLUMNS}
     return ReturnRow(
-        meeting_id=meeting_id, meeting_date=meeting_day, cases_discussed=len(facts),
-        repeat_cases=sum(1 for f in facts if f.is_repeat), children=children,
-        referrals=referrals, counts=counts, partly_recorded=partly,
+        meeting_id=meeting_id,
+        meeting_date=meeting_day,
+        cases_discussed=len(facts),
+        repeat_cases=sum(1 for f in facts if f.is_repeat),
+        children=children,
+        referrals=referrals,
+        counts=counts,
+        partly_recorded=partly,
         purged_cases=sum(1 for f in facts if f.purged),
     )
 
@@ -252,12 +281,19 @@ def quarter_meetings(area_id: int, quarter: Quarter) -> list[Meeting]:
     """The area's meetings held in ``quarter`` (Europe/London dates): cancelled ones and
     those not started yet (later in the current quarter) are left out."""
     start, end = quarter.utc_bounds()
-    return list(db.session.scalars(
-        sa.select(Meeting)
-        .where(Meeting.area_id == area_id, Meeting.status != MeetingStatus.CANCELLED,
-               Meeting.starts_at >= start, Meeting.starts_at < end,
-               Meeting.starts_at <= utcnow())
-        .order_by(Meeting.starts_at, Meeting.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Meeting)
+            .where(
+                Meeting.area_id == area_id,
+                Meeting.status != MeetingStatus.CANCELLED,
+                Meeting.starts_at >= start,
+                Meeting.starts_at < end,
+                Meeting.starts_at <= utcnow(),
+            )
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+    )
 
 
 def data_return(area: MaracArea, year: int, quarter: int) -> list[ReturnRow]:
@@ -270,19 +306,26 @@ def quarter_return(area_id: int, quarter: Quarter) -> list[ReturnRow]:
     if not meetings:
         return []
     meeting_ids = [m.id for m in meetings]
-    items = list(db.session.scalars(
-        sa.select(AgendaItem).where(AgendaItem.meeting_id.in_(meeting_ids))
-        .options(
-            selectinload(AgendaItem.referral).selectinload(Referral.people),
-            selectinload(AgendaItem.referral).selectinload(Referral.referring_agency),
-            # Only an item allocated without its referral falls back to the case's
-            # referrals (rare): those load on demand instead of for every case.
-        )))
+    items = list(
+        db.session.scalars(
+            sa.select(AgendaItem)
+            .where(AgendaItem.meeting_id.in_(meeting_ids))
+            .options(
+                selectinload(AgendaItem.referral).selectinload(Referral.people),
+                selectinload(AgendaItem.referral).selectinload(Referral.referring_agency),
+                # Only an item allocated without its referral falls back to the case's
+                # referrals (rare): those load on demand instead of for every case.
+            )
+        )
+    )
     live_keys = {(item.case_id, item.meeting_id) for item in items}
     snapshots = [
-        row for row in db.session.scalars(
-            sa.select(CaseStatistic).where(CaseStatistic.meeting_id.in_(meeting_ids))
-            .order_by(CaseStatistic.id))
+        row
+        for row in db.session.scalars(
+            sa.select(CaseStatistic)
+            .where(CaseStatistic.meeting_id.in_(meeting_ids))
+            .order_by(CaseStatistic.id)
+        )
         if (row.case_id, row.meeting_id) not in live_keys
     ]
     days = {m.id: m.starts_at.astimezone(LONDON).date() for m in meetings}
@@ -318,8 +361,7 @@ class QuarterSummary:
         return 100 * self.non_police / self.referrals if self.referrals else None
 
 
-def per_10000(cases: int, adult_women: int | None, *, periods_per_year: int = 4
-              ) -> float | None:
+def per_10000(cases: int, adult_women: int | None, *, periods_per_year: int = 4) -> float | None:
     """Cases per 10,000 adult women a year: a quarter's cases × 4 ÷ population × 10,000.
 
     None when the population is not set (or not positive)."""
@@ -328,16 +370,21 @@ def per_10000(cases: int, adult_women: int | None, *, periods_per_year: int = 4
     return cases * periods_per_year * 10_000 / adult_women
 
 
-def summarise(quarter: Quarter, rows: Iterable[ReturnRow], adult_women: int | None
-              ) -> QuarterSummary:
+def summarise(
+    quarter: Quarter, rows: Iterable[ReturnRow], adult_women: int | None
+) -> QuarterSummary:
     rows = list(rows)
     cases = sum(r.cases_discussed for r in rows)
     referrals = sum(sum(r.referrals.values()) for r in rows)
     police = sum(r.referrals["police"] for r in rows)
     return QuarterSummary(
-        quarter=quarter, meetings=len(rows), cases=cases,
-        repeats=sum(r.repeat_cases for r in rows), referrals=referrals,
-        non_police=referrals - police, per_10000_annualised=per_10000(cases, adult_women),
+        quarter=quarter,
+        meetings=len(rows),
+        cases=cases,
+        repeats=sum(r.repeat_cases for r in rows),
+        referrals=referrals,
+        non_police=referrals - police,
+        per_10000_annualised=per_10000(cases, adult_women),
     )
 
 
@@ -351,8 +398,7 @@ def totals(rows: list[ReturnRow]) -> dict[str, int | None]:
     return result
 
 
-def trend(area_id: int, last: Quarter, count: int, adult_women: int | None
-          ) -> list[QuarterSummary]:
+def trend(area_id: int, last: Quarter, count: int, adult_women: int | None) -> list[QuarterSummary]:
     """Summaries of the ``count`` quarters ending with ``last``, oldest first.
 
     Counted in the database — three aggregate queries for the whole span, grouped by
@@ -368,48 +414,73 @@ def trend(area_id: int, last: Quarter, count: int, adult_women: int | None
     quarters.reverse()
     start, end = quarters[0].utc_bounds()[0], quarters[-1].utc_bounds()[1]
     held_rows = db.session.execute(
-        sa.select(Meeting.id, Meeting.starts_at)
-        .where(Meeting.area_id == area_id, Meeting.status != MeetingStatus.CANCELLED,
-               Meeting.starts_at >= start, Meeting.starts_at < end,
-               Meeting.starts_at <= utcnow())).all()
+        sa.select(Meeting.id, Meeting.starts_at).where(
+            Meeting.area_id == area_id,
+            Meeting.status != MeetingStatus.CANCELLED,
+            Meeting.starts_at >= start,
+            Meeting.starts_at < end,
+            Meeting.starts_at <= utcnow(),
+        )
+    ).all()
     held = sa.select(Meeting.id).where(Meeting.id.in_([row.id for row in held_rows]))
 
     # The referral heard: the agenda item's own, else (as _referral_heard) the case's latest
     # referral made by the meeting day, else its latest referral.
     def latest(*conditions: Any) -> Any:
-        return (sa.select(Referral.id)
-                .where(Referral.case_id == AgendaItem.case_id, *conditions)
-                .order_by(Referral.referred_on.desc(), Referral.id.desc())
-                .limit(1).correlate(AgendaItem, Meeting).scalar_subquery())
+        return (
+            sa.select(Referral.id)
+            .where(Referral.case_id == AgendaItem.case_id, *conditions)
+            .order_by(Referral.referred_on.desc(), Referral.id.desc())
+            .limit(1)
+            .correlate(AgendaItem, Meeting)
+            .scalar_subquery()
+        )
 
     heard = sa.func.coalesce(
         AgendaItem.referral_id,
         latest(Referral.referred_on <= sa.func.date(Meeting.starts_at)),
-        latest())
-    police = sa.func.coalesce(sa.func.sum(
-        sa.case((Agency.kind == AgencyKind.POLICE, 1), else_=0)), 0)
+        latest(),
+    )
+    police = sa.func.coalesce(
+        sa.func.sum(sa.case((Agency.kind == AgencyKind.POLICE, 1), else_=0)), 0
+    )
     live = db.session.execute(
-        sa.select(AgendaItem.meeting_id, sa.func.count(AgendaItem.id),
-                  sa.func.coalesce(sa.func.sum(sa.case((Referral.is_repeat, 1), else_=0)), 0),
-                  sa.func.count(Referral.id), police)
+        sa.select(
+            AgendaItem.meeting_id,
+            sa.func.count(AgendaItem.id),
+            sa.func.coalesce(sa.func.sum(sa.case((Referral.is_repeat, 1), else_=0)), 0),
+            sa.func.count(Referral.id),
+            police,
+        )
         .select_from(AgendaItem)
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .outerjoin(Referral, Referral.id == heard)
         .outerjoin(Agency, Agency.id == Referral.referring_agency_id)
         .where(AgendaItem.meeting_id.in_(held))
-        .group_by(AgendaItem.meeting_id)).all()
-    still_live = sa.exists().where(AgendaItem.case_id == CaseStatistic.case_id,
-                                   AgendaItem.meeting_id == CaseStatistic.meeting_id)
+        .group_by(AgendaItem.meeting_id)
+    ).all()
+    still_live = sa.exists().where(
+        AgendaItem.case_id == CaseStatistic.case_id,
+        AgendaItem.meeting_id == CaseStatistic.meeting_id,
+    )
     purged = db.session.execute(
-        sa.select(CaseStatistic.meeting_id, sa.func.count(CaseStatistic.id),
-                  sa.func.coalesce(sa.func.sum(sa.case((CaseStatistic.is_repeat, 1),
-                                                       else_=0)), 0),
-                  sa.func.count(CaseStatistic.referring_agency_kind),
-                  sa.func.coalesce(sa.func.sum(sa.case(
-                      (CaseStatistic.referring_agency_kind == AgencyKind.POLICE.value, 1),
-                      else_=0)), 0))
+        sa.select(
+            CaseStatistic.meeting_id,
+            sa.func.count(CaseStatistic.id),
+            sa.func.coalesce(sa.func.sum(sa.case((CaseStatistic.is_repeat, 1), else_=0)), 0),
+            sa.func.count(CaseStatistic.referring_agency_kind),
+            sa.func.coalesce(
+                sa.func.sum(
+                    sa.case(
+                        (CaseStatistic.referring_agency_kind == AgencyKind.POLICE.value, 1), else_=0
+                    )
+                ),
+                0,
+            ),
+        )
         .where(CaseStatistic.meeting_id.in_(held), ~still_live)
-        .group_by(CaseStatistic.meeting_id)).all()
+        .group_by(CaseStatistic.meeting_id)
+    ).all()
     per_meeting: dict[int, list[int]] = {row.id: [0, 0, 0, 0] for row in held_rows}
     for row in [*live, *purged]:
         totals_ = per_meeting[row[0]]
@@ -418,19 +489,24 @@ def trend(area_id: int, last: Quarter, count: int, adult_women: int | None
     summaries = []
     for quarter in quarters:
         q_start, q_end = quarter.utc_bounds()
-        in_quarter = [per_meeting[row.id] for row in held_rows
-                      if q_start <= row.starts_at < q_end]
-        cases, repeats, referrals, police_count = (sum(t[i] for t in in_quarter)
-                                                   for i in range(4))
-        summaries.append(QuarterSummary(
-            quarter=quarter, meetings=len(in_quarter), cases=cases, repeats=repeats,
-            referrals=referrals, non_police=referrals - police_count,
-            per_10000_annualised=per_10000(cases, adult_women)))
+        in_quarter = [per_meeting[row.id] for row in held_rows if q_start <= row.starts_at < q_end]
+        cases, repeats, referrals, police_count = (sum(t[i] for t in in_quarter) for i in range(4))
+        summaries.append(
+            QuarterSummary(
+                quarter=quarter,
+                meetings=len(in_quarter),
+                cases=cases,
+                repeats=repeats,
+                referrals=referrals,
+                non_police=referrals - police_count,
+                per_10000_annualised=per_10000(cases, adult_women),
+            )
+        )
     return summaries
 
 
 def round_half_up(value: float, places: int = 1) -> float:
-    scale = 10 ** places
+    scale = 10**places
     return math.floor(value * scale + 0.5) / scale
 
 
@@ -441,31 +517,36 @@ def population_for(area_id: int) -> AreaPopulation | None:
     return db.session.scalar(sa.select(AreaPopulation).where(AreaPopulation.area_id == area_id))
 
 
-def set_population(area: MaracArea, *, adult_women: int, as_of: date, version: int | None,
-                   actor: Any) -> AreaPopulation:
+def set_population(
+    area: MaracArea, *, adult_women: int, as_of: date, version: int | None, actor: Any
+) -> AreaPopulation:
     """Set the adult female population of ``area`` (flushes; audited).
 
     Raises ConflictError when ``version`` is not the saved one (someone saved in between) and
     ServiceError for a number out of range.
     """
     if not 1 <= adult_women <= 10_000_000:
-        raise ServiceError("Number of adult women must be between 1 and 10,000,000",
-                           field="adult_women")
+        raise ServiceError(
+            "Number of adult women must be between 1 and 10,000,000", field="adult_women"
+        )
     population = population_for(area.id)
     if population is None:
         if version not in (None, 0):
-            raise ConflictError("Someone else changed the population since you opened this "
-                                "page")
+            raise ConflictError("Someone else changed the population since you opened this page")
         population = AreaPopulation(area_id=area.id, adult_women=adult_women, as_of=as_of)
         db.session.add(population)
     else:
         if version != population.version:
-            raise ConflictError("Someone else changed the population since you opened this "
-                                "page")
+            raise ConflictError("Someone else changed the population since you opened this page")
         population.adult_women = adult_women
         population.as_of = as_of
     population.updated_by_id = getattr(actor, "id", None)
     db.session.flush()
-    record("area_population_set", actor=actor, object_type="marac_area", object_id=area.id,
-           detail=f"fields=adult_women,as_of version={population.version}")
+    record(
+        AuditAction.AREA_POPULATION_SET,
+        actor=actor,
+        object_type="marac_area",
+        object_id=area.id,
+        detail=f"fields=adult_women,as_of version={population.version}",
+    )
     return population

@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from marac_app.agencies.models import MaracArea
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.db import utcnow
 from marac_app.extensions import db
@@ -66,8 +67,9 @@ def _choose() -> tuple[ChooseReturnForm, MaracArea | None, Quarter | None]:
     form.quarter.choices = [SelectChoice(q.key, q.label) for q in quarters]
     requested_area = request.args.get("area", "").strip()
     if requested_area:
-        area_id = int(requested_area) if requested_area.isdigit() and len(requested_area) < 10 \
-            else -1
+        area_id = (
+            int(requested_area) if requested_area.isdigit() and len(requested_area) < 10 else -1
+        )
         area: MaracArea | None = get_report_area_or_404(area_id, current_user)
     else:
         area = areas[0] if areas else None
@@ -113,32 +115,44 @@ def _charts(series: dict[str, Any], area: MaracArea, has_population: bool) -> di
     period = f"{labels[0]} to {labels[-1]}" if labels else ""
     charts: dict[str, Any] = {
         "cases": bar_chart(
-            chart_id="chart-cases", title=f"Cases discussed per quarter, {area.name}",
+            chart_id="chart-cases",
+            title=f"Cases discussed per quarter, {area.name}",
             description=f"Bar chart of cases discussed in each quarter from {period}. "
-                        "The same numbers are in the table below.",
-            labels=labels, values=series["cases"]),
+            "The same numbers are in the table below.",
+            labels=labels,
+            values=series["cases"],
+        ),
         "repeat_rate": bar_chart(
-            chart_id="chart-repeat", title=f"Repeat rate per quarter, {area.name}",
+            chart_id="chart-repeat",
+            title=f"Repeat rate per quarter, {area.name}",
             description=f"Bar chart of repeat cases as a percentage of cases discussed, "
-                        f"{period}. No data where no cases were discussed.",
-            labels=labels, values=series["repeat_rate"], unit="%"),
+            f"{period}. No data where no cases were discussed.",
+            labels=labels,
+            values=series["repeat_rate"],
+            unit="%",
+        ),
         "non_police": bar_chart(
             chart_id="chart-non-police",
             title=f"Share of referrals from agencies other than the police, {area.name}",
             description=f"Bar chart of the percentage of referrals made by agencies other "
-                        f"than the police, {period}.",
-            labels=labels, values=series["non_police"], unit="%"),
+            f"than the police, {period}.",
+            labels=labels,
+            values=series["non_police"],
+            unit="%",
+        ),
     }
     if has_population:
         charts["per_10000"] = bar_chart(
             chart_id="chart-per-10000",
             title=f"Cases per 10,000 adult women a year, {area.name}",
             description=f"Bar chart of each quarter's cases discussed, annualised (times 4), "
-                        f"per 10,000 adult women, {period}, with a dashed reference line at "
-                        f"SafeLives' recommended {services.RECOMMENDED_PER_10000} a year.",
-            labels=labels, values=series["per_10000"],
+            f"per 10,000 adult women, {period}, with a dashed reference line at "
+            f"SafeLives' recommended {services.RECOMMENDED_PER_10000} a year.",
+            labels=labels,
+            values=series["per_10000"],
             reference=services.RECOMMENDED_PER_10000,
-            reference_label=f"Recommended: {services.RECOMMENDED_PER_10000}")
+            reference_label=f"Recommended: {services.RECOMMENDED_PER_10000}",
+        )
     return charts
 
 
@@ -153,13 +167,25 @@ def index() -> ResponseReturnValue:
     rows = services.quarter_return(area.id, quarter)
     summaries = services.trend(area.id, quarter, TREND_QUARTERS, adult_women)
     series = _series(summaries)
-    record("data_return_viewed", object_type="marac_area", object_id=area.id,
-           detail=f"quarter={quarter.key} meetings={len(rows)}")
+    record(
+        AuditAction.DATA_RETURN_VIEWED,
+        object_type="marac_area",
+        object_id=area.id,
+        detail=f"quarter={quarter.key} meetings={len(rows)}",
+    )
     db.session.commit()
     return render_template(
-        "reports/index.html", form=form, area=area, quarter=quarter, rows=rows,
-        totals=services.totals(rows), columns=services.COLUMNS, summary=summaries[-1],
-        summaries=summaries, series=series, population=population,
+        "reports/index.html",
+        form=form,
+        area=area,
+        quarter=quarter,
+        rows=rows,
+        totals=services.totals(rows),
+        columns=services.COLUMNS,
+        summary=summaries[-1],
+        summaries=summaries,
+        series=series,
+        population=population,
         charts=_charts(series, area, population is not None),
         recommended=services.RECOMMENDED_PER_10000,
         can_set_population=can_set_population(current_user, area),
@@ -171,18 +197,24 @@ def _download(kind: str) -> tuple[MaracArea, Quarter, list[services.ReturnRow]]:
     if area is None or quarter is None:
         abort(400)
     rows = services.quarter_return(area.id, quarter)
-    record("data_return_downloaded", object_type="marac_area", object_id=area.id,
-           detail=f"quarter={quarter.key} meetings={len(rows)} format={kind}")
+    record(
+        AuditAction.DATA_RETURN_DOWNLOADED,
+        object_type="marac_area",
+        object_id=area.id,
+        detail=f"quarter={quarter.key} meetings={len(rows)} format={kind}",
+    )
     db.session.commit()
     return area, quarter, rows
 
 
-def _attachment(body: bytes, mimetype: str, area: MaracArea, quarter: Quarter,
-                extension: str) -> Response:
+def _attachment(
+    body: bytes, mimetype: str, area: MaracArea, quarter: Quarter, extension: str
+) -> Response:
     response = Response(body, mimetype=mimetype)
     code = "".join(c for c in area.code if c.isalnum()) or str(area.id)
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="safelives-return-{code}-{quarter.key}.{extension}"')
+        f'attachment; filename="safelives-return-{code}-{quarter.key}.{extension}"'
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -200,8 +232,12 @@ def return_xlsx_download() -> ResponseReturnValue:
     area, quarter, rows = _download("xlsx")
     body = return_xlsx(rows, area_name=area.name, quarter=quarter)
     return _attachment(
-        body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        area, quarter, "xlsx")
+        body,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        area,
+        quarter,
+        "xlsx",
+    )
 
 
 @bp.route("/areas/<int:area_id>/population", methods=["GET", "POST"])
@@ -211,8 +247,13 @@ def population(area_id: int) -> ResponseReturnValue:
     saved = services.population_for(area.id)
     form = PopulationForm()
     if request.method == "GET" and saved is not None:
-        form = PopulationForm(data={"adult_women": str(saved.adult_women),
-                                    "as_of": saved.as_of, "version": str(saved.version)})
+        form = PopulationForm(
+            data={
+                "adult_women": str(saved.adult_women),
+                "as_of": saved.as_of,
+                "version": str(saved.version),
+            }
+        )
     status = 200
     conflict: dict[str, Any] | None = None
     if request.method == "POST":
@@ -220,8 +261,12 @@ def population(area_id: int) -> ResponseReturnValue:
         if form.validate_on_submit():
             try:
                 services.set_population(
-                    area, adult_women=whole_number(form.adult_women.data) or 0,
-                    as_of=form.as_of.data, version=form.version_number, actor=current_user)
+                    area,
+                    adult_women=whole_number(form.adult_women.data) or 0,
+                    as_of=form.as_of.data,
+                    version=form.version_number,
+                    actor=current_user,
+                )
             except ConflictError as error:
                 db.session.rollback()
                 form.form_errors.append(error.message)
@@ -240,5 +285,6 @@ def population(area_id: int) -> ResponseReturnValue:
                 db.session.commit()
                 flash(f"The population of {area.name} has been saved.")
                 return redirect(url_for("reports.index", area=area.id))
-    return render_template("reports/population.html", form=form, area=area, saved=saved,
-                           conflict=conflict), status
+    return render_template(
+        "reports/population.html", form=form, area=area, saved=saved, conflict=conflict
+    ), status

@@ -25,13 +25,11 @@ def _n() -> int:
     return _count["n"]
 
 
-
-
-
 @pytest.fixture()
 def signed_agency(make_agency, sign_up) -> Callable[..., Agency]:
-    def factory(area: MaracArea, kind: AgencyKind = AgencyKind.POLICE,
-                name: str | None = None) -> Agency:
+    def factory(
+        area: MaracArea, kind: AgencyKind = AgencyKind.POLICE, name: str | None = None
+    ) -> Agency:
         agency = make_agency(name=name, kind=kind, areas=[area])
         sign_up(agency)
         return agency
@@ -57,8 +55,9 @@ def make_meeting(app: Flask) -> Callable[..., Meeting]:
     def factory(area: MaracArea, starts_at: datetime | None = None) -> Meeting:
         with app.app_context():
             starts = starts_at or utcnow()
-            meeting = Meeting(area_id=area.id, starts_at=starts,
-                              ends_at=starts + timedelta(hours=3))
+            meeting = Meeting(
+                area_id=area.id, starts_at=starts, ends_at=starts + timedelta(hours=3)
+            )
             db.session.add(meeting)
             db.session.commit()
             db.session.refresh(meeting)
@@ -93,8 +92,7 @@ def invited_rep(app: Flask, make_user, make_meeting, make_agenda_item) -> Callab
         for case in cases:
             make_agenda_item(meeting, case)
         with app.app_context():
-            db.session.add(Invitation(meeting_id=meeting.id, user_id=rep.id,
-                                      agency_id=agency.id))
+            db.session.add(Invitation(meeting_id=meeting.id, user_id=rep.id, agency_id=agency.id))
             db.session.commit()
         return rep
 
@@ -105,14 +103,24 @@ def invited_rep(app: Flask, make_user, make_meeting, make_agenda_item) -> Callab
 def make_action(app: Flask) -> Callable[..., ActionItem]:
     """An action row written directly (due dates in the past allowed, for overdue tests)."""
 
-    def factory(case: Case, agency: Agency, *, due: date | None = None,
-                status: ActionStatus = ActionStatus.OPEN, meeting: Meeting | None = None,
-                description: str = "Check the tenancy and fit a door lock") -> ActionItem:
+    def factory(
+        case: Case,
+        agency: Agency,
+        *,
+        due: date | None = None,
+        status: ActionStatus = ActionStatus.OPEN,
+        meeting: Meeting | None = None,
+        description: str = "Check the tenancy and fit a door lock",
+    ) -> ActionItem:
         with app.app_context():
             action = ActionItem(
-                case_id=case.id, owner_agency_id=agency.id, description=description,
-                due_date=due or today() + timedelta(days=14), priority=ActionPriority.HIGH,
-                status=status, meeting_id=meeting.id if meeting else None,
+                case_id=case.id,
+                owner_agency_id=agency.id,
+                description=description,
+                due_date=due or today() + timedelta(days=14),
+                priority=ActionPriority.HIGH,
+                status=status,
+                meeting_id=meeting.id if meeting else None,
             )
             db.session.add(action)
             db.session.commit()

@@ -16,8 +16,7 @@ from marac_app.referrals.models import Case
 def test_demo_actions_need_cases_and_are_idempotent(app_ctx) -> None:
     seed_demo()
     cam = db.session.scalar(sa.select(MaracArea).where(MaracArea.code == "CAM"))
-    has_cases = db.session.scalar(
-        sa.select(sa.func.count(Case.id)).where(Case.area_id == cam.id))
+    has_cases = db.session.scalar(sa.select(sa.func.count(Case.id)).where(Case.area_id == cam.id))
     if not has_cases:
         assert db.session.scalar(sa.select(sa.func.count(ActionItem.id))) == 0
         assert seed_actions_demo() == 0

@@ -27,11 +27,17 @@ def world(make_area, signed_agency, make_agency, make_case, make_user, make_acti
     case = make_case(area, reference="TST-2026-7001")
     other_case = make_case(area, reference="TST-2026-7002")
     police_action = make_action(case, police, description="Police action alpha")
-    housing_action = make_action(other_case, housing, description="Housing action bravo",
-                                 due=today() - timedelta(days=3))
+    housing_action = make_action(
+        other_case, housing, description="Housing action bravo", due=today() - timedelta(days=3)
+    )
     return {
-        "area": area, "police": police, "housing": housing, "unsigned": unsigned,
-        "case": case, "police_action": police_action, "housing_action": housing_action,
+        "area": area,
+        "police": police,
+        "housing": housing,
+        "unsigned": unsigned,
+        "case": case,
+        "police_action": police_action,
+        "housing_action": housing_action,
         "coordinator": make_user(Role.COORDINATOR, area=area, agency=police),
         "chair": make_user(Role.CHAIR, area=area, agency=police),
         # Both invited to a meeting hearing both cases: what parts them is the agency.
@@ -42,8 +48,11 @@ def world(make_area, signed_agency, make_agency, make_case, make_user, make_acti
 
 def _audits(app, action: str) -> list[AuditEvent]:
     with app.app_context():
-        return list(db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+        return list(
+            db.session.scalars(
+                sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+            )
+        )
 
 
 def _status_data(client, action_id: int, **data):
@@ -51,8 +60,14 @@ def _status_data(client, action_id: int, **data):
     page = client.get(f"/actions/{action_id}").get_data(as_text=True)
     version = re.search(r'name="version" value="(\d+)"', page).group(1)
     now = today()
-    return {"csrf_token": token, "version": version, "dated_day": str(now.day),
-            "dated_month": str(now.month), "dated_year": str(now.year), **data}
+    return {
+        "csrf_token": token,
+        "version": version,
+        "dated_day": str(now.day),
+        "dated_month": str(now.month),
+        "dated_year": str(now.year),
+        **data,
+    }
 
 
 # --- Agency tenancy ---------------------------------------------------------------------
@@ -60,9 +75,17 @@ def _status_data(client, action_id: int, **data):
 
 def test_rep_sees_only_own_agency_actions_in_the_list(world, auth, client) -> None:
     auth.sign_in_as(world["police_rep"])
-    for query in ["", "?status=open", "?overdue=1", "?case=TST", "?case=7002",
-                  f"?agency={world['housing'].id}", "?due_from=2000-01-01&due_to=2100-01-01",
-                  "?page=2", "?sort=due_desc"]:
+    for query in [
+        "",
+        "?status=open",
+        "?overdue=1",
+        "?case=TST",
+        "?case=7002",
+        f"?agency={world['housing'].id}",
+        "?due_from=2000-01-01&due_to=2100-01-01",
+        "?page=2",
+        "?sort=due_desc",
+    ]:
         page = client.get(f"/actions/{query}")
         assert page.status_code == 200, query
         text = page.get_data(as_text=True)
@@ -75,8 +98,7 @@ def test_rep_gets_404_on_every_other_agency_action_url(world, auth, client, app)
     auth.sign_in_as(world["police_rep"])
     other = world["housing_action"].id
     assert client.get(f"/actions/{other}").status_code == 404
-    data = _status_data(client, world["police_action"].id, status="completed",
-                        note="Done")
+    data = _status_data(client, world["police_action"].id, status="completed", note="Done")
     assert client.post(f"/actions/{other}/status", data=data).status_code == 404
     assert client.get("/actions/999999").status_code == 404
     with app.app_context():
@@ -90,8 +112,7 @@ def test_rep_cannot_agree_actions(world, auth, client) -> None:
     assert client.get(f"/actions/cases/{world['case'].id}/new").status_code == 403
 
 
-def test_rep_home_shows_my_agency_actions_without_other_agencies(world, auth, client,
-                                                                app) -> None:
+def test_rep_home_shows_my_agency_actions_without_other_agencies(world, auth, client, app) -> None:
     auth.sign_in_as(world["housing_rep"])
     text = client.get("/").get_data(as_text=True)
     assert "My agency&#39;s actions" in text or "My agency's actions" in text
@@ -104,8 +125,9 @@ def test_rep_of_agency_that_withdrew_sees_nothing(world, auth, client, app) -> N
     from marac_app.protocol.models import ProtocolSignature
 
     with app.app_context():
-        for signature in db.session.scalars(sa.select(ProtocolSignature).where(
-                ProtocolSignature.agency_id == world["police"].id)):
+        for signature in db.session.scalars(
+            sa.select(ProtocolSignature).where(ProtocolSignature.agency_id == world["police"].id)
+        ):
             signature.withdrawn_on = today()
         db.session.commit()
     auth.sign_in_as(world["police_rep"])
@@ -116,8 +138,9 @@ def test_rep_of_agency_that_withdrew_sees_nothing(world, auth, client, app) -> N
 # --- Area tenancy -----------------------------------------------------------------------
 
 
-def test_coordinator_sees_every_action_of_the_area_and_the_overdue_list(world, auth,
-                                                                         client) -> None:
+def test_coordinator_sees_every_action_of_the_area_and_the_overdue_list(
+    world, auth, client
+) -> None:
     auth.sign_in_as(world["coordinator"])
     text = client.get("/actions/").get_data(as_text=True)
     assert "Police action alpha" in text and "Housing action bravo" in text
@@ -128,8 +151,10 @@ def test_coordinator_sees_every_action_of_the_area_and_the_overdue_list(world, a
     overdue = client.get("/actions/?overdue=1").get_data(as_text=True)
     assert "1 action" in overdue
     by_case = client.get("/actions/?case=7001").get_data(as_text=True)
-    assert "Police action alpha" in by_case and "Housing action bravo" not in by_case.split(
-        "Find actions")[1]
+    assert (
+        "Police action alpha" in by_case
+        and "Housing action bravo" not in by_case.split("Find actions")[1]
+    )
     home = client.get("/").get_data(as_text=True)
     assert "1 overdue" in home
 
@@ -139,8 +164,12 @@ def test_coordinator_of_another_area_gets_404(world, auth, client, make_user, ma
     action_id = world["police_action"].id
     assert client.get(f"/actions/{action_id}").status_code == 404
     token = csrf_token(client, "/actions/")
-    assert client.post(f"/actions/{action_id}/status",
-                       data={"csrf_token": token, "status": "completed"}).status_code == 404
+    assert (
+        client.post(
+            f"/actions/{action_id}/status", data={"csrf_token": token, "status": "completed"}
+        ).status_code
+        == 404
+    )
     assert client.get(f"/actions/cases/{world['case'].id}/new").status_code == 404
     assert client.get(f"/actions/new?case_id={world['case'].id}").status_code == 404
     assert "Police action alpha" not in client.get("/actions/").get_data(as_text=True)
@@ -162,8 +191,7 @@ def test_rep_updates_own_action_and_history_is_shown(world, auth, client, app) -
     action_id = world["police_action"].id
     page = client.get(f"/actions/{action_id}").get_data(as_text=True)
     assert "TST-2026-7001" in page and "Police action alpha" in page
-    data = _status_data(client, action_id, status="not_possible",
-                        note="Victim moved out of area")
+    data = _status_data(client, action_id, status="not_possible", note="Victim moved out of area")
     response = client.post(f"/actions/{action_id}/status", data=data)
     assert response.status_code == 302
     page = client.get(f"/actions/{action_id}").get_data(as_text=True)
@@ -173,12 +201,18 @@ def test_rep_updates_own_action_and_history_is_shown(world, auth, client, app) -
     assert len(_audits(app, "action_viewed")) >= 2
 
 
-def test_missing_note_is_400_with_a_message_and_the_text_kept(world, auth, client,
-                                                              app) -> None:
+def test_missing_note_is_400_with_a_message_and_the_text_kept(world, auth, client, app) -> None:
     auth.sign_in_as(world["police_rep"])
     action_id = world["police_action"].id
-    data = _status_data(client, action_id, status="completed", note="   ",
-                        dated_day="31", dated_month="2", dated_year="2026")
+    data = _status_data(
+        client,
+        action_id,
+        status="completed",
+        note="   ",
+        dated_day="31",
+        dated_month="2",
+        dated_year="2026",
+    )
     response = client.post(f"/actions/{action_id}/status", data=data)
     assert response.status_code == 400
     assert "The date this happened must be a real date" in response.get_data(as_text=True)
@@ -188,8 +222,9 @@ def test_missing_note_is_400_with_a_message_and_the_text_kept(world, auth, clien
     assert response.status_code == 400
     assert "Enter why the agency did not complete the action" in text
     assert "There is a problem" in text
-    data = _status_data(client, action_id, status="completed",
-                        note="<b>Kept & shown</b>", dated_year="2999")
+    data = _status_data(
+        client, action_id, status="completed", note="<b>Kept & shown</b>", dated_year="2999"
+    )
     response = client.post(f"/actions/{action_id}/status", data=data)
     text = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -203,11 +238,9 @@ def test_missing_note_is_400_with_a_message_and_the_text_kept(world, auth, clien
 def test_stale_version_is_409_showing_both(world, auth, client, app) -> None:
     auth.sign_in_as(world["police_rep"])
     action_id = world["police_action"].id
-    mine = _status_data(client, action_id, status="completed",
-                        note="My note: lock fitted")
+    mine = _status_data(client, action_id, status="completed", note="My note: lock fitted")
     # Someone else saves first.
-    theirs = _status_data(client, action_id, status="not_possible",
-                          note="Their note: moved away")
+    theirs = _status_data(client, action_id, status="not_possible", note="Their note: moved away")
     assert client.post(f"/actions/{action_id}/status", data=theirs).status_code == 302
     response = client.post(f"/actions/{action_id}/status", data=mine)
     text = response.get_data(as_text=True)
@@ -223,14 +256,18 @@ def test_stale_version_is_409_showing_both(world, auth, client, app) -> None:
 def test_coordinator_reopens_a_closed_action(world, auth, client) -> None:
     action_id = world["police_action"].id
     auth.sign_in_as(world["police_rep"])
-    client.post(f"/actions/{action_id}/status", data=_status_data(
-        client, action_id, status="completed", note="Done"))
+    client.post(
+        f"/actions/{action_id}/status",
+        data=_status_data(client, action_id, status="completed", note="Done"),
+    )
     page = client.get(f"/actions/{action_id}").get_data(as_text=True)
     assert 'value="open"' not in page  # a representative cannot reopen
     auth.sign_out()
     auth.sign_in_as(world["coordinator"])
-    response = client.post(f"/actions/{action_id}/status", data=_status_data(
-        client, action_id, status="open", note="Agreed at review"))
+    response = client.post(
+        f"/actions/{action_id}/status",
+        data=_status_data(client, action_id, status="open", note="Agreed at review"),
+    )
     assert response.status_code == 302
     assert "Agreed at review" in client.get(f"/actions/{action_id}").get_data(as_text=True)
 
@@ -240,8 +277,9 @@ def test_chair_can_read_but_not_update(world, auth, client) -> None:
     action_id = world["police_action"].id
     assert client.get(f"/actions/{action_id}").status_code == 200
     token = csrf_token(client, f"/actions/{action_id}")
-    response = client.post(f"/actions/{action_id}/status",
-                           data={"csrf_token": token, "status": "completed"})
+    response = client.post(
+        f"/actions/{action_id}/status", data={"csrf_token": token, "status": "completed"}
+    )
     assert response.status_code == 403
 
 
@@ -250,13 +288,18 @@ def test_chair_can_read_but_not_update(world, auth, client) -> None:
 
 def _new_data(world, **data):
     due = today() + timedelta(days=10)
-    return {"owner_agency": str(world["housing"].id), "description": "Visit and review",
-            "due_day": str(due.day), "due_month": str(due.month), "due_year": str(due.year),
-            "priority": "high", **data}
+    return {
+        "owner_agency": str(world["housing"].id),
+        "description": "Visit and review",
+        "due_day": str(due.day),
+        "due_month": str(due.month),
+        "due_year": str(due.year),
+        "priority": "high",
+        **data,
+    }
 
 
-def test_chair_agrees_an_action(world, auth, client, app, make_meeting,
-                                make_agenda_item) -> None:
+def test_chair_agrees_an_action(world, auth, client, app, make_meeting, make_agenda_item) -> None:
     meeting = make_meeting(world["area"])
     item = make_agenda_item(meeting, world["case"])
     auth.sign_in_as(world["chair"])
@@ -266,8 +309,9 @@ def test_chair_agrees_an_action(world, auth, client, app, make_meeting,
     response = auth.post(path, _new_data(world, agenda_item_id=str(item.id)))
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     with app.app_context():
-        action = db.session.scalars(sa.select(ActionItem).where(
-            ActionItem.description == "Visit and review")).one()
+        action = db.session.scalars(
+            sa.select(ActionItem).where(ActionItem.description == "Visit and review")
+        ).one()
         assert (action.meeting_id, action.agenda_item_id) == (meeting.id, item.id)
         assert action.owner_agency_id == world["housing"].id
     assert _audits(app, "action_created")
@@ -276,8 +320,9 @@ def test_chair_agrees_an_action(world, auth, client, app, make_meeting,
 def test_not_signed_up_agency_is_refused_with_the_reason(world, auth, client, app) -> None:
     auth.sign_in_as(world["coordinator"])
     path = f"/actions/cases/{world['case'].id}/new"
-    response = auth.post(path, _new_data(world, owner_agency=str(world["unsigned"].id),
-                                         description="Kept text"))
+    response = auth.post(
+        path, _new_data(world, owner_agency=str(world["unsigned"].id), description="Kept text")
+    )
     text = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Unsigned Health C has not signed" in text
@@ -289,17 +334,38 @@ def test_not_signed_up_agency_is_refused_with_the_reason(world, auth, client, ap
 def test_bad_new_action_input_is_400_with_specific_messages(world, auth, client) -> None:
     auth.sign_in_as(world["coordinator"])
     path = f"/actions/cases/{world['case'].id}/new"
-    response = auth.post(path, _new_data(world, owner_agency="", description="",
-                                         due_day="", due_month="", due_year="", priority=""))
+    response = auth.post(
+        path,
+        _new_data(
+            world,
+            owner_agency="",
+            description="",
+            due_day="",
+            due_month="",
+            due_year="",
+            priority="",
+        ),
+    )
     text = response.get_data(as_text=True)
     assert response.status_code == 400
-    for message in ("Select the owner agency", "Enter what the action is",
-                    "Enter the due date", "Select the priority"):
+    for message in (
+        "Select the owner agency",
+        "Enter what the action is",
+        "Enter the due date",
+        "Select the priority",
+    ):
         assert message in text
     past = today() - timedelta(days=1)
-    response = auth.post(path, _new_data(world, description="Long enough ' \" <text>",
-                                         due_day=str(past.day), due_month=str(past.month),
-                                         due_year=str(past.year)))
+    response = auth.post(
+        path,
+        _new_data(
+            world,
+            description="Long enough ' \" <text>",
+            due_day=str(past.day),
+            due_month=str(past.month),
+            due_year=str(past.year),
+        ),
+    )
     text = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "The due date must be today or in the future" in text
@@ -324,8 +390,10 @@ def _count_statements(app, client, path: str) -> int:
     statements: list[str] = []
 
     def count(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith("SAVEPOINT") and "RELEASE" not in \
-                statement.upper()[:10]:
+        if (
+            not statement.lstrip().upper().startswith("SAVEPOINT")
+            and "RELEASE" not in statement.upper()[:10]
+        ):
             statements.append(statement)
 
     with app.app_context():
@@ -338,8 +406,9 @@ def _count_statements(app, client, path: str) -> int:
     return len(statements)
 
 
-def test_rep_list_query_count_does_not_grow_with_actions(world, auth, client, app,
-                                                          make_case, make_action) -> None:
+def test_rep_list_query_count_does_not_grow_with_actions(
+    world, auth, client, app, make_case, make_action
+) -> None:
     def add(n: int) -> None:
         for _ in range(n):
             make_action(make_case(world["area"]), world["police"])

@@ -40,8 +40,6 @@ def statement(app: Flask) -> ConfidentialityStatement:
         return row
 
 
-
-
 @dataclass
 class World:
     area: MaracArea
@@ -60,18 +58,24 @@ class World:
 
 @pytest.fixture()
 def make_meeting(app: Flask) -> Callable[..., Meeting]:
-    def factory(area: MaracArea, *, invite: list[User] = (), chair: User | None = None,
-                days: int = 0) -> Meeting:
+    def factory(
+        area: MaracArea, *, invite: list[User] = (), chair: User | None = None, days: int = 0
+    ) -> Meeting:
         with app.app_context():
             starts = utcnow() + timedelta(days=days)
-            meeting = Meeting(area_id=area.id, starts_at=starts,
-                              ends_at=starts + timedelta(hours=2), venue="Room 1",
-                              chair_id=chair.id if chair else None)
+            meeting = Meeting(
+                area_id=area.id,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                venue="Room 1",
+                chair_id=chair.id if chair else None,
+            )
             db.session.add(meeting)
             db.session.flush()
             for user in invite:
-                db.session.add(Invitation(meeting_id=meeting.id, user_id=user.id,
-                                          agency_id=user.agency_id))
+                db.session.add(
+                    Invitation(meeting_id=meeting.id, user_id=user.id, agency_id=user.agency_id)
+                )
             db.session.commit()
             db.session.refresh(meeting)
             return meeting
@@ -96,8 +100,20 @@ def world(make_area, make_agency, make_user, make_meeting, sign_up, statement) -
     unsigned_rep = make_user(Role.AGENCY_REP, agency=health, name="Hugo Health")
     uninvited_rep = make_user(Role.AGENCY_REP, agency=police)
     meeting = make_meeting(area, invite=[rep, rep2, unsigned_rep], chair=chair)
-    return World(area, other_area, police, health, chair, coordinator, other_chair, rep, rep2,
-                 unsigned_rep, uninvited_rep, meeting)
+    return World(
+        area,
+        other_area,
+        police,
+        health,
+        chair,
+        coordinator,
+        other_chair,
+        rep,
+        rep2,
+        unsigned_rep,
+        uninvited_rep,
+        meeting,
+    )
 
 
 def audit_actions(app: Flask, action: str) -> list:

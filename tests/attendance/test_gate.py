@@ -37,10 +37,12 @@ def test_gate_refuses_before_the_statement_is_read(app: Flask, world: World) -> 
 
         # Everyone present and acknowledged, but the statement not marked read: still closed.
         rep = db.session.merge(world.rep)
-        row = services.record_invitee_attendance(meeting, rep, status=AttendanceStatus.PRESENT,
-                                                 information_sent=None, actor=chair)
-        services.acknowledge(meeting, actor=chair, attendance=row,
-                             method=AcknowledgementMethod.RECORDED_BY_CHAIR)
+        row = services.record_invitee_attendance(
+            meeting, rep, status=AttendanceStatus.PRESENT, information_sent=None, actor=chair
+        )
+        services.acknowledge(
+            meeting, actor=chair, attendance=row, method=AcknowledgementMethod.RECORDED_BY_CHAIR
+        )
         assert services.gate_problems(meeting) == [services.NOT_READ]
 
 
@@ -53,24 +55,31 @@ def test_gate_refuses_until_every_present_person_and_observer_acknowledges(
         rep = db.session.merge(world.rep)
         rep2 = db.session.merge(world.rep2)
         present = services.record_invitee_attendance(
-            meeting, rep, status=AttendanceStatus.PRESENT, information_sent=None, actor=chair)
-        services.record_invitee_attendance(meeting, rep2, status=AttendanceStatus.APOLOGIES,
-                                           information_sent=True, actor=chair)
+            meeting, rep, status=AttendanceStatus.PRESENT, information_sent=None, actor=chair
+        )
+        services.record_invitee_attendance(
+            meeting, rep2, status=AttendanceStatus.APOLOGIES, information_sent=True, actor=chair
+        )
         assert services.gate_problems(meeting) == [
-            "Priya Police has not acknowledged the confidentiality statement"]
+            "Priya Police has not acknowledged the confidentiality statement"
+        ]
         with pytest.raises(ServiceError, match="Priya Police has not acknowledged"):
             services.require_gate_open(meeting)
 
-        services.acknowledge(meeting, actor=rep, attendance=present,
-                             method=AcknowledgementMethod.OWN_DEVICE)
+        services.acknowledge(
+            meeting, actor=rep, attendance=present, method=AcknowledgementMethod.OWN_DEVICE
+        )
         assert services.gate_problems(meeting) == []
 
-        observer = services.add_observer(meeting, name="Olly Observer", organisation="SafeLives",
-                                         chair_agreed=True, actor=chair)
+        observer = services.add_observer(
+            meeting, name="Olly Observer", organisation="SafeLives", chair_agreed=True, actor=chair
+        )
         assert services.gate_problems(meeting) == [
-            "Olly Observer (observer) has not acknowledged the confidentiality statement"]
-        services.acknowledge(meeting, actor=chair, observer=observer,
-                             method=AcknowledgementMethod.RECORDED_BY_CHAIR)
+            "Olly Observer (observer) has not acknowledged the confidentiality statement"
+        ]
+        services.acknowledge(
+            meeting, actor=chair, observer=observer, method=AcknowledgementMethod.RECORDED_BY_CHAIR
+        )
         assert services.gate_problems(meeting) == []
         services.require_gate_open(meeting)  # does not raise
 
@@ -81,20 +90,31 @@ def test_acknowledgement_stores_version_who_when_and_how(app: Flask, world: Worl
         services.mark_statement_read(meeting, shown_version=1, actor=chair)
         rep = db.session.merge(world.rep)
         row = services.record_invitee_attendance(
-            meeting, rep, status=AttendanceStatus.PRESENT, information_sent=None, actor=chair)
-        extra = services.add_present_person(meeting, name="Dee Duty",
-                                            agency=db.session.merge(world.police), actor=chair)
-        own = services.acknowledge(meeting, actor=rep, attendance=row,
-                                   method=AcknowledgementMethod.OWN_DEVICE)
-        behalf = services.acknowledge(meeting, actor=chair, attendance=extra,
-                                      method=AcknowledgementMethod.RECORDED_BY_CHAIR)
-        again = services.acknowledge(meeting, actor=chair, attendance=row,
-                                     method=AcknowledgementMethod.RECORDED_BY_CHAIR)
+            meeting, rep, status=AttendanceStatus.PRESENT, information_sent=None, actor=chair
+        )
+        extra = services.add_present_person(
+            meeting, name="Dee Duty", agency=db.session.merge(world.police), actor=chair
+        )
+        own = services.acknowledge(
+            meeting, actor=rep, attendance=row, method=AcknowledgementMethod.OWN_DEVICE
+        )
+        behalf = services.acknowledge(
+            meeting, actor=chair, attendance=extra, method=AcknowledgementMethod.RECORDED_BY_CHAIR
+        )
+        again = services.acknowledge(
+            meeting, actor=chair, attendance=row, method=AcknowledgementMethod.RECORDED_BY_CHAIR
+        )
         assert again.id == own.id  # acknowledging twice keeps the first record
-        stored = list(db.session.scalars(sa.select(ConfidentialityAcknowledgement).where(
-            ConfidentialityAcknowledgement.meeting_id == meeting.id)))
-        assert {(a.attendance_id, a.statement_version, a.method, a.recorded_by_id)
-                for a in stored} == {
+        stored = list(
+            db.session.scalars(
+                sa.select(ConfidentialityAcknowledgement).where(
+                    ConfidentialityAcknowledgement.meeting_id == meeting.id
+                )
+            )
+        )
+        assert {
+            (a.attendance_id, a.statement_version, a.method, a.recorded_by_id) for a in stored
+        } == {
             (row.id, 1, AcknowledgementMethod.OWN_DEVICE, rep.id),
             (extra.id, 1, AcknowledgementMethod.RECORDED_BY_CHAIR, chair.id),
         }
@@ -108,13 +128,16 @@ def test_a_new_statement_version_closes_the_gate_again(app: Flask, world: World)
         services.mark_statement_read(meeting, shown_version=1, actor=chair)
         rep = db.session.merge(world.rep)
         row = services.record_invitee_attendance(
-            meeting, rep, status=AttendanceStatus.PRESENT, information_sent=None, actor=chair)
-        services.acknowledge(meeting, actor=rep, attendance=row,
-                             method=AcknowledgementMethod.OWN_DEVICE)
+            meeting, rep, status=AttendanceStatus.PRESENT, information_sent=None, actor=chair
+        )
+        services.acknowledge(
+            meeting, actor=rep, attendance=row, method=AcknowledgementMethod.OWN_DEVICE
+        )
         assert services.gate_problems(meeting) == []
         current = services.current_statement()
-        db.session.add(ConfidentialityStatement(version_number=current.version_number + 1,
-                                                text="New text."))
+        db.session.add(
+            ConfidentialityStatement(version_number=current.version_number + 1, text="New text.")
+        )
         db.session.flush()
         problems = services.gate_problems(meeting)
         assert problems and "has changed since it was read" in problems[0]
@@ -125,13 +148,21 @@ def test_unsigned_agency_cannot_be_marked_present(app: Flask, world: World) -> N
         meeting, chair = _load(world)
         unsigned = db.session.merge(world.unsigned_rep)
         with pytest.raises(ServiceError, match="has not signed version"):
-            services.record_invitee_attendance(meeting, unsigned,
-                                               status=AttendanceStatus.PRESENT,
-                                               information_sent=None, actor=chair)
+            services.record_invitee_attendance(
+                meeting,
+                unsigned,
+                status=AttendanceStatus.PRESENT,
+                information_sent=None,
+                actor=chair,
+            )
         # Apologies from them may still be noted.
-        row = services.record_invitee_attendance(meeting, unsigned,
-                                                 status=AttendanceStatus.APOLOGIES,
-                                                 information_sent=False, actor=chair)
+        row = services.record_invitee_attendance(
+            meeting,
+            unsigned,
+            status=AttendanceStatus.APOLOGIES,
+            information_sent=False,
+            actor=chair,
+        )
         assert row.information_sent is False
 
 
@@ -142,8 +173,9 @@ def test_case_list_is_ordered_by_position(app: Flask, world: World) -> None:
             case = Case(area_id=meeting.area_id, reference=ref)
             db.session.add(case)
             db.session.flush()
-            db.session.add(AgendaItem(meeting_id=meeting.id, case_id=case.id,
-                                      position=position))
+            db.session.add(AgendaItem(meeting_id=meeting.id, case_id=case.id, position=position))
         db.session.flush()
         assert [i.case.reference for i in services.case_list(meeting)] == [
-            "TST-2026-0001", "TST-2026-0002"]
+            "TST-2026-0001",
+            "TST-2026-0002",
+        ]

@@ -22,25 +22,36 @@ CHAIR_GETS = ["open", "attendance", "run"]
 def _get_paths(world: World) -> list[str]:
     m = world.meeting.id
     return [f"/meetings/{m}/{suffix}" for suffix in CHAIR_GETS] + [
-        f"/meetings/{m}/attendance/people/{world.rep.id}"]
+        f"/meetings/{m}/attendance/people/{world.rep.id}"
+    ]
 
 
 def _post_paths(world: World) -> list[str]:
     m = world.meeting.id
-    return [f"/meetings/{m}/open", f"/meetings/{m}/attendance/present",
-            f"/meetings/{m}/attendance/observers",
-            f"/meetings/{m}/attendance/people/{world.rep.id}",
-            f"/meetings/{m}/attendance/1/acknowledge", f"/meetings/{m}/observers/1/acknowledge"]
+    return [
+        f"/meetings/{m}/open",
+        f"/meetings/{m}/attendance/present",
+        f"/meetings/{m}/attendance/observers",
+        f"/meetings/{m}/attendance/people/{world.rep.id}",
+        f"/meetings/{m}/attendance/1/acknowledge",
+        f"/meetings/{m}/observers/1/acknowledge",
+    ]
 
 
 def _denied(app: Flask, user_id: int) -> list[AuditEvent]:
     with app.app_context():
-        return list(db.session.scalars(sa.select(AuditEvent).where(
-            AuditEvent.actor_id == user_id, AuditEvent.outcome == Outcome.DENIED)))
+        return list(
+            db.session.scalars(
+                sa.select(AuditEvent).where(
+                    AuditEvent.actor_id == user_id, AuditEvent.outcome == Outcome.DENIED
+                )
+            )
+        )
 
 
-@pytest.mark.parametrize("who", ["other_chair", "rep", "uninvited_rep", "admin", "dpo",
-                                 "other_coordinator"])
+@pytest.mark.parametrize(
+    "who", ["other_chair", "rep", "uninvited_rep", "admin", "dpo", "other_coordinator"]
+)
 def test_chair_pages_refuse_people_who_do_not_run_the_meeting(
     who: str, app, world, auth, client, make_user
 ) -> None:
@@ -60,8 +71,9 @@ def test_chair_pages_refuse_people_who_do_not_run_the_meeting(
         assert b"Hugo Health" not in response.data
     token = csrf_token(client, "/")
     for path in _post_paths(world):
-        response = client.post(path, data={"csrf_token": token, "status": "present",
-                                           "statement_version": "1"})
+        response = client.post(
+            path, data={"csrf_token": token, "status": "present", "statement_version": "1"}
+        )
         assert response.status_code in (403, 404), path
     with app.app_context():
         assert db.session.scalars(sa.select(Attendance)).first() is None
@@ -84,38 +96,57 @@ def test_coordinator_may_take_attendance_but_not_acknowledge_for_people(
     auth.sign_in_as(world.coordinator)
     for path in _get_paths(world):
         assert client.get(path).status_code == 200, path
-    response = auth.post(f"/meetings/{world.meeting.id}/attendance/people/{world.rep.id}",
-                         {"status": "present"})
+    response = auth.post(
+        f"/meetings/{world.meeting.id}/attendance/people/{world.rep.id}", {"status": "present"}
+    )
     assert response.status_code == 302
     with app.app_context():
         row = db.session.scalars(sa.select(Attendance)).one()
     token = csrf_token(client, "/")
-    response = client.post(f"/meetings/{world.meeting.id}/attendance/{row.id}/acknowledge",
-                           data={"csrf_token": token})
+    response = client.post(
+        f"/meetings/{world.meeting.id}/attendance/{row.id}/acknowledge", data={"csrf_token": token}
+    )
     assert response.status_code == 403
 
 
 def test_records_of_another_meeting_are_404(app, world, auth, client, make_meeting) -> None:
     other = make_meeting(world.area, invite=[world.rep])
     with app.app_context():
-        row = Attendance(meeting_id=other.id, user_id=world.rep.id, name="Priya Police",
-                         agency_id=world.police.id, status="present",
-                         recorded_by_id=world.chair.id)
-        observer = Observer(meeting_id=other.id, name="O", organisation="X", chair_agreed=True,
-                            agreement_recorded_by_id=world.chair.id)
+        row = Attendance(
+            meeting_id=other.id,
+            user_id=world.rep.id,
+            name="Priya Police",
+            agency_id=world.police.id,
+            status="present",
+            recorded_by_id=world.chair.id,
+        )
+        observer = Observer(
+            meeting_id=other.id,
+            name="O",
+            organisation="X",
+            chair_agreed=True,
+            agreement_recorded_by_id=world.chair.id,
+        )
         db.session.add_all([row, observer])
         db.session.commit()
         row_id, observer_id = row.id, observer.id
     auth.sign_in_as(world.chair)
     token = csrf_token(client, "/")
     m = world.meeting.id
-    assert client.post(f"/meetings/{m}/attendance/{row_id}/acknowledge",
-                       data={"csrf_token": token}).status_code == 404
-    assert client.post(f"/meetings/{m}/observers/{observer_id}/acknowledge",
-                       data={"csrf_token": token}).status_code == 404
-    # A person not invited to this meeting cannot be recorded through the invitee page.
-    assert client.get(f"/meetings/{m}/attendance/people/{world.coordinator.id}").status_code \
+    assert (
+        client.post(
+            f"/meetings/{m}/attendance/{row_id}/acknowledge", data={"csrf_token": token}
+        ).status_code
         == 404
+    )
+    assert (
+        client.post(
+            f"/meetings/{m}/observers/{observer_id}/acknowledge", data={"csrf_token": token}
+        ).status_code
+        == 404
+    )
+    # A person not invited to this meeting cannot be recorded through the invitee page.
+    assert client.get(f"/meetings/{m}/attendance/people/{world.coordinator.id}").status_code == 404
     assert client.get("/meetings/999999/open").status_code == 404
 
 

@@ -66,8 +66,10 @@ def test_open_page_shows_the_statement_in_full_and_large(
         assert f'<p class="govuk-body-l">{"<br>".join(lines)}</p>' in html
     assert f"Version {statement.version_number}" in html
     assert "Mark the statement as read" in html
-    assert page.headers["Cache-Control"].startswith("no-store") or "no-store" in \
-        page.headers["Cache-Control"]
+    assert (
+        page.headers["Cache-Control"].startswith("no-store")
+        or "no-store" in page.headers["Cache-Control"]
+    )
     assert audit_actions(app, "meeting_opening_viewed")
 
 
@@ -100,8 +102,9 @@ def test_coordinator_sees_the_statement_but_only_the_chair_marks_it_read(
     assert page.status_code == 200
     assert "Only the chair can mark the statement as read" in page.get_data(as_text=True)
     token = csrf_token(client, _url(world, "open"))
-    response = client.post(_url(world, "open"),
-                           data={"csrf_token": token, "statement_version": "1"})
+    response = client.post(
+        _url(world, "open"), data={"csrf_token": token, "statement_version": "1"}
+    )
     assert response.status_code == 403
     assert _rows(app, MeetingOpening, meeting_id=world.meeting.id) == []
     # The coordinator may record attendance.
@@ -128,8 +131,9 @@ def test_run_page_shows_what_is_missing_then_the_case_list(app, world, auth, cli
     assert "TST-2026-0042" not in waiting
 
     [row] = _attendance(app, world)
-    response = auth.post(_url(world, f"attendance/{row.id}/acknowledge"), {},
-                         form_path=_url(world, "attendance"))
+    response = auth.post(
+        _url(world, f"attendance/{row.id}/acknowledge"), {}, form_path=_url(world, "attendance")
+    )
     assert response.status_code == 302
     opened = client.get(_url(world, "run"))
     assert opened.status_code == 200
@@ -156,7 +160,8 @@ def test_rep_acknowledges_on_their_own_device(app, world, auth, client, statemen
     assert ack.method == AcknowledgementMethod.OWN_DEVICE
     assert (ack.recorded_by_id, ack.statement_version) == (world.rep.id, 1)
     assert "You acknowledged version 1" in client.get(_url(world, "acknowledge")).get_data(
-        as_text=True)
+        as_text=True
+    )
     [event] = audit_actions(app, "confidentiality_acknowledged")
     assert event.actor_id == world.rep.id and "method=own_device" in event.detail
 
@@ -180,9 +185,11 @@ def test_person_from_unsigned_agency_cannot_be_marked_present(app, world, auth, 
 
     with app.app_context():
         health_id = world.health.id
-    response = auth.post(_url(world, "attendance/present"),
-                         {"person-name": "Nina Nurse", "person-agency": str(health_id)},
-                         form_path=_url(world, "attendance"))
+    response = auth.post(
+        _url(world, "attendance/present"),
+        {"person-name": "Nina Nurse", "person-agency": str(health_id)},
+        form_path=_url(world, "attendance"),
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "has not signed version" in html
@@ -195,7 +202,8 @@ def test_apologies_record_whether_information_was_sent(app, world, auth, client)
     missing = _mark(auth, world, world.rep2, "apologies")
     assert missing.status_code == 400
     assert "Select whether they sent information before the meeting" in missing.get_data(
-        as_text=True)
+        as_text=True
+    )
     assert _attendance(app, world) == []
 
     assert _mark(auth, world, world.rep2, "apologies", "yes").status_code == 302
@@ -215,27 +223,33 @@ def test_bad_input_is_refused_with_specific_messages(app, world, auth, client) -
     for data in ({}, {"status": "maybe"}, {"status": "<script>x</script>"}):
         response = auth.post(_url(world, f"attendance/people/{world.rep.id}"), data)
         assert response.status_code == 400
-        assert "Select whether they are present, sent apologies or are absent" in \
-            response.get_data(as_text=True)
+        assert "Select whether they are present, sent apologies or are absent" in response.get_data(
+            as_text=True
+        )
 
-    response = auth.post(_url(world, "attendance/present"),
-                         {"person-name": "   ", "person-agency": "not-a-number"},
-                         form_path=_url(world, "attendance"))
+    response = auth.post(
+        _url(world, "attendance/present"),
+        {"person-name": "   ", "person-agency": "not-a-number"},
+        form_path=_url(world, "attendance"),
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Enter the name of the person present" in html
     assert "Select the agency the person represents" in html
 
-    response = auth.post(_url(world, "attendance/present"),
-                         {"person-name": "x" * 121, "person-agency": "999999"},
-                         form_path=_url(world, "attendance"))
+    response = auth.post(
+        _url(world, "attendance/present"),
+        {"person-name": "x" * 121, "person-agency": "999999"},
+        form_path=_url(world, "attendance"),
+    )
     assert response.status_code == 400
     assert "Full name must be 120 characters or fewer" in response.get_data(as_text=True)
 
-    response = auth.post(_url(world, "attendance/observers"),
-                         {"observer-name": "Olly <b>Observer</b>",
-                          "observer-organisation": ""},
-                         form_path=_url(world, "attendance"))
+    response = auth.post(
+        _url(world, "attendance/observers"),
+        {"observer-name": "Olly <b>Observer</b>", "observer-organisation": ""},
+        form_path=_url(world, "attendance"),
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert str(escape("Enter the observer's organisation")) in html
@@ -249,14 +263,21 @@ def test_chair_adds_people_present_and_observers(app, world, auth, client) -> No
     auth.sign_in_as(world.chair)
     with app.app_context():
         police_id = world.police.id
-    response = auth.post(_url(world, "attendance/present"),
-                         {"person-name": "Dee Duty", "person-agency": str(police_id)},
-                         form_path=_url(world, "attendance"))
+    response = auth.post(
+        _url(world, "attendance/present"),
+        {"person-name": "Dee Duty", "person-agency": str(police_id)},
+        form_path=_url(world, "attendance"),
+    )
     assert response.status_code == 302
-    response = auth.post(_url(world, "attendance/observers"),
-                         {"observer-name": "Olly Observer", "observer-organisation": "SafeLives",
-                          "observer-chair_agreed": "y"},
-                         form_path=_url(world, "attendance"))
+    response = auth.post(
+        _url(world, "attendance/observers"),
+        {
+            "observer-name": "Olly Observer",
+            "observer-organisation": "SafeLives",
+            "observer-chair_agreed": "y",
+        },
+        form_path=_url(world, "attendance"),
+    )
     assert response.status_code == 302
     [observer] = _rows(app, Observer, meeting_id=world.meeting.id)
     assert observer.chair_agreed and observer.agreement_recorded_by_id == world.chair.id
@@ -264,8 +285,9 @@ def test_chair_adds_people_present_and_observers(app, world, auth, client) -> No
     assert "Dee Duty" in page and "Olly Observer" in page
     assert "Olly Observer (observer) has not acknowledged" in page
 
-    response = auth.post(_url(world, f"observers/{observer.id}/acknowledge"), {},
-                         form_path=_url(world, "attendance"))
+    response = auth.post(
+        _url(world, f"observers/{observer.id}/acknowledge"), {}, form_path=_url(world, "attendance")
+    )
     assert response.status_code == 302
     [ack] = _rows(app, ConfidentialityAcknowledgement, observer_id=observer.id)
     assert ack.method == AcknowledgementMethod.RECORDED_BY_CHAIR
@@ -277,8 +299,9 @@ def test_acknowledging_for_someone_not_present_is_refused(app, world, auth, clie
     auth.sign_in_as(world.chair)
     _mark(auth, world, world.rep, "absent")
     [row] = _attendance(app, world)
-    response = auth.post(_url(world, f"attendance/{row.id}/acknowledge"), {},
-                         form_path=_url(world, "attendance"))
+    response = auth.post(
+        _url(world, f"attendance/{row.id}/acknowledge"), {}, form_path=_url(world, "attendance")
+    )
     assert response.status_code == 400
     assert "Priya Police has not been marked present" in response.get_data(as_text=True)
     assert _rows(app, ConfidentialityAcknowledgement, meeting_id=world.meeting.id) == []
@@ -291,15 +314,20 @@ def test_names_with_nul_or_line_breaks_are_refused(app, world, auth, client) -> 
     with app.app_context():
         police_id = world.police.id
     for bad in (" Dee\x00 Duty ", "Dee\r\nDuty"):
-        response = auth.post(_url(world, "attendance/present"),
-                             {"person-name": bad, "person-agency": str(police_id)},
-                             form_path=_url(world, "attendance"))
+        response = auth.post(
+            _url(world, "attendance/present"),
+            {"person-name": bad, "person-agency": str(police_id)},
+            form_path=_url(world, "attendance"),
+        )
         assert response.status_code == 400
-        assert "Full name must not contain line breaks or control characters" in \
-            response.get_data(as_text=True)
+        assert "Full name must not contain line breaks or control characters" in response.get_data(
+            as_text=True
+        )
         assert _attendance(app, world) == []
-    response = auth.post(_url(world, "attendance/present"),
-                         {"person-name": " Dee Duty ", "person-agency": str(police_id)},
-                         form_path=_url(world, "attendance"))
+    response = auth.post(
+        _url(world, "attendance/present"),
+        {"person-name": " Dee Duty ", "person-agency": str(police_id)},
+        form_path=_url(world, "attendance"),
+    )
     assert response.status_code == 302
     assert [row.name for row in _attendance(app, world)] == ["Dee Duty"]

@@ -41,8 +41,7 @@ def make_case(app: Flask, make_area) -> Callable[..., object]:
     def factory(area=None, reference: str | None = None) -> Case:
         area = area or make_area()
         with app.app_context():
-            case = Case(area_id=area.id,
-                        reference=reference or f"AUD-2026-{next(_numbers):04d}")
+            case = Case(area_id=area.id, reference=reference or f"AUD-2026-{next(_numbers):04d}")
             db.session.add(case)
             db.session.commit()
             db.session.refresh(case)
@@ -55,14 +54,27 @@ def make_case(app: Flask, make_area) -> Callable[..., object]:
 def add_event(app: Flask) -> Callable[..., AuditEvent]:
     """Write one event through the real ``record`` and commit it; returns it detached."""
 
-    def factory(action: str = "thing_viewed", *, actor: User | None = None,
-                object_type: str | None = None, object_id: int | str | None = None,
-                outcome: Outcome = Outcome.ALLOWED, detail: str | None = None,
-                case_ids: tuple[int, ...] = ()) -> AuditEvent:
+    def factory(
+        action: str = "thing_viewed",
+        *,
+        actor: User | None = None,
+        object_type: str | None = None,
+        object_id: int | str | None = None,
+        outcome: Outcome = Outcome.ALLOWED,
+        detail: str | None = None,
+        case_ids: tuple[int, ...] = (),
+    ) -> AuditEvent:
         with app.app_context():
             merged = db.session.merge(actor) if actor is not None else None
-            event = record(action, actor=merged, object_type=object_type, object_id=object_id,
-                           outcome=outcome, detail=detail, case_ids=case_ids)
+            event = record(
+                action,
+                actor=merged,
+                object_type=object_type,
+                object_id=object_id,
+                outcome=outcome,
+                detail=detail,
+                case_ids=case_ids,
+            )
             db.session.commit()
             db.session.refresh(event)
             db.session.expunge(event)
@@ -86,7 +98,8 @@ def drop_append_only(connection: sa.Connection) -> None:
     if connection.dialect.name == "postgresql":
         for table in ("audit_event", "audit_event_case"):
             connection.exec_driver_sql(
-                f"ALTER TABLE {table} DISABLE TRIGGER {table}_no_update_delete")
+                f"ALTER TABLE {table} DISABLE TRIGGER {table}_no_update_delete"
+            )
     else:
         for table in ("audit_event", "audit_event_case"):
             connection.exec_driver_sql(f"DROP TRIGGER {table}_no_update")

@@ -15,8 +15,9 @@ from marac_app.extensions import db
 from tests.conftest import csrf_token
 
 
-def test_a_failed_audit_write_fails_the_admin_change(app: Flask, client, auth, make_user,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_audit_write_fails_the_admin_change(
+    app: Flask, client, auth, make_user, monkeypatch: pytest.MonkeyPatch
+) -> None:
     admin = make_user(Role.ADMIN)
     auth.sign_in_as(admin)
     token = csrf_token(client, "/admin/areas/new")
@@ -28,26 +29,34 @@ def test_a_failed_audit_write_fails_the_admin_change(app: Flask, client, auth, m
 
     monkeypatch.setattr(marac_app.audit, "_persist", broken_persist)
     monkeypatch.setitem(app.config, "PROPAGATE_UNEXPECTED", False)
-    response = client.post("/admin/areas/new", data={
-        "csrf_token": token, "name": "Failclosed Vale", "code": "FCV", "active": "y"})
+    response = client.post(
+        "/admin/areas/new",
+        data={"csrf_token": token, "name": "Failclosed Vale", "code": "FCV", "active": "y"},
+    )
 
     assert response.status_code == 500
     body = response.get_data(as_text=True)
     assert "Failclosed Vale" not in body and "FCV" not in body
     assert "audit store unavailable" not in body and "Traceback" not in body
     with app.app_context():
-        assert db.session.scalar(
-            sa.select(MaracArea).where(MaracArea.name == "Failclosed Vale")) is None
+        assert (
+            db.session.scalar(sa.select(MaracArea).where(MaracArea.name == "Failclosed Vale"))
+            is None
+        )
         assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == events_before
 
 
-def test_a_failed_audit_write_returns_no_data_on_a_read(app: Flask, client, auth, make_user,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_audit_write_returns_no_data_on_a_read(
+    app: Flask, client, auth, make_user, monkeypatch: pytest.MonkeyPatch
+) -> None:
     admin = make_user(Role.ADMIN)
     other = make_user(Role.AGENCY_REP, name="Hidden Person", email="hidden.person@x.example")
     auth.sign_in_as(admin)
-    monkeypatch.setattr(marac_app.audit, "_persist",
-                        lambda event, *cases: (_ for _ in ()).throw(RuntimeError("down")))
+    monkeypatch.setattr(
+        marac_app.audit,
+        "_persist",
+        lambda event, *cases: (_ for _ in ()).throw(RuntimeError("down")),
+    )
     monkeypatch.setitem(app.config, "PROPAGATE_UNEXPECTED", False)
     response = client.get(f"/admin/users/{other.id}")
     assert response.status_code == 500
@@ -65,19 +74,24 @@ def assert_refused(connection: sa.Connection, statement: str, **params: object) 
 
 def _an_event(app: Flask) -> int:
     with app.app_context():
-        event = marac_app.audit.record("thing_viewed", object_type="thing", object_id=1,
-                                       case_ids=(1,))
+        event = marac_app.audit.record(
+            "thing_viewed", object_type="thing", object_id=1, case_ids=(1,)
+        )
         db.session.commit()
         return event.id
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_event SET action = 'nothing_happened' WHERE id = :id",
-    "UPDATE audit_event SET row_hash = NULL WHERE id = :id",
-    "DELETE FROM audit_event WHERE id = :id",
-])
-def test_the_database_refuses_to_change_or_delete_audit_rows(app: Flask, db_transaction,
-                                                             statement: str) -> None:
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET action = 'nothing_happened' WHERE id = :id",
+        "UPDATE audit_event SET row_hash = NULL WHERE id = :id",
+        "DELETE FROM audit_event WHERE id = :id",
+    ],
+)
+def test_the_database_refuses_to_change_or_delete_audit_rows(
+    app: Flask, db_transaction, statement: str
+) -> None:
     event_id = _an_event(app)
     assert_refused(db_transaction, statement, id=event_id)
     row = db_transaction.execute(

@@ -48,8 +48,9 @@ def enrol(app: Flask) -> Callable[[User], Enrolled]:
     def factory(user: User) -> Enrolled:
         with app.app_context():
             secret = pyotp.random_base32()
-            db.session.add(UserMfa(user_id=user.id, secret=secret, confirmed_at=utcnow(),
-                                   created_at=utcnow()))
+            db.session.add(
+                UserMfa(user_id=user.id, secret=secret, confirmed_at=utcnow(), created_at=utcnow())
+            )
             codes = mfa._new_recovery_codes(db.session.get(User, user.id))
             db.session.commit()
             return Enrolled(secret, codes)
@@ -59,8 +60,7 @@ def enrol(app: Flask) -> Callable[[User], Enrolled]:
 
 def password_step(client: FlaskClient, email: str, password: str = PASSWORD):
     token = csrf_token(client)
-    return client.post("/sign-in", data={"csrf_token": token, "email": email,
-                                          "password": password})
+    return client.post("/sign-in", data={"csrf_token": token, "email": email, "password": password})
 
 
 def code_step(client: FlaskClient, code: str, path: str = "/sign-in/code"):
@@ -71,7 +71,9 @@ def code_step(client: FlaskClient, code: str, path: str = "/sign-in/code"):
 def sign_in_with_code(client: FlaskClient, user: User, code: str):
     first = password_step(client, user.email)
     assert first.status_code == 302 and first.headers["Location"] == "/sign-in/code", (
-        first.status_code, first.headers.get("Location"))
+        first.status_code,
+        first.headers.get("Location"),
+    )
     return code_step(client, code)
 
 

@@ -37,27 +37,40 @@ def refused(app, cookie: str) -> bool:
 
 def live_sessions(app, user_id: int) -> int:
     with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count(UserSession.id)).where(
-            UserSession.user_id == user_id, UserSession.ended_at.is_(None))) or 0
+        return (
+            db.session.scalar(
+                sa.select(sa.func.count(UserSession.id)).where(
+                    UserSession.user_id == user_id, UserSession.ended_at.is_(None)
+                )
+            )
+            or 0
+        )
 
 
 def actions(app, user_id: int) -> list[str]:
     with app.app_context():
-        return list(db.session.scalars(sa.select(AuditEvent.action).where(
-            AuditEvent.object_id == str(user_id)).order_by(AuditEvent.id)))
+        return list(
+            db.session.scalars(
+                sa.select(AuditEvent.action)
+                .where(AuditEvent.object_id == str(user_id))
+                .order_by(AuditEvent.id)
+            )
+        )
 
 
 def ask_reset(client, email: str):
     token = csrf_token(client, "/reset-password")
-    return client.post("/reset-password", data={"csrf_token": token, "email": email},
-                       follow_redirects=True)
+    return client.post(
+        "/reset-password", data={"csrf_token": token, "email": email}, follow_redirects=True
+    )
 
 
 def choose_password(client, token: str, password: str = NEW_PASSWORD):
     path = f"/reset-password/{token}"
     form_token = csrf_token(client, "/reset-password")
-    return client.post(path, data={"csrf_token": form_token, "password": password,
-                                   "confirm": password})
+    return client.post(
+        path, data={"csrf_token": form_token, "password": password, "confirm": password}
+    )
 
 
 # --- Forgotten password --------------------------------------------------------------------
@@ -68,13 +81,13 @@ def test_sign_in_page_links_to_reset(client):
     assert "Forgot your password?" in page and 'href="/reset-password"' in page
 
 
-def test_reset_response_is_the_same_whether_or_not_the_email_exists(make_user, client,
-                                                                   outbox, app):
+def test_reset_response_is_the_same_whether_or_not_the_email_exists(make_user, client, outbox, app):
     user = make_user(Role.AGENCY_REP)
     known = ask_reset(client, user.email)
     unknown = ask_reset(client, "nobody-here@nowhere.example")
     assert known.status_code == unknown.status_code == 200
     assert SAME_RESPONSE in known.get_data(as_text=True)
+
     def without_nonce(response) -> str:
         return re.sub(r'nonce="[^"]*"', "", response.get_data(as_text=True))
 
@@ -91,8 +104,9 @@ def test_reset_form_errors(client):
     assert "Enter an email address in the correct format" in response.get_data(as_text=True)
 
 
-def test_reset_sets_a_new_password_ends_sessions_and_token_works_once(make_user, auth, client,
-                                                                      outbox, app):
+def test_reset_sets_a_new_password_ends_sessions_and_token_works_once(
+    make_user, auth, client, outbox, app
+):
     user = make_user(Role.AGENCY_REP)
     auth.sign_in_as(user)
     copied = session_cookie(client)
@@ -100,8 +114,9 @@ def test_reset_sets_a_new_password_ends_sessions_and_token_works_once(make_user,
     ask_reset(other, user.email)
     token = reset_token_from(outbox, user.email)
     with app.app_context():
-        row = db.session.scalars(sa.select(PasswordToken).where(
-            PasswordToken.user_id == user.id)).one()
+        row = db.session.scalars(
+            sa.select(PasswordToken).where(PasswordToken.user_id == user.id)
+        ).one()
         assert row.purpose == TokenPurpose.RESET_PASSWORD
         assert row.expires_at - row.created_at == timedelta(hours=1)
         assert row.token_hash != token  # only the hash is stored
@@ -130,8 +145,9 @@ def test_reset_link_expires_after_one_hour(make_user, client, outbox, app):
     ask_reset(client, user.email)
     token = reset_token_from(outbox, user.email)
     with app.app_context():
-        row = db.session.scalars(sa.select(PasswordToken).where(
-            PasswordToken.user_id == user.id)).one()
+        row = db.session.scalars(
+            sa.select(PasswordToken).where(PasswordToken.user_id == user.id)
+        ).one()
         row.created_at = utcnow() - timedelta(hours=1, minutes=1)
         row.expires_at = row.created_at + timedelta(hours=1)
         db.session.commit()
@@ -192,9 +208,15 @@ def test_reset_for_a_deactivated_account_sends_nothing(make_user, client, outbox
 
 def change(client, current: str, new: str = NEW_PASSWORD, confirm: str | None = None):
     token = csrf_token(client, "/account/password")
-    return client.post("/account/password", data={
-        "csrf_token": token, "current": current, "password": new,
-        "confirm": new if confirm is None else confirm})
+    return client.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current": current,
+            "password": new,
+            "confirm": new if confirm is None else confirm,
+        },
+    )
 
 
 def test_change_password_needs_the_current_password(make_user, auth, client, app):
@@ -210,10 +232,12 @@ def test_change_password_needs_the_current_password(make_user, auth, client, app
     assert "password_change_failed" in actions(app, user.id)
     mismatch = change(client, PASSWORD, NEW_PASSWORD, "something else entirely")
     assert mismatch.status_code == 400 and "Passwords do not match" in mismatch.get_data(
-        as_text=True)
+        as_text=True
+    )
     empty = change(client, "", "", "")
     assert empty.status_code == 400 and "Enter your current password" in empty.get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_change_password_ends_other_sessions_and_keeps_this_one(make_user, auth, client, app):
@@ -306,7 +330,8 @@ def test_cookie_copied_before_each_way_a_session_ends_is_refused(
     device = enrol(user)
     _, copied = signed_in_copy(user, device)
     token = csrf_token(client, "/admin/users")
-    response = client.post(f"/admin/users/{user.id}/active",
-                           data={"csrf_token": token, "active": "0"})
+    response = client.post(
+        f"/admin/users/{user.id}/active", data={"csrf_token": token, "active": "0"}
+    )
     assert response.status_code == 302
     assert refused(app, copied)

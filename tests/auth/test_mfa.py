@@ -19,11 +19,13 @@ from tests.conftest import PASSWORD, csrf_token, session_cookie
 
 def actions(app, user_id: int) -> list[str]:
     with app.app_context():
-        return list(db.session.scalars(
-            sa.select(AuditEvent.action).where(
-                sa.or_(AuditEvent.actor_id == user_id, AuditEvent.object_id == str(user_id))
-            ).order_by(AuditEvent.id)
-        ))
+        return list(
+            db.session.scalars(
+                sa.select(AuditEvent.action)
+                .where(sa.or_(AuditEvent.actor_id == user_id, AuditEvent.object_id == str(user_id)))
+                .order_by(AuditEvent.id)
+            )
+        )
 
 
 def mfa_row(app, user_id: int) -> UserMfa | None:
@@ -50,7 +52,7 @@ def test_first_sign_in_enrols_with_a_server_drawn_svg_qr_and_the_key(
     assert 'src="data:image/svg+xml' in html  # drawn on the server, no external service
     assert "<script>" not in html
     secret = mfa_row(app, user.id).pending_secret
-    grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     assert grouped in html
     # Reloading shows the same key (the app may have scanned it already).
     assert grouped in client.get("/sign-in/set-up-two-factor").get_data(as_text=True)
@@ -83,7 +85,8 @@ def test_wrong_enrolment_code_is_refused_and_does_not_sign_in(mfa_on, make_user,
     response = code_step(client, "000000", "/sign-in/set-up-two-factor")
     assert response.status_code == 400
     assert "Enter the 6-digit code shown in your authenticator app now" in response.get_data(
-        as_text=True)
+        as_text=True
+    )
     assert not is_signed_in(client)
     assert not mfa_row(app, user.id).enrolled
 
@@ -115,13 +118,14 @@ def test_next_destination_survives_the_code_step(mfa_on, make_user, enrol, clien
     user = make_user(Role.AGENCY_REP)
     device = enrol(user)
     token = csrf_token(client)
-    client.post("/sign-in?next=/account", data={"csrf_token": token, "email": user.email,
-                                                 "password": "correct horse battery staple"})
+    client.post(
+        "/sign-in?next=/account",
+        data={"csrf_token": token, "email": user.email, "password": "correct horse battery staple"},
+    )
     assert code_step(client, device.code()).headers["Location"] == "/account"
 
 
-def test_enrolled_user_is_asked_for_a_code_even_when_not_required(make_user, enrol, client,
-                                                                    app):
+def test_enrolled_user_is_asked_for_a_code_even_when_not_required(make_user, enrol, client, app):
     assert app.config["MFA_REQUIRED"] is False
     user = make_user(Role.AGENCY_REP)
     enrol(user)
@@ -142,8 +146,7 @@ def test_replayed_code_in_the_same_window_is_refused(mfa_on, make_user, enrol, c
     assert code_step(client, device.code(offset_steps=1)).status_code == 302
 
 
-def test_wrong_codes_are_rate_limited_with_429_and_audited(mfa_on, make_user, enrol, client,
-                                                           app):
+def test_wrong_codes_are_rate_limited_with_429_and_audited(mfa_on, make_user, enrol, client, app):
     user = make_user(Role.AGENCY_REP)
     device = enrol(user)
     password_step(client, user.email)
@@ -174,8 +177,9 @@ def test_recovery_code_works_once(mfa_on, make_user, enrol, client, auth, app):
     assert "detail" not in code  # (sanity) and the audit names the method, never the code
     with app.app_context():
         details = db.session.scalars(
-            sa.select(AuditEvent.detail).where(AuditEvent.action == "mfa_verified",
-                                               AuditEvent.actor_id == user.id)
+            sa.select(AuditEvent.detail).where(
+                AuditEvent.action == "mfa_verified", AuditEvent.actor_id == user.id
+            )
         ).all()
     assert details == ["method=recovery_code; left=9"]
 
@@ -188,7 +192,8 @@ def test_re_enrolling_from_the_account_page_keeps_old_app_until_confirmed(
     sign_in_with_code(client, user, device.code())
     page = client.get("/account/two-factor")
     assert page.status_code == 200 and "Set up two-factor authentication again" in page.get_data(
-        as_text=True)
+        as_text=True
+    )
     row = mfa_row(app, user.id)
     assert row.secret == device.secret and row.pending_secret
     new_code = pyotp.TOTP(row.pending_secret).now()
@@ -196,13 +201,16 @@ def test_re_enrolling_from_the_account_page_keeps_old_app_until_confirmed(
     refused = code_step(client, new_code, "/account/two-factor")
     assert refused.status_code == 400 and "Enter your password" in refused.get_data(as_text=True)
     token = csrf_token(client, "/account/two-factor")
-    wrong = client.post("/account/two-factor", data={"csrf_token": token, "code": new_code,
-                                                     "password": "not my password"})
+    wrong = client.post(
+        "/account/two-factor",
+        data={"csrf_token": token, "code": new_code, "password": "not my password"},
+    )
     assert wrong.status_code == 400
     assert "Your password is not correct" in wrong.get_data(as_text=True)
     assert mfa_row(app, user.id).secret == device.secret
-    done = client.post("/account/two-factor", data={"csrf_token": token, "code": new_code,
-                                                    "password": PASSWORD})
+    done = client.post(
+        "/account/two-factor", data={"csrf_token": token, "code": new_code, "password": PASSWORD}
+    )
     assert done.status_code == 200 and "Save your recovery codes" in done.get_data(as_text=True)
     assert mfa_row(app, user.id).secret == row.pending_secret
     assert {"mfa_reenrolled", "mfa_reenrol_password_wrong"} <= set(actions(app, user.id))
@@ -226,18 +234,23 @@ def test_admin_mfa_reset_ends_sessions_and_forces_re_enrolment(
     page = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
     assert "Reset two-factor authentication" in page and "Set up" in page
     token = csrf_token(client, f"/admin/users/{user.id}")
-    response = client.post(f"/admin/users/{user.id}/reset-two-factor",
-                           data={"csrf_token": token})
+    response = client.post(f"/admin/users/{user.id}/reset-two-factor", data={"csrf_token": token})
     assert response.status_code == 302
     assert "has been reset" in client.get(response.headers["Location"]).get_data(as_text=True)
 
     assert mfa_row(app, user.id) is None
     with app.app_context():
-        assert db.session.scalar(
-            sa.select(sa.func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id)
-        ) == 0
-        live = db.session.scalars(sa.select(UserSession).where(
-            UserSession.user_id == user.id, UserSession.ended_at.is_(None))).all()
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id)
+            )
+            == 0
+        )
+        live = db.session.scalars(
+            sa.select(UserSession).where(
+                UserSession.user_id == user.id, UserSession.ended_at.is_(None)
+            )
+        ).all()
     assert live == []
     # The cookie copied before the reset is refused on a fresh client.
     thief = app.test_client()
@@ -255,8 +268,12 @@ def test_reset_needs_csrf_and_admin_role(make_user, enrol, auth, client, app):
     other = make_user(Role.COORDINATOR)
     auth.sign_in_as(other)
     token = csrf_token(client, "/")
-    assert client.post(f"/admin/users/{user.id}/reset-two-factor",
-                       data={"csrf_token": token}).status_code == 403
+    assert (
+        client.post(
+            f"/admin/users/{user.id}/reset-two-factor", data={"csrf_token": token}
+        ).status_code
+        == 403
+    )
     assert mfa_row(app, user.id) is not None
     client2 = app.test_client()
     admin = make_user(Role.ADMIN)
@@ -310,16 +327,16 @@ def test_pending_state_expires(mfa_on, make_user, enrol, client, app, path):
     assert "timed out" in client.get("/sign-in").get_data(as_text=True)
 
 
-def test_deactivated_user_with_pending_state_cannot_finish(mfa_on, make_user, enrol, client,
-                                                           app):
+def test_deactivated_user_with_pending_state_cannot_finish(mfa_on, make_user, enrol, client, app):
     user = make_user(Role.AGENCY_REP)
     device = enrol(user)
     password_step(client, user.email)
     with app.app_context():
         db.session.execute(sa.update(User).where(User.id == user.id).values(active=False))
         db.session.commit()
-    response = client.post("/sign-in/code", data={"csrf_token": csrf_token(client, "/sign-in"),
-                                                  "code": device.code()})
+    response = client.post(
+        "/sign-in/code", data={"csrf_token": csrf_token(client, "/sign-in"), "code": device.code()}
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/sign-in"
     assert not is_signed_in(client)
 
@@ -329,6 +346,7 @@ def test_totp_key_is_encrypted_at_rest(make_user, enrol, app, db_transaction):
     user = make_user(Role.AGENCY_REP)
     secret = enrol(user).secret
     raw = db_transaction.execute(
-        sa.text("SELECT secret FROM user_mfa WHERE user_id = :id"), {"id": user.id}).scalar()
+        sa.text("SELECT secret FROM user_mfa WHERE user_id = :id"), {"id": user.id}
+    ).scalar()
     assert raw and secret not in raw and raw.startswith("gAAAA")  # a Fernet token
     assert mfa_row(app, user.id).secret == secret  # the app reads it back

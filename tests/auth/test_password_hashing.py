@@ -16,7 +16,10 @@ def test_production_hashes_with_the_rfc_9106_low_memory_profile(monkeypatch, tmp
     production = create_app("production")
     with production.app_context():
         assert passwords.current_parameters() == {
-            "time_cost": 3, "memory_cost": 65536, "parallelism": 4}
+            "time_cost": 3,
+            "memory_cost": 65536,
+            "parallelism": 4,
+        }
         made = extract_parameters(passwords.hash_password("a long enough passphrase"))
     assert made.type.name == "ID"
     assert (made.time_cost, made.memory_cost, made.parallelism) == (3, 65536, 4)

@@ -154,9 +154,7 @@ def test_deactivation_without_ending_sessions_still_refuses(make_user, auth, cli
 
 def _age_session(app, user_id: int, **fields) -> None:
     with app.app_context():
-        row = db.session.scalars(
-            sa.select(UserSession).where(UserSession.user_id == user_id)
-        ).one()
+        row = db.session.scalars(sa.select(UserSession).where(UserSession.user_id == user_id)).one()
         for name, value in fields.items():
             setattr(row, name, value)
         db.session.commit()
@@ -182,8 +180,9 @@ def test_activity_within_idle_window_keeps_session(make_user, auth, client, app)
 def test_absolute_timeout_signs_out_even_when_active(make_user, auth, client, app):
     user = make_user(Role.AGENCY_REP)
     auth.sign_in_as(user)
-    _age_session(app, user.id, created_at=utcnow() - timedelta(hours=12, minutes=1),
-                 last_seen_at=utcnow())
+    _age_session(
+        app, user.id, created_at=utcnow() - timedelta(hours=12, minutes=1), last_seen_at=utcnow()
+    )
     assert client.get("/").status_code == 302
 
 
@@ -200,12 +199,17 @@ def test_timeouts_are_configurable(make_user, auth, client, app):
 
 def test_next_parameter_only_allows_local_paths(make_user, client):
     user = make_user(Role.ADMIN)
-    for target, expected in [("/admin/users", "/admin/users"), ("//evil.example/x", "/"),
-                             ("https://evil.example/", "/"), ("/\\evil.example", "/")]:
+    for target, expected in [
+        ("/admin/users", "/admin/users"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example/", "/"),
+        ("/\\evil.example", "/"),
+    ]:
         token = csrf_token(client)
-        response = client.post(f"/sign-in?next={target}",
-                               data={"csrf_token": token, "email": user.email,
-                                     "password": PASSWORD})
+        response = client.post(
+            f"/sign-in?next={target}",
+            data={"csrf_token": token, "email": user.email, "password": PASSWORD},
+        )
         assert response.headers["Location"] == expected, target
         token = csrf_token(client, "/")
         client.post("/sign-out", data={"csrf_token": token})
@@ -219,8 +223,11 @@ def test_anonymous_request_remembers_where_it_was_going(client):
 def test_session_cookie_flags(make_user, auth, client):
     user = make_user(Role.AGENCY_REP)
     response = auth.sign_in(user.email)
-    cookie = next(v for k, v in response.headers.items()
-                  if k == "Set-Cookie" and v.startswith("marac_session="))
+    cookie = next(
+        v
+        for k, v in response.headers.items()
+        if k == "Set-Cookie" and v.startswith("marac_session=")
+    )
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 

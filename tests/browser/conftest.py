@@ -81,8 +81,10 @@ def browser_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
         return
     parsed = sa.make_url(main_url)
     if not parsed.get_backend_name().startswith("postgresql") or not parsed.database:
-        pytest.fail(f"MARAC_TEST_DATABASE_URL must be a postgresql+psycopg:// URL with a "
-                    f"database name, not {parsed.render_as_string(hide_password=True)!r}")
+        pytest.fail(
+            f"MARAC_TEST_DATABASE_URL must be a postgresql+psycopg:// URL with a "
+            f"database name, not {parsed.render_as_string(hide_password=True)!r}"
+        )
     url = parsed.set(database=f"{parsed.database}_browser")
     _recreate_postgres_database(url)
     yield url.render_as_string(hide_password=False)
@@ -107,12 +109,19 @@ def _flask_command(*args: str) -> list[str]:
 
 def _run_cli(env: dict[str, str], *args: str) -> None:
     result = subprocess.run(
-        _flask_command(*args), cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-        timeout=120, check=False,
+        _flask_command(*args),
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     if result.returncode != 0:
-        pytest.fail(f"`flask --app marac_app {' '.join(args)}` failed "
-                    f"(exit {result.returncode}):\n{result.stdout}\n{result.stderr}")
+        pytest.fail(
+            f"`flask --app marac_app {' '.join(args)}` failed "
+            f"(exit {result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
 
 
 def _healthy(url: str) -> bool:
@@ -128,13 +137,15 @@ def _log(path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def live_server(browser_database_url: str,
-                tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(
+    browser_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """The base URL of the real app, served by ``flask run`` on a free port, migrated and
     seeded with the demo data."""
     workdir = tmp_path_factory.mktemp("live-server")
     env = {
-        key: value for key, value in os.environ.items()
+        key: value
+        for key, value in os.environ.items()
         if not key.startswith("MARAC_") and key not in ("FLASK_APP", "FLASK_DEBUG")
     }
     env.update(
@@ -155,17 +166,23 @@ def live_server(browser_database_url: str,
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             _flask_command("run", "--host", "127.0.0.1", "--port", str(port)),
-            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while not _healthy(f"{url}/healthz"):
             if process.poll() is not None:
-                pytest.fail(f"the live server exited with code {process.returncode}:\n"
-                            f"{_log(log_path)}")
+                pytest.fail(
+                    f"the live server exited with code {process.returncode}:\n{_log(log_path)}"
+                )
             if time.monotonic() > deadline:
-                pytest.fail(f"the live server did not answer {url}/healthz with 200 within "
-                            f"{STARTUP_TIMEOUT_SECONDS} s:\n{_log(log_path)}")
+                pytest.fail(
+                    f"the live server did not answer {url}/healthz with 200 within "
+                    f"{STARTUP_TIMEOUT_SECONDS} s:\n{_log(log_path)}"
+                )
             time.sleep(0.1)
         yield url
     finally:
@@ -184,8 +201,10 @@ def live_server(browser_database_url: str,
 def browser() -> Iterator[Browser]:
     """One Debian chromium for the whole session (Playwright's own browsers are never used)."""
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium. "
-                    f"Run `make system-deps` to install it.")
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Debian's chromium. "
+            f"Run `make system-deps` to install it."
+        )
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:

@@ -37,8 +37,10 @@ def test_action_journey(page: Page, live_server: str, csp_errors: list[str]) -> 
     assert_marked(page)
     assert_accessible(page, "the area's actions")
     housing_rows = page.locator("table").last.locator("tbody tr").filter(has_text=HOUSING)
-    housing_links = [housing_rows.nth(i).get_by_role("link").get_attribute("href")
-                     for i in range(housing_rows.count())]
+    housing_links = [
+        housing_rows.nth(i).get_by_role("link").get_attribute("href")
+        for i in range(housing_rows.count())
+    ]
     assert housing_links, "the demo data must give the housing agency Cambridge actions"
     _sign_out(page)
 

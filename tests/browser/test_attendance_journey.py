@@ -37,12 +37,16 @@ def _rep_acknowledges(browser: Browser, live_server: str, meeting_path: str) -> 
         sign_in(rep_page, live_server, POLICE_REP)
         rep_page.goto(f"{meeting_path}/acknowledge")
         expect(rep_page.get_by_role("heading", level=1)).to_have_text(
-            "Acknowledge the confidentiality statement")
+            "Acknowledge the confidentiality statement"
+        )
         expect(rep_page.locator("#confidentiality-statement p").first).to_be_visible()
         assert_accessible(rep_page, "the own-device acknowledgement page")
         rep_page.get_by_role("button", name="I acknowledge the confidentiality statement").click()
-        expect(rep_page.get_by_text("Your acknowledgement of the confidentiality statement has "
-                                    "been recorded")).to_be_visible()
+        expect(
+            rep_page.get_by_text(
+                "Your acknowledgement of the confidentiality statement has been recorded"
+            )
+        ).to_be_visible()
         expect(rep_page.get_by_text(re.compile(r"You acknowledged version \d+"))).to_be_visible()
         assert_accessible(rep_page, "the acknowledgement page after acknowledging")
     finally:
@@ -50,7 +54,8 @@ def _rep_acknowledges(browser: Browser, live_server: str, meeting_path: str) -> 
 
 
 def test_chair_opens_the_meeting_and_only_then_reaches_the_case_list(
-        page: Page, browser: Browser, live_server: str, csp_errors: list[str]) -> None:
+    page: Page, browser: Browser, live_server: str, csp_errors: list[str]
+) -> None:
     sign_in(page, live_server, CHAIR)
     today = page.locator("#todays-meetings")
     expect(today).to_be_visible()
@@ -65,7 +70,8 @@ def test_chair_opens_the_meeting_and_only_then_reaches_the_case_list(
     expect(page.get_by_role("heading", level=1)).to_have_text("Case list")
     problems = page.locator("#gate-problems")
     expect(problems).to_contain_text(
-        "The chair has not marked the confidentiality statement as read")
+        "The chair has not marked the confidentiality statement as read"
+    )
     expect(problems).to_contain_text("No one has been marked present")
     assert_marked(page)
     assert_accessible(page, "the closed case list")
@@ -79,8 +85,9 @@ def test_chair_opens_the_meeting_and_only_then_reaches_the_case_list(
     screenshot(page, "open-meeting")
     page.get_by_role("button", name="Mark the statement as read").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Attendance")
-    expect(page.get_by_text("The confidentiality statement has been marked as read.")
-           ).to_be_visible()
+    expect(
+        page.get_by_text("The confidentiality statement has been marked as read.")
+    ).to_be_visible()
     assert_accessible(page, "the attendance page")
 
     # Attendance: the police representative present, housing sent apologies and information.
@@ -88,7 +95,8 @@ def test_chair_opens_the_meeting_and_only_then_reaches_the_case_list(
     expect(page.get_by_role("heading", level=1)).to_have_text(POLICE_REP.name)
     page.get_by_role("button", name="Save attendance").click()  # a mistake first
     expect(page.get_by_role("alert")).to_contain_text(
-        "Select whether they are present, sent apologies or are absent")
+        "Select whether they are present, sent apologies or are absent"
+    )
     assert_accessible(page, "the attendance form with an error")
     page.get_by_label("Present", exact=True).check()
     page.get_by_role("button", name="Save attendance").click()
@@ -105,8 +113,7 @@ def test_chair_opens_the_meeting_and_only_then_reaches_the_case_list(
     page.get_by_label("Full name", exact=True).fill("Nadia Demo-Nurse")
     page.get_by_label("Agency they represent").select_option(label=UNSIGNED_AGENCY)
     page.get_by_role("button", name="Add person present").click()
-    expect(page.get_by_role("alert")).to_contain_text(
-        f"{UNSIGNED_AGENCY} has not signed version")
+    expect(page.get_by_role("alert")).to_contain_text(f"{UNSIGNED_AGENCY} has not signed version")
     assert_accessible(page, "the attendance page with the refusal")
 
     # An observer, with the chair's agreement.
@@ -117,7 +124,8 @@ def test_chair_opens_the_meeting_and_only_then_reaches_the_case_list(
     expect(page.get_by_text(f"{OBSERVER} has been recorded as an observer.")).to_be_visible()
     problems = page.locator("#gate-problems")
     expect(problems).to_contain_text(
-        f"{POLICE_REP.name} has not acknowledged the confidentiality statement")
+        f"{POLICE_REP.name} has not acknowledged the confidentiality statement"
+    )
     expect(problems).to_contain_text(f"{OBSERVER} (observer) has not acknowledged")
     assert_accessible(page, "the attendance page with people present")
 
@@ -128,8 +136,11 @@ def test_chair_opens_the_meeting_and_only_then_reaches_the_case_list(
     # The chair records the observer's acknowledgement on their behalf ...
     page.goto(f"{meeting_path}/attendance")
     page.get_by_role("button", name=f"Record acknowledgement for {OBSERVER}").click()
-    expect(page.get_by_text(f"{OBSERVER}'s acknowledgement of the confidentiality statement "
-                            f"has been recorded.")).to_be_visible()
+    expect(
+        page.get_by_text(
+            f"{OBSERVER}'s acknowledgement of the confidentiality statement has been recorded."
+        )
+    ).to_be_visible()
     # ... and the police representative acknowledges on their own device.
     _rep_acknowledges(browser, live_server, meeting_path)
 

@@ -20,11 +20,11 @@ DPO = next(person for person in DEMO_USERS if person.role is Role.DPO)
 
 
 def test_dpo_searches_the_trail_and_sees_who_viewed_a_case(
-        page: Page, live_server: str, csp_errors: list[str]) -> None:
+    page: Page, live_server: str, csp_errors: list[str]
+) -> None:
     sign_in(page, live_server, DPO)
     expect(page.get_by_role("link", name="Who has viewed a case")).to_be_visible()
-    page.get_by_role("navigation", name="Main menu").get_by_role("link",
-                                                                 name="Audit trail").click()
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Audit trail").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Audit trail")
     assert_marked(page)
     expect(page.get_by_role("cell", name="sign_in").first).to_be_visible()

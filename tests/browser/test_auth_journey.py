@@ -45,8 +45,9 @@ def test_enrol_sign_in_with_a_code_and_admin_reset(
 
     page.get_by_role("link", name="Set up two-factor authentication").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-factor authentication")
-    qr = page.get_by_role("img", name="QR code to add MARAC Manager to your authenticator app",
-                          exact=False)
+    qr = page.get_by_role(
+        "img", name="QR code to add MARAC Manager to your authenticator app", exact=False
+    )
     expect(qr).to_be_visible()
     assert (qr.get_attribute("src") or "").startswith("data:image/svg+xml")
     assert_accessible(page, "the two-factor set-up page")

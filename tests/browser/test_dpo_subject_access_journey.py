@@ -54,29 +54,46 @@ CASE = r"CAM-\d{4}-0002"
 def _record_entries(database_url: str) -> None:
     """Minute entries on CAM-2026-0002, as agencies would have shared them at the meeting."""
     tables = db.metadata.tables
-    case, item, agency, entry = (tables["marac_case"], tables["agenda_item"], tables["agency"],
-                                 tables["minute_entry"])
+    case, item, agency, entry = (
+        tables["marac_case"],
+        tables["agenda_item"],
+        tables["agency"],
+        tables["minute_entry"],
+    )
     engine = sa.create_engine(database_url)
     try:
         with engine.begin() as connection:
-            case_id = connection.scalar(sa.select(case.c.id).where(
-                case.c.reference.like("CAM-%-0002")))
+            case_id = connection.scalar(
+                sa.select(case.c.id).where(case.c.reference.like("CAM-%-0002"))
+            )
             item_id = connection.scalar(sa.select(item.c.id).where(item.c.case_id == case_id))
-            police = connection.scalar(sa.select(agency.c.id).where(
-                agency.c.name == "Fenshire Constabulary (demo)"))
+            police = connection.scalar(
+                sa.select(agency.c.id).where(agency.c.name == "Fenshire Constabulary (demo)")
+            )
             assert case_id and item_id and police, "the demo data must hear CAM-2026-0002"
-            if connection.scalar(sa.select(entry.c.id).where(
-                    entry.c.text_html == f"<p>{DISCLOSE}</p>")):
+            if connection.scalar(
+                sa.select(entry.c.id).where(entry.c.text_html == f"<p>{DISCLOSE}</p>")
+            ):
                 return
             now = utcnow()
-            for subject, kind, text in (("perpetrator", "fact", DISCLOSE),
-                                        ("perpetrator", "fact", REDACT),
-                                        ("perpetrator", "professional_opinion", WITHHOLD),
-                                        ("perpetrator", "victims_view", NOT_HIS)):
-                connection.execute(entry.insert().values(
-                    agenda_item_id=item_id, subject=subject, kind=kind,
-                    source_agency_id=police, text_html=f"<p>{text}</p>", created_at=now,
-                    updated_at=now, version=1))
+            for subject, kind, text in (
+                ("perpetrator", "fact", DISCLOSE),
+                ("perpetrator", "fact", REDACT),
+                ("perpetrator", "professional_opinion", WITHHOLD),
+                ("perpetrator", "victims_view", NOT_HIS),
+            ):
+                connection.execute(
+                    entry.insert().values(
+                        agenda_item_id=item_id,
+                        subject=subject,
+                        kind=kind,
+                        source_agency_id=police,
+                        text_html=f"<p>{text}</p>",
+                        created_at=now,
+                        updated_at=now,
+                        version=1,
+                    )
+                )
     finally:
         engine.dispose()
 
@@ -90,8 +107,8 @@ def _save(card) -> None:  # noqa: ANN001
 
 
 def test_dpo_answers_a_perpetrators_access_request_passage_by_passage(
-        page: Page, live_server: str, browser_database_url: str,
-        csp_errors: list[str]) -> None:
+    page: Page, live_server: str, browser_database_url: str, csp_errors: list[str]
+) -> None:
     _record_entries(browser_database_url)
     sign_in(page, live_server, DPO)
 
@@ -107,7 +124,8 @@ def test_dpo_answers_a_perpetrators_access_request_passage_by_passage(
 
     # Found in his role; nothing attached until the DPO confirms.
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Choose the records that are about this person")
+        "Choose the records that are about this person"
+    )
     match = page.get_by_label(re.compile(rf"{CASE} \(Cambridge\): Alleged perpetrator"))
     expect(match).to_be_visible()
     expect(page.get_by_text("Victim", exact=True)).to_have_count(0)
@@ -115,7 +133,8 @@ def test_dpo_answers_a_perpetrators_access_request_passage_by_passage(
     screenshot(page, "dpo-matches")
     page.get_by_role("button", name="Attach the selected records").click()
     expect(page.get_by_role("alert")).to_contain_text(
-        "Select the records that are about the person making the request")
+        "Select the records that are about the person making the request"
+    )
     assert_accessible(page, "the records found, with an error")
     match.check()
     page.get_by_role("button", name="Attach the selected records").click()
@@ -129,7 +148,8 @@ def test_dpo_answers_a_perpetrators_access_request_passage_by_passage(
 
     # The review page: his details only, one card per passage, export not yet offered.
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        re.compile(rf"^Review case {CASE} before release$"))
+        re.compile(rf"^Review case {CASE} before release$")
+    )
     main = page.locator("main")
     expect(main).to_contain_text("Alleged perpetrator")
     for own in VICTIMS_OWN:
@@ -153,7 +173,8 @@ def test_dpo_answers_a_perpetrators_access_request_passage_by_passage(
     card = _card(page, "was arrested")
     card.get_by_label("Redact some words").check()
     card.get_by_label(re.compile("the words or phrases to redact")).fill(
-        "Demo Victim-Two\nat the home of")
+        "Demo Victim-Two\nat the home of"
+    )
     _save(card)
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Decision saved")
 
@@ -182,7 +203,9 @@ def test_dpo_answers_a_perpetrators_access_request_passage_by_passage(
     text = json.dumps(data, ensure_ascii=False)
     assert data["requester"] == {"name": PERPETRATOR, "role": "Alleged perpetrator"}
     assert [p["text"] for p in data["passages"]] == [
-        DISCLOSE, "Demo Perpetrator-Two was arrested [redacted] [redacted] on 3 March."]
+        DISCLOSE,
+        "Demo Perpetrator-Two was arrested [redacted] [redacted] on 3 March.",
+    ]
     assert data["withheld"][0]["exemption"].startswith("Prevention or detection of crime")
     for copy in (text, pdf_text):
         assert DISCLOSE in copy and "[redacted]" in copy

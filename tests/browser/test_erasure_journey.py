@@ -21,8 +21,9 @@ pytestmark = pytest.mark.browser
 DPO = next(person for person in DEMO_USERS if person.role is Role.DPO)
 
 
-def test_dpo_sees_the_consequences_of_an_erasure_first(page: Page, live_server: str,
-                                                       csp_errors: list[str]) -> None:
+def test_dpo_sees_the_consequences_of_an_erasure_first(
+    page: Page, live_server: str, csp_errors: list[str]
+) -> None:
     sign_in(page, live_server, DPO)
     page.goto("/privacy/requests/new")
     page.get_by_label("Name of the person, as given").fill("Demo Victim-Four")
@@ -39,14 +40,19 @@ def test_dpo_sees_the_consequences_of_an_erasure_first(page: Page, live_server: 
     page.get_by_role("link", name="Check what erasing deletes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check what erasing deletes")
     main = page.locator("main")
-    for heading in ("Upcoming case lists", "Open actions", "Copies of minutes held by agencies",
-                    "Legal hold"):
+    for heading in (
+        "Upcoming case lists",
+        "Open actions",
+        "Copies of minutes held by agencies",
+        "Legal hold",
+    ):
         expect(main).to_contain_text(heading)
     assert_accessible(page, "the erasure confirmation page")
 
     page.get_by_role("button", name="Erase the records").click()
     expect(page.get_by_role("alert")).to_contain_text(
-        "Confirm that you want to erase these records")
+        "Confirm that you want to erase these records"
+    )
     expect(page.get_by_role("heading", level=1)).to_have_text("Check what erasing deletes")
     assert_accessible(page, "the erasure page without the confirmation")
 

@@ -23,8 +23,9 @@ pytestmark = pytest.mark.browser
 COORDINATOR = next(p for p in DEMO_USERS if p.email == "coordinator@demo.example")
 POLICE_REP = next(p for p in DEMO_USERS if p.email == "police.rep@demo.example")
 HEALTH_REP = next(p for p in DEMO_USERS if p.email == "health.rep@demo.example")
-REFUSAL = ("Fenshire Community Health (demo) has not signed version 1 of the "
-           "information-sharing protocol")
+REFUSAL = (
+    "Fenshire Community Health (demo) has not signed version 1 of the information-sharing protocol"
+)
 
 
 def _next_tuesday() -> date:
@@ -33,7 +34,8 @@ def _next_tuesday() -> date:
 
 
 def test_coordinator_schedules_a_series_and_invites(
-        page: Page, live_server: str, csp_errors: list[str]) -> None:
+    page: Page, live_server: str, csp_errors: list[str]
+) -> None:
     sign_in(page, live_server, COORDINATOR)
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Meetings").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Meetings")
@@ -48,7 +50,8 @@ def test_coordinator_schedules_a_series_and_invites(
     page.get_by_label("Venue", exact=True).fill("")
     page.get_by_role("button", name="Schedule").click()
     expect(page.get_by_role("alert")).to_contain_text(
-        "Enter a venue or an online meeting link (or both)")
+        "Enter a venue or an online meeting link (or both)"
+    )
     assert_accessible(page, "the schedule form with errors")
 
     first = _next_tuesday()

@@ -65,7 +65,8 @@ def _add_entry(page: Page, subject: str, kind: str, agency: str, text: str) -> N
     form = page.locator("form").filter(has=page.get_by_role("button", name="Add entry"))
     form.get_by_role("group", name="Who is this about?").get_by_label(subject, exact=True).check()
     form.get_by_role("group", name="What kind of information is it?").get_by_label(
-        kind, exact=True).check()
+        kind, exact=True
+    ).check()
     form.get_by_label("Agency that shared it").select_option(label=agency)
     form.get_by_label("What was shared").fill(text)
     form.get_by_role("button", name="Add entry").click()
@@ -85,12 +86,14 @@ def _add_action(page: Page, agency: str, description: str, due: date) -> None:
 
 
 def test_chair_runs_a_case_and_approves_then_the_rep_updates_their_action(
-        page: Page, live_server: str, csp_errors: list[str]) -> None:
+    page: Page, live_server: str, csp_errors: list[str]
+) -> None:
     sign_in(page, live_server, CHAIR)
     today = page.locator("#todays-meetings")
     expect(today).to_be_visible()
     href = today.get_by_role("link", name=re.compile(r"^Open the meeting")).first.get_attribute(
-        "href")
+        "href"
+    )
     meeting_path = re.sub(r"/open$", "", href.replace(live_server, ""))
     meeting_id = meeting_path.rsplit("/", 1)[-1]
     _ensure_gate_open(page, meeting_path)
@@ -99,8 +102,9 @@ def test_chair_runs_a_case_and_approves_then_the_rep_updates_their_action(
     page.goto(f"/minutes/meetings/{meeting_id}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Run the meeting")
     headings = page.locator("main h2").all_inner_texts()
-    assert headings[:3] == ["Outstanding actions from earlier meetings", "Case list",
-                            "Approval"], headings
+    assert headings[:3] == ["Outstanding actions from earlier meetings", "Case list", "Approval"], (
+        headings
+    )
     expect(page.locator("#outstanding-actions, #no-outstanding").first).to_be_visible()
     assert_accessible(page, "the meeting's start page")
     screenshot(page, "minutes-start")
@@ -116,12 +120,27 @@ def test_chair_runs_a_case_and_approves_then_the_rep_updates_their_action(
     expect(page.get_by_role("alert")).to_contain_text("Select who the information is about")
     assert_accessible(page, "the case page with errors")
 
-    _add_entry(page, "Victim", "Fact", POLICE,
-               "Police attended the address <strong>three times</strong> this month.")
-    _add_entry(page, "Perpetrator", "Professional opinion", HOUSING,
-               "The tenancy officer believes the risk is escalating.")
-    _add_entry(page, "Victim", "Victim's view (as relayed by the IDVA)", POLICE,
-               "She wants to stay in her home with more security.")
+    _add_entry(
+        page,
+        "Victim",
+        "Fact",
+        POLICE,
+        "Police attended the address <strong>three times</strong> this month.",
+    )
+    _add_entry(
+        page,
+        "Perpetrator",
+        "Professional opinion",
+        HOUSING,
+        "The tenancy officer believes the risk is escalating.",
+    )
+    _add_entry(
+        page,
+        "Victim",
+        "Victim's view (as relayed by the IDVA)",
+        POLICE,
+        "She wants to stay in her home with more security.",
+    )
     facts = page.locator(".marac-kind--fact")
     expect(facts.get_by_role("heading", name="Facts")).to_be_visible()
     expect(facts).to_contain_text("three times")
@@ -138,8 +157,7 @@ def test_chair_runs_a_case_and_approves_then_the_rep_updates_their_action(
     assert_accessible(page, "the filtered case page")
     page.get_by_role("link", name="Show all entries").click()
 
-    risk = page.locator("form").filter(has=page.get_by_role("button",
-                                                            name="Save risk summary"))
+    risk = page.locator("form").filter(has=page.get_by_role("button", name="Save risk summary"))
     risk.get_by_label("Harm identified").fill("Repeated physical assaults; threats to kill.")
     risk.get_by_label("Contributing factors").fill("Recent separation; alcohol misuse.")
     risk.get_by_label("Protective factors").fill("Supportive sister nearby.")

@@ -21,8 +21,9 @@ pytestmark = pytest.mark.browser
 DPO = next(person for person in DEMO_USERS if person.role is Role.DPO)
 
 
-def test_accessibility_statement_before_signing_in(page: Page, live_server: str,
-                                                   csp_errors: list[str]) -> None:
+def test_accessibility_statement_before_signing_in(
+    page: Page, live_server: str, csp_errors: list[str]
+) -> None:
     page.goto("/sign-in")
     page.get_by_role("link", name="Accessibility statement").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Accessibility statement")
@@ -31,20 +32,23 @@ def test_accessibility_statement_before_signing_in(page: Page, live_server: str,
 
 
 def test_dpo_logs_an_access_request_and_downloads_the_copy(
-        page: Page, live_server: str, csp_errors: list[str]) -> None:
+    page: Page, live_server: str, csp_errors: list[str]
+) -> None:
     sign_in(page, live_server, DPO)
     expect(page.get_by_role("heading", name="Data-subject requests")).to_be_visible()
     assert_accessible(page, "the DPO home page")
 
     page.get_by_role("navigation", name="Main menu").get_by_role(
-        "link", name="Data-subject requests").click()
+        "link", name="Data-subject requests"
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Data-subject requests")
     assert_accessible(page, "the list of requests")
 
     page.get_by_role("button", name="Log a new request").click()
     page.get_by_role("button", name="Log request").click()
     expect(page.get_by_role("alert")).to_contain_text(
-        "Enter the name of the person making the request")
+        "Enter the name of the person making the request"
+    )
     assert_accessible(page, "the new request form with errors")
 
     page.get_by_label("Name of the person, as given").fill("Demo Victim-Two")
@@ -55,12 +59,14 @@ def test_dpo_logs_an_access_request_and_downloads_the_copy(
     page.get_by_role("button", name="Log request").click()
     # Nothing is attached until the DPO confirms the record found is hers, in her role.
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Choose the records that are about this person")
+        "Choose the records that are about this person"
+    )
     page.get_by_label(re.compile(r"CAM-\d{4}-\d{4} \(Cambridge\): Victim")).check()
     page.get_by_role("button", name="Attach the selected records").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Access")
     expect(page.locator(".govuk-summary-list__row", has_text="Statutory due date")).to_contain_text(
-        "2 December 2026")
+        "2 December 2026"
+    )
     expect(page.get_by_text("Review needed")).to_be_visible()
     assert_accessible(page, "a request")
 

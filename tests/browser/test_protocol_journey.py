@@ -36,12 +36,14 @@ def test_coordinator_reads_the_register_and_statement(
     menu = page.get_by_role("navigation", name="Main menu")
     menu.get_by_role("link", name="ISP register").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Information-sharing protocol register")
+        "Information-sharing protocol register"
+    )
     assert_marked(page)
     row = page.get_by_role("row").filter(has_text=UNSIGNED)
     expect(row).to_contain_text("Not signed")
     expect(page.get_by_role("row").filter(has_text="Fenshire Constabulary (demo)")).to_contain_text(
-        "Signed up")
+        "Signed up"
+    )
     assert_accessible(page, "the ISP register")
     screenshot(page, "isp-register")
 

@@ -28,7 +28,8 @@ def _fill(page: Page, name: str, value: str) -> None:
 
 
 def test_coordinator_records_and_allocates_a_referral(
-        page: Page, live_server: str, csp_errors: list[str]) -> None:
+    page: Page, live_server: str, csp_errors: list[str]
+) -> None:
     sign_in(page, live_server, COORDINATOR)
     assert_accessible(page, "the coordinator home with referrals")
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Cases").click()
@@ -49,12 +50,14 @@ def test_coordinator_records_and_allocates_a_referral(
         _fill(page, f"victim_date_of_birth-{part}", value)
     _fill(page, "perpetrators-0-full_name", "Demo Perpetrator-Five")
     for number in range(1, 25):
-        page.locator(f'input[name="dash_{number}"][value="{"yes" if number <= 8 else "no"}"]'
-                     ).check()
+        page.locator(
+            f'input[name="dash_{number}"][value="{"yes" if number <= 8 else "no"}"]'
+        ).check()
     page.locator('input[name="criterion"][value="professional_judgement"]').check()
     page.get_by_role("button", name="Save referral").click()
     expect(page.get_by_role("alert")).to_contain_text(
-        "Give the reasons for your professional judgement")
+        "Give the reasons for your professional judgement"
+    )
     expect(page.locator('[name="victim_name"]')).to_have_value("Demo Victim-Five")
     expect(page.locator('[name="victim_date_of_birth-year"]')).to_have_value("1994")
     assert_accessible(page, "the referral form with errors")
@@ -91,7 +94,8 @@ def test_coordinator_records_and_allocates_a_referral(
 
 
 def test_invited_rep_opens_the_research_list_but_not_the_case_list(
-        page: Page, live_server: str, csp_errors: list[str]) -> None:
+    page: Page, live_server: str, csp_errors: list[str]
+) -> None:
     sign_in(page, live_server, POLICE_REP)
     page.goto("/cases/meetings/1/research-list")
     expect(page.get_by_role("heading", level=1)).to_have_text("Research list")

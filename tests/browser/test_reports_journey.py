@@ -27,22 +27,24 @@ COORDINATOR = next(person for person in DEMO_USERS if person.role is Role.COORDI
 
 
 def test_coordinator_reads_statistics_and_downloads_the_return(
-        page: Page, live_server: str, csp_errors: list[str]) -> None:
+    page: Page, live_server: str, csp_errors: list[str]
+) -> None:
     sign_in(page, live_server, COORDINATOR)
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Reports").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Statistics and SafeLives data return")
+        "Statistics and SafeLives data return"
+    )
     assert_accessible(page, "the statistics page (last complete quarter)")
 
     current = Quarter.containing(date.today())
     page.get_by_label("Quarter", exact=True).select_option(current.key)
     page.get_by_role("button", name="Show statistics").click()
     expect(page.get_by_role("heading", name=current.label)).to_be_visible()
-    expect(page.get_by_role("img", name="Cases per 10,000 adult women a year, Cambridge")
-           ).to_be_visible()  # the demo sets Cambridge's population
+    expect(
+        page.get_by_role("img", name="Cases per 10,000 adult women a year, Cambridge")
+    ).to_be_visible()  # the demo sets Cambridge's population
     expect(page.get_by_role("img", name="Repeat rate per quarter, Cambridge")).to_be_visible()
-    expect(page.get_by_role("table", name="The numbers in the charts, by quarter")
-           ).to_be_visible()
+    expect(page.get_by_role("table", name="The numbers in the charts, by quarter")).to_be_visible()
     assert page.locator("main script").count() == 0
     assert_accessible(page, "the statistics page with charts")
     screenshot(page, "reports-statistics")
@@ -60,7 +62,8 @@ def test_coordinator_reads_statistics_and_downloads_the_return(
     page.get_by_label("Number of adult women living in the area").fill("fifty thousand")
     page.get_by_role("button", name="Save population").click()
     expect(page.get_by_role("alert")).to_contain_text(
-        "Number of adult women must be a whole number")
+        "Number of adult women must be a whole number"
+    )
     assert_accessible(page, "the population form with an error")
     page.get_by_label("Number of adult women living in the area").fill("50,000")
     page.get_by_role("button", name="Save population").click()

@@ -16,11 +16,18 @@ def test_every_formula_start_is_quoted(start: str) -> None:
     assert safe_cell(f"{start}HYPERLINK(1)") == f"'{start}HYPERLINK(1)"
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("Police", "Police"), (None, ""), (5, "5"), (date(2026, 1, 2), "2026-01-02"),
-    (datetime(2026, 1, 2, 9, 30, tzinfo=UTC), "2026-01-02T09:30:00+00:00"),
-    ("Łukasz Żółć-Nguyễn", "Łukasz Żółć-Nguyễn"), ("a=b", "a=b"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Police", "Police"),
+        (None, ""),
+        (5, "5"),
+        (date(2026, 1, 2), "2026-01-02"),
+        (datetime(2026, 1, 2, 9, 30, tzinfo=UTC), "2026-01-02T09:30:00+00:00"),
+        ("Łukasz Żółć-Nguyễn", "Łukasz Żółć-Nguyễn"),
+        ("a=b", "a=b"),
+    ],
+)
 def test_ordinary_values_are_kept(value: object, expected: str) -> None:
     assert safe_cell(value) == expected
 

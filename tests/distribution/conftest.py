@@ -36,14 +36,24 @@ def marked_case() -> CaseSection:
     return CaseSection(
         reference="MARK-0001",
         criterion="Repeat incident",
-        subjects=(SubjectSection(
-            subject="Perpetrator",
-            facts=(Entry(agency="Police", text_html=f"<p>{FACT_TEXT}</p>", author="PC Example"),),
-            opinions=(Entry(agency="Probation",
-                            text_html=f"<p>{OPINION_TEXT}</p>", author="Officer Example"),),
-        ),),
-        victim_view=(Entry(agency="IDVA service",
-                           text_html=f"<p>{VICTIM_NAME} wants to stay at home.</p>"),),
+        subjects=(
+            SubjectSection(
+                subject="Perpetrator",
+                facts=(
+                    Entry(agency="Police", text_html=f"<p>{FACT_TEXT}</p>", author="PC Example"),
+                ),
+                opinions=(
+                    Entry(
+                        agency="Probation",
+                        text_html=f"<p>{OPINION_TEXT}</p>",
+                        author="Officer Example",
+                    ),
+                ),
+            ),
+        ),
+        victim_view=(
+            Entry(agency="IDVA service", text_html=f"<p>{VICTIM_NAME} wants to stay at home.</p>"),
+        ),
         risk_summary=RiskSummary(harm="High", contributing="Separation", protective="Family"),
         actions=(ActionLine("MARK-0001", "Police", "Flag the address", date(2026, 3, 10)),),
     )
@@ -57,8 +67,13 @@ def minutes_document(*extra_cases: CaseSection) -> MinutesDocument:
     )
 
 
-MEETING = MeetingInfo(area_name="Cambridge", meeting_title="Cambridge MARAC",
-                      meeting_date=date(2026, 3, 3), venue="Room 2", chair_name="DI Chair")
+MEETING = MeetingInfo(
+    area_name="Cambridge",
+    meeting_title="Cambridge MARAC",
+    meeting_date=date(2026, 3, 3),
+    venue="Room 2",
+    chair_name="DI Chair",
+)
 
 EXTRACT_ACTIONS = (
     ActionLine("CAM-1", "Housing Options", "HOUSING-ACTION-ONE", date(2026, 3, 10)),

@@ -22,7 +22,8 @@ class Collector:
 
 
 def test_minutes_email_over_smtp_has_no_attachment_and_no_case_data(
-        app, auth, dw: DW, monkeypatch) -> None:
+    app, auth, dw: DW, monkeypatch
+) -> None:
     handler = Collector()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -33,13 +34,15 @@ def test_minutes_email_over_smtp_has_no_attachment_and_no_case_data(
         monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
         monkeypatch.setitem(app.config, "SMTP_PORT", port)
         auth.sign_in_as(dw.coordinator)
-        response = auth.post(f"{dw.base}/recipients",
-                             {"people": [str(dw.rep.id), str(dw.housing_rep.id)]})
+        response = auth.post(
+            f"{dw.base}/recipients", {"people": [str(dw.rep.id), str(dw.housing_rep.id)]}
+        )
         assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
     finally:
         controller.stop()
     assert sorted(str(m["To"]) for m in handler.messages) == sorted(
-        [dw.rep.email, dw.housing_rep.email])
+        [dw.rep.email, dw.housing_rep.email]
+    )
     for message in handler.messages:
         parts = list(message.walk())
         assert [p.get_content_type() for p in parts] == ["text/plain"]
@@ -48,6 +51,16 @@ def test_minutes_email_over_smtp_has_no_attachment_and_no_case_data(
         assert f"/distribution/meetings/{dw.meeting.id}/minutes.pdf" in body
         assert "Sign in" in body and dw.area.name in body
         raw = message.as_string()
-        for secret in (VICTIM, "Wendy Victim", dw.case.reference, dw.case2.reference, FACT,
-                       POLICE_ACTION, HOUSING_ACTION, "Priya", "Hana", "%PDF"):
+        for secret in (
+            VICTIM,
+            "Wendy Victim",
+            dw.case.reference,
+            dw.case2.reference,
+            FACT,
+            POLICE_ACTION,
+            HOUSING_ACTION,
+            "Priya",
+            "Hana",
+            "%PDF",
+        ):
             assert secret not in raw

@@ -52,25 +52,35 @@ def _outbox(outbox: Path) -> set[Path]:
 def _invite(app: Flask, dw: DW, user: User) -> None:
     """An invitation written directly (the invite service refuses an unsigned agency)."""
     with app.app_context():
-        db.session.add(Invitation(meeting_id=dw.meeting.id, user_id=user.id,
-                                  agency_id=user.agency_id))
+        db.session.add(
+            Invitation(meeting_id=dw.meeting.id, user_id=user.id, agency_id=user.agency_id)
+        )
         db.session.commit()
 
 
 def _recipients(app: Flask, dw: DW) -> list[MinutesRecipient]:
     with app.app_context():
-        return list(db.session.scalars(sa.select(MinutesRecipient).where(
-            MinutesRecipient.meeting_id == dw.meeting.id)))
+        return list(
+            db.session.scalars(
+                sa.select(MinutesRecipient).where(MinutesRecipient.meeting_id == dw.meeting.id)
+            )
+        )
 
 
 def _copies(app: Flask, dw: DW) -> list[DocumentCopy]:
     with app.app_context():
-        return list(db.session.scalars(sa.select(DocumentCopy).where(
-            DocumentCopy.meeting_id == dw.meeting.id).order_by(DocumentCopy.id)))
+        return list(
+            db.session.scalars(
+                sa.select(DocumentCopy)
+                .where(DocumentCopy.meeting_id == dw.meeting.id)
+                .order_by(DocumentCopy.id)
+            )
+        )
 
 
 def test_defaults_then_saving_emails_a_link_without_attachment_or_case_data(
-        app, auth, dw: DW, outbox: Path) -> None:
+    app, auth, dw: DW, outbox: Path
+) -> None:
     mw = dw
     _invite(app, dw, dw.health_rep)
     auth.sign_in_as(mw.coordinator)
@@ -82,40 +92,57 @@ def test_defaults_then_saving_emails_a_link_without_attachment_or_case_data(
     assert dw.police_rep2.name not in page
     assert "Not signed up:" in page  # the (invited) health rep is listed with the reason
     before = _outbox(outbox)
-    response = auth.post(f"{dw.base}/recipients",
-                         {"people": [str(u.id) for u in (mw.rep, mw.housing_rep, mw.chair)]})
+    response = auth.post(
+        f"{dw.base}/recipients", {"people": [str(u.id) for u in (mw.rep, mw.housing_rep, mw.chair)]}
+    )
     assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
     job_page = auth.client.get(response.headers["Location"]).get_data(as_text=True)
     assert "3 people have been emailed" in job_page
 
     messages = _new_mail(outbox, before)
     assert sorted(m["To"] for m in messages) == sorted(
-        u.email for u in (mw.rep, mw.housing_rep, mw.chair))
+        u.email for u in (mw.rep, mw.housing_rep, mw.chair)
+    )
     for message in messages:
         assert not message.is_multipart()  # no attachment of any kind
         body = message.get_payload(decode=True).decode()
         raw = message.as_string()
         assert f"/distribution/meetings/{mw.meeting.id}/minutes.pdf" in body
         assert mw.area.name in body
-        for secret in (VICTIM, mw.case.reference, mw.case2.reference, FACT, POLICE_ACTION,
-                       HOUSING_ACTION, "%PDF"):
+        for secret in (
+            VICTIM,
+            mw.case.reference,
+            mw.case2.reference,
+            FACT,
+            POLICE_ACTION,
+            HOUSING_ACTION,
+            "%PDF",
+        ):
             assert secret not in raw
     rows = _recipients(app, dw)
     assert {r.user_id for r in rows} == {mw.rep.id, mw.housing_rep.id, mw.chair.id}
     assert all(r.notified_at is not None and r.revoked_at is None for r in rows)
     with app.app_context():  # the master was pre-rendered by the job
-        assert db.session.scalar(sa.select(sa.func.count(RenderedMaster.id)).where(
-            RenderedMaster.key == minutes_key(mw.meeting.id, 1))) == 1
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(RenderedMaster.id)).where(
+                    RenderedMaster.key == minutes_key(mw.meeting.id, 1)
+                )
+            )
+            == 1
+        )
     # Saving again emails nobody new.
     before = _outbox(outbox)
-    again = auth.post(f"{dw.base}/recipients",
-                      {"people": [str(u.id) for u in (mw.rep, mw.housing_rep, mw.chair)]})
+    again = auth.post(
+        f"{dw.base}/recipients", {"people": [str(u.id) for u in (mw.rep, mw.housing_rep, mw.chair)]}
+    )
     assert again.status_code == 302 and again.headers["Location"].endswith("/recipients")
     assert _new_mail(outbox, before) == []
 
 
 def test_non_signatory_refused_with_the_reason_and_nothing_saved(
-        app, auth, dw: DW, outbox: Path) -> None:
+    app, auth, dw: DW, outbox: Path
+) -> None:
     before = _outbox(outbox)
     _invite(app, dw, dw.health_rep)
     response = _save(auth, dw, [dw.rep, dw.health_rep])
@@ -131,8 +158,12 @@ def test_non_signatory_refused_with_the_reason_and_nothing_saved(
 def test_recipients_page_refuses_before_approval_and_to_others(app, auth, dw: DW) -> None:
     mw = dw
     with app.app_context():
-        draft = Meeting(area_id=dw.area.id, starts_at=dw.meeting.starts_at,
-                        ends_at=dw.meeting.ends_at, chair_id=dw.chair.id)
+        draft = Meeting(
+            area_id=dw.area.id,
+            starts_at=dw.meeting.starts_at,
+            ends_at=dw.meeting.ends_at,
+            chair_id=dw.chair.id,
+        )
         db.session.add(draft)
         db.session.commit()
         base = f"/distribution/meetings/{draft.id}"
@@ -174,7 +205,7 @@ def test_download_is_stamped_on_every_page_logged_and_audited(app, auth, dw: DW)
         assert str(copy.document_id) in text, number
     everything = " ".join(pages)
     assert _flat(dw.statement_text) in everything
-    case = everything[everything.index(f"Case {mw.case.reference}"):]
+    case = everything[everything.index(f"Case {mw.case.reference}") :]
     facts, fact = case.index("Facts"), case.index(FACT)
     opinion_heading, opinion = case.index("Professional opinion"), case.index(OPINION)
     assert facts < fact < opinion_heading < opinion
@@ -183,8 +214,9 @@ def test_download_is_stamped_on_every_page_logged_and_audited(app, auth, dw: DW)
     reader = PdfReader(io.BytesIO(pdf))
     root = reader.trailer["/Root"]
     xmp = root["/Metadata"].get_object().get_data() if "/Metadata" in root else b""
-    meta = " ".join(str(v) for v in (reader.metadata or {}).values()) + xmp.decode("utf-8",
-                                                                                    "replace")
+    meta = " ".join(str(v) for v in (reader.metadata or {}).values()) + xmp.decode(
+        "utf-8", "replace"
+    )
     assert VICTIM in everything
     assert VICTIM not in meta and "Priya" not in meta
     assert bool(root["/MarkInfo"]["/Marked"]) and root["/Lang"] == "en-GB"
@@ -198,8 +230,13 @@ def test_download_is_stamped_on_every_page_logged_and_audited(app, auth, dw: DW)
     copies = _copies(app, dw)
     assert len(copies) == 2 and copies[0].document_id != copies[1].document_id
     with app.app_context():
-        audited = set(db.session.scalars(sa.select(AuditEvent.object_id).where(
-            AuditEvent.action == "minutes_copy_issued", AuditEvent.actor_id == mw.rep.id)))
+        audited = set(
+            db.session.scalars(
+                sa.select(AuditEvent.object_id).where(
+                    AuditEvent.action == "minutes_copy_issued", AuditEvent.actor_id == mw.rep.id
+                )
+            )
+        )
     assert audited == {str(c.document_id) for c in copies}
 
 
@@ -207,8 +244,13 @@ def test_non_recipients_and_other_areas_get_404(app, auth, dw: DW) -> None:
     mw = dw
     _save(auth, dw, [mw.rep, mw.chair])
     auth.sign_out()
-    for user in (mw.housing_rep, dw.police_rep2, dw.health_rep, mw.other_coordinator,
-                 mw.other_chair):
+    for user in (
+        mw.housing_rep,
+        dw.police_rep2,
+        dw.health_rep,
+        mw.other_coordinator,
+        mw.other_chair,
+    ):
         auth.sign_in_as(user)
         assert auth.client.get(f"{dw.base}/minutes.pdf").status_code == 404
         assert auth.client.get(f"{dw.base}/copies").status_code in (403, 404)
@@ -224,8 +266,7 @@ def test_non_recipients_and_other_areas_get_404(app, auth, dw: DW) -> None:
         auth.sign_out()
 
 
-def test_removed_recipient_loses_access_at_once_and_copies_are_revoked(
-        app, auth, dw: DW) -> None:
+def test_removed_recipient_loses_access_at_once_and_copies_are_revoked(app, auth, dw: DW) -> None:
     mw = dw
     _save(auth, dw, [mw.rep, mw.housing_rep, mw.chair])
     auth.sign_out()
@@ -244,9 +285,15 @@ def test_removed_recipient_loses_access_at_once_and_copies_are_revoked(
     [row] = [r for r in _recipients(app, dw) if r.user_id == mw.rep.id]
     assert row.revoked_at is not None
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
-            AuditEvent.action == "minutes_recipient_removed",
-            AuditEvent.object_id == str(row.id))) == 1
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(AuditEvent.id)).where(
+                    AuditEvent.action == "minutes_recipient_removed",
+                    AuditEvent.object_id == str(row.id),
+                )
+            )
+            == 1
+        )
 
 
 def test_agency_loses_signup_and_its_recipient_loses_access(app, auth, dw: DW) -> None:
@@ -256,8 +303,9 @@ def test_agency_loses_signup_and_its_recipient_loses_access(app, auth, dw: DW) -
     _save(auth, dw, [mw.housing_rep])
     auth.sign_out()
     with app.app_context():
-        for signature in db.session.scalars(sa.select(ProtocolSignature).where(
-                ProtocolSignature.agency_id == mw.housing.id)):
+        for signature in db.session.scalars(
+            sa.select(ProtocolSignature).where(ProtocolSignature.agency_id == mw.housing.id)
+        ):
             signature.withdrawn_on = today()
         db.session.commit()
     auth.sign_in_as(mw.housing_rep)
@@ -295,8 +343,10 @@ def test_action_extract_holds_only_that_agencys_actions(app, auth, dw: DW) -> No
     auth.sign_in_as(dw.police_rep2)  # neither invited nor a recipient
     assert auth.client.get(f"{dw.base}/actions/{mw.police.id}.pdf").status_code == 404
     kinds = [(c.kind, c.recipient_user_id) for c in _copies(app, dw)]
-    assert kinds == [(MasterKind.ACTION_EXTRACT, mw.housing_rep.id),
-                     (MasterKind.ACTION_EXTRACT, mw.rep.id)]
+    assert kinds == [
+        (MasterKind.ACTION_EXTRACT, mw.housing_rep.id),
+        (MasterKind.ACTION_EXTRACT, mw.rep.id),
+    ]
 
 
 def test_copies_page_lists_every_copy_and_who_has_not_downloaded(app, auth, dw: DW) -> None:
@@ -325,14 +375,21 @@ def test_copies_page_lists_every_copy_and_who_has_not_downloaded(app, auth, dw: 
     assert f"{dw.base}/copies" not in meeting_page
 
 
-def test_cli_issues_a_copy_through_the_same_path(app, dw: DW, tmp_path: Path,
-                                                  auth) -> None:
+def test_cli_issues_a_copy_through_the_same_path(app, dw: DW, tmp_path: Path, auth) -> None:
     mw = dw
     _save(auth, dw, [mw.rep])
     runner = app.test_cli_runner()
     output = tmp_path / "copy.pdf"
-    result = runner.invoke(args=["minutes-pdf", str(mw.meeting.id), "--recipient",
-                                 mw.rep.email.upper(), "--output", str(output)])
+    result = runner.invoke(
+        args=[
+            "minutes-pdf",
+            str(mw.meeting.id),
+            "--recipient",
+            mw.rep.email.upper(),
+            "--output",
+            str(output),
+        ]
+    )
     assert result.exit_code == 0, result.output
     [copy] = _copies(app, dw)
     assert copy.ip_address == "cli" and copy.recipient_user_id == mw.rep.id
@@ -340,18 +397,31 @@ def test_cli_issues_a_copy_through_the_same_path(app, dw: DW, tmp_path: Path,
     assert output.stat().st_mode & 0o077 == 0
     assert "Issued to Priya Police" in _pages(output.read_bytes())[0]
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
-            AuditEvent.action == "minutes_copy_issued",
-            AuditEvent.object_id == str(copy.document_id))) == 1
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(AuditEvent.id)).where(
+                    AuditEvent.action == "minutes_copy_issued",
+                    AuditEvent.object_id == str(copy.document_id),
+                )
+            )
+            == 1
+        )
     refused = tmp_path / "refused.pdf"
-    result = runner.invoke(args=["minutes-pdf", str(mw.meeting.id), "--recipient",
-                                 mw.housing_rep.email, "--output", str(refused)])
+    result = runner.invoke(
+        args=[
+            "minutes-pdf",
+            str(mw.meeting.id),
+            "--recipient",
+            mw.housing_rep.email,
+            "--output",
+            str(refused),
+        ]
+    )
     assert result.exit_code != 0 and "not a recipient" in result.output
     assert not refused.exists() and len(_copies(app, dw)) == 1
 
 
-def test_a_case_restricted_after_approval_is_left_out_of_the_next_copy(app, auth,
-                                                                       dw: DW) -> None:
+def test_a_case_restricted_after_approval_is_left_out_of_the_next_copy(app, auth, dw: DW) -> None:
     from marac_app.privacy.models import CaseRestriction
 
     mw = dw
@@ -363,8 +433,11 @@ def test_a_case_restricted_after_approval_is_left_out_of_the_next_copy(app, auth
     police_extract = auth.client.get(f"{dw.base}/actions/{mw.police.id}.pdf")
     assert mw.case.reference in " ".join(_pages(police_extract.data))
     with app.app_context():
-        db.session.add(CaseRestriction(case_id=mw.case.id, reason="Art. 18 request",
-                                       set_by_id=mw.coordinator.id))
+        db.session.add(
+            CaseRestriction(
+                case_id=mw.case.id, reason="Art. 18 request", set_by_id=mw.coordinator.id
+            )
+        )
         db.session.commit()
     second = " ".join(_pages(auth.client.get(f"{dw.base}/minutes.pdf").data))
     assert mw.case.reference not in second and VICTIM not in second

@@ -65,7 +65,7 @@ def test_front_matter_statement_attendance_and_actions(minutes_pdf: bytes) -> No
 
 def test_facts_and_opinions_sit_under_separate_headings(minutes_pdf: bytes) -> None:
     text = re.sub(r"\s+", " ", " ".join(page_texts(minutes_pdf)))
-    case = text[text.index("Case MARK-0001"):]
+    case = text[text.index("Case MARK-0001") :]
     facts = case.index("Facts")
     fact = case.index(FACT_TEXT)
     opinion_heading = case.index("Professional opinion")
@@ -93,7 +93,7 @@ def test_metadata_in_the_html_does_not_reach_the_pdf() -> None:
         f'<meta name="author" content="{VICTIM_NAME}">'
         f'<meta name="keywords" content="{VICTIM_NAME}">'
         f'<meta name="description" content="{VICTIM_NAME}">'
-        '</head><body><p>Body</p></body></html>'
+        "</head><body><p>Body</p></body></html>"
     )
     pdf = html_to_pdf(html)
     assert VICTIM_NAME.encode() not in xmp_bytes(pdf)
@@ -126,13 +126,16 @@ def _hostile_document(html: str):
     return dataclasses.replace(minutes_document(), cases=(hostile,))
 
 
-@pytest.mark.parametrize("html", [
-    '<p>Before</p><img src="file:///etc/passwd" alt="x"><p>After</p>',
-    '<p style="background:url(file:///etc/passwd)">Styled</p>',
-    '<style>@import url("file:///etc/passwd");</style><p>Imported</p>',
-    '<a rel="attachment" href="file:///etc/passwd">attached</a>',
-    '<object data="file:///etc/passwd" type="text/plain">obj</object>',
-])
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<p>Before</p><img src="file:///etc/passwd" alt="x"><p>After</p>',
+        '<p style="background:url(file:///etc/passwd)">Styled</p>',
+        '<style>@import url("file:///etc/passwd");</style><p>Imported</p>',
+        '<a rel="attachment" href="file:///etc/passwd">attached</a>',
+        '<object data="file:///etc/passwd" type="text/plain">obj</object>',
+    ],
+)
 def test_local_files_are_never_read(html: str, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="marac_app.distribution.pdf")
     pdf = render_minutes_pdf(_hostile_document(html))
@@ -159,8 +162,10 @@ def test_remote_urls_are_refused_without_a_network_call(
 
     monkeypatch.setattr(urllib.request.OpenerDirector, "open", no_network)
     caplog.set_level(logging.WARNING, logger="marac_app.distribution.pdf")
-    html = ('<img src="http://attacker.example/track.png?victim=1">'
-            '<p style="background:url(https://attacker.example/x.png)">x</p>')
+    html = (
+        '<img src="http://attacker.example/track.png?victim=1">'
+        '<p style="background:url(https://attacker.example/x.png)">x</p>'
+    )
     pdf = render_minutes_pdf(_hostile_document(html))
     assert pdf.startswith(b"%PDF")
     messages = [r.getMessage() for r in caplog.records if r.name == "marac_app.distribution.pdf"]
@@ -228,9 +233,11 @@ def test_the_apps_own_base_url_is_served_from_disk(app, monkeypatch: pytest.Monk
 
 def test_svg_data_images_cannot_pull_in_local_files(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="marac_app.distribution.pdf")
-    svg = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-           'width="10" height="10"><image xlink:href="file:///etc/passwd" href="file:///etc/passwd"'
-           ' width="10" height="10"/><text y="5">s</text></svg>')
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        'width="10" height="10"><image xlink:href="file:///etc/passwd" href="file:///etc/passwd"'
+        ' width="10" height="10"/><text y="5">s</text></svg>'
+    )
     image = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
     pdf = render_minutes_pdf(_hostile_document(f'<img src="{image}" alt="x">'))
     assert PASSWD_MARK.encode() not in pdf

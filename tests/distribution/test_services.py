@@ -28,9 +28,9 @@ def test_master_is_rendered_once_per_key(app: Flask) -> None:
     with app.app_context():
         key = services.extract_key(12, 3, 5)
         assert key == "meeting:12:v3:agency:5"
-        first = services.get_or_render_master(key, _renderer(calls),
-                                              kind=MasterKind.ACTION_EXTRACT, meeting_id=12,
-                                              minutes_version=3)
+        first = services.get_or_render_master(
+            key, _renderer(calls), kind=MasterKind.ACTION_EXTRACT, meeting_id=12, minutes_version=3
+        )
         db.session.commit()
         second = services.get_or_render_master(key, _renderer(calls))
         assert calls == [1]
@@ -70,8 +70,10 @@ def test_issue_copy_stamps_logs_and_audits(app: Flask, make_user, make_agency) -
         assert logged.ip_address == "203.0.113.9" and logged.issued_at.tzinfo is not None
         assert logged.revoked_at is None
         event = db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.action == "minutes_copy_issued",
-                                        AuditEvent.object_id == str(copy.document_id))
+            sa.select(AuditEvent).where(
+                AuditEvent.action == "minutes_copy_issued",
+                AuditEvent.object_id == str(copy.document_id),
+            )
         ).one()
         assert event.actor_id == actor.id
         assert "Robin" not in (event.detail or "")

@@ -36,8 +36,13 @@ def prepared(minutes_pdf: bytes) -> bytes:
 
 
 def _copy(master: bytes, **overrides) -> bytes:
-    args = {"recipient_name": RECIPIENT, "agency_name": AGENCY, "issued_at": ISSUED_AT,
-            "document_id": DOC_ID, **overrides}
+    args = {
+        "recipient_name": RECIPIENT,
+        "agency_name": AGENCY,
+        "issued_at": ISSUED_AT,
+        "document_id": DOC_ID,
+        **overrides,
+    }
     return stamp_copy(master, **args)
 
 
@@ -46,8 +51,9 @@ def test_every_page_carries_the_watermark_and_footer(prepared: bytes) -> None:
     assert len(texts) >= 3
     for number, text in enumerate(texts, start=1):
         assert f"{RECIPIENT} – {AGENCY} – {DOC_ID}" in text, f"page {number}: no watermark"
-        assert (f"Issued to {RECIPIENT}, {AGENCY}, 06 Mar 2026 09:30 UTC · Document {DOC_ID}"
-                in text), f"page {number}: no footer"
+        assert (
+            f"Issued to {RECIPIENT}, {AGENCY}, 06 Mar 2026 09:30 UTC · Document {DOC_ID}" in text
+        ), f"page {number}: no footer"
         assert text.count("OFFICIAL-SENSITIVE") >= 2
         assert f"Page {number} of {len(texts)}" in text
 
@@ -58,8 +64,9 @@ def test_stamped_copy_stays_tagged_and_keeps_title_and_language(prepared: bytes)
     assert_tagged(copy)
     metadata = reader(copy).metadata
     assert metadata["/Title"] == "MARAC minutes – Cambridge – 3 March 2026"
-    everything = " ".join(str(v) for v in metadata.values()) + xmp_bytes(copy).decode("utf-8",
-                                                                                       "replace")
+    everything = " ".join(str(v) for v in metadata.values()) + xmp_bytes(copy).decode(
+        "utf-8", "replace"
+    )
     assert RECIPIENT not in everything and VICTIM_NAME not in everything
 
 
@@ -93,13 +100,17 @@ def test_an_unprepared_master_is_prepared_on_the_fly(minutes_pdf: bytes) -> None
     assert prepare_master(prepare_master(minutes_pdf)) == prepare_master(minutes_pdf)
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("Siobhán O'Neill (née Smith) \\ co", "Siobhán O'Neill (née Smith) \\ co"),
-    ("Zoë Łukasz Ivanović", "Zoë ?ukasz Ivanovic"),
-    ("李小龍", "???"),
-])
-def test_names_outside_latin_1_are_escaped_or_replaced(prepared: bytes, name: str,
-                                                       expected: str) -> None:
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("Siobhán O'Neill (née Smith) \\ co", "Siobhán O'Neill (née Smith) \\ co"),
+        ("Zoë Łukasz Ivanović", "Zoë ?ukasz Ivanovic"),
+        ("李小龍", "???"),
+    ],
+)
+def test_names_outside_latin_1_are_escaped_or_replaced(
+    prepared: bytes, name: str, expected: str
+) -> None:
     text = page_texts(_copy(prepared, recipient_name=name))[0]
     assert f"Issued to {expected}, {AGENCY}" in text
 

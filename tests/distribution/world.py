@@ -28,8 +28,10 @@ from marac_app.protocol.services import current_protocol, current_statement, tod
 from marac_app.referrals.models import AgendaItem, Case, Criterion, Referral
 from marac_app.referrals.people import Person, PersonRole
 
-STATEMENT_TEXT = ("Distribution-statement: information shared at this MARAC is strictly "
-                  "confidential and must not be passed on.")
+STATEMENT_TEXT = (
+    "Distribution-statement: information shared at this MARAC is strictly "
+    "confidential and must not be passed on."
+)
 VICTIM = "Vera Victim"
 FACT = "FACTMARK police attended the address"
 OPINION = "OPINIONMARK the risk is escalating"
@@ -65,34 +67,52 @@ class DW:
 def sign_up_agency(agency: Agency) -> None:
     version = current_protocol()
     if version is None:
-        version = ProtocolVersion(title="Test ISP", version_label="dist-1",
-                                  effective_date=date(2020, 1, 1), grace_days=0,
-                                  text="Agencies agree to share information.")
+        version = ProtocolVersion(
+            title="Test ISP",
+            version_label="dist-1",
+            effective_date=date(2020, 1, 1),
+            grace_days=0,
+            text="Agencies agree to share information.",
+        )
         db.session.add(version)
         db.session.flush()
-    db.session.add(ProtocolSignature(
-        agency_id=agency.id, protocol_version_id=version.id, signatory_name="Sam Signatory",
-        signatory_job_title="Head of Safeguarding", signed_on=date(2020, 1, 2),
-        review_due_on=date(2099, 1, 1)))
+    db.session.add(
+        ProtocolSignature(
+            agency_id=agency.id,
+            protocol_version_id=version.id,
+            signatory_name="Sam Signatory",
+            signatory_job_title="Head of Safeguarding",
+            signed_on=date(2020, 1, 2),
+            review_due_on=date(2099, 1, 1),
+        )
+    )
     db.session.flush()
 
 
-def _case(area: MaracArea, agency: Agency, meeting: Meeting, position: int,
-          victim: str) -> tuple[Case, AgendaItem]:
-    case = Case(area_id=area.id, reference=f"DST-2026-{next(_refs):04d}-{area.id}")
+def _case(
+    area: MaracArea, agency: Agency, meeting: Meeting, position: int, victim: str
+) -> tuple[Case, AgendaItem]:
+    case = Case(area_id=area.id, reference=f"DST-2026-{next(_refs):06d}")  # a real shape
     db.session.add(case)
     db.session.flush()
-    referral = Referral(area_id=area.id, case_id=case.id, referring_agency_id=agency.id,
-                        referrer_name="Rita Referrer", referred_on=date(2026, 1, 5),
-                        criterion=Criterion.VISIBLE_HIGH_RISK, dash_score=17)
+    referral = Referral(
+        area_id=area.id,
+        case_id=case.id,
+        referring_agency_id=agency.id,
+        referrer_name="Rita Referrer",
+        referred_on=date(2026, 1, 5),
+        criterion=Criterion.VISIBLE_HIGH_RISK,
+        dash_score=17,
+    )
     referral.people = [
         Person(role=PersonRole.VICTIM, full_name=victim, normalised_name=victim.lower()),
         Person(role=PersonRole.PERPETRATOR, full_name="Peter Perp", normalised_name="peter perp"),
     ]
     db.session.add(referral)
     db.session.flush()
-    item = AgendaItem(meeting_id=meeting.id, case_id=case.id, referral_id=referral.id,
-                      position=position)
+    item = AgendaItem(
+        meeting_id=meeting.id, case_id=case.id, referral_id=referral.id, position=position
+    )
     db.session.add(item)
     db.session.flush()
     return case, item
@@ -122,13 +142,19 @@ def dw(app: Flask, make_area, make_agency, make_user) -> DW:
             db.session.add(statement)
             db.session.flush()
         starts = utcnow()
-        meeting = Meeting(area_id=area.id, starts_at=starts, ends_at=starts + timedelta(hours=2),
-                          venue="Room 1", chair_id=chair.id)
+        meeting = Meeting(
+            area_id=area.id,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            venue="Room 1",
+            chair_id=chair.id,
+        )
         db.session.add(meeting)
         db.session.flush()
         for user in (rep, housing_rep):
-            db.session.add(Invitation(meeting_id=meeting.id, user_id=user.id,
-                                      agency_id=user.agency_id))
+            db.session.add(
+                Invitation(meeting_id=meeting.id, user_id=user.id, agency_id=user.agency_id)
+            )
         db.session.flush()
         police_row = db.session.get(Agency, police.id)
         housing_row = db.session.get(Agency, housing.id)
@@ -138,23 +164,72 @@ def dw(app: Flask, make_area, make_agency, make_user) -> DW:
         version = attendance.required_version(meeting)
         attendance.mark_statement_read(meeting, shown_version=version, actor=chair_row)
         present = attendance.record_invitee_attendance(
-            meeting, db.session.get(User, rep.id), status=AttendanceStatus.PRESENT,
-            information_sent=None, actor=chair_row)
-        attendance.acknowledge(meeting, actor=chair_row, attendance=present,
-                               method=AcknowledgementMethod.RECORDED_BY_CHAIR)
-        minutes.add_entry(item, subject="victim", kind="fact", source_agency=police_row,
-                          text=f"<p>{FACT} where {VICTIM} lives</p>", actor=chair_row)
-        minutes.add_entry(item, subject="victim", kind="professional_opinion",
-                          source_agency=police_row, text=f"<p>{OPINION}</p>", actor=chair_row)
+            meeting,
+            db.session.get(User, rep.id),
+            status=AttendanceStatus.PRESENT,
+            information_sent=None,
+            actor=chair_row,
+        )
+        attendance.acknowledge(
+            meeting,
+            actor=chair_row,
+            attendance=present,
+            method=AcknowledgementMethod.RECORDED_BY_CHAIR,
+        )
+        minutes.add_entry(
+            item,
+            subject="victim",
+            kind="fact",
+            source_agency=police_row,
+            text=f"<p>{FACT} where {VICTIM} lives</p>",
+            actor=chair_row,
+        )
+        minutes.add_entry(
+            item,
+            subject="victim",
+            kind="professional_opinion",
+            source_agency=police_row,
+            text=f"<p>{OPINION}</p>",
+            actor=chair_row,
+        )
         due = today() + timedelta(days=7)
-        create_action(case, owner_agency=police_row, description=POLICE_ACTION, due_date=due,
-                      priority="high", actor=chair_row, agenda_item=item)
-        create_action(case2, owner_agency=housing_row, description=HOUSING_ACTION,
-                      due_date=due, priority="medium", actor=chair_row, agenda_item=item2)
+        create_action(
+            case,
+            owner_agency=police_row,
+            description=POLICE_ACTION,
+            due_date=due,
+            priority="high",
+            actor=chair_row,
+            agenda_item=item,
+        )
+        create_action(
+            case2,
+            owner_agency=housing_row,
+            description=HOUSING_ACTION,
+            due_date=due,
+            priority="medium",
+            actor=chair_row,
+            agenda_item=item2,
+        )
         minutes.approve(meeting, actor=chair_row)
         statement_text = statement.text
         db.session.commit()
         for row in (meeting, case, case2):
             db.session.refresh(row)
-    return DW(area, police, housing, chair, coordinator, other_chair, other_coordinator, rep,
-              housing_rep, police_rep2, health_rep, meeting, case, case2, statement_text)
+    return DW(
+        area,
+        police,
+        housing,
+        chair,
+        coordinator,
+        other_chair,
+        other_coordinator,
+        rep,
+        housing_rep,
+        police_rep2,
+        health_rep,
+        meeting,
+        case,
+        case2,
+        statement_text,
+    )

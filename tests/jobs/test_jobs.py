@@ -81,8 +81,9 @@ def test_thread_backend_runs_the_job_in_process(echo_handler, monkeypatch, tmp_p
     from marac_app import create_app
 
     monkeypatch.setattr(db, "session", db._make_scoped_session({}))
-    threaded = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'j.db'}",
-                          JOBS_BACKEND="thread")
+    threaded = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'j.db'}", JOBS_BACKEND="thread"
+    )
     with threaded.app_context():
         upgrade()
         job = services.enqueue("test_echo", {"n": 5}, owner=None)
@@ -126,8 +127,9 @@ def test_rq_backend_runs_the_job_through_redis(app, echo_handler, monkeypatch) -
     redis.flushdb()
 
 
-def test_status_page_and_json_are_for_the_owner_only(app, echo_handler, make_user, auth,
-                                                     client) -> None:
+def test_status_page_and_json_are_for_the_owner_only(
+    app, echo_handler, make_user, auth, client
+) -> None:
     owner = make_user(Role.COORDINATOR)
     job_id = _enqueue(app, owner.id, n=2)
     public_id = _job(app, job_id).public_id
@@ -142,8 +144,13 @@ def test_status_page_and_json_are_for_the_owner_only(app, echo_handler, make_use
     with app.app_context():
         services.run_job(job_id)
     data = client.get(f"/jobs/{public_id}/status.json").get_json()
-    assert data == {"status": "succeeded", "label": "Done", "finished": True,
-                    "message": "2 things done", "result_url": "/"}
+    assert data == {
+        "status": "succeeded",
+        "label": "Done",
+        "finished": True,
+        "message": "2 things done",
+        "result_url": "/",
+    }
     auth.sign_out()
     auth.sign_in_as(make_user(Role.COORDINATOR))
     assert client.get(f"/jobs/{public_id}").status_code == 404
@@ -153,5 +160,16 @@ def test_status_page_and_json_are_for_the_owner_only(app, echo_handler, make_use
 
 def test_job_rows_hold_no_personal_data_columns() -> None:
     columns = {c.name for c in sa.inspect(BackgroundJob).columns}
-    assert columns == {"id", "public_id", "kind", "payload", "status", "owner_id", "created_at",
-                       "started_at", "finished_at", "message", "result_url"}
+    assert columns == {
+        "id",
+        "public_id",
+        "kind",
+        "payload",
+        "status",
+        "owner_id",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "message",
+        "result_url",
+    }

@@ -45,15 +45,19 @@ def test_https_form_post_with_same_origin_referer_passes_csrf(make_user, auth, c
     user = make_user(Role.AGENCY_REP)
     page = client.get("/sign-in", base_url="https://marac.example")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
-    response = client.post("/sign-in", base_url="https://marac.example",
-                           headers={"Referer": "https://marac.example/sign-in"},
-                           data={"csrf_token": token.group(1), "email": user.email,
-                                 "password": PASSWORD})
+    response = client.post(
+        "/sign-in",
+        base_url="https://marac.example",
+        headers={"Referer": "https://marac.example/sign-in"},
+        data={"csrf_token": token.group(1), "email": user.email, "password": PASSWORD},
+    )
     assert response.status_code == 302
-    forged = client.post("/sign-in", base_url="https://marac.example",
-                         headers={"Referer": "https://evil.example/"},
-                         data={"csrf_token": token.group(1), "email": user.email,
-                               "password": PASSWORD})
+    forged = client.post(
+        "/sign-in",
+        base_url="https://marac.example",
+        headers={"Referer": "https://evil.example/"},
+        data={"csrf_token": token.group(1), "email": user.email, "password": PASSWORD},
+    )
     assert forged.status_code == 400
 
 
@@ -68,8 +72,9 @@ def test_hsts_in_production(monkeypatch, tmp_path) -> None:
 # --- CSRF ---------------------------------------------------------------------------------
 
 
-def test_every_post_route_refuses_a_request_without_csrf_token(app: Flask, make_user, auth,
-                                                              client) -> None:
+def test_every_post_route_refuses_a_request_without_csrf_token(
+    app: Flask, make_user, auth, client
+) -> None:
     """Signed in as an admin (who passes most role checks), a POST without the token is
     refused with 400 on every route that accepts POST, and nothing is written."""
     from tests.test_access import concrete_url
@@ -87,8 +92,9 @@ def test_every_post_route_refuses_a_request_without_csrf_token(app: Flask, make_
     assert checked >= 5
     with app.app_context():
         forged = db.session.scalar(
-            sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action.notlike("access_%"),
-                                                          AuditEvent.id > before)
+            sa.select(sa.func.count(AuditEvent.id)).where(
+                AuditEvent.action.notlike("access_%"), AuditEvent.id > before
+            )
         )
     assert forged == 0
 
@@ -113,7 +119,8 @@ def test_healthz_is_503_when_the_database_is_down(monkeypatch) -> None:
     # connection), pointed at a server that does not exist.
     monkeypatch.setattr(db, "session", db._make_scoped_session({}))
     broken = create_app(
-        "testing", SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none",
+        "testing",
+        SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none",
         SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}},
     )
     response = broken.test_client().get("/healthz")
@@ -181,10 +188,23 @@ def test_create_user_cli_with_password_on_stdin(app: Flask, make_agency, make_ar
     area = make_area(name="Clitown", code="CLI")
     agency = make_agency(name="Cli Agency", areas=[area])
     runner = app.test_cli_runner()
-    result = runner.invoke(args=[
-        "create-user", "--email", "New.Person@Agency.example", "--name", "New Person",
-        "--role", "coordinator", "--agency", agency.name, "--area", "clitown",
-        "--password-stdin"], input=PASSWORD + "\n")
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "New.Person@Agency.example",
+            "--name",
+            "New Person",
+            "--role",
+            "coordinator",
+            "--agency",
+            agency.name,
+            "--area",
+            "clitown",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+    )
     assert result.exit_code == 0, result.output
     assert PASSWORD not in result.output
     with app.app_context():
@@ -195,20 +215,55 @@ def test_create_user_cli_with_password_on_stdin(app: Flask, make_agency, make_ar
 
 def test_create_user_cli_explains_a_missing_agency_or_area(app: Flask) -> None:
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["create-user", "--email", "c@x.example", "--name", "C",
-                                 "--role", "chair", "--password-stdin"], input=PASSWORD + "\n")
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "c@x.example",
+            "--name",
+            "C",
+            "--role",
+            "chair",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+    )
     assert result.exit_code != 0
     assert "Select the agency of this marac chair" in result.output
-    result = runner.invoke(args=["create-user", "--email", "c@x.example", "--name", "C",
-                                 "--role", "agency_rep", "--agency", "Nope"], input="")
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "c@x.example",
+            "--name",
+            "C",
+            "--role",
+            "agency_rep",
+            "--agency",
+            "Nope",
+        ],
+        input="",
+    )
     assert result.exit_code != 0 and "No agency is called 'Nope'" in result.output
 
 
 def test_create_user_cli_refuses_a_weak_password(app: Flask, make_agency) -> None:
     agency = make_agency()
-    result = app.test_cli_runner().invoke(args=[
-        "create-user", "--email", "weak@x.example", "--name", "W", "--role", "agency_rep",
-        "--agency", agency.name, "--password-stdin"], input="password\n")
+    result = app.test_cli_runner().invoke(
+        args=[
+            "create-user",
+            "--email",
+            "weak@x.example",
+            "--name",
+            "W",
+            "--role",
+            "agency_rep",
+            "--agency",
+            agency.name,
+            "--password-stdin",
+        ],
+        input="password\n",
+    )
     assert result.exit_code != 0 and "too common" in result.output
     with app.app_context():
         assert db.session.scalar(sa.select(User).where(User.email == "weak@x.example")) is None

@@ -38,7 +38,9 @@ def world(make_area, make_agency, make_user, sign_up) -> World:
     unsigned = make_agency(name="Unsigned Health Trust (test)", areas=[area])
     sign_up(signed)
     return World(
-        area=area, signed=signed, unsigned=unsigned,
+        area=area,
+        signed=signed,
+        unsigned=unsigned,
         coordinator=make_user(Role.COORDINATOR, agency=signed, area=area),
         chair=make_user(Role.CHAIR, agency=signed, area=area, name="Chris Chair"),
         rep=make_user(Role.AGENCY_REP, agency=signed, name="Rita Rep"),
@@ -55,14 +57,27 @@ def future_day(days: int = 14) -> date:
 def make_meeting(app: Flask, world: World) -> Callable[..., Meeting]:
     """A meeting of the world's area made by the service, committed; optional invitees."""
 
-    def factory(*, day: date | None = None, invite: list[User] | None = None,
-                venue: str = "Town Hall, Room 1") -> Meeting:
+    def factory(
+        *,
+        day: date | None = None,
+        invite: list[User] | None = None,
+        venue: str = "Town Hall, Room 1",
+    ) -> Meeting:
         with app.app_context():
             coordinator = db.session.get(User, world.coordinator.id)
             area = db.session.get(MaracArea, world.area.id)
-            meeting = services.create_meeting(area, services.MeetingDetails(
-                day=day or future_day(), start=time(10), end=time(13), venue=venue,
-                online_link=None, chair_id=world.chair.id), actor=coordinator)
+            meeting = services.create_meeting(
+                area,
+                services.MeetingDetails(
+                    day=day or future_day(),
+                    start=time(10),
+                    end=time(13),
+                    venue=venue,
+                    online_link=None,
+                    chair_id=world.chair.id,
+                ),
+                actor=coordinator,
+            )
             if invite:
                 services.invite(meeting, [u.id for u in invite], actor=coordinator)
             db.session.commit()

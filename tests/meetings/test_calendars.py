@@ -29,7 +29,8 @@ class Collector:
 
 
 def test_invitations_are_delivered_by_smtp_with_the_calendar_part(
-        world, make_meeting, auth, app, monkeypatch) -> None:
+    world, make_meeting, auth, app, monkeypatch
+) -> None:
     meeting = make_meeting()
     handler = Collector()
     with socket.socket() as probe:
@@ -41,15 +42,16 @@ def test_invitations_are_delivered_by_smtp_with_the_calendar_part(
         monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
         monkeypatch.setitem(app.config, "SMTP_PORT", port)
         auth.sign_in_as(world.coordinator)
-        response = auth.post(f"/meetings/{meeting.id}/invitations",
-                             {"people": [str(world.rep.id), str(world.chair.id)]})
+        response = auth.post(
+            f"/meetings/{meeting.id}/invitations",
+            {"people": [str(world.rep.id), str(world.chair.id)]},
+        )
         assert response.status_code == 302
         # With SMTP configured there is no outbox page.
         assert auth.client.get("/meetings/outbox").status_code == 404
     finally:
         controller.stop()
-    assert sorted(m["To"] for m in handler.messages) == sorted(
-        [world.rep.email, world.chair.email])
+    assert sorted(m["To"] for m in handler.messages) == sorted([world.rep.email, world.chair.email])
     for message in handler.messages:
         parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
         assert len(parts) == 1 and parts[0].get_param("method") == "REQUEST"
@@ -58,7 +60,8 @@ def test_invitations_are_delivered_by_smtp_with_the_calendar_part(
 
 
 def test_feed_token_shown_once_lists_meetings_and_revocation_gives_404(
-        world, make_meeting, auth, client, app) -> None:
+    world, make_meeting, auth, client, app
+) -> None:
     meeting = make_meeting(invite=[world.rep])
     with app.app_context():
         case = Case(area_id=world.area.id, reference="QQFEED-9911")
@@ -86,16 +89,21 @@ def test_feed_token_shown_once_lists_meetings_and_revocation_gives_404(
     assert second.vevent.uid.value in uids
 
     auth.sign_in_as(world.rep)
-    client.post("/meetings/calendar-subscription",
-                data={"csrf_token": csrf_token(client, "/meetings/calendar-subscription"),
-                      "action": "revoke"})
+    client.post(
+        "/meetings/calendar-subscription",
+        data={
+            "csrf_token": csrf_token(client, "/meetings/calendar-subscription"),
+            "action": "revoke",
+        },
+    )
     auth.sign_out()
     assert client.get(f"/meetings/feed/{token}.ics").status_code == 404
     assert client.get("/meetings/feed/not-a-token.ics").status_code == 404
 
 
-def test_outbox_lists_only_own_area_meeting_mail(world, make_meeting, make_user, auth,
-                                                 client) -> None:
+def test_outbox_lists_only_own_area_meeting_mail(
+    world, make_meeting, make_user, auth, client
+) -> None:
     from marac_app.auth.models import Role
 
     meeting = make_meeting(invite=[world.rep])

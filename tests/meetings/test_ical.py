@@ -53,10 +53,19 @@ def test_request_cancel_and_publish(world, make_meeting, app) -> None:
 def test_emergency_meeting_summary_and_key_dates(world, app) -> None:
     with app.app_context():
         coordinator = db.session.get(User, world.coordinator.id)
-        meeting = services.create_meeting(world.area, services.MeetingDetails(
-            day=future_day(30), start=time(9), end=time(10), venue=None,
-            online_link="https://meet.example/x", chair_id=None, kind=MeetingKind.EMERGENCY),
-            actor=coordinator)
+        meeting = services.create_meeting(
+            world.area,
+            services.MeetingDetails(
+                day=future_day(30),
+                start=time(9),
+                end=time(10),
+                venue=None,
+                online_link="https://meet.example/x",
+                chair_id=None,
+                kind=MeetingKind.EMERGENCY,
+            ),
+            actor=coordinator,
+        )
         event = event_of(parse_both(meeting_to_ical(meeting, "PUBLISH", []))[0])
         assert str(event["SUMMARY"]).startswith("Emergency MARAC meeting")
         assert str(event["URL"]) == "https://meet.example/x"

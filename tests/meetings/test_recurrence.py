@@ -12,8 +12,10 @@ def test_every_four_weeks_keeps_ten_oclock_across_both_clock_changes() -> None:
     assert rule == "FREQ=WEEKLY;INTERVAL=4;BYDAY=TU;COUNT=12"
     starts = occurrences(rule, date(2026, 1, 6), time(10))
     assert len(starts) == 12
-    assert all(b - a == timedelta(weeks=4) for a, b in zip(
-        [s.date() for s in starts], [s.date() for s in starts[1:]], strict=False))
+    assert all(
+        b - a == timedelta(weeks=4)
+        for a, b in zip([s.date() for s in starts], [s.date() for s in starts[1:]], strict=False)
+    )
     assert {(s.hour, s.minute) for s in starts} == {(10, 0)}
     assert all(s.weekday() == 1 for s in starts)
     # March 2026 (GMT) → April (BST) → November (GMT): UTC moves, local time does not.
@@ -28,9 +30,19 @@ def test_monthly_on_the_second_tuesday() -> None:
     rule = Recurrence(RepeatKind.MONTHLY, weekday=1, nth=2, until=date(2026, 12, 31)).to_rrule()
     starts = occurrences(rule, date(2026, 1, 1), time(10))
     assert [s.date() for s in starts] == [
-        date(2026, 1, 13), date(2026, 2, 10), date(2026, 3, 10), date(2026, 4, 14),
-        date(2026, 5, 12), date(2026, 6, 9), date(2026, 7, 14), date(2026, 8, 11),
-        date(2026, 9, 8), date(2026, 10, 13), date(2026, 11, 10), date(2026, 12, 8)]
+        date(2026, 1, 13),
+        date(2026, 2, 10),
+        date(2026, 3, 10),
+        date(2026, 4, 14),
+        date(2026, 5, 12),
+        date(2026, 6, 9),
+        date(2026, 7, 14),
+        date(2026, 8, 11),
+        date(2026, 9, 8),
+        date(2026, 10, 13),
+        date(2026, 11, 10),
+        date(2026, 12, 8),
+    ]
     assert {s.strftime("%H:%M") for s in starts} == {"10:00"}
     assert describe_rrule(rule) == "Monthly on the second Tuesday, until 31 December 2026"
 

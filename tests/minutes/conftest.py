@@ -45,14 +45,21 @@ class MinutesWorld:
         return f"/minutes/meetings/{self.meeting.id}/cases/{(case or self.case).id}"
 
 
-def _case(area: MaracArea, agency: Agency, meeting: Meeting, position: int,
-          victim: str) -> tuple[Case, AgendaItem]:
+def _case(
+    area: MaracArea, agency: Agency, meeting: Meeting, position: int, victim: str
+) -> tuple[Case, AgendaItem]:
     case = Case(area_id=area.id, reference=f"MIN-2026-{next(_refs):04d}-{area.id}")
     db.session.add(case)
     db.session.flush()
-    referral = Referral(area_id=area.id, case_id=case.id, referring_agency_id=agency.id,
-                        referrer_name="Rita Referrer", referred_on=date(2026, 1, 5),
-                        criterion=Criterion.VISIBLE_HIGH_RISK, dash_score=17)
+    referral = Referral(
+        area_id=area.id,
+        case_id=case.id,
+        referring_agency_id=agency.id,
+        referrer_name="Rita Referrer",
+        referred_on=date(2026, 1, 5),
+        criterion=Criterion.VISIBLE_HIGH_RISK,
+        dash_score=17,
+    )
     referral.people = [
         Person(role=PersonRole.VICTIM, full_name=victim, normalised_name=victim.lower()),
         Person(role=PersonRole.PERPETRATOR, full_name="Peter Perp", normalised_name="peter perp"),
@@ -60,16 +67,24 @@ def _case(area: MaracArea, agency: Agency, meeting: Meeting, position: int,
     ]
     db.session.add(referral)
     db.session.flush()
-    item = AgendaItem(meeting_id=meeting.id, case_id=case.id, referral_id=referral.id,
-                      position=position)
+    item = AgendaItem(
+        meeting_id=meeting.id, case_id=case.id, referral_id=referral.id, position=position
+    )
     db.session.add(item)
     db.session.flush()
     return case, item
 
 
 @pytest.fixture()
-def mw(app: Flask, make_area, make_agency, make_user, make_meeting,  # noqa: F811
-       sign_up, statement) -> MinutesWorld:  # noqa: F811
+def mw(
+    app: Flask,
+    make_area,
+    make_agency,
+    make_user,
+    make_meeting,
+    sign_up,
+    statement,
+) -> MinutesWorld:
     area = make_area()
     other_area = make_area()
     police = make_agency(areas=[area])
@@ -89,8 +104,22 @@ def mw(app: Flask, make_area, make_agency, make_user, make_meeting,  # noqa: F81
         db.session.commit()
         for row in (case, item, case2, item2):
             db.session.refresh(row)
-    return MinutesWorld(area, police, housing, chair, coordinator, other_chair,
-                        other_coordinator, rep, housing_rep, meeting, case, case2, item, item2)
+    return MinutesWorld(
+        area,
+        police,
+        housing,
+        chair,
+        coordinator,
+        other_chair,
+        other_coordinator,
+        rep,
+        housing_rep,
+        meeting,
+        case,
+        case2,
+        item,
+        item2,
+    )
 
 
 @pytest.fixture()
@@ -105,18 +134,28 @@ def open_gate(app: Flask, mw: MinutesWorld) -> Callable[[], None]:
             version = attendance.required_version(meeting)
             attendance.mark_statement_read(meeting, shown_version=version, actor=chair)
             row = attendance.record_invitee_attendance(
-                meeting, rep, status=AttendanceStatus.PRESENT, information_sent=None,
-                actor=chair)
-            attendance.acknowledge(meeting, actor=chair, attendance=row,
-                                   method=AcknowledgementMethod.RECORDED_BY_CHAIR)
+                meeting, rep, status=AttendanceStatus.PRESENT, information_sent=None, actor=chair
+            )
+            attendance.acknowledge(
+                meeting, actor=chair, attendance=row, method=AcknowledgementMethod.RECORDED_BY_CHAIR
+            )
             db.session.commit()
             assert attendance.gate_problems(meeting) == []
 
     return opener
 
 
-def entry_data(mw: MinutesWorld, text: str = "Police attended on 3 January.", *,
-               kind: str = "fact", subject: str = "victim",
-               agency: Agency | None = None) -> dict[str, str]:
-    return {"subject": subject, "kind": kind, "source_agency": str((agency or mw.police).id),
-            "text": text}
+def entry_data(
+    mw: MinutesWorld,
+    text: str = "Police attended on 3 January.",
+    *,
+    kind: str = "fact",
+    subject: str = "victim",
+    agency: Agency | None = None,
+) -> dict[str, str]:
+    return {
+        "subject": subject,
+        "kind": kind,
+        "source_agency": str((agency or mw.police).id),
+        "text": text,
+    }

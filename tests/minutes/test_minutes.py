@@ -65,8 +65,14 @@ def test_gate_closed_refuses_entries_then_open_allows(app, auth, mw, open_gate) 
     html = auth.client.get(mw.case_url()).get_data(as_text=True)
     assert "Police attended on 3 January." in html
     # What the meeting needs about the case.
-    for text in (mw.case.reference, "Vera Victim", "Peter Perp", "Cara Child", "17",
-                 "Visible high risk"):
+    for text in (
+        mw.case.reference,
+        "Vera Victim",
+        "Peter Perp",
+        "Cara Child",
+        "17",
+        "Visible high risk",
+    ):
         assert text in html
 
 
@@ -74,16 +80,31 @@ def test_kinds_are_stored_and_shown_apart_and_filters_work(app, auth, mw, open_g
     open_gate()
     auth.sign_in_as(mw.chair)
     assert _add(auth, mw, text="Fact about the victim").status_code == 302
-    assert _add(auth, mw, text="Opinion about the perpetrator", kind="professional_opinion",
-                subject="perpetrator", agency=mw.housing).status_code == 302
+    assert (
+        _add(
+            auth,
+            mw,
+            text="Opinion about the perpetrator",
+            kind="professional_opinion",
+            subject="perpetrator",
+            agency=mw.housing,
+        ).status_code
+        == 302
+    )
     assert _add(auth, mw, text="She wants to stay at home", kind="victims_view").status_code == 302
-    assert _add(auth, mw, text="Fact about the children",
-                subject="child_or_vulnerable_adult").status_code == 302
+    assert (
+        _add(
+            auth, mw, text="Fact about the children", subject="child_or_vulnerable_adult"
+        ).status_code
+        == 302
+    )
     stored = {(e.kind, e.subject) for e in _entries(app)}
-    assert stored == {(EntryKind.FACT, Subject.VICTIM),
-                      (EntryKind.PROFESSIONAL_OPINION, Subject.PERPETRATOR),
-                      (EntryKind.VICTIMS_VIEW, Subject.VICTIM),
-                      (EntryKind.FACT, Subject.CHILD_OR_VULNERABLE_ADULT)}
+    assert stored == {
+        (EntryKind.FACT, Subject.VICTIM),
+        (EntryKind.PROFESSIONAL_OPINION, Subject.PERPETRATOR),
+        (EntryKind.VICTIMS_VIEW, Subject.VICTIM),
+        (EntryKind.FACT, Subject.CHILD_OR_VULNERABLE_ADULT),
+    }
 
     html = auth.client.get(mw.case_url()).get_data(as_text=True)
     assert re.search(r"<h4[^>]*>Facts</h4>", html)
@@ -93,8 +114,7 @@ def test_kinds_are_stored_and_shown_apart_and_filters_work(app, auth, mw, open_g
         assert tag in html
     # Each entry carries its kind; the fact and the opinion sit in different sections.
     assert re.search(r'data-kind="fact"[^>]*>.*?Fact about the victim', html, re.S)
-    assert re.search(r'data-kind="professional_opinion"[^>]*>.*?Opinion about the perp', html,
-                     re.S)
+    assert re.search(r'data-kind="professional_opinion"[^>]*>.*?Opinion about the perp', html, re.S)
 
     only_opinions = auth.client.get(mw.case_url() + "?kind=professional_opinion")
     text = only_opinions.get_data(as_text=True)
@@ -119,9 +139,12 @@ def test_missing_choices_are_refused_with_specific_messages(app, auth, mw, open_
     response = auth.post(mw.case_url(), {"text": "   ", "source_agency": ""}, form_path="/")
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    for message in ("Select who the information is about",
-                    "Select whether this is a fact, a professional opinion",
-                    "Select the agency that shared this information", "Enter what was shared"):
+    for message in (
+        "Select who the information is about",
+        "Select whether this is a fact, a professional opinion",
+        "Select the agency that shared this information",
+        "Enter what was shared",
+    ):
         assert message in html
     assert _entries(app) == []
 
@@ -134,20 +157,33 @@ def test_edits_keep_revisions_with_who_when_and_previous_text(app, auth, mw, ope
     edit_url = f"/minutes/meetings/{mw.meeting.id}/entries/{entry.id}/edit"
     form = auth.client.get(edit_url)
     assert form.status_code == 200 and "First text" in form.get_data(as_text=True)
-    saved = auth.post(edit_url, {**entry_data(mw, "Second text", kind="professional_opinion"),
-                                 "version": str(entry.version)})
+    saved = auth.post(
+        edit_url,
+        {
+            **entry_data(mw, "Second text", kind="professional_opinion"),
+            "version": str(entry.version),
+        },
+    )
     assert saved.status_code == 302
     auth.sign_out()
     auth.sign_in_as(mw.coordinator)  # the minute-taker edits too
     entry = _entries(app)[0]
-    saved = auth.post(edit_url, {**entry_data(mw, "Third text", kind="professional_opinion"),
-                                 "version": str(entry.version)})
+    saved = auth.post(
+        edit_url,
+        {
+            **entry_data(mw, "Third text", kind="professional_opinion"),
+            "version": str(entry.version),
+        },
+    )
     assert saved.status_code == 302
     with app.app_context():
-        revisions = list(db.session.scalars(sa.select(MinuteEntryRevision)
-                                            .order_by(MinuteEntryRevision.id)))
-        assert [r.previous_text_html for r in revisions] == ["<p>First text</p>",
-                                                             "<p>Second text</p>"]
+        revisions = list(
+            db.session.scalars(sa.select(MinuteEntryRevision).order_by(MinuteEntryRevision.id))
+        )
+        assert [r.previous_text_html for r in revisions] == [
+            "<p>First text</p>",
+            "<p>Second text</p>",
+        ]
         assert [r.revised_by_id for r in revisions] == [mw.chair.id, mw.coordinator.id]
         assert revisions[0].previous_kind == EntryKind.FACT
         assert all(r.revised_at is not None for r in revisions)
@@ -162,7 +198,8 @@ def test_edits_keep_revisions_with_who_when_and_previous_text(app, auth, mw, ope
 
 
 def test_version_conflict_is_409_showing_both_texts_and_keeping_both(
-        app, auth, mw, open_gate) -> None:
+    app, auth, mw, open_gate
+) -> None:
     open_gate()
     auth.sign_in_as(mw.chair)
     _add(auth, mw, text="Original")
@@ -190,17 +227,26 @@ def test_risk_summary_saves_and_stale_save_is_409(app, auth, mw, open_gate) -> N
     open_gate()
     auth.sign_in_as(mw.chair)
     url = mw.case_url() + "/risk-summary"
-    data = {"harm_identified": "Strangulation", "contributing_factors": "Separation",
-            "protective_factors": "Sister nearby", "version": ""}
+    data = {
+        "harm_identified": "Strangulation",
+        "contributing_factors": "Separation",
+        "protective_factors": "Sister nearby",
+        "version": "",
+    }
     assert auth.post(url, data, form_path="/").status_code == 302
     with app.app_context():
         summary = db.session.scalar(sa.select(RiskSummary))
         assert summary.harm_identified == "<p>Strangulation</p>"
         version = summary.version
-    assert auth.post(url, {**data, "harm_identified": "Theirs", "version": str(version)},
-                     form_path="/").status_code == 302
-    conflict = auth.post(url, {**data, "harm_identified": "Mine", "version": str(version)},
-                         form_path="/")
+    assert (
+        auth.post(
+            url, {**data, "harm_identified": "Theirs", "version": str(version)}, form_path="/"
+        ).status_code
+        == 302
+    )
+    conflict = auth.post(
+        url, {**data, "harm_identified": "Mine", "version": str(version)}, form_path="/"
+    )
     html = conflict.get_data(as_text=True)
     assert conflict.status_code == 409
     assert "Theirs" in html and "Mine" in html
@@ -220,9 +266,16 @@ def test_approved_minutes_refuse_edits_and_accept_amendments(app, auth, mw, open
         assert db.session.scalar(sa.select(MinutesApproval)) is None
     open_gate()
     _add(auth, mw, text="Original fact")
-    auth.post(mw.case_url() + "/risk-summary",
-              {"harm_identified": "Harm", "contributing_factors": "", "protective_factors": "",
-               "version": ""}, form_path="/")
+    auth.post(
+        mw.case_url() + "/risk-summary",
+        {
+            "harm_identified": "Harm",
+            "contributing_factors": "",
+            "protective_factors": "",
+            "version": "",
+        },
+        form_path="/",
+    )
     [entry] = _entries(app)
     auth.sign_out()
     auth.sign_in_as(mw.coordinator)
@@ -241,9 +294,16 @@ def test_approved_minutes_refuse_edits_and_accept_amendments(app, auth, mw, open
     with app.app_context():
         summary = db.session.scalar(sa.select(RiskSummary))
         version = summary.version
-    risk = auth.post(mw.case_url() + "/risk-summary",
-                     {"harm_identified": "Changed", "contributing_factors": "",
-                      "protective_factors": "", "version": str(version)}, form_path="/")
+    risk = auth.post(
+        mw.case_url() + "/risk-summary",
+        {
+            "harm_identified": "Changed",
+            "contributing_factors": "",
+            "protective_factors": "",
+            "version": str(version),
+        },
+        form_path="/",
+    )
     assert risk.status_code == 409 and "have been approved" in risk.get_data(as_text=True)
     assert [e.text_html for e in _entries(app)] == ["<p>Original fact</p>"]
     page = auth.client.get(mw.case_url()).get_data(as_text=True)
@@ -256,16 +316,19 @@ def test_approved_minutes_refuse_edits_and_accept_amendments(app, auth, mw, open
     assert "Enter the reason for the amendment" in no_reason.get_data(as_text=True)
     ok = auth.post(amend_url, {"text": "Corrected fact", "reason": "Date was wrong"})
     assert ok.status_code == 302
-    risk_amend = auth.post(mw.case_url() + "/risk-summary/amend",
-                           {"field": "harm_identified", "text": "Harm corrected",
-                            "reason": "Chair's correction"})
+    risk_amend = auth.post(
+        mw.case_url() + "/risk-summary/amend",
+        {"field": "harm_identified", "text": "Harm corrected", "reason": "Chair's correction"},
+    )
     assert risk_amend.status_code == 302
     with app.app_context():
-        amendments = list(db.session.scalars(sa.select(MinutesAmendment)
-                                             .order_by(MinutesAmendment.id)))
+        amendments = list(
+            db.session.scalars(sa.select(MinutesAmendment).order_by(MinutesAmendment.id))
+        )
         assert [(a.old_html, a.new_html, a.reason, a.minutes_version) for a in amendments] == [
             ("<p>Original fact</p>", "<p>Corrected fact</p>", "Date was wrong", 2),
-            ("<p>Harm</p>", "<p>Harm corrected</p>", "Chair's correction", 3)]
+            ("<p>Harm</p>", "<p>Harm corrected</p>", "Chair's correction", 3),
+        ]
         assert db.session.get(MinuteEntry, entry.id).text_html == "<p>Original fact</p>"
         assert db.session.scalar(sa.select(MinutesApproval)).minutes_version == 3
     page = auth.client.get(mw.case_url()).get_data(as_text=True)
@@ -276,21 +339,32 @@ def test_approved_minutes_refuse_edits_and_accept_amendments(app, auth, mw, open
 
 def _all_urls(mw: MinutesWorld, entry_id: int) -> list[str]:
     base = f"/minutes/meetings/{mw.meeting.id}"
-    return [base, f"{base}/view", mw.case_url(), f"{base}/entries/{entry_id}/edit",
-            f"{base}/entries/{entry_id}/history", f"{base}/entries/{entry_id}/amend",
-            mw.case_url() + "/risk-summary/amend"]
+    return [
+        base,
+        f"{base}/view",
+        mw.case_url(),
+        f"{base}/entries/{entry_id}/edit",
+        f"{base}/entries/{entry_id}/history",
+        f"{base}/entries/{entry_id}/amend",
+        mw.case_url() + "/risk-summary/amend",
+    ]
 
 
 def _all_posts(mw: MinutesWorld, entry_id: int) -> list[str]:
     base = f"/minutes/meetings/{mw.meeting.id}"
-    return [mw.case_url(), mw.case_url() + "/risk-summary", mw.case_url() + "/actions",
-            f"{base}/approve", f"{base}/entries/{entry_id}/edit"]
+    return [
+        mw.case_url(),
+        mw.case_url() + "/risk-summary",
+        mw.case_url() + "/actions",
+        f"{base}/approve",
+        f"{base}/entries/{entry_id}/edit",
+    ]
 
 
-@pytest.mark.parametrize("who", ["rep", "housing_rep", "other_chair", "other_coordinator",
-                                 "admin", "dpo"])
-def test_reps_and_other_areas_get_404_everywhere(app, auth, mw, open_gate, make_user,
-                                                 who) -> None:
+@pytest.mark.parametrize(
+    "who", ["rep", "housing_rep", "other_chair", "other_coordinator", "admin", "dpo"]
+)
+def test_reps_and_other_areas_get_404_everywhere(app, auth, mw, open_gate, make_user, who) -> None:
     open_gate()
     auth.sign_in_as(mw.chair)
     _add(auth, mw, text="Confidential fact")
@@ -310,8 +384,7 @@ def test_reps_and_other_areas_get_404_everywhere(app, auth, mw, open_gate, make_
     assert [e.text_html for e in _entries(app)] == ["<p>Confidential fact</p>"]
 
 
-def test_coordinator_reads_and_adds_entries_but_does_not_approve(
-        app, auth, mw, open_gate) -> None:
+def test_coordinator_reads_and_adds_entries_but_does_not_approve(app, auth, mw, open_gate) -> None:
     open_gate()
     auth.sign_in_as(mw.coordinator)
     assert _add(auth, mw, text="Minute-taker's note").status_code == 302
@@ -322,13 +395,22 @@ def test_coordinator_reads_and_adds_entries_but_does_not_approve(
 
 def test_meeting_page_lists_outstanding_actions_first(app, auth, mw, make_meeting) -> None:
     with app.app_context():
-        earlier = Meeting(area_id=mw.area.id, starts_at=utcnow() - timedelta(days=28),
-                          ends_at=utcnow() - timedelta(days=28, hours=-2))
+        earlier = Meeting(
+            area_id=mw.area.id,
+            starts_at=utcnow() - timedelta(days=28),
+            ends_at=utcnow() - timedelta(days=28, hours=-2),
+        )
         db.session.add(earlier)
         db.session.flush()
-        db.session.add(ActionItem(case_id=mw.case.id, meeting_id=earlier.id,
-                                  owner_agency_id=mw.housing.id,
-                                  description="Fit a door alarm", due_date=utcnow().date()))
+        db.session.add(
+            ActionItem(
+                case_id=mw.case.id,
+                meeting_id=earlier.id,
+                owner_agency_id=mw.housing.id,
+                description="Fit a door alarm",
+                due_date=utcnow().date(),
+            )
+        )
         db.session.commit()
     auth.sign_in_as(mw.chair)
     html = auth.client.get(f"/minutes/meetings/{mw.meeting.id}").get_data(as_text=True)
@@ -342,18 +424,26 @@ def test_actions_from_the_case_page(app, auth, mw, open_gate, make_agency) -> No
     open_gate()
     auth.sign_in_as(mw.chair)
     due = utcnow().date() + timedelta(days=14)
-    data = {"owner_agency": str(mw.housing.id), "description": "Install target hardening",
-            "due_day": str(due.day), "due_month": str(due.month), "due_year": str(due.year),
-            "priority": "high"}
+    data = {
+        "owner_agency": str(mw.housing.id),
+        "description": "Install target hardening",
+        "due_day": str(due.day),
+        "due_month": str(due.month),
+        "due_year": str(due.year),
+        "priority": "high",
+    }
     assert auth.post(mw.case_url() + "/actions", data, form_path="/").status_code == 302
-    refused = auth.post(mw.case_url() + "/actions", {**data, "owner_agency": str(unsigned.id)},
-                        form_path="/")
+    refused = auth.post(
+        mw.case_url() + "/actions", {**data, "owner_agency": str(unsigned.id)}, form_path="/"
+    )
     assert refused.status_code == 400
-    assert "has not signed" in refused.get_data(as_text=True) or \
-        "not signed" in refused.get_data(as_text=True)
+    assert "has not signed" in refused.get_data(as_text=True) or "not signed" in refused.get_data(
+        as_text=True
+    )
     no_date = auth.post(mw.case_url() + "/actions", {**data, "due_day": ""}, form_path="/")
-    assert no_date.status_code == 400 and "The due date must include a day" in \
-        no_date.get_data(as_text=True)
+    assert no_date.status_code == 400 and "The due date must include a day" in no_date.get_data(
+        as_text=True
+    )
     with app.app_context():
         [action] = db.session.scalars(sa.select(ActionItem)).all()
         assert action.owner_agency_id == mw.housing.id
@@ -377,8 +467,13 @@ def test_reads_and_changes_are_audited_with_ids_only(app, auth, mw, open_gate) -
     auth.client.get(mw.case_url())
     _add(auth, mw, text="Secret narrative words")
     with app.app_context():
-        events = list(db.session.scalars(sa.select(AuditEvent).where(
-            AuditEvent.action.in_(["minutes_case_viewed", "minute_entry_created"]))))
+        events = list(
+            db.session.scalars(
+                sa.select(AuditEvent).where(
+                    AuditEvent.action.in_(["minutes_case_viewed", "minute_entry_created"])
+                )
+            )
+        )
         actions = {e.action for e in events}
         assert actions == {"minutes_case_viewed", "minute_entry_created"}
         for event in events:
@@ -386,8 +481,7 @@ def test_reads_and_changes_are_audited_with_ids_only(app, auth, mw, open_gate) -
             assert "Vera" not in (event.detail or "")
 
 
-def test_no_agency_outside_the_area_can_be_a_source(app, auth, mw, open_gate,
-                                                    make_agency) -> None:
+def test_no_agency_outside_the_area_can_be_a_source(app, auth, mw, open_gate, make_agency) -> None:
     outsider = make_agency()
     open_gate()
     auth.sign_in_as(mw.chair)

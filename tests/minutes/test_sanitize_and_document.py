@@ -34,7 +34,7 @@ XSS = [
     '<input autofocus onfocus="alert(15)">',
     "<scr<script>ipt>alert(16)</script>",
     "&lt;script&gt;alert(17)&lt;/script&gt;",
-    '<math><mtext><table><mglyph><style><img src=x onerror=alert(18)>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(18)>",
     "<!--<img src=x onerror=alert(19)>-->",
     '<object data="javascript:alert(20)"></object>',
     '<p onclick="alert(21)">para</p>',
@@ -42,17 +42,22 @@ XSS = [
 ]
 PAYLOAD = "\n".join(XSS) + "\n<strong>kept bold</strong> <em>kept em</em>"
 DANGEROUS = [
-    re.compile(r"<\s*script", re.I), re.compile(r"<\s*svg", re.I),
-    re.compile(r"<\s*iframe", re.I), re.compile(r"<\s*img", re.I),
-    re.compile(r"<\s*style", re.I), re.compile(r"javascript:", re.I),
-    re.compile(r"\son\w+\s*=", re.I), re.compile(r"style\s*=", re.I),
+    re.compile(r"<\s*script", re.I),
+    re.compile(r"<\s*svg", re.I),
+    re.compile(r"<\s*iframe", re.I),
+    re.compile(r"<\s*img", re.I),
+    re.compile(r"<\s*style", re.I),
+    re.compile(r"javascript:", re.I),
+    re.compile(r"\son\w+\s*=", re.I),
+    re.compile(r"style\s*=", re.I),
     re.compile(r"<\s*object", re.I),
 ]
 
 
 IN_TAG = [
     re.compile(r"<\s*(script|svg|iframe|img|style|object)", re.I),
-    re.compile(r"<[^>]*\son\w+\s*=", re.I), re.compile(r"<[^>]*javascript:", re.I),
+    re.compile(r"<[^>]*\son\w+\s*=", re.I),
+    re.compile(r"<[^>]*javascript:", re.I),
     re.compile(r"<[^>]*\sstyle\s*=", re.I),
 ]
 
@@ -76,8 +81,9 @@ def test_sanitize_html_strips_each_payload(payload: str) -> None:
 
 
 def test_sanitize_html_keeps_the_limited_tags_only() -> None:
-    kept = ("<p>One <strong>bold</strong> <em>em</em><br>line</p>"
-            "<ul><li>a</li></ul><ol><li>b</li></ol>")
+    kept = (
+        "<p>One <strong>bold</strong> <em>em</em><br>line</p><ul><li>a</li></ul><ol><li>b</li></ol>"
+    )
     assert sanitize_html(kept) == kept
     assert sanitize_html('<p class="x" id="y">a</p>') == "<p>a</p>"
     assert sanitize_html('<h1>Big</h1><a href="https://x.example">link</a>') == "<p>Biglink</p>"
@@ -90,7 +96,7 @@ def test_sanitize_html_keeps_the_limited_tags_only() -> None:
 
 def _rendered(client, url: str) -> str:
     html = client.get(url).get_data(as_text=True)
-    main = html.split('<main', 1)[1].split("</main>", 1)[0]
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
     return main
 
 
@@ -98,44 +104,75 @@ def test_xss_corpus_through_every_rich_text_field(app, auth, mw, open_gate) -> N
     open_gate()
     auth.sign_in_as(mw.chair)
     assert auth.post(mw.case_url(), entry_data(mw, PAYLOAD), form_path="/").status_code == 302
-    assert auth.post(mw.case_url() + "/risk-summary",
-                     {"harm_identified": PAYLOAD, "contributing_factors": PAYLOAD,
-                      "protective_factors": PAYLOAD, "version": ""},
-                     form_path="/").status_code == 302
+    assert (
+        auth.post(
+            mw.case_url() + "/risk-summary",
+            {
+                "harm_identified": PAYLOAD,
+                "contributing_factors": PAYLOAD,
+                "protective_factors": PAYLOAD,
+                "version": "",
+            },
+            form_path="/",
+        ).status_code
+        == 302
+    )
     with app.app_context():
         entry = db.session.scalar(sa.select(MinuteEntry))
         _assert_clean(entry.text_html)
         entry_id, version = entry.id, entry.version
     base = f"/minutes/meetings/{mw.meeting.id}"
     # An edit with the payload again (the revision keeps sanitised text too).
-    assert auth.post(f"{base}/entries/{entry_id}/edit",
-                     {**entry_data(mw, PAYLOAD + " again"), "version": str(version)}
-                     ).status_code == 302
+    assert (
+        auth.post(
+            f"{base}/entries/{entry_id}/edit",
+            {**entry_data(mw, PAYLOAD + " again"), "version": str(version)},
+        ).status_code
+        == 302
+    )
     for url in (mw.case_url(), f"{base}/entries/{entry_id}/history", f"{base}/view"):
         main = _rendered(auth.client, url)
         _assert_clean(main)
         assert "<strong>kept bold</strong>" in main and "<em>kept em</em>" in main
     # A version conflict re-shows "yours" escaped inside a textarea, and theirs sanitised.
-    conflict = auth.post(f"{base}/entries/{entry_id}/edit",
-                         {**entry_data(mw, PAYLOAD), "version": str(version)})
+    conflict = auth.post(
+        f"{base}/entries/{entry_id}/edit", {**entry_data(mw, PAYLOAD), "version": str(version)}
+    )
     assert conflict.status_code == 409
     main = conflict.get_data(as_text=True).split("<main", 1)[1].split("</main>", 1)[0]
     # "Yours" is re-shown as typed, escaped inside its textarea (inert text, never markup).
     textareas = re.findall(r"<textarea.*?</textarea>", main, flags=re.S)
     assert any("&lt;script&gt;alert(&#39;x1&#39;)" in t for t in textareas)
-    assert not any(re.search(r"<\s*(script|img|svg|iframe)", t.split(">", 1)[1], re.I)
-                   for t in textareas)
+    assert not any(
+        re.search(r"<\s*(script|img|svg|iframe)", t.split(">", 1)[1], re.I) for t in textareas
+    )
     _assert_clean(re.sub(r"<textarea.*?</textarea>", "", main, flags=re.S))
 
     assert auth.post(f"{base}/approve", {}, form_path="/").status_code == 302
-    assert auth.post(f"{base}/entries/{entry_id}/amend",
-                     {"text": PAYLOAD, "reason": "<script>alert(1)</script> reason"}
-                     ).status_code == 302
-    assert auth.post(mw.case_url() + "/risk-summary/amend",
-                     {"field": "protective_factors", "text": PAYLOAD + " amended",
-                      "reason": "<img src=x onerror=alert(1)>"}).status_code == 302
-    for url in (mw.case_url(), f"{base}/view", f"{base}/entries/{entry_id}/amend",
-                mw.case_url() + "/risk-summary/amend"):
+    assert (
+        auth.post(
+            f"{base}/entries/{entry_id}/amend",
+            {"text": PAYLOAD, "reason": "<script>alert(1)</script> reason"},
+        ).status_code
+        == 302
+    )
+    assert (
+        auth.post(
+            mw.case_url() + "/risk-summary/amend",
+            {
+                "field": "protective_factors",
+                "text": PAYLOAD + " amended",
+                "reason": "<img src=x onerror=alert(1)>",
+            },
+        ).status_code
+        == 302
+    )
+    for url in (
+        mw.case_url(),
+        f"{base}/view",
+        f"{base}/entries/{entry_id}/amend",
+        mw.case_url() + "/risk-summary/amend",
+    ):
         main = _rendered(auth.client, url)
         # The amendment form pre-fills its textarea with stored (escaped) text: drop it.
         _assert_no_markup(main)
@@ -143,12 +180,10 @@ def test_xss_corpus_through_every_rich_text_field(app, auth, mw, open_gate) -> N
         for block in re.findall(r'<div class="marac-rich-text"[^>]*>(.*?)</div>', main, re.S):
             _assert_clean(block)
     # The plain-text reason is escaped, never markup.
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; reason" in _rendered(auth.client,
-                                                                        mw.case_url())
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; reason" in _rendered(auth.client, mw.case_url())
 
 
-def test_build_minutes_document_keeps_facts_and_opinions_apart(app, auth, mw,
-                                                               open_gate) -> None:
+def test_build_minutes_document_keeps_facts_and_opinions_apart(app, auth, mw, open_gate) -> None:
     open_gate()
     auth.sign_in_as(mw.chair)
     for text, kind, subject in [
@@ -157,11 +192,22 @@ def test_build_minutes_document_keeps_facts_and_opinions_apart(app, auth, mw,
         ("Perp fact", "fact", "perpetrator"),
         ("Wants to stay", "victims_view", "victim"),
     ]:
-        assert auth.post(mw.case_url(), entry_data(mw, text, kind=kind, subject=subject),
-                         form_path="/").status_code == 302
-    auth.post(mw.case_url() + "/risk-summary",
-              {"harm_identified": "<p>Harm &amp; more</p>", "contributing_factors": "",
-               "protective_factors": "Family", "version": ""}, form_path="/")
+        assert (
+            auth.post(
+                mw.case_url(), entry_data(mw, text, kind=kind, subject=subject), form_path="/"
+            ).status_code
+            == 302
+        )
+    auth.post(
+        mw.case_url() + "/risk-summary",
+        {
+            "harm_identified": "<p>Harm &amp; more</p>",
+            "contributing_factors": "",
+            "protective_factors": "Family",
+            "version": "",
+        },
+        form_path="/",
+    )
     with app.app_context():
         document = build_minutes_document(db.session.get(Meeting, mw.meeting.id))
     assert document.area_name == mw.area.name
@@ -188,23 +234,30 @@ def test_bleach_is_imported_only_by_the_sanitiser() -> None:
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2] / "marac_app"
-    importers = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
-                       if re.search(r"^\s*(import|from)\s+bleach", p.read_text(), re.M))
+    importers = sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if re.search(r"^\s*(import|from)\s+bleach", p.read_text(), re.M)
+    )
     assert importers == ["common/sanitize.py"]
 
 
-@pytest.mark.parametrize("stored", [
-    "<p>a<br>b</p><p>c &amp; d</p>", "<p>&lt;script&gt;x</p>", "<p><strong>x</strong></p>",
-    "<ul><li>one</li></ul>",
-])
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "<p>a<br>b</p><p>c &amp; d</p>",
+        "<p>&lt;script&gt;x</p>",
+        "<p><strong>x</strong></p>",
+        "<ul><li>one</li></ul>",
+    ],
+)
 def test_editable_text_round_trips(stored: str) -> None:
     from marac_app.common.sanitize import editable_text
 
     assert sanitize_html(editable_text(stored)) == stored
 
 
-def test_document_after_approval_carries_amendments_and_version(app, auth, mw,
-                                                                open_gate) -> None:
+def test_document_after_approval_carries_amendments_and_version(app, auth, mw, open_gate) -> None:
     open_gate()
     auth.sign_in_as(mw.chair)
     auth.post(mw.case_url(), entry_data(mw, "Original"), form_path="/")
@@ -212,8 +265,12 @@ def test_document_after_approval_carries_amendments_and_version(app, auth, mw,
     assert auth.post(f"{base}/approve", {}, form_path="/").status_code == 302
     with app.app_context():
         entry_id = db.session.scalar(sa.select(MinuteEntry.id))
-    assert auth.post(f"{base}/entries/{entry_id}/amend",
-                     {"text": "Corrected", "reason": "Wrong <date>"}).status_code == 302
+    assert (
+        auth.post(
+            f"{base}/entries/{entry_id}/amend", {"text": "Corrected", "reason": "Wrong <date>"}
+        ).status_code
+        == 302
+    )
     with app.app_context():
         document = build_minutes_document(db.session.get(Meeting, mw.meeting.id))
     assert document.minutes_version == 2 and document.approved_at is not None

@@ -54,15 +54,22 @@ class PerfWorld:
         return f"/minutes/meetings/{self.meeting.id}/cases/{self.case.id}"
 
 
-def add_case(area_id: int, agency_id: int, meeting_id: int, position: int,
-             victim: str) -> tuple[Case, AgendaItem]:
+def add_case(
+    area_id: int, agency_id: int, meeting_id: int, position: int, victim: str
+) -> tuple[Case, AgendaItem]:
     """A case with a referral (victim, perpetrator, child) on a meeting's list (flushed)."""
     case = Case(area_id=area_id, reference=f"PRF-2026-{next(_refs):05d}")
     db.session.add(case)
     db.session.flush()
-    referral = Referral(area_id=area_id, case_id=case.id, referring_agency_id=agency_id,
-                        referrer_name="Rita Referrer", referred_on=date(2026, 1, 5),
-                        criterion=Criterion.VISIBLE_HIGH_RISK, dash_score=17)
+    referral = Referral(
+        area_id=area_id,
+        case_id=case.id,
+        referring_agency_id=agency_id,
+        referrer_name="Rita Referrer",
+        referred_on=date(2026, 1, 5),
+        criterion=Criterion.VISIBLE_HIGH_RISK,
+        dash_score=17,
+    )
     referral.people = [
         Person(role=PersonRole.VICTIM, full_name=victim, normalised_name=victim.lower()),
         Person(role=PersonRole.PERPETRATOR, full_name="Peter Perp", normalised_name="peter perp"),
@@ -70,8 +77,9 @@ def add_case(area_id: int, agency_id: int, meeting_id: int, position: int,
     ]
     db.session.add(referral)
     db.session.flush()
-    item = AgendaItem(meeting_id=meeting_id, case_id=case.id, referral_id=referral.id,
-                      position=position)
+    item = AgendaItem(
+        meeting_id=meeting_id, case_id=case.id, referral_id=referral.id, position=position
+    )
     db.session.add(item)
     db.session.flush()
     return case, item
@@ -80,20 +88,34 @@ def add_case(area_id: int, agency_id: int, meeting_id: int, position: int,
 def _sign_up(agency: Agency) -> None:
     version = current_protocol()
     if version is None:
-        version = ProtocolVersion(title="Perf ISP", version_label="perf-1",
-                                  effective_date=date(2020, 1, 1), grace_days=0,
-                                  text="Agencies agree to share information.")
+        version = ProtocolVersion(
+            title="Perf ISP",
+            version_label="perf-1",
+            effective_date=date(2020, 1, 1),
+            grace_days=0,
+            text="Agencies agree to share information.",
+        )
         db.session.add(version)
         db.session.flush()
-    db.session.add(ProtocolSignature(
-        agency_id=agency.id, protocol_version_id=version.id, signatory_name="Sam Signatory",
-        signatory_job_title="Head of Safeguarding", signed_on=date(2020, 1, 2),
-        review_due_on=date(2099, 1, 1)))
+    db.session.add(
+        ProtocolSignature(
+            agency_id=agency.id,
+            protocol_version_id=version.id,
+            signatory_name="Sam Signatory",
+            signatory_job_title="Head of Safeguarding",
+            signed_on=date(2020, 1, 2),
+            review_due_on=date(2099, 1, 1),
+        )
+    )
 
 
 @pytest.fixture()
-def perf(app: Flask, make_area: Callable[..., MaracArea], make_agency: Callable[..., Agency],
-         make_user: Callable[..., User]) -> PerfWorld:
+def perf(
+    app: Flask,
+    make_area: Callable[..., MaracArea],
+    make_agency: Callable[..., Agency],
+    make_user: Callable[..., User],
+) -> PerfWorld:
     area = make_area()
     police = make_agency(areas=[area])
     housing = make_agency(areas=[area])
@@ -106,13 +128,19 @@ def perf(app: Flask, make_area: Callable[..., MaracArea], make_agency: Callable[
         for agency in (police, housing):
             _sign_up(db.session.merge(agency))
         starts = utcnow()
-        meeting = Meeting(area_id=area.id, starts_at=starts, ends_at=starts + timedelta(hours=2),
-                          venue="Room 1", chair_id=chair.id)
+        meeting = Meeting(
+            area_id=area.id,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            venue="Room 1",
+            chair_id=chair.id,
+        )
         db.session.add(meeting)
         db.session.flush()
         for person in (rep, housing_rep):
-            db.session.add(Invitation(meeting_id=meeting.id, user_id=person.id,
-                                      agency_id=person.agency_id))
+            db.session.add(
+                Invitation(meeting_id=meeting.id, user_id=person.id, agency_id=person.agency_id)
+            )
         case, item = add_case(area.id, police.id, meeting.id, 1, "Vera Victim")
         db.session.commit()
         # Open the confidentiality gate: statement read, the police rep present and
@@ -121,10 +149,15 @@ def perf(app: Flask, make_area: Callable[..., MaracArea], make_agency: Callable[
         version = attendance.required_version(meeting)
         attendance.mark_statement_read(meeting, shown_version=version, actor=chair_row)
         row = attendance.record_invitee_attendance(
-            meeting, db.session.get(User, rep.id), status=AttendanceStatus.PRESENT,
-            information_sent=None, actor=chair_row)
-        attendance.acknowledge(meeting, actor=chair_row, attendance=row,
-                               method=AcknowledgementMethod.RECORDED_BY_CHAIR)
+            meeting,
+            db.session.get(User, rep.id),
+            status=AttendanceStatus.PRESENT,
+            information_sent=None,
+            actor=chair_row,
+        )
+        attendance.acknowledge(
+            meeting, actor=chair_row, attendance=row, method=AcknowledgementMethod.RECORDED_BY_CHAIR
+        )
         db.session.commit()
         assert attendance.gate_problems(meeting) == []
         for obj in (meeting, case, item):

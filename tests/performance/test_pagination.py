@@ -18,4 +18,7 @@ def test_admin_user_list_is_paged(auth, client, make_user) -> None:
     second = client.get("/admin/users?q=pagey+person&page=2").get_data(as_text=True)
     assert "53 users (page 2 of 2)" in second
     assert re.findall(r">(Pagey Person \d\d)<", second) == [
-        "Pagey Person 50", "Pagey Person 51", "Pagey Person 52"]
+        "Pagey Person 50",
+        "Pagey Person 51",
+        "Pagey Person 52",
+    ]

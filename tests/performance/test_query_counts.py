@@ -31,52 +31,88 @@ def grow(app: Flask, mw: PerfWorld, n: int) -> None:
     events."""
     with app.app_context():
         meeting = db.session.get(Meeting, mw.meeting.id)
-        earlier = Meeting(area_id=mw.area.id, starts_at=meeting.starts_at - timedelta(days=28),
-                          ends_at=meeting.starts_at - timedelta(days=27), venue="Room 1")
+        earlier = Meeting(
+            area_id=mw.area.id,
+            starts_at=meeting.starts_at - timedelta(days=28),
+            ends_at=meeting.starts_at - timedelta(days=27),
+            venue="Room 1",
+        )
         db.session.add(earlier)
         db.session.flush()
         # The rep was invited to the earlier meeting: its cases' police actions are theirs.
-        db.session.add(Invitation(meeting_id=earlier.id, user_id=mw.rep.id,
-                                  agency_id=mw.police.id))
+        db.session.add(Invitation(meeting_id=earlier.id, user_id=mw.rep.id, agency_id=mw.police.id))
         on = today()
         for i in range(n):
-            case, item = add_case(mw.area.id, mw.police.id, meeting.id, 100 + i,
-                                  f"Grown Victim {i}")
-            _, old_item = add_case(mw.area.id, mw.housing.id, earlier.id, 100 + i,
-                                   f"Earlier Victim {i}")
+            case, item = add_case(
+                mw.area.id, mw.police.id, meeting.id, 100 + i, f"Grown Victim {i}"
+            )
+            _, old_item = add_case(
+                mw.area.id, mw.housing.id, earlier.id, 100 + i, f"Earlier Victim {i}"
+            )
             for k, status in enumerate(ActionStatus):
-                db.session.add(ActionItem(
-                    case_id=old_item.case_id, agenda_item_id=old_item.id,
-                    meeting_id=earlier.id,
-                    owner_agency_id=(mw.police if k % 2 == 0 else mw.housing).id,
-                    owner_user_id=mw.rep.id if k % 2 == 0 else None,
-                    description=f"Grown action {i}/{k}",
-                    due_date=on + timedelta(days=(-3 if k < 2 else 10) + i), status=status,
-                    created_by_id=mw.chair.id))
-            db.session.add(MinuteEntry(
-                agenda_item_id=mw.item.id, subject=list(Subject)[i % 4],
-                kind=list(EntryKind)[i % 3], source_agency_id=mw.police.id,
-                text_html=f"<p>Grown entry {i}</p>", author_id=mw.chair.id))
-            db.session.add(MinuteEntry(
-                agenda_item_id=item.id, subject=Subject.VICTIM, kind=EntryKind.FACT,
-                source_agency_id=mw.housing.id, text_html="<p>Other case</p>",
-                author_id=mw.coordinator.id))
-            db.session.add(ActionItem(
-                case_id=mw.case.id, agenda_item_id=mw.item.id, meeting_id=meeting.id,
-                owner_agency_id=(mw.police if i % 2 else mw.housing).id,
-                description=f"Case action {i}", due_date=on + timedelta(days=7 + i),
-                created_by_id=mw.chair.id))
-            upcoming = Meeting(area_id=mw.area.id,
-                               starts_at=utcnow() + timedelta(days=7 * (i + 1)),
-                               ends_at=utcnow() + timedelta(days=7 * (i + 1), hours=2),
-                               venue="Room 2", chair_id=mw.chair.id)
+                db.session.add(
+                    ActionItem(
+                        case_id=old_item.case_id,
+                        agenda_item_id=old_item.id,
+                        meeting_id=earlier.id,
+                        owner_agency_id=(mw.police if k % 2 == 0 else mw.housing).id,
+                        owner_user_id=mw.rep.id if k % 2 == 0 else None,
+                        description=f"Grown action {i}/{k}",
+                        due_date=on + timedelta(days=(-3 if k < 2 else 10) + i),
+                        status=status,
+                        created_by_id=mw.chair.id,
+                    )
+                )
+            db.session.add(
+                MinuteEntry(
+                    agenda_item_id=mw.item.id,
+                    subject=list(Subject)[i % 4],
+                    kind=list(EntryKind)[i % 3],
+                    source_agency_id=mw.police.id,
+                    text_html=f"<p>Grown entry {i}</p>",
+                    author_id=mw.chair.id,
+                )
+            )
+            db.session.add(
+                MinuteEntry(
+                    agenda_item_id=item.id,
+                    subject=Subject.VICTIM,
+                    kind=EntryKind.FACT,
+                    source_agency_id=mw.housing.id,
+                    text_html="<p>Other case</p>",
+                    author_id=mw.coordinator.id,
+                )
+            )
+            db.session.add(
+                ActionItem(
+                    case_id=mw.case.id,
+                    agenda_item_id=mw.item.id,
+                    meeting_id=meeting.id,
+                    owner_agency_id=(mw.police if i % 2 else mw.housing).id,
+                    description=f"Case action {i}",
+                    due_date=on + timedelta(days=7 + i),
+                    created_by_id=mw.chair.id,
+                )
+            )
+            upcoming = Meeting(
+                area_id=mw.area.id,
+                starts_at=utcnow() + timedelta(days=7 * (i + 1)),
+                ends_at=utcnow() + timedelta(days=7 * (i + 1), hours=2),
+                venue="Room 2",
+                chair_id=mw.chair.id,
+            )
             db.session.add(upcoming)
             db.session.flush()
-            db.session.add(Invitation(meeting_id=upcoming.id, user_id=mw.rep.id,
-                                      agency_id=mw.police.id))
+            db.session.add(
+                Invitation(meeting_id=upcoming.id, user_id=mw.rep.id, agency_id=mw.police.id)
+            )
             for _ in range(5):
-                record("bench_event", actor=db.session.get(User, mw.rep.id),
-                       object_type="case", object_id=case.id)
+                record(
+                    "bench_event",
+                    actor=db.session.get(User, mw.rep.id),
+                    object_type="case",
+                    object_id=case.id,
+                )
         db.session.commit()
 
 
@@ -97,15 +133,24 @@ def _pages(mw: PerfWorld) -> dict[str, tuple[str, str]]:
 
 
 PAGE_NAMES = [
-    "run_meeting", "meeting_minutes", "case_minutes", "actions_rep", "rep_home",
-    "actions_coordinator", "actions_coordinator_overdue", "coordinator_home", "audit_search",
-    "audit_search_filtered", "reports",
+    "run_meeting",
+    "meeting_minutes",
+    "case_minutes",
+    "actions_rep",
+    "rep_home",
+    "actions_coordinator",
+    "actions_coordinator_overdue",
+    "coordinator_home",
+    "audit_search",
+    "audit_search_filtered",
+    "reports",
 ]
 
 
 @pytest.mark.parametrize("page", PAGE_NAMES)
 def test_query_count_does_not_grow_with_the_data(
-        page: str, app: Flask, client, auth, perf: PerfWorld) -> None:
+    page: str, app: Flask, client, auth, perf: PerfWorld
+) -> None:
     mw = perf
     who, path = _pages(mw)[page]
     users = {"chair": mw.chair, "coordinator": mw.coordinator, "rep": mw.rep, "dpo": mw.dpo}
@@ -119,7 +164,8 @@ def test_query_count_does_not_grow_with_the_data(
     assert response.status_code == 200
     assert len(large) <= len(small), (
         f"{page}: {len(small)} statements on small data, {len(large)} on {LARGE // SMALL}× "
-        f"more:\n" + "\n".join(s.split("\n")[0][:160] for s in large))
+        f"more:\n" + "\n".join(s.split("\n")[0][:160] for s in large)
+    )
 
 
 def test_the_grown_data_is_on_the_pages(app: Flask, client, auth, perf: PerfWorld) -> None:

@@ -15,14 +15,23 @@ from marac_app.privacy.models import SubjectRequest, SubjectRole
 PASSAGE_RE = re.compile(r'name="passage" value="([^"]+)"')
 
 
-def attach_role(app: Flask, request_id: int, role: SubjectRole, *, name: str | None = None,
-                case_id: int | None = None) -> int:
+def attach_role(
+    app: Flask,
+    request_id: int,
+    role: SubjectRole,
+    *,
+    name: str | None = None,
+    case_id: int | None = None,
+) -> int:
     """Attach the record of ``name`` (default: the request's person) in ``role`` as the DPO
     would after the search; returns the case id."""
     with app.app_context():
         found = db.session.get(SubjectRequest, request_id)
-        matches = [m for m in subjects.find_matches(name or found.person_name)
-                   if m.role == role and (case_id is None or m.case_id == case_id)]
+        matches = [
+            m
+            for m in subjects.find_matches(name or found.person_name)
+            if m.role == role and (case_id is None or m.case_id == case_id)
+        ]
         assert matches, f"no {role} match"
         subjects.attach_all(found, [matches[0].value], actor=found.handled_by)
         db.session.commit()
@@ -39,8 +48,7 @@ def passage_keys(auth: Any, request_id: int, case_id: int) -> list[str]:
     return PASSAGE_RE.findall(page.get_data(as_text=True))
 
 
-def decide(auth: Any, request_id: int, case_id: int, key: str, decision: str,
-           **extra: str) -> Any:
+def decide(auth: Any, request_id: int, case_id: int, key: str, decision: str, **extra: str) -> Any:
     path = review_path(request_id, case_id)
     return auth.post(path, {"passage": key, "decision": decision, **extra})
 

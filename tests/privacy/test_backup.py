@@ -40,8 +40,9 @@ def fresh_database(tmp_path: Path, monkeypatch) -> Iterator[Callable[[str], str]
             url = main.set(database=f"{main.database}_{name}")
             engine = _admin_engine(url)
             with engine.connect() as connection:
-                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" '
-                                           "WITH (FORCE)"))
+                connection.execute(
+                    sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+                )
                 connection.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
             engine.dispose()
             made.append(url)
@@ -83,10 +84,13 @@ def _writer(url: str, stop: threading.Event, written: list[int]) -> None:
         while not stop.is_set():
             n += 1
             with engine.begin() as connection:
-                connection.execute(sa.text(
-                    "INSERT INTO marac_area (name, code, active, created_at) "
-                    "VALUES (:name, :code, :active, CURRENT_TIMESTAMP)"),
-                    {"name": f"Busy area {n}", "code": f"B{n}"[:8], "active": True})
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO marac_area (name, code, active, created_at) "
+                        "VALUES (:name, :code, :active, CURRENT_TIMESTAMP)"
+                    ),
+                    {"name": f"Busy area {n}", "code": f"B{n}"[:8], "active": True},
+                )
             written.append(n)
             time.sleep(0.002)
     finally:
@@ -123,8 +127,12 @@ def test_truncated_backup_is_refused_and_target_untouched(fresh_database, tmp_pa
     source = fresh_database("trunc_source")
     engine = sa.create_engine(source, poolclass=sa.pool.NullPool)
     with engine.begin() as connection:
-        connection.execute(sa.text("INSERT INTO marac_area (name, code, active, created_at) "
-                                   "VALUES ('Kept', 'KEPT', true, CURRENT_TIMESTAMP)"))
+        connection.execute(
+            sa.text(
+                "INSERT INTO marac_area (name, code, active, created_at) "
+                "VALUES ('Kept', 'KEPT', true, CURRENT_TIMESTAMP)"
+            )
+        )
     engine.dispose()
     path = tmp_path / "whole.backup"
     backup_database(source, path)
@@ -148,8 +156,8 @@ def test_backup_with_altered_image_is_refused(fresh_database, tmp_path) -> None:
             content = original.read(item.filename)
             if item.filename.startswith("database."):
                 middle = len(content) // 2
-                flipped = bytes(b ^ 0xFF for b in content[middle:middle + 64])
-                content = content[:middle] + flipped + content[middle + 64:]
+                flipped = bytes(b ^ 0xFF for b in content[middle : middle + 64])
+                content = content[:middle] + flipped + content[middle + 64 :]
             copy.writestr(item.filename, content)
     with pytest.raises(BackupError, match="does not match its recorded hash"):
         restore_database(source, altered)

@@ -36,19 +36,33 @@ from tests.referrals.test_views import form_data
 VICTIM = "Valerie Victimson"
 
 
-def erasure_request(app: Flask, world, case_id: int, *,
-                    role: SubjectRole = SubjectRole.VICTIM) -> int:
+def erasure_request(
+    app: Flask, world, case_id: int, *, role: SubjectRole = SubjectRole.VICTIM
+) -> int:
     """An erasure request with ``case_id`` attached, the requester being ``role`` in it."""
     with app.app_context():
-        saved = services.log_request(services.NewRequest(
-            person_name=VICTIM, date_of_birth=date(1990, 3, 27), right=SubjectRight.ERASURE,
-            received_on=date(2026, 1, 5), details=None), actor=world.dpo)
+        saved = services.log_request(
+            services.NewRequest(
+                person_name=VICTIM,
+                date_of_birth=date(1990, 3, 27),
+                right=SubjectRight.ERASURE,
+                received_on=date(2026, 1, 5),
+                details=None,
+            ),
+            actor=world.dpo,
+        )
         case = db.session.get(Case, case_id)
         referral = case.referrals[0]
         person = referral.victim if role == SubjectRole.VICTIM else referral.perpetrators[0]
-        saved.cases.append(SubjectRequestCase(
-            case_id=case.id, case_reference=case.reference, person_id=person.id,
-            referral_id=referral.id, subject_role=role))
+        saved.cases.append(
+            SubjectRequestCase(
+                case_id=case.id,
+                case_reference=case.reference,
+                person_id=person.id,
+                referral_id=referral.id,
+                subject_role=role,
+            )
+        )
         db.session.commit()
         return saved.id
 
@@ -57,8 +71,9 @@ def put_on_upcoming_list(app: Flask, world, case_id: int) -> int:
     """Put the case on the case list of a meeting next week; returns the meeting id."""
     with app.app_context():
         starts = utcnow() + timedelta(days=7)
-        meeting = Meeting(area_id=world.area.id, starts_at=starts,
-                          ends_at=starts + timedelta(hours=2))
+        meeting = Meeting(
+            area_id=world.area.id, starts_at=starts, ends_at=starts + timedelta(hours=2)
+        )
         db.session.add(meeting)
         db.session.flush()
         db.session.add(AgendaItem(meeting_id=meeting.id, case_id=case_id))
@@ -78,8 +93,10 @@ def number(reference: str) -> int:
 def new_referral_reference(app: Flask, auth, world, victim: str) -> str:
     """The coordinator records a new referral through the form; its case's reference."""
     auth.sign_in_as(world.coordinator)
-    response = auth.post("/cases/new", form_data(
-        world.agency.id, victim_name=victim, **{"victim_date_of_birth-year": "1980"}))
+    response = auth.post(
+        "/cases/new",
+        form_data(world.agency.id, victim_name=victim, **{"victim_date_of_birth-year": "1980"}),
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     auth.sign_out()
     with app.app_context():
@@ -87,10 +104,12 @@ def new_referral_reference(app: Flask, auth, world, victim: str) -> str:
 
 
 def test_reference_never_reused_after_erasure_and_who_viewed_still_finds_it(
-        app: Flask, auth, client, world, make_case) -> None:
+    app: Flask, auth, client, world, make_case
+) -> None:
     with app.app_context():  # a real area code (letters only), as the audit search expects
-        db.session.execute(sa.update(MaracArea).where(MaracArea.id == world.area.id)
-                           .values(code="ERQZ"))
+        db.session.execute(
+            sa.update(MaracArea).where(MaracArea.id == world.area.id).values(code="ERQZ")
+        )
         db.session.commit()
     make_case(world, victim="Olive Olderson")
     newest = make_case(world)
@@ -101,8 +120,7 @@ def test_reference_never_reused_after_erasure_and_who_viewed_still_finds_it(
     request_id = erasure_request(app, world, newest)
 
     auth.sign_in_as(world.dpo)
-    assert auth.post(f"/privacy/requests/{request_id}/erase",
-                     {"confirm": "y"}).status_code == 302
+    assert auth.post(f"/privacy/requests/{request_id}/erase", {"confirm": "y"}).status_code == 302
     auth.sign_out()
     with app.app_context():
         assert not case_exists(newest) and orphans() == []
@@ -125,46 +143,55 @@ def test_reference_never_reused_after_erasure_and_who_viewed_still_finds_it(
     assert viewer not in page.get_data(as_text=True)
 
 
-def test_reference_never_reused_after_a_retention_purge(app: Flask, auth, world,
-                                                        make_case) -> None:
+def test_reference_never_reused_after_a_retention_purge(app: Flask, auth, world, make_case) -> None:
     newest = make_case(world, closed_on=date(2015, 1, 1))
     erased_reference = reference_of(app, newest)
     with app.app_context():
         retention.apply_retention(date.today())
-        tombstone = db.session.scalar(sa.select(ErasedCase).where(
-            ErasedCase.reference == erased_reference))
+        tombstone = db.session.scalar(
+            sa.select(ErasedCase).where(ErasedCase.reference == erased_reference)
+        )
         assert tombstone.basis == ErasureBasis.RETENTION and tombstone.request_id is None
     fresh = new_referral_reference(app, auth, world, "Nora Newcomer")
     assert number(fresh) == number(erased_reference) + 1
 
 
 def test_the_tombstone_holds_no_personal_data_and_survives_the_purge(
-        app: Flask, auth, world, make_case) -> None:
+    app: Flask, auth, world, make_case
+) -> None:
     assert set(ErasedCase.__table__.columns.keys()) == {
-        "id", "case_id", "reference", "area_id", "case_created_at", "case_closed_on",
-        "erased_at", "basis", "request_id", "was_on_upcoming_list"}
+        "id",
+        "case_id",
+        "reference",
+        "area_id",
+        "case_created_at",
+        "case_closed_on",
+        "erased_at",
+        "basis",
+        "request_id",
+        "was_on_upcoming_list",
+    }
     assert "erased_case" not in retention.dependency_report()
     case_id = make_case(world, closed_on=date(2025, 2, 3))
     request_id = erasure_request(app, world, case_id)
     auth.sign_in_as(world.dpo)
-    assert auth.post(f"/privacy/requests/{request_id}/erase",
-                     {"confirm": "y"}).status_code == 302
+    assert auth.post(f"/privacy/requests/{request_id}/erase", {"confirm": "y"}).status_code == 302
     with app.app_context():
         tombstone = db.session.scalar(sa.select(ErasedCase).where(ErasedCase.case_id == case_id))
         assert tombstone.basis == ErasureBasis.SUBJECT_REQUEST
         assert tombstone.request_id == request_id and tombstone.area_id == world.area.id
         assert tombstone.case_closed_on == date(2025, 2, 3)
         assert tombstone.case_created_at is not None and tombstone.erased_at is not None
-        values = " ".join(str(v) for v in db.session.execute(
-            sa.select(ErasedCase.__table__)).one())
+        values = " ".join(str(v) for v in db.session.execute(sa.select(ErasedCase.__table__)).one())
         for word in (VICTIM, "Valerie", PERPETRATOR, CHILD, "Safe Street", "07700"):
             assert word not in values
         link = db.session.get(SubjectRequest, request_id).cases[0]
         assert link.erased_at is not None and link.case_reference == tombstone.reference
 
 
-def test_consequences_are_shown_before_anything_is_erased(app: Flask, auth, client, world,
-                                                          make_case) -> None:
+def test_consequences_are_shown_before_anything_is_erased(
+    app: Flask, auth, client, world, make_case
+) -> None:
     case_id = make_case(world)
     put_on_upcoming_list(app, world, case_id)
     request_id = erasure_request(app, world, case_id)
@@ -182,12 +209,19 @@ def test_consequences_are_shown_before_anything_is_erased(app: Flask, auth, clie
     assert "cannot be recovered" in text  # the confirmation
     with app.app_context():
         assert case_exists(case_id)  # looking erases nothing
-        assert db.session.scalar(sa.select(AuditEvent.action).where(
-            AuditEvent.action == "erasure_consequences_viewed")) is not None
+        assert (
+            db.session.scalar(
+                sa.select(AuditEvent.action).where(
+                    AuditEvent.action == "erasure_consequences_viewed"
+                )
+            )
+            is not None
+        )
 
 
 def test_listed_open_case_is_refused_without_a_reason_and_erased_with_one(
-        app: Flask, auth, world, make_case) -> None:
+    app: Flask, auth, world, make_case
+) -> None:
     case_id = make_case(world)
     put_on_upcoming_list(app, world, case_id)
     request_id = erasure_request(app, world, case_id)
@@ -212,19 +246,22 @@ def test_listed_open_case_is_refused_without_a_reason_and_erased_with_one(
         assert saved.cases[0].erasure_reason == reason
         tombstone = db.session.scalar(sa.select(ErasedCase).where(ErasedCase.case_id == case_id))
         assert tombstone.was_on_upcoming_list is True
-        detail = db.session.scalar(sa.select(AuditEvent.detail).where(
-            AuditEvent.action == "erasure_carried_out"))
+        detail = db.session.scalar(
+            sa.select(AuditEvent.detail).where(AuditEvent.action == "erasure_carried_out")
+        )
         assert detail.endswith("fields=erasure_reason") and "IDVA" not in detail
 
 
 def test_erasure_needs_an_explicit_confirmation_and_keeps_what_was_typed(
-        app: Flask, auth, world, make_case) -> None:
+    app: Flask, auth, world, make_case
+) -> None:
     case_id = make_case(world)
     put_on_upcoming_list(app, world, case_id)
     request_id = erasure_request(app, world, case_id)
     auth.sign_in_as(world.dpo)
-    response = auth.post(f"/privacy/requests/{request_id}/erase",
-                         {"reason": "Agreed with the chair <b>today</b>"})
+    response = auth.post(
+        f"/privacy/requests/{request_id}/erase", {"reason": "Agreed with the chair <b>today</b>"}
+    )
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     assert "Confirm that you want to erase these records" in text
@@ -235,40 +272,42 @@ def test_erasure_needs_an_explicit_confirmation_and_keeps_what_was_typed(
 
 
 def test_a_closed_case_not_on_a_list_needs_only_the_confirmation(
-        app: Flask, auth, client, world, make_case) -> None:
+    app: Flask, auth, client, world, make_case
+) -> None:
     case_id = make_case(world, closed_on=date(2026, 4, 1))
     put_on_upcoming_list(app, world, case_id)  # closed: no reason asked
     request_id = erasure_request(app, world, case_id)
     auth.sign_in_as(world.dpo)
     page = client.get(f"/privacy/requests/{request_id}/erase").get_data(as_text=True)
     assert 'name="reason"' not in page
-    assert auth.post(f"/privacy/requests/{request_id}/erase",
-                     {"confirm": "y"}).status_code == 302
+    assert auth.post(f"/privacy/requests/{request_id}/erase", {"confirm": "y"}).status_code == 302
     with app.app_context():
         assert not case_exists(case_id)
 
 
 @pytest.mark.parametrize("role", [SubjectRole.PERPETRATOR, SubjectRole.CHILD])
 def test_erasure_is_refused_when_the_requester_is_not_the_victim(
-        app: Flask, auth, client, world, make_case, role: SubjectRole) -> None:
+    app: Flask, auth, client, world, make_case, role: SubjectRole
+) -> None:
     case_id = make_case(world)
     request_id = erasure_request(app, world, case_id, role=role)
     auth.sign_in_as(world.dpo)
     page = client.get(f"/privacy/requests/{request_id}/erase").get_data(as_text=True)
     assert "not the victim" in page and "restrict processing" in page
     assert "Erase the records</button>" not in page
-    response = auth.post(f"/privacy/requests/{request_id}/erase", {"confirm": "y"},
-                         form_path=f"/privacy/requests/{request_id}")
+    response = auth.post(
+        f"/privacy/requests/{request_id}/erase",
+        {"confirm": "y"},
+        form_path=f"/privacy/requests/{request_id}",
+    )
     assert response.status_code == 409
-    assert "erasing the case would erase the victim&#39;s record" in response.get_data(
-        as_text=True)
+    assert "erasing the case would erase the victim&#39;s record" in response.get_data(as_text=True)
     with app.app_context():
         assert case_exists(case_id)
         assert db.session.get(SubjectRequest, request_id).status == RequestStatus.OPEN
 
 
-def test_erasure_is_refused_under_a_legal_hold(app: Flask, auth, client, world,
-                                               make_case) -> None:
+def test_erasure_is_refused_under_a_legal_hold(app: Flask, auth, client, world, make_case) -> None:
     case_id = make_case(world)
     request_id = erasure_request(app, world, case_id)
     with app.app_context():
@@ -277,8 +316,11 @@ def test_erasure_is_refused_under_a_legal_hold(app: Flask, auth, client, world,
     auth.sign_in_as(world.dpo)
     page = client.get(f"/privacy/requests/{request_id}/erase").get_data(as_text=True)
     assert "Yes: Court order" in page and "under a legal hold" in page
-    response = auth.post(f"/privacy/requests/{request_id}/erase", {"confirm": "y"},
-                         form_path=f"/privacy/requests/{request_id}")
+    response = auth.post(
+        f"/privacy/requests/{request_id}/erase",
+        {"confirm": "y"},
+        form_path=f"/privacy/requests/{request_id}",
+    )
     assert response.status_code == 409
     with app.app_context():
         assert case_exists(case_id)
@@ -294,8 +336,8 @@ class Collector:
 
 
 def test_the_areas_coordinator_is_told_by_email_and_sees_the_reference_on_signing_in(
-        app: Flask, auth, client, world, make_case, make_area, make_user,
-        monkeypatch) -> None:
+    app: Flask, auth, client, world, make_case, make_area, make_user, monkeypatch
+) -> None:
     from marac_app.auth.models import Role
 
     other_area = make_area()
@@ -326,12 +368,23 @@ def test_the_areas_coordinator_is_told_by_email_and_sees_the_reference_on_signin
     body = message.get_content()
     assert world.area.name in body and "Sign in to see which case" in body
     raw = message.as_string()
-    for secret in (reference, VICTIM, "Valerie", PERPETRATOR, CHILD, "Safe Street",
-                   re.sub(r"-\d+$", "", reference) + "-"):
+    for secret in (
+        reference,
+        VICTIM,
+        "Valerie",
+        PERPETRATOR,
+        CHILD,
+        "Safe Street",
+        re.sub(r"-\d+$", "", reference) + "-",
+    ):
         assert secret not in raw
     with app.app_context():
-        assert db.session.scalar(sa.select(AuditEvent.detail).where(
-            AuditEvent.action == "erasure_notice_sent")) == f"area={world.area.id}"
+        assert (
+            db.session.scalar(
+                sa.select(AuditEvent.detail).where(AuditEvent.action == "erasure_notice_sent")
+            )
+            == f"area={world.area.id}"
+        )
     auth.sign_out()
 
     auth.sign_in_as(world.coordinator)
@@ -343,20 +396,20 @@ def test_the_areas_coordinator_is_told_by_email_and_sees_the_reference_on_signin
     assert reference not in client.get("/").get_data(as_text=True)
 
 
-def test_dpo_previews_and_applies_retention_from_the_page(app: Flask, auth, client, world,
-                                                          make_case) -> None:
+def test_dpo_previews_and_applies_retention_from_the_page(
+    app: Flask, auth, client, world, make_case
+) -> None:
     due = make_case(world, victim="Dora Duecase", closed_on=date(2015, 1, 1))
     held = make_case(world, victim="Hilda Heldcase", closed_on=date(2014, 6, 1))
     recent = make_case(world, victim="Rita Recentcase", closed_on=date(2024, 1, 1))
     with app.app_context():
-        retention.set_legal_hold(db.session.get(Case, held), "Domestic homicide review",
-                                 actor=None)
+        retention.set_legal_hold(db.session.get(Case, held), "Domestic homicide review", actor=None)
         db.session.commit()
     due_reference, held_reference = reference_of(app, due), reference_of(app, held)
     auth.sign_in_as(world.dpo)
     page = client.get("/privacy/retention").get_data(as_text=True)
-    row = page[page.index(due_reference):]
-    row = row[:row.index("</tr>")]
+    row = page[page.index(due_reference) :]
+    row = row[: row.index("</tr>")]
     assert world.area.name in row and "1 January 2015" in row
     assert "1 referral" in row and "3 people named in referrals" in row
     assert "2 minutes entries" in row and "1 action" in row
@@ -367,17 +420,20 @@ def test_dpo_previews_and_applies_retention_from_the_page(app: Flask, auth, clie
     for name in ("Dora", "Hilda", "Rita"):
         assert name not in page
 
-    unconfirmed = auth.post("/privacy/retention/apply", {"case_ids": str(due)},
-                            form_path="/privacy/retention")
+    unconfirmed = auth.post(
+        "/privacy/retention/apply", {"case_ids": str(due)}, form_path="/privacy/retention"
+    )
     assert unconfirmed.status_code == 400
     assert "Confirm that you have checked the list" in unconfirmed.get_data(as_text=True)
     with app.app_context():
         assert case_exists(due)
 
     # Only cases still due are deleted, whatever the form says (the held one is kept).
-    response = auth.post("/privacy/retention/apply",
-                         {"case_ids": f"{due},{held},{recent}", "confirm": "y"},
-                         form_path="/privacy/retention")
+    response = auth.post(
+        "/privacy/retention/apply",
+        {"case_ids": f"{due},{held},{recent}", "confirm": "y"},
+        form_path="/privacy/retention",
+    )
     assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
     status = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "1 case was deleted" in status
@@ -387,15 +443,23 @@ def test_dpo_previews_and_applies_retention_from_the_page(app: Flask, auth, clie
         tombstone = db.session.scalar(sa.select(ErasedCase).where(ErasedCase.case_id == due))
         assert tombstone.reference == due_reference
         assert tombstone.basis == ErasureBasis.RETENTION
-        purged = db.session.scalars(sa.select(AuditEvent).where(
-            AuditEvent.action == "retention_purged")).all()
+        purged = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "retention_purged")
+        ).all()
         assert [e.actor_id for e in purged] == [world.dpo.id]
         # Only the case still due went to the job, whatever else the form named.
-        assert db.session.scalar(sa.select(AuditEvent.detail).where(
-            AuditEvent.action == "retention_apply_started")) == "cases=1"
+        assert (
+            db.session.scalar(
+                sa.select(AuditEvent.detail).where(AuditEvent.action == "retention_apply_started")
+            )
+            == "cases=1"
+        )
 
-    tampered = auth.post("/privacy/retention/apply", {"case_ids": "1,x", "confirm": "y"},
-                         form_path="/privacy/retention")
+    tampered = auth.post(
+        "/privacy/retention/apply",
+        {"case_ids": "1,x", "confirm": "y"},
+        form_path="/privacy/retention",
+    )
     assert tampered.status_code == 400
 
 

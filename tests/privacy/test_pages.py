@@ -28,14 +28,17 @@ def test_privacy_notice_shows_the_seed_notice_to_signed_in_users(client, auth, w
     assert client.get("/privacy/notice/edit").status_code == 403
 
 
-def test_admin_publishes_a_new_version_rendered_safely(app: Flask, client, auth,
-                                                      world) -> None:
+def test_admin_publishes_a_new_version_rendered_safely(app: Flask, client, auth, world) -> None:
     auth.sign_in_as(world.admin)
     form = client.get("/privacy/notice/edit").get_data(as_text=True)
     assert "The information we hold about you." in form
-    response = auth.post("/privacy/notice/edit", {
-        "version": "1",
-        "body": "## Who we are\n\nWe run <script>alert(1)</script> MARACs.\n\n- one\n- two"})
+    response = auth.post(
+        "/privacy/notice/edit",
+        {
+            "version": "1",
+            "body": "## Who we are\n\nWe run <script>alert(1)</script> MARACs.\n\n- one\n- two",
+        },
+    )
     assert response.status_code == 302
     page = client.get("/privacy/notice").get_data(as_text=True)
     assert "Version 2" in page and "Who we are" in page
@@ -68,12 +71,15 @@ def test_footer_links_the_privacy_notice_when_signed_in(client, auth, world) -> 
     assert 'href="/privacy/notice"' in page and 'href="/privacy/accessibility"' in page
 
 
-def test_dpo_home_shows_open_and_overdue_requests(app: Flask, client, auth, world,
-                                                  make_case) -> None:
+def test_dpo_home_shows_open_and_overdue_requests(
+    app: Flask, client, auth, world, make_case
+) -> None:
     with app.app_context():
         for received in (date(2026, 1, 31), date(2099, 1, 1)):
-            services.log_request(services.NewRequest("A Person", None, SubjectRight.ACCESS,
-                                                     received, None, []), actor=world.dpo)
+            services.log_request(
+                services.NewRequest("A Person", None, SubjectRight.ACCESS, received, None, []),
+                actor=world.dpo,
+            )
         db.session.commit()
     auth.sign_in_as(world.dpo)
     page = client.get("/").get_data(as_text=True)
@@ -82,8 +88,9 @@ def test_dpo_home_shows_open_and_overdue_requests(app: Flask, client, auth, worl
     assert 'href="/privacy/requests"' in page
 
 
-def test_dpo_sees_the_policy_and_puts_a_case_under_legal_hold(app: Flask, client, auth,
-                                                              world, make_case) -> None:
+def test_dpo_sees_the_policy_and_puts_a_case_under_legal_hold(
+    app: Flask, client, auth, world, make_case
+) -> None:
     case_id = make_case(world, closed_on=date(2015, 1, 1))
     with app.app_context():
         reference = db.session.get(Case, case_id).reference
@@ -94,19 +101,23 @@ def test_dpo_sees_the_policy_and_puts_a_case_under_legal_hold(app: Flask, client
     # Records in plain words, not table names.
     assert "minutes entries" in page and "people named in referrals" in page
     assert "minute_entry" not in page and "referral_person" not in page
-    missing = auth.post("/privacy/retention/holds", {"reference": "NOPE-1", "reason": "x"},
-                        form_path="/privacy/retention")
+    missing = auth.post(
+        "/privacy/retention/holds",
+        {"reference": "NOPE-1", "reason": "x"},
+        form_path="/privacy/retention",
+    )
     assert missing.status_code == 400
     assert "No case has the reference NOPE-1" in missing.get_data(as_text=True)
-    response = auth.post("/privacy/retention/holds",
-                         {"reference": reference.lower(), "reason": "Homicide review"},
-                         form_path="/privacy/retention")
+    response = auth.post(
+        "/privacy/retention/holds",
+        {"reference": reference.lower(), "reason": "Homicide review"},
+        form_path="/privacy/retention",
+    )
     assert response.status_code == 302
     page = client.get("/privacy/retention").get_data(as_text=True)
     assert "Homicide review" in page and "No case is past its retention period" in page
     assert "kept because of a legal hold" in page
-    lift = auth.post(f"/privacy/retention/holds/{case_id}/lift", {},
-                     form_path="/privacy/retention")
+    lift = auth.post(f"/privacy/retention/holds/{case_id}/lift", {}, form_path="/privacy/retention")
     assert lift.status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseLegalHold)) == 0
@@ -114,9 +125,9 @@ def test_dpo_sees_the_policy_and_puts_a_case_under_legal_hold(app: Flask, client
         assert {"legal_hold_set", "legal_hold_lifted", "retention_viewed"} <= actions
 
 
-def test_coordinator_closes_a_case_of_their_own_area_only(app: Flask, client, auth, world,
-                                                          make_case, make_area,
-                                                          make_user) -> None:
+def test_coordinator_closes_a_case_of_their_own_area_only(
+    app: Flask, client, auth, world, make_case, make_area, make_user
+) -> None:
     from marac_app.auth.models import Role
 
     case_id = make_case(world)
@@ -124,19 +135,24 @@ def test_coordinator_closes_a_case_of_their_own_area_only(app: Flask, client, au
         reference = db.session.get(Case, case_id).reference
     other = make_user(Role.COORDINATOR, area=make_area())
     auth.sign_in_as(other)
-    refused = auth.post("/privacy/cases/close", {"reference": reference, "closed_day": "1",
-                                                 "closed_month": "6", "closed_year": "2026"})
+    refused = auth.post(
+        "/privacy/cases/close",
+        {"reference": reference, "closed_day": "1", "closed_month": "6", "closed_year": "2026"},
+    )
     assert refused.status_code == 400
-    assert f"No case in your area has the reference {reference}" in refused.get_data(
-        as_text=True)
+    assert f"No case in your area has the reference {reference}" in refused.get_data(as_text=True)
     auth.sign_out()
     auth.sign_in_as(world.coordinator)
-    future = auth.post("/privacy/cases/close", {"reference": reference, "closed_day": "1",
-                                                "closed_month": "6", "closed_year": "2999"})
+    future = auth.post(
+        "/privacy/cases/close",
+        {"reference": reference, "closed_day": "1", "closed_month": "6", "closed_year": "2999"},
+    )
     assert future.status_code == 400
     assert "must be today or in the past" in future.get_data(as_text=True)
-    response = auth.post("/privacy/cases/close", {"reference": reference, "closed_day": "1",
-                                                  "closed_month": "6", "closed_year": "2026"})
+    response = auth.post(
+        "/privacy/cases/close",
+        {"reference": reference, "closed_day": "1", "closed_month": "6", "closed_year": "2026"},
+    )
     assert response.status_code == 302
     with app.app_context():
         case = db.session.get(Case, case_id)
@@ -146,19 +162,18 @@ def test_coordinator_closes_a_case_of_their_own_area_only(app: Flask, client, au
     assert client.get("/privacy/cases/close").status_code == 403
 
 
-def test_dpo_changes_the_retention_period(app: Flask, client, auth, world,
-                                          make_case) -> None:
+def test_dpo_changes_the_retention_period(app: Flask, client, auth, world, make_case) -> None:
     case_id = make_case(world, closed_on=date(2017, 1, 1))
     with app.app_context():
         reference = db.session.get(Case, case_id).reference
     auth.sign_in_as(world.dpo)
     assert reference in client.get("/privacy/retention").get_data(as_text=True)
-    bad = auth.post("/privacy/retention/policy", {"years": "0"},
-                    form_path="/privacy/retention")
+    bad = auth.post("/privacy/retention/policy", {"years": "0"}, form_path="/privacy/retention")
     assert bad.status_code == 400
     assert "Enter a number of years from 1 to 100" in bad.get_data(as_text=True)
-    response = auth.post("/privacy/retention/policy", {"years": "20"},
-                         form_path="/privacy/retention")
+    response = auth.post(
+        "/privacy/retention/policy", {"years": "20"}, form_path="/privacy/retention"
+    )
     assert response.status_code == 302
     page = client.get("/privacy/retention").get_data(as_text=True)
     assert "20 years" in page and reference not in page

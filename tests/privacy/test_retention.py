@@ -23,16 +23,20 @@ SEVEN_YEARS_AGO = TODAY - relativedelta(years=7)
 
 
 def counts() -> dict[str, int]:
-    return {t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t)) or 0
-            for t in db.metadata.sorted_tables}
+    return {
+        t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t)) or 0
+        for t in db.metadata.sorted_tables
+    }
 
 
-def test_boundary_seven_years_minus_a_day_kept_plus_a_day_purged(app: Flask, world,
-                                                                  make_case) -> None:
+def test_boundary_seven_years_minus_a_day_kept_plus_a_day_purged(
+    app: Flask, world, make_case
+) -> None:
     kept = make_case(world, victim="Kept Person", closed_on=SEVEN_YEARS_AGO + relativedelta(days=1))
     on_the_day = make_case(world, victim="Anniversary Person", closed_on=SEVEN_YEARS_AGO)
-    purged = make_case(world, victim="Purged Person",
-                       closed_on=SEVEN_YEARS_AGO - relativedelta(days=1))
+    purged = make_case(
+        world, victim="Purged Person", closed_on=SEVEN_YEARS_AGO - relativedelta(days=1)
+    )
     still_open = make_case(world, victim="Open Person")
     with app.app_context():
         run = retention.apply_retention(TODAY)
@@ -47,8 +51,7 @@ def test_boundary_seven_years_minus_a_day_kept_plus_a_day_purged(app: Flask, wor
 def test_legal_hold_keeps_an_old_case(app: Flask, world, make_case) -> None:
     held = make_case(world, closed_on=date(2020, 1, 1))
     with app.app_context():
-        retention.set_legal_hold(db.session.get(Case, held), "Domestic homicide review",
-                                 actor=None)
+        retention.set_legal_hold(db.session.get(Case, held), "Domestic homicide review", actor=None)
         db.session.commit()
         assert retention.apply_retention(TODAY).cases == []
         assert case_exists(held)
@@ -77,10 +80,13 @@ def test_dry_run_changes_nothing_and_names_nobody(app: Flask, world, make_case) 
         assert case_exists(old)
 
 
-def test_purge_killed_midway_then_rerun_finishes_without_orphans(app: Flask, world,
-                                                                 make_case) -> None:
-    ids = [make_case(world, victim=f"Batch Person {n}", closed_on=date(2020, 1, n + 1))
-           for n in range(3)]
+def test_purge_killed_midway_then_rerun_finishes_without_orphans(
+    app: Flask, world, make_case
+) -> None:
+    ids = [
+        make_case(world, victim=f"Batch Person {n}", closed_on=date(2020, 1, n + 1))
+        for n in range(3)
+    ]
     calls: list[int] = []
 
     def crash_on_second(case_id: int) -> None:
@@ -105,8 +111,14 @@ def test_purge_killed_midway_then_rerun_finishes_without_orphans(app: Flask, wor
             retention.purge_case(ids[1], before_delete=crash_inside_purge)
         db.session.rollback()
         assert case_exists(ids[1])
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(MinuteEntry)
-                                 .where(MinuteEntry.agenda_item_id.is_not(None))) >= 4
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(MinuteEntry)
+                .where(MinuteEntry.agenda_item_id.is_not(None))
+            )
+            >= 4
+        )
         assert orphans() == []
 
     runner = app.test_cli_runner()
@@ -117,9 +129,11 @@ def test_purge_killed_midway_then_rerun_finishes_without_orphans(app: Flask, wor
         assert not any(case_exists(i) for i in ids)
         assert orphans() == []
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Referral)) == 0 or all(
-            r.case_id not in ids for r in db.session.scalars(sa.select(Referral)))
-        events = list(db.session.scalars(sa.select(AuditEvent).where(
-            AuditEvent.action == "retention_purged")))
+            r.case_id not in ids for r in db.session.scalars(sa.select(Referral))
+        )
+        events = list(
+            db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "retention_purged"))
+        )
         assert len(events) == 3
         assert all(e.detail.startswith("cases=1 rows=") for e in events)
         # Idempotent: nothing left to do.
@@ -130,8 +144,9 @@ def test_statistics_survive_the_purge(app: Flask, world, make_case) -> None:
     case_id = make_case(world, closed_on=date(2020, 1, 1))
     with app.app_context():
         retention.apply_retention(TODAY)
-        rows = list(db.session.scalars(sa.select(CaseStatistic).where(
-            CaseStatistic.case_id == case_id)))
+        rows = list(
+            db.session.scalars(sa.select(CaseStatistic).where(CaseStatistic.case_id == case_id))
+        )
         assert len(rows) == 1
         row = rows[0]
         assert row.meeting_id == world.meeting.id and row.area_id == world.area.id
@@ -151,16 +166,32 @@ def test_snapshot_is_idempotent(app: Flask, world, make_case) -> None:
         case = db.session.get(Case, case_id)
         retention.snapshot_case_statistics(case)
         retention.snapshot_case_statistics(case)
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseStatistic).where(
-            CaseStatistic.case_id == case_id)) == 1
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(CaseStatistic)
+                .where(CaseStatistic.case_id == case_id)
+            )
+            == 1
+        )
 
 
 def test_every_table_hanging_off_a_case_is_covered() -> None:
     reached = set(retention.dependency_report())
-    for table in ("referral", "referral_person", "agenda_item", "action_item",
-                  "action_status_update", "minute_entry", "minute_entry_revision",
-                  "risk_summary", "minutes_amendment", "case_legal_hold", "case_restriction",
-                  "rectification"):
+    for table in (
+        "referral",
+        "referral_person",
+        "agenda_item",
+        "action_item",
+        "action_status_update",
+        "minute_entry",
+        "minute_entry_revision",
+        "risk_summary",
+        "minutes_amendment",
+        "case_legal_hold",
+        "case_restriction",
+        "rectification",
+    ):
         assert table in reached, table
     assert "case_statistic" not in reached and "subject_request" not in reached
 
@@ -171,10 +202,17 @@ def test_cached_minutes_pdf_of_a_purged_case_is_retired(app: Flask, world, make_
     make_case(world, closed_on=date(2020, 1, 1))
     with app.app_context():
         retention.apply_retention(TODAY)
-        master = db.session.scalar(sa.select(RenderedMaster).where(
-            RenderedMaster.meeting_id == world.meeting.id))
+        master = db.session.scalar(
+            sa.select(RenderedMaster).where(RenderedMaster.meeting_id == world.meeting.id)
+        )
         assert master.key.startswith(f"meeting:{world.meeting.id}:v1:retired:")
         assert master.pdf == b""
         # The distribution log still says who was issued a copy.
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(DocumentCopy).where(
-            DocumentCopy.master_id == master.id)) == 1
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(DocumentCopy)
+                .where(DocumentCopy.master_id == master.id)
+            )
+            == 1
+        )

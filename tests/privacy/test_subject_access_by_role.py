@@ -57,22 +57,51 @@ from tests.privacy.test_requests import _check_schema
 
 VICTIM = "Valerie Victimson"
 # What belongs to the victim alone (tests/privacy/conftest.py and the entries below).
-VICTIMS_OWN = ("1 Safe Street", "07700 900123", "wants to stay at home", "Bisexual",
-               "Black, Black British", "frightened he will come back", VICTIM)
+VICTIMS_OWN = (
+    "1 Safe Street",
+    "07700 900123",
+    "wants to stay at home",
+    "Bisexual",
+    "Black, Black British",
+    "frightened he will come back",
+    VICTIM,
+)
 # Stored codes: those with an underscore may not appear anywhere; a value may not be a code.
 UNDERSCORE_CODE = re.compile(r"\b[a-z]+_[a-z_]+\b")
-CODES = {member.value for enum_class in (Gender, Sexuality, Ethnicity, Disability, Criterion,
-                                         CaseStatus, ActionStatus, EntryKind, Subject,
-                                         PersonRole, SubjectRole, MasterKind)
-         for member in enum_class}
+CODES = {
+    member.value
+    for enum_class in (
+        Gender,
+        Sexuality,
+        Ethnicity,
+        Disability,
+        Criterion,
+        CaseStatus,
+        ActionStatus,
+        EntryKind,
+        Subject,
+        PersonRole,
+        SubjectRole,
+        MasterKind,
+    )
+    for member in enum_class
+}
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
 def log(auth, name: str, *, right: SubjectRight = SubjectRight.ACCESS, **extra: str) -> int:
     """Log a request through the form; returns its id (the page goes to the matches)."""
-    response = auth.post("/privacy/requests/new", {
-        "person_name": name, "right": right.value, "received_day": "2",
-        "received_month": "3", "received_year": "2026", **extra})
+    response = auth.post(
+        "/privacy/requests/new",
+        {
+            "person_name": name,
+            "right": right.value,
+            "received_day": "2",
+            "received_month": "3",
+            "received_year": "2026",
+            **extra,
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     match = re.search(r"/privacy/requests/(\d+)/matches$", response.headers["Location"])
     assert match, response.headers["Location"]
@@ -116,10 +145,16 @@ def export_text(auth, request_id: int, case_id: int) -> tuple[dict[str, Any], st
 def add_entry(app: Flask, case_id: int, subject: Subject, kind: EntryKind, text: str) -> int:
     with app.app_context():
         item = db.session.scalar(sa.select(AgendaItem).where(AgendaItem.case_id == case_id))
-        entry = db.session.scalar(sa.select(MinuteEntry).where(
-            MinuteEntry.agenda_item_id == item.id))
-        new = MinuteEntry(agenda_item_id=item.id, subject=subject, kind=kind,
-                          source_agency_id=entry.source_agency_id, text_html=f"<p>{text}</p>")
+        entry = db.session.scalar(
+            sa.select(MinuteEntry).where(MinuteEntry.agenda_item_id == item.id)
+        )
+        new = MinuteEntry(
+            agenda_item_id=item.id,
+            subject=subject,
+            kind=kind,
+            source_agency_id=entry.source_agency_id,
+            text_html=f"<p>{text}</p>",
+        )
         db.session.add(new)
         db.session.commit()
         return new.id
@@ -134,10 +169,16 @@ def review_count(app: Flask) -> int:
 
 
 def test_perpetrators_request_finds_them_in_their_role_and_exports_none_of_the_victims_data(
-        app: Flask, auth, world, make_case) -> None:
+    app: Flask, auth, world, make_case
+) -> None:
     case_id = make_case(world)
-    add_entry(app, case_id, Subject.PERPETRATOR, EntryKind.VICTIMS_VIEW,
-              "She is frightened he will come back when bail ends.")
+    add_entry(
+        app,
+        case_id,
+        Subject.PERPETRATOR,
+        EntryKind.VICTIMS_VIEW,
+        "She is frightened he will come back when bail ends.",
+    )
     auth.sign_in_as(world.dpo)
     request_id = log(auth, PERPETRATOR)
     assert links(app, request_id) == []  # nothing attached before the DPO confirms
@@ -161,8 +202,10 @@ def test_perpetrators_request_finds_them_in_their_role_and_exports_none_of_the_v
     base = f"/privacy/requests/{request_id}/cases/{case_id}"
     refused = auth.client.get(f"{base}/export.json")
     assert refused.status_code == 409
-    assert "Review every passage before exporting: 1 of 1 still needs a decision" in \
-        refused.get_data(as_text=True)
+    assert (
+        "Review every passage before exporting: 1 of 1 still needs a decision"
+        in refused.get_data(as_text=True)
+    )
     assert auth.client.get(f"{base}/export.pdf").status_code == 409
 
     assert decide(auth, request_id, case_id, keys[0], "disclose").status_code == 302
@@ -170,11 +213,14 @@ def test_perpetrators_request_finds_them_in_their_role_and_exports_none_of_the_v
     _check_schema(data, export.load_schema())
     assert data["requester"] == {"name": PERPETRATOR, "role": "Alleged perpetrator"}
     details = dict((d["item"], d["value"]) for d in data["records"][0]["details"])
-    assert details == {"Full name": PERPETRATOR, "Other names": "Not recorded",
-                       "Date of birth": "2 January 2009", "Gender": "Not recorded",
-                       "Relationship to the victim": "ex-partner"}
-    assert [p["text"] for p in data["passages"]] == [f"{PERPETRATOR} has a conviction for "
-                                                     "assault."]
+    assert details == {
+        "Full name": PERPETRATOR,
+        "Other names": "Not recorded",
+        "Date of birth": "2 January 2009",
+        "Gender": "Not recorded",
+        "Relationship to the victim": "ex-partner",
+    }
+    assert [p["text"] for p in data["passages"]] == [f"{PERPETRATOR} has a conviction for assault."]
     for own in VICTIMS_OWN:
         assert own not in text, own
         assert own not in pdf_text, own
@@ -184,7 +230,8 @@ def test_perpetrators_request_finds_them_in_their_role_and_exports_none_of_the_v
 
 
 def test_the_demo_perpetrators_request_is_answered_from_his_record_only(
-        app: Flask, auth, make_user) -> None:
+    app: Flask, auth, make_user
+) -> None:
     """Issue 11 measured this on the demo data: CAM-2026-0001's alleged perpetrator."""
     from marac_app.demo import seed_demo
 
@@ -205,8 +252,15 @@ def test_the_demo_perpetrators_request_is_answered_from_his_record_only(
     disclose_all(auth, request_id, case_id)
     data, text, pdf_text = export_text(auth, request_id, case_id)
     assert len(data["records"]) == 2 and data["requester"]["role"] == "Alleged perpetrator"
-    for victims in ("Demo Street", "07700 900000", "Safe to call", "Demo Victim-One",
-                    "White British", "Prefers not to say", "Fenshire IDVA"):
+    for victims in (
+        "Demo Street",
+        "07700 900000",
+        "Safe to call",
+        "Demo Victim-One",
+        "White British",
+        "Prefers not to say",
+        "Fenshire IDVA",
+    ):
         assert victims not in text, victims
         assert victims not in pdf_text, victims
     assert "Demo Perpetrator-One" in pdf_text
@@ -215,12 +269,18 @@ def test_the_demo_perpetrators_request_is_answered_from_his_record_only(
 # --- Review: disclose, redact, withhold; "Police" stays ------------------------------------------
 
 
-def test_police_stays_in_the_copy_whoever_has_a_name_like_it(app: Flask, auth, world,
-                                                              make_case, make_user) -> None:
+def test_police_stays_in_the_copy_whoever_has_a_name_like_it(
+    app: Flask, auth, world, make_case, make_user
+) -> None:
     make_user(Role.AGENCY_REP, agency=world.agency, area=world.area, name="Priya Demo-Police")
     case_id = make_case(world)
-    add_entry(app, case_id, Subject.VICTIM, EntryKind.FACT,
-              "Police attended the address three times. Perpetrator bailed.")
+    add_entry(
+        app,
+        case_id,
+        Subject.VICTIM,
+        EntryKind.FACT,
+        "Police attended the address three times. Perpetrator bailed.",
+    )
     auth.sign_in_as(world.dpo)
     request_id = log(auth, VICTIM)
     assert attach(auth, request_id, offered(matches_page(auth, request_id))).status_code == 302
@@ -251,8 +311,9 @@ def test_redact_takes_out_the_selected_words_only(app: Flask, auth, world, make_
     assert "Enter the words to redact" in empty.get_data(as_text=True)
     assert review_count(app) == 0  # nothing half-saved
 
-    done = decide(auth, request_id, case_id, key, "redact",
-                  redactions=f"zebedee  quarrington\n{PERPETRATOR}")
+    done = decide(
+        auth, request_id, case_id, key, "redact", redactions=f"zebedee  quarrington\n{PERPETRATOR}"
+    )
     assert done.status_code == 302
     for other in passage_keys(auth, request_id, case_id):
         if other != key:
@@ -263,13 +324,18 @@ def test_redact_takes_out_the_selected_words_only(app: Flask, auth, world, make_
     assert "She fears [redacted]." in pdf_text
     assert any(PERPETRATOR in p["text"] for p in data["passages"] if p["section"] != "Minutes")
     with app.app_context():
-        detail = db.session.scalar(sa.select(AuditEvent.detail).where(
-            AuditEvent.action == "subject_passage_reviewed").order_by(AuditEvent.id).limit(1))
+        detail = db.session.scalar(
+            sa.select(AuditEvent.detail)
+            .where(AuditEvent.action == "subject_passage_reviewed")
+            .order_by(AuditEvent.id)
+            .limit(1)
+        )
     assert detail == f"case={case_id} passage={key} decision=redact redactions=1"
 
 
 def test_withhold_leaves_the_passage_out_and_says_under_which_exemption(
-        app: Flask, auth, world, make_case) -> None:
+    app: Flask, auth, world, make_case
+) -> None:
     case_id = make_case(world)
     auth.sign_in_as(world.dpo)
     request_id = log(auth, VICTIM)
@@ -283,8 +349,7 @@ def test_withhold_leaves_the_passage_out_and_says_under_which_exemption(
     assert "Enter the exemption you are relying on" in other.get_data(as_text=True)
     assert review_count(app) == 0
 
-    assert decide(auth, request_id, case_id, key, "withhold",
-                  exemption="crime").status_code == 302
+    assert decide(auth, request_id, case_id, key, "withhold", exemption="crime").status_code == 302
     for other_key in passage_keys(auth, request_id, case_id):
         if other_key != key:
             decide(auth, request_id, case_id, other_key, "disclose")
@@ -295,14 +360,18 @@ def test_withhold_leaves_the_passage_out_and_says_under_which_exemption(
     assert withheld["exemption"].startswith("Prevention or detection of crime")
     assert "Information withheld" in pdf_text and "Prevention or detection of crime" in pdf_text
     with app.app_context():
-        details = list(db.session.scalars(sa.select(AuditEvent.detail).where(
-            AuditEvent.action == "subject_passage_reviewed")))
+        details = list(
+            db.session.scalars(
+                sa.select(AuditEvent.detail).where(AuditEvent.action == "subject_passage_reviewed")
+            )
+        )
     assert f"case={case_id} passage={key} decision=withhold exemption=crime" in details
     assert not any("stay at home" in d for d in details)
 
 
-def test_stale_review_is_invalidated_when_the_text_changes(app: Flask, auth, world,
-                                                           make_case) -> None:
+def test_stale_review_is_invalidated_when_the_text_changes(
+    app: Flask, auth, world, make_case
+) -> None:
     case_id = make_case(world)
     auth.sign_in_as(world.dpo)
     request_id = log(auth, PERPETRATOR)
@@ -311,8 +380,9 @@ def test_stale_review_is_invalidated_when_the_text_changes(app: Flask, auth, wor
     base = f"/privacy/requests/{request_id}/cases/{case_id}"
     assert auth.client.get(f"{base}/export.json").status_code == 200
     with app.app_context():
-        entry = db.session.scalar(sa.select(MinuteEntry).where(
-            MinuteEntry.subject == Subject.PERPETRATOR))
+        entry = db.session.scalar(
+            sa.select(MinuteEntry).where(MinuteEntry.subject == Subject.PERPETRATOR)
+        )
         entry.text_html = "<p>Amended: a second conviction, and the victim's new address.</p>"
         db.session.commit()
     page = auth.client.get(review_path(request_id, case_id)).get_data(as_text=True)
@@ -343,8 +413,15 @@ def test_the_copy_uses_plain_words_and_uk_dates(app: Flask, auth, world, make_ca
     assert not [v for v in values if UNDERSCORE_CODE.search(v)]
     assert not UNDERSCORE_CODE.search(pdf_text), UNDERSCORE_CODE.search(pdf_text)
     assert not ISO_DATE.search(text) and not ISO_DATE.search(pdf_text)
-    for words in ("Prefers not to say", "Visible high risk", "27 March 1990", "1 March 2026",
-                  "Female", "Status: Open", "Victim's view (as relayed by the IDVA)"):
+    for words in (
+        "Prefers not to say",
+        "Visible high risk",
+        "27 March 1990",
+        "1 March 2026",
+        "Female",
+        "Status: Open",
+        "Victim's view (as relayed by the IDVA)",
+    ):
         assert words in text, words
         assert words in pdf_text, words
 
@@ -358,30 +435,52 @@ def _values(value: Any) -> list[str]:
 
 
 def test_a_child_and_a_household_member_are_found_in_their_roles(
-        app: Flask, auth, world, make_case) -> None:
+    app: Flask, auth, world, make_case
+) -> None:
     with app.app_context():
         from marac_app.agencies.models import MaracArea
 
         referral = referral_services.create_referral(
-            area=db.session.get(MaracArea, world.area.id), actor=None,
-            details=referral_details(world.agency.id, VICTIM, vulnerable_adults=[
-                referral_services.PersonDetails(full_name="Gwendolyn Grandparent",
-                                                aliases="Gwen, Nana G",
-                                                date_of_birth=date(1940, 7, 8),
-                                                relationship_to_victim="Mother")]))
+            area=db.session.get(MaracArea, world.area.id),
+            actor=None,
+            details=referral_details(
+                world.agency.id,
+                VICTIM,
+                vulnerable_adults=[
+                    referral_services.PersonDetails(
+                        full_name="Gwendolyn Grandparent",
+                        aliases="Gwen, Nana G",
+                        date_of_birth=date(1940, 7, 8),
+                        relationship_to_victim="Mother",
+                    )
+                ],
+            ),
+        )
         case_id = referral.case_id
         meeting = db.session.get(type(world.meeting), world.meeting.id)
         referral_services.allocate_to_meeting(referral, meeting, actor=None)
-        db.session.add(MinuteEntry(
-            agenda_item_id=db.session.scalar(sa.select(AgendaItem.id).where(
-                AgendaItem.case_id == case_id)),
-            subject=Subject.CHILD_OR_VULNERABLE_ADULT, kind=EntryKind.FACT,
-            source_agency_id=world.agency.id, text_html="<p>The children attend school.</p>"))
-        db.session.add(MinuteEntry(
-            agenda_item_id=db.session.scalar(sa.select(AgendaItem.id).where(
-                AgendaItem.case_id == case_id)),
-            subject=Subject.VICTIM, kind=EntryKind.VICTIMS_VIEW, source_agency_id=world.agency.id,
-            text_html="<p>She wants to stay at home.</p>"))
+        db.session.add(
+            MinuteEntry(
+                agenda_item_id=db.session.scalar(
+                    sa.select(AgendaItem.id).where(AgendaItem.case_id == case_id)
+                ),
+                subject=Subject.CHILD_OR_VULNERABLE_ADULT,
+                kind=EntryKind.FACT,
+                source_agency_id=world.agency.id,
+                text_html="<p>The children attend school.</p>",
+            )
+        )
+        db.session.add(
+            MinuteEntry(
+                agenda_item_id=db.session.scalar(
+                    sa.select(AgendaItem.id).where(AgendaItem.case_id == case_id)
+                ),
+                subject=Subject.VICTIM,
+                kind=EntryKind.VICTIMS_VIEW,
+                source_agency_id=world.agency.id,
+                text_html="<p>She wants to stay at home.</p>",
+            )
+        )
         db.session.commit()
     auth.sign_in_as(world.dpo)
 
@@ -423,12 +522,14 @@ def test_a_referrer_gets_only_what_records_them(app: Flask, auth, world, make_ca
     assert data["records"][0]["details"] == [
         {"item": "Name", "value": "Rhiannon Referrer-Staff"},
         {"item": "Job title", "value": "Not recorded"},
-        {"item": "Agency", "value": world.agency.name}]
+        {"item": "Agency", "value": world.agency.name},
+    ]
     assert data["passages"] == [] and VICTIM not in text and "Strangulation" not in text
 
 
-def test_a_case_in_another_area_is_found_too(app: Flask, auth, world, make_case, make_area,
-                                             make_agency) -> None:
+def test_a_case_in_another_area_is_found_too(
+    app: Flask, auth, world, make_case, make_area, make_agency
+) -> None:
     from marac_app.agencies.models import MaracArea
 
     make_case(world)
@@ -436,8 +537,10 @@ def test_a_case_in_another_area_is_found_too(app: Flask, auth, world, make_case,
     other_agency = make_agency(areas=[other_area])
     with app.app_context():
         referral_services.create_referral(
-            area=db.session.get(MaracArea, other_area.id), actor=None,
-            details=referral_details(other_agency.id, "Olwen Otherarea"))
+            area=db.session.get(MaracArea, other_area.id),
+            actor=None,
+            details=referral_details(other_agency.id, "Olwen Otherarea"),
+        )
         db.session.commit()
     auth.sign_in_as(world.dpo)
     page = matches_page(auth, log(auth, PERPETRATOR))
@@ -446,13 +549,15 @@ def test_a_case_in_another_area_is_found_too(app: Flask, auth, world, make_case,
     assert len(offered(page)) == 2
 
 
-def test_a_case_added_by_reference_asks_who_the_requester_is(app: Flask, auth, world,
-                                                              make_case) -> None:
+def test_a_case_added_by_reference_asks_who_the_requester_is(
+    app: Flask, auth, world, make_case
+) -> None:
     case_id = make_case(world)
     with app.app_context():
         reference = db.session.get(Case, case_id).reference
-        perpetrator_id = db.session.scalar(sa.select(Person.id).where(
-            Person.role == PersonRole.PERPETRATOR))
+        perpetrator_id = db.session.scalar(
+            sa.select(Person.id).where(Person.role == PersonRole.PERPETRATOR)
+        )
     auth.sign_in_as(world.dpo)
     request_id = log(auth, "Zeb Q")  # a name the records do not hold
     page = matches_page(auth, request_id)
@@ -474,8 +579,9 @@ def test_a_case_added_by_reference_asks_who_the_requester_is(app: Flask, auth, w
     assert nothing.status_code == 400
     assert f"Select who the requester is in case {reference}" in nothing.get_data(as_text=True)
     assert links(app, request_id) == []
-    chosen = auth.post(post, {"reference": reference, "records": f"p{perpetrator_id}"},
-                       form_path=path)
+    chosen = auth.post(
+        post, {"reference": reference, "records": f"p{perpetrator_id}"}, form_path=path
+    )
     assert chosen.status_code == 302
     assert links(app, request_id) == [(case_id, SubjectRole.PERPETRATOR)]
 
@@ -484,8 +590,7 @@ def test_a_case_added_by_reference_asks_who_the_requester_is(app: Flask, auth, w
     assert review_count(app) == 1
     with app.app_context():
         victim_id = db.session.get(Case, case_id).victim.id
-    again = auth.post(post, {"reference": reference, "records": f"p{victim_id}"},
-                      form_path=path)
+    again = auth.post(post, {"reference": reference, "records": f"p{victim_id}"}, form_path=path)
     assert again.status_code == 302
     assert links(app, request_id) == [(case_id, SubjectRole.VICTIM)] and review_count(app) == 0
 
@@ -495,8 +600,12 @@ def test_a_link_without_a_role_exports_nothing(app: Flask, auth, world, make_cas
     case_id = make_case(world)
     with app.app_context():
         case = db.session.get(Case, case_id)
-        old = SubjectRequest(person_name=PERPETRATOR, right=SubjectRight.ACCESS,
-                             received_on=date(2026, 3, 1), due_on=date(2026, 4, 1))
+        old = SubjectRequest(
+            person_name=PERPETRATOR,
+            right=SubjectRight.ACCESS,
+            received_on=date(2026, 3, 1),
+            due_on=date(2026, 4, 1),
+        )
         old.cases = [SubjectRequestCase(case_id=case.id, case_reference=case.reference)]
         db.session.add(old)
         db.session.commit()
@@ -513,17 +622,21 @@ def test_a_link_without_a_role_exports_nothing(app: Flask, auth, world, make_cas
 
 
 def test_a_perpetrators_rectification_request_never_changes_the_victims_record(
-        app: Flask, auth, world, make_case) -> None:
+    app: Flask, auth, world, make_case
+) -> None:
     case_id = make_case(world)
     auth.sign_in_as(world.dpo)
     request_id = log(auth, PERPETRATOR, right=SubjectRight.RECTIFICATION)
     attach(auth, request_id, offered(matches_page(auth, request_id)))
-    response = auth.post(f"/privacy/requests/{request_id}/rectify", {
-        "case_id": case_id, "field": "address", "new_value": "9 His Road", "reason": "Asked"},
-        form_path=f"/privacy/requests/{request_id}")
+    response = auth.post(
+        f"/privacy/requests/{request_id}/rectify",
+        {"case_id": case_id, "field": "address", "new_value": "9 His Road", "reason": "Asked"},
+        form_path=f"/privacy/requests/{request_id}",
+    )
     assert response.status_code == 400
-    assert "Only the victim&#39;s own request can correct her details" in \
-        response.get_data(as_text=True)
+    assert "Only the victim&#39;s own request can correct her details" in response.get_data(
+        as_text=True
+    )
     with app.app_context():
         assert db.session.get(Case, case_id).victim.address == "1 Safe Street"
 
@@ -531,17 +644,21 @@ def test_a_perpetrators_rectification_request_never_changes_the_victims_record(
 # --- Odd input ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("data", [
-    {"passage": "entry:999999", "decision": "disclose"},
-    {"passage": "", "decision": "disclose"},
-    {"decision": "dance"},
-    {"decision": "withhold", "exemption": "because"},
-    {"decision": "redact", "redactions": "x" * 6000},
-    {"decision": "redact", "redactions": "\x00"},
-    {"decision": "disclose", "passage": "entry:1\n"},
-])
-def test_bad_decisions_are_refused_with_nothing_saved(app: Flask, auth, world, make_case,
-                                                     data: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"passage": "entry:999999", "decision": "disclose"},
+        {"passage": "", "decision": "disclose"},
+        {"decision": "dance"},
+        {"decision": "withhold", "exemption": "because"},
+        {"decision": "redact", "redactions": "x" * 6000},
+        {"decision": "redact", "redactions": "\x00"},
+        {"decision": "disclose", "passage": "entry:1\n"},
+    ],
+)
+def test_bad_decisions_are_refused_with_nothing_saved(
+    app: Flask, auth, world, make_case, data: dict[str, str]
+) -> None:
     case_id = make_case(world)
     auth.sign_in_as(world.dpo)
     request_id = log(auth, VICTIM)
@@ -559,10 +676,8 @@ def test_odd_ids_and_choices_answer_4xx(app: Flask, auth, world, make_case) -> N
     auth.sign_in_as(world.dpo)
     request_id = log(auth, VICTIM)
     with app.app_context():
-        stranger = db.session.scalar(sa.select(Person.id).where(
-            Person.full_name == "Someone Else"))
-    for values in (["p99999999999999"], ["x"], ["p0"], ["r"], [f"p{stranger}"],
-                   ["p1\x00"], []):
+        stranger = db.session.scalar(sa.select(Person.id).where(Person.full_name == "Someone Else"))
+    for values in (["p99999999999999"], ["x"], ["p0"], ["r"], [f"p{stranger}"], ["p1\x00"], []):
         response = attach(auth, request_id, values)
         assert response.status_code == 400, values
     assert links(app, request_id) == []
@@ -570,16 +685,21 @@ def test_odd_ids_and_choices_answer_4xx(app: Flask, auth, world, make_case) -> N
     with app.app_context():
         reference = db.session.get(Case, case_id).reference
     path = f"/privacy/requests/{request_id}/add-case"
-    wrong_case = auth.post(path, {"reference": reference, "records": f"p{stranger}"},
-                           form_path=f"{path}?reference={reference}")
+    wrong_case = auth.post(
+        path,
+        {"reference": reference, "records": f"p{stranger}"},
+        form_path=f"{path}?reference={reference}",
+    )
     assert wrong_case.status_code == 400
     assert auth.client.get(f"{path}?reference=%00").status_code == 400
     assert auth.client.get(f"{path}?reference={'A' * 500}").status_code == 400
-    for bad in (f"/privacy/requests/{request_id}/cases/{other_case}/review",
-                f"/privacy/requests/{request_id}/cases/{other_case}/export.json",
-                f"/privacy/requests/{request_id}/cases/{case_id}/export.xml",
-                f"/privacy/requests/{request_id}/cases/{2**31}/review",
-                f"/privacy/requests/{2**63}/matches",
-                f"/privacy/requests/{request_id}/cases/{'9' * 400}/export.pdf"):
+    for bad in (
+        f"/privacy/requests/{request_id}/cases/{other_case}/review",
+        f"/privacy/requests/{request_id}/cases/{other_case}/export.json",
+        f"/privacy/requests/{request_id}/cases/{case_id}/export.xml",
+        f"/privacy/requests/{request_id}/cases/{2**31}/review",
+        f"/privacy/requests/{2**63}/matches",
+        f"/privacy/requests/{request_id}/cases/{'9' * 400}/export.pdf",
+    ):
         assert auth.client.get(bad).status_code == 404, bad
     assert subjects.resolve_choice("p" + "9" * 400) is None

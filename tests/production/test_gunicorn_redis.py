@@ -61,13 +61,29 @@ def gunicorn_two_workers(tmp_path: Path):
         MARAC_LOG_LEVEL="WARNING",
     )
     for args in (["db", "upgrade"], ["seed-demo"]):
-        subprocess.run([str(BIN / "flask"), "--app", "marac_app", *args], cwd=REPO, env=env,
-                       check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [str(BIN / "flask"), "--app", "marac_app", *args],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     port = _free_port()
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "marac_app:create_app()"], cwd=REPO, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            str(BIN / "gunicorn"),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "marac_app:create_app()",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -95,15 +111,27 @@ def test_two_workers_share_the_sign_in_throttle_through_redis(gunicorn_two_worke
         opener = _opener()  # a fresh client each time: new connection, likely another worker
         status, page, _ = _status(opener, f"{base}/sign-in")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        status, _, _ = _status(opener, f"{base}/sign-in", {
-            "csrf_token": token, "email": "police.rep@demo.example",
-            "password": f"wrong guess {attempt}"})
+        status, _, _ = _status(
+            opener,
+            f"{base}/sign-in",
+            {
+                "csrf_token": token,
+                "email": "police.rep@demo.example",
+                "password": f"wrong guess {attempt}",
+            },
+        )
         assert status == 401, (attempt, status)
     opener = _opener()
     status, page, _ = _status(opener, f"{base}/sign-in")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    status, page, _ = _status(opener, f"{base}/sign-in", {
-        "csrf_token": token, "email": "police.rep@demo.example",
-        "password": "marble falcon ribbon"})
+    status, page, _ = _status(
+        opener,
+        f"{base}/sign-in",
+        {
+            "csrf_token": token,
+            "email": "police.rep@demo.example",
+            "password": "marble falcon ribbon",
+        },
+    )
     assert status == 429, status  # the right password is refused while throttled
     assert "Too many attempts" in page

@@ -26,8 +26,9 @@ def test_no_protocol_means_nobody_is_signed_up(make_agency) -> None:
     assert not status.signed_up
 
 
-def test_signature_to_the_current_version_is_signed_up(make_agency, make_version,
-                                                       make_signature) -> None:
+def test_signature_to_the_current_version_is_signed_up(
+    make_agency, make_version, make_signature
+) -> None:
     agency = make_agency()
     version = make_version(effective_date=date(2026, 1, 1))
     make_signature(agency, version, signed_on=date(2026, 1, 10))
@@ -42,8 +43,7 @@ def test_agency_without_a_signature_is_refused_by_name(make_agency, make_version
     make_version(label="3", effective_date=date(2026, 1, 1))
     status = signup_status(agency, on=ON)
     assert status.state == SignupState.NOT_SIGNED and not status.signed_up
-    expected = ("Fenland Housing Trust has not signed version 3 of the information-sharing "
-                "protocol")
+    expected = "Fenland Housing Trust has not signed version 3 of the information-sharing protocol"
     assert signup_problem(agency, on=ON) == expected
     with pytest.raises(ServiceError) as refused:
         services.require_signed_up(agency, field="attendee", on=ON)
@@ -57,14 +57,16 @@ def test_withdrawn_signature_is_not_signed_up(make_agency, make_version, make_si
     make_signature(agency, version, withdrawn_on=date(2026, 5, 1))
     status = signup_status(agency, on=ON)
     assert status.state == SignupState.WITHDRAWN and not status.signed_up
-    assert status.reason == ("Agency W has withdrawn from version w1 of the information-sharing "
-                             "protocol")
+    assert status.reason == (
+        "Agency W has withdrawn from version w1 of the information-sharing protocol"
+    )
     # Before the withdrawal date it still counted.
     assert signup_status(agency, on=date(2026, 4, 30)).signed_up
 
 
-def test_signature_past_its_review_date_is_not_signed_up(make_agency, make_version,
-                                                         make_signature) -> None:
+def test_signature_past_its_review_date_is_not_signed_up(
+    make_agency, make_version, make_signature
+) -> None:
     agency = make_agency()
     version = make_version()
     make_signature(agency, version, signed_on=date(2026, 1, 10), review_due_on=date(2026, 5, 31))
@@ -82,8 +84,9 @@ def test_resigning_after_withdrawal_counts(make_agency, make_version, make_signa
     assert signup_status(agency, on=ON).state == SignupState.SIGNED_UP
 
 
-def test_a_later_dated_signature_does_not_hide_a_valid_one(make_agency, make_version,
-                                                           make_signature) -> None:
+def test_a_later_dated_signature_does_not_hide_a_valid_one(
+    make_agency, make_version, make_signature
+) -> None:
     agency = make_agency()
     version = make_version()
     make_signature(agency, version, signed_on=date(2026, 1, 10))
@@ -92,7 +95,8 @@ def test_a_later_dated_signature_does_not_hide_a_valid_one(make_agency, make_ver
 
 
 def test_superseded_version_needs_resigning_within_grace_then_is_not_signed_up(
-        make_agency, make_version, make_signature) -> None:
+    make_agency, make_version, make_signature
+) -> None:
     agency = make_agency(name="Agency X")
     old = make_version(label="2", effective_date=date(2025, 1, 1))
     make_version(label="3", effective_date=date(2026, 5, 1), grace_days=30)
@@ -103,16 +107,19 @@ def test_superseded_version_needs_resigning_within_grace_then_is_not_signed_up(
     assert within.state == SignupState.NEEDS_RESIGN
     assert within.signed_up
     assert within.label == "Needs to re-sign"
-    assert within.reason == ("Agency X must sign version 3 of the information-sharing protocol "
-                             "by 30 May 2026")
+    assert within.reason == (
+        "Agency X must sign version 3 of the information-sharing protocol by 30 May 2026"
+    )
     after = signup_status(agency, on=date(2026, 5, 31))
     assert after.state == SignupState.SUPERSEDED and not after.signed_up
     assert signup_problem(agency, on=date(2026, 5, 31)) == (
-        "Agency X has not signed version 3 of the information-sharing protocol")
+        "Agency X has not signed version 3 of the information-sharing protocol"
+    )
 
 
-def test_no_grace_period_means_superseded_at_once(make_agency, make_version,
-                                                  make_signature) -> None:
+def test_no_grace_period_means_superseded_at_once(
+    make_agency, make_version, make_signature
+) -> None:
     agency = make_agency()
     old = make_version(effective_date=date(2025, 1, 1))
     make_version(effective_date=date(2026, 5, 1), grace_days=0)
@@ -120,8 +127,9 @@ def test_no_grace_period_means_superseded_at_once(make_agency, make_version,
     assert not signup_status(agency, on=date(2026, 5, 1)).signed_up
 
 
-def test_signing_the_new_version_clears_needs_resign(make_agency, make_version,
-                                                     make_signature) -> None:
+def test_signing_the_new_version_clears_needs_resign(
+    make_agency, make_version, make_signature
+) -> None:
     agency = make_agency()
     old = make_version(effective_date=date(2025, 1, 1))
     new = make_version(effective_date=date(2026, 5, 1))
@@ -179,7 +187,7 @@ def test_default_statement_is_seeded_word_for_word() -> None:
         lines = SEED.read_text(encoding="utf-8").splitlines()
         start = next(i for i, line in enumerate(lines) if line.startswith("INFORMATION DISCUSSED"))
         end = next(i for i, line in enumerate(lines) if line.startswith("The responsibility"))
-        section = "\n".join(lines[start:end + 1]).replace("**", "")
+        section = "\n".join(lines[start : end + 1]).replace("**", "")
         assert first.text == section
 
 
@@ -193,8 +201,7 @@ def test_statement_blocks_keep_paragraphs_and_the_numbered_list() -> None:
 def test_publishing_makes_the_next_version_and_keeps_the_old(make_user) -> None:
     coordinator = make_user(Role.COORDINATOR)
     before = services.current_statement()
-    published = statements.publish_statement("New wording.\n\nSecond paragraph.",
-                                           actor=coordinator)
+    published = statements.publish_statement("New wording.\n\nSecond paragraph.", actor=coordinator)
     assert published.version_number == before.version_number + 1
     assert services.current_statement().id == published.id
     assert before.text.startswith("INFORMATION DISCUSSED")

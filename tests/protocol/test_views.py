@@ -35,22 +35,25 @@ def current_version(make_version):
 def date_fields(prefix: str, value: date | None) -> dict[str, str]:
     if value is None:
         return {f"{prefix}-day": "", f"{prefix}-month": "", f"{prefix}-year": ""}
-    return {f"{prefix}-day": str(value.day), f"{prefix}-month": str(value.month),
-            f"{prefix}-year": str(value.year)}
+    return {
+        f"{prefix}-day": str(value.day),
+        f"{prefix}-month": str(value.month),
+        f"{prefix}-year": str(value.year),
+    }
 
 
 # --- Register --------------------------------------------------------------------------
 
 
 def test_register_shows_every_agency_of_the_area_with_its_tag(
-        app, auth, client, make_area, make_agency, make_user, make_version,
-        make_signature) -> None:
+    app, auth, client, make_area, make_agency, make_user, make_version, make_signature
+) -> None:
     area, signed, unsigned, coordinator = coordinator_with_agencies(
-        make_area, make_agency, make_user)
+        make_area, make_agency, make_user
+    )
     elsewhere = make_agency(name="Other Area Agency")
     version = current_version(make_version)
-    make_signature(signed, version, signed_on=today(), review_due_on=None,
-                   name="Pat Signer")
+    make_signature(signed, version, signed_on=today(), review_due_on=None, name="Pat Signer")
     auth.sign_in_as(coordinator)
     page = client.get("/protocol/")
     html = page.get_data(as_text=True)
@@ -65,14 +68,20 @@ def test_register_shows_every_agency_of_the_area_with_its_tag(
 
 
 def test_register_csv_lists_signatories_and_defuses_formulas(
-        app, auth, client, make_area, make_agency, make_user, make_version,
-        make_signature) -> None:
+    app, auth, client, make_area, make_agency, make_user, make_version, make_signature
+) -> None:
     area, signed, unsigned, coordinator = coordinator_with_agencies(
-        make_area, make_agency, make_user)
+        make_area, make_agency, make_user
+    )
     version = current_version(make_version)
-    make_signature(signed, version, signed_on=date(2026, 1, 10),
-                   review_due_on=date(2099, 1, 10), name="=HYPERLINK(\"x\")",
-                   job_title="+Chief")
+    make_signature(
+        signed,
+        version,
+        signed_on=date(2026, 1, 10),
+        review_due_on=date(2099, 1, 10),
+        name='=HYPERLINK("x")',
+        job_title="+Chief",
+    )
     auth.sign_in_as(coordinator)
     response = client.get("/protocol/register.csv")
     assert response.status_code == 200
@@ -84,7 +93,7 @@ def test_register_csv_lists_signatories_and_defuses_formulas(
     assert {"Signed Police", "Unsigned Housing", coordinator.agency.name} == set(by_agency)
     signed_row = by_agency["Signed Police"]
     assert signed_row[1] == "Signed up"
-    assert signed_row[2] == "'=HYPERLINK(\"x\")"
+    assert signed_row[2] == '\'=HYPERLINK("x")'
     assert signed_row[3] == "'+Chief"
     assert signed_row[4:7] == ["cur", "2026-01-10", "2099-01-10"]
     assert by_agency["Unsigned Housing"][1] == "Not signed"
@@ -93,8 +102,9 @@ def test_register_csv_lists_signatories_and_defuses_formulas(
     assert "HYPERLINK" not in (events[-1].detail or "")
 
 
-def test_printable_register_has_no_navigation(auth, client, make_area, make_agency,
-                                              make_user, make_version) -> None:
+def test_printable_register_has_no_navigation(
+    auth, client, make_area, make_agency, make_user, make_version
+) -> None:
     _, _, _, coordinator = coordinator_with_agencies(make_area, make_agency, make_user)
     current_version(make_version)
     auth.sign_in_as(coordinator)
@@ -104,21 +114,27 @@ def test_printable_register_has_no_navigation(auth, client, make_area, make_agen
     assert "OFFICIAL-SENSITIVE" in html
 
 
-def test_agency_profile_shows_status_and_history(auth, client, make_area, make_agency,
-                                                 make_user, make_version,
-                                                 make_signature) -> None:
+def test_agency_profile_shows_status_and_history(
+    auth, client, make_area, make_agency, make_user, make_version, make_signature
+) -> None:
     _, signed, _, coordinator = coordinator_with_agencies(make_area, make_agency, make_user)
     version = current_version(make_version)
-    make_signature(signed, version, signed_on=date(2025, 1, 1), review_due_on=date(2025, 6, 1),
-                   name="Old Signer")
+    make_signature(
+        signed,
+        version,
+        signed_on=date(2025, 1, 1),
+        review_due_on=date(2025, 6, 1),
+        name="Old Signer",
+    )
     auth.sign_in_as(coordinator)
     html = client.get(f"/protocol/agencies/{signed.id}").get_data(as_text=True)
     assert "Review overdue" in html and "Old Signer" in html
     assert "past its review date" in html
 
 
-def test_admin_agency_list_shows_the_signup_tag(auth, client, make_agency, make_user,
-                                                make_version, make_signature) -> None:
+def test_admin_agency_list_shows_the_signup_tag(
+    auth, client, make_agency, make_user, make_version, make_signature
+) -> None:
     admin = make_user(Role.ADMIN)
     agency = make_agency(name="Tagged Agency")
     make_signature(agency, current_version(make_version), signed_on=today(), review_due_on=None)
@@ -128,8 +144,9 @@ def test_admin_agency_list_shows_the_signup_tag(auth, client, make_agency, make_
     assert f"/protocol/agencies/{agency.id}" in html
 
 
-def test_coordinator_home_shows_counts(auth, client, make_area, make_agency, make_user,
-                                       make_version) -> None:
+def test_coordinator_home_shows_counts(
+    auth, client, make_area, make_agency, make_user, make_version
+) -> None:
     _, _, _, coordinator = coordinator_with_agencies(make_area, make_agency, make_user)
     current_version(make_version)
     auth.sign_in_as(coordinator)
@@ -142,23 +159,33 @@ def test_coordinator_home_shows_counts(auth, client, make_area, make_agency, mak
 
 
 def test_create_version_defaults_grace_from_config_and_makes_agencies_resign(
-        app, auth, client, make_area, make_agency, make_user, make_version,
-        make_signature) -> None:
+    app, auth, client, make_area, make_agency, make_user, make_version, make_signature
+) -> None:
     _, signed, _, coordinator = coordinator_with_agencies(make_area, make_agency, make_user)
-    make_signature(signed, current_version(make_version), signed_on=date(2020, 1, 1),
-                   review_due_on=date(2099, 1, 1))
+    make_signature(
+        signed,
+        current_version(make_version),
+        signed_on=date(2020, 1, 1),
+        review_due_on=date(2099, 1, 1),
+    )
     auth.sign_in_as(coordinator)
     form = client.get("/protocol/versions/new").get_data(as_text=True)
     assert f'value="{app.config["ISP_GRACE_DAYS"]}"' in form
-    response = auth.post("/protocol/versions/new", {
-        "title": "Fenshire ISP 2027", "version_label": "new-27",
-        **date_fields("effective_date", today()), "grace_days": "14",
-        "text": "The new protocol text.",
-    })
+    response = auth.post(
+        "/protocol/versions/new",
+        {
+            "title": "Fenshire ISP 2027",
+            "version_label": "new-27",
+            **date_fields("effective_date", today()),
+            "grace_days": "14",
+            "text": "The new protocol text.",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
-        created = db.session.scalar(sa.select(ProtocolVersion).where(
-            ProtocolVersion.version_label == "new-27"))
+        created = db.session.scalar(
+            sa.select(ProtocolVersion).where(ProtocolVersion.version_label == "new-27")
+        )
         assert created.grace_days == 14 and created.effective_date == today()
     html = client.get("/protocol/").get_data(as_text=True)
     assert "Needs to re-sign" in html and "govuk-tag--yellow" in html
@@ -166,13 +193,21 @@ def test_create_version_defaults_grace_from_config_and_makes_agencies_resign(
 
 
 def test_create_version_bad_input_is_400_with_messages_and_text_kept(
-        auth, client, make_user) -> None:
+    auth, client, make_user
+) -> None:
     auth.sign_in_as(make_user(Role.ADMIN))
-    response = auth.post("/protocol/versions/new", {
-        "title": "<b>Kept title</b>", "version_label": "",
-        "effective_date-day": "31", "effective_date-month": "2", "effective_date-year": "2027",
-        "grace_days": "lots", "text": "Kept protocol text",
-    })
+    response = auth.post(
+        "/protocol/versions/new",
+        {
+            "title": "<b>Kept title</b>",
+            "version_label": "",
+            "effective_date-day": "31",
+            "effective_date-month": "2",
+            "effective_date-year": "2027",
+            "grace_days": "lots",
+            "text": "Kept protocol text",
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Enter the version, for example 3 or 3.1" in html
@@ -185,10 +220,16 @@ def test_create_version_bad_input_is_400_with_messages_and_text_kept(
 def test_duplicate_version_label_is_refused(auth, client, make_user, make_version) -> None:
     make_version(label="dup")
     auth.sign_in_as(make_user(Role.ADMIN))
-    response = auth.post("/protocol/versions/new", {
-        "title": "T", "version_label": "DUP", **date_fields("effective_date", today()),
-        "grace_days": "30", "text": "x",
-    })
+    response = auth.post(
+        "/protocol/versions/new",
+        {
+            "title": "T",
+            "version_label": "DUP",
+            **date_fields("effective_date", today()),
+            "grace_days": "30",
+            "text": "x",
+        },
+    )
     assert response.status_code == 400
     assert "Version DUP already exists" in response.get_data(as_text=True)
 
@@ -196,37 +237,52 @@ def test_duplicate_version_label_is_refused(auth, client, make_user, make_versio
 # --- Signatures ------------------------------------------------------------------------
 
 
-def test_record_signature_defaults_review_to_a_year(app, auth, client, make_area, make_agency,
-                                                    make_user, make_version) -> None:
+def test_record_signature_defaults_review_to_a_year(
+    app, auth, client, make_area, make_agency, make_user, make_version
+) -> None:
     _, _, unsigned, coordinator = coordinator_with_agencies(make_area, make_agency, make_user)
     version = current_version(make_version)
     auth.sign_in_as(coordinator)
     signed_on = date(2026, 3, 5)
-    response = auth.post(f"/protocol/agencies/{unsigned.id}/signatures/new", {
-        "protocol_version_id": str(version.id), "signatory_name": "Jo Director",
-        "signatory_job_title": "Director of Housing", **date_fields("signed_on", signed_on),
-        **date_fields("review_due_on", None),
-    })
+    response = auth.post(
+        f"/protocol/agencies/{unsigned.id}/signatures/new",
+        {
+            "protocol_version_id": str(version.id),
+            "signatory_name": "Jo Director",
+            "signatory_job_title": "Director of Housing",
+            **date_fields("signed_on", signed_on),
+            **date_fields("review_due_on", None),
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
-        signature = db.session.scalar(sa.select(ProtocolSignature).where(
-            ProtocolSignature.agency_id == unsigned.id))
+        signature = db.session.scalar(
+            sa.select(ProtocolSignature).where(ProtocolSignature.agency_id == unsigned.id)
+        )
         assert signature.review_due_on == default_review_date(signed_on)
         assert signature.recorded_by_id == coordinator.id
     events = audit_actions(app, "protocol_signature_recorded")
     assert events and "Jo Director" not in (events[-1].detail or "")
 
 
-def test_record_signature_bad_input(auth, client, make_area, make_agency, make_user,
-                                    make_version) -> None:
+def test_record_signature_bad_input(
+    auth, client, make_area, make_agency, make_user, make_version
+) -> None:
     _, _, unsigned, coordinator = coordinator_with_agencies(make_area, make_agency, make_user)
     current_version(make_version)
     auth.sign_in_as(coordinator)
-    response = auth.post(f"/protocol/agencies/{unsigned.id}/signatures/new", {
-        "protocol_version_id": "", "signatory_name": "Kept Name", "signatory_job_title": "",
-        "signed_on-day": "1", "signed_on-month": "", "signed_on-year": "2026",
-        **date_fields("review_due_on", None),
-    })
+    response = auth.post(
+        f"/protocol/agencies/{unsigned.id}/signatures/new",
+        {
+            "protocol_version_id": "",
+            "signatory_name": "Kept Name",
+            "signatory_job_title": "",
+            "signed_on-day": "1",
+            "signed_on-month": "",
+            "signed_on-year": "2026",
+            **date_fields("review_due_on", None),
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Select the protocol version that was signed" in html
@@ -235,52 +291,77 @@ def test_record_signature_bad_input(auth, client, make_area, make_agency, make_u
     assert 'value="Kept Name"' in html
 
 
-def test_review_date_must_follow_signing(auth, client, make_area, make_agency, make_user,
-                                         make_version) -> None:
+def test_review_date_must_follow_signing(
+    auth, client, make_area, make_agency, make_user, make_version
+) -> None:
     _, _, unsigned, coordinator = coordinator_with_agencies(make_area, make_agency, make_user)
     version = current_version(make_version)
     auth.sign_in_as(coordinator)
-    response = auth.post(f"/protocol/agencies/{unsigned.id}/signatures/new", {
-        "protocol_version_id": str(version.id), "signatory_name": "A", "signatory_job_title": "B",
-        **date_fields("signed_on", date(2026, 3, 5)),
-        **date_fields("review_due_on", date(2026, 3, 1)),
-    })
+    response = auth.post(
+        f"/protocol/agencies/{unsigned.id}/signatures/new",
+        {
+            "protocol_version_id": str(version.id),
+            "signatory_name": "A",
+            "signatory_job_title": "B",
+            **date_fields("signed_on", date(2026, 3, 5)),
+            **date_fields("review_due_on", date(2026, 3, 1)),
+        },
+    )
     assert response.status_code == 400
     assert "Review date must be after the date signed" in response.get_data(as_text=True)
 
 
-def test_withdraw_signature_makes_agency_not_signed_up(app, auth, client, make_area,
-                                                        make_agency, make_user, make_version,
-                                                        make_signature) -> None:
+def test_withdraw_signature_makes_agency_not_signed_up(
+    app, auth, client, make_area, make_agency, make_user, make_version, make_signature
+) -> None:
     _, signed, _, coordinator = coordinator_with_agencies(make_area, make_agency, make_user)
-    signature = make_signature(signed, current_version(make_version), signed_on=date(2026, 1, 1),
-                               review_due_on=date(2099, 1, 1))
+    signature = make_signature(
+        signed,
+        current_version(make_version),
+        signed_on=date(2026, 1, 1),
+        review_due_on=date(2099, 1, 1),
+    )
     auth.sign_in_as(coordinator)
     path = f"/protocol/signatures/{signature.id}/withdraw"
-    missing = auth.post(path, {"version": "1", **date_fields("withdrawn_on", today()),
-                               "withdrawal_reason": ""})
+    missing = auth.post(
+        path, {"version": "1", **date_fields("withdrawn_on", today()), "withdrawal_reason": ""}
+    )
     assert missing.status_code == 400
     assert "Enter the reason the agency withdrew" in missing.get_data(as_text=True)
-    response = auth.post(path, {"version": "1", **date_fields("withdrawn_on", today()),
-                                "withdrawal_reason": "Partnership ended"})
+    response = auth.post(
+        path,
+        {
+            "version": "1",
+            **date_fields("withdrawn_on", today()),
+            "withdrawal_reason": "Partnership ended",
+        },
+    )
     assert response.status_code == 302
     html = client.get(f"/protocol/agencies/{signed.id}").get_data(as_text=True)
     assert "Withdrawn" in html and "Partnership ended" in html
     assert audit_actions(app, "protocol_signature_withdrawn")
 
 
-def test_stale_signature_edit_is_409_and_shows_both(app, auth, client, make_area, make_agency,
-                                                    make_user, make_version,
-                                                    make_signature) -> None:
+def test_stale_signature_edit_is_409_and_shows_both(
+    app, auth, client, make_area, make_agency, make_user, make_version, make_signature
+) -> None:
     _, signed, _, coordinator = coordinator_with_agencies(make_area, make_agency, make_user)
     version = current_version(make_version)
-    signature = make_signature(signed, version, signed_on=date(2026, 1, 1),
-                               review_due_on=date(2027, 1, 1), name="Saved Name")
+    signature = make_signature(
+        signed,
+        version,
+        signed_on=date(2026, 1, 1),
+        review_due_on=date(2027, 1, 1),
+        name="Saved Name",
+    )
     auth.sign_in_as(coordinator)
     path = f"/protocol/signatures/{signature.id}"
-    fields = {"protocol_version_id": str(version.id), "signatory_job_title": "Head",
-              **date_fields("signed_on", date(2026, 1, 1)),
-              **date_fields("review_due_on", date(2027, 1, 1))}
+    fields = {
+        "protocol_version_id": str(version.id),
+        "signatory_job_title": "Head",
+        **date_fields("signed_on", date(2026, 1, 1)),
+        **date_fields("review_due_on", date(2027, 1, 1)),
+    }
     first = auth.post(path, {"version": "1", "signatory_name": "First Writer", **fields})
     assert first.status_code == 302
     stale = auth.post(path, {"version": "1", "signatory_name": "Second Writer", **fields})
@@ -296,21 +377,29 @@ def test_stale_signature_edit_is_409_and_shows_both(app, auth, client, make_area
 # --- Access ----------------------------------------------------------------------------
 
 
-def test_agency_rep_is_refused_every_protocol_page(auth, client, make_user, make_agency,
-                                                   make_version, make_signature) -> None:
+def test_agency_rep_is_refused_every_protocol_page(
+    auth, client, make_user, make_agency, make_version, make_signature
+) -> None:
     rep = make_user(Role.AGENCY_REP)
     version = current_version(make_version)
     signature = make_signature(rep.agency, version)
     auth.sign_in_as(rep)
-    for path in ("/protocol/", "/protocol/register.csv", "/protocol/register/print",
-                 "/protocol/versions/new", f"/protocol/agencies/{rep.agency_id}",
-                 f"/protocol/agencies/{rep.agency_id}/signatures/new",
-                 f"/protocol/signatures/{signature.id}", "/protocol/statement/new"):
+    for path in (
+        "/protocol/",
+        "/protocol/register.csv",
+        "/protocol/register/print",
+        "/protocol/versions/new",
+        f"/protocol/agencies/{rep.agency_id}",
+        f"/protocol/agencies/{rep.agency_id}/signatures/new",
+        f"/protocol/signatures/{signature.id}",
+        "/protocol/statement/new",
+    ):
         assert client.get(path).status_code == 403, path
 
 
-def test_chair_reads_the_register_but_cannot_manage(auth, client, make_area, make_agency,
-                                                    make_user) -> None:
+def test_chair_reads_the_register_but_cannot_manage(
+    auth, client, make_area, make_agency, make_user
+) -> None:
     area = make_area()
     agency = make_agency(areas=[area])
     chair = make_user(Role.CHAIR, area=area)
@@ -321,8 +410,9 @@ def test_chair_reads_the_register_but_cannot_manage(auth, client, make_area, mak
     assert client.get("/protocol/versions/new").status_code == 403
 
 
-def test_coordinator_of_another_area_gets_404(auth, client, make_area, make_agency, make_user,
-                                              make_version, make_signature) -> None:
+def test_coordinator_of_another_area_gets_404(
+    auth, client, make_area, make_agency, make_user, make_version, make_signature
+) -> None:
     other_agency = make_agency()
     signature = make_signature(other_agency, current_version(make_version))
     coordinator = make_user(Role.COORDINATOR, area=make_area())
@@ -357,10 +447,12 @@ def test_statement_page_and_publishing_a_new_version(app, auth, client, make_use
     assert audit_actions(app, "confidentiality_statement_published")
 
 
-def test_versions_list_and_text(auth, client, make_area, make_agency, make_user,
-                                make_version) -> None:
-    version = make_version(label="v-list", effective_date=date(2001, 1, 1), grace_days=10,
-                           title="Listed ISP")
+def test_versions_list_and_text(
+    auth, client, make_area, make_agency, make_user, make_version
+) -> None:
+    version = make_version(
+        label="v-list", effective_date=date(2001, 1, 1), grace_days=10, title="Listed ISP"
+    )
     chair = make_user(Role.CHAIR)
     auth.sign_in_as(chair)
     html = client.get("/protocol/versions").get_data(as_text=True)
@@ -370,4 +462,3 @@ def test_versions_list_and_text(auth, client, make_area, make_agency, make_user,
     assert "Agencies agree to share information." in detail
     assert "still count until 10 January 2001" in detail
     assert client.get("/protocol/versions/999999").status_code == 404
-

@@ -36,7 +36,8 @@ def ref_world(make_area, make_agency, make_user, sign_up) -> RefWorld:
     agency = make_agency(areas=[area])
     sign_up(agency)
     return RefWorld(
-        area=area, agency=agency,
+        area=area,
+        agency=agency,
         coordinator=make_user(Role.COORDINATOR, area=area, agency=agency),
         chair=make_user(Role.CHAIR, area=area, agency=agency),
         rep=make_user(Role.AGENCY_REP, agency=agency, area=area),
@@ -45,17 +46,20 @@ def ref_world(make_area, make_agency, make_user, sign_up) -> RefWorld:
 
 @pytest.fixture()
 def make_meeting(app: Flask) -> Callable[..., Meeting]:
-    def factory(area: MaracArea, *, invite: list[User] | None = None,
-                days_ahead: int = 7) -> Meeting:
+    def factory(
+        area: MaracArea, *, invite: list[User] | None = None, days_ahead: int = 7
+    ) -> Meeting:
         with app.app_context():
             starts = utcnow() + timedelta(days=days_ahead)
-            meeting = Meeting(area_id=area.id, starts_at=starts,
-                              ends_at=starts + timedelta(hours=2))
+            meeting = Meeting(
+                area_id=area.id, starts_at=starts, ends_at=starts + timedelta(hours=2)
+            )
             db.session.add(meeting)
             db.session.flush()
             for user in invite or []:
-                db.session.add(Invitation(meeting_id=meeting.id, user_id=user.id,
-                                          agency_id=user.agency_id))
+                db.session.add(
+                    Invitation(meeting_id=meeting.id, user_id=user.id, agency_id=user.agency_id)
+                )
             db.session.commit()
             db.session.refresh(meeting)
             return meeting
@@ -63,21 +67,34 @@ def make_meeting(app: Flask) -> Callable[..., Meeting]:
     return factory
 
 
-def details(agency_id: int, *, victim: str = "Test Victim-Alpha",
-            dob: date | None = date(1990, 3, 27), referred_on: date | None = None,
-            yes: int = 14, criterion: Criterion = Criterion.VISIBLE_HIGH_RISK,
-            **extra: Any) -> services.ReferralDetails:
+def details(
+    agency_id: int,
+    *,
+    victim: str = "Test Victim-Alpha",
+    dob: date | None = date(1990, 3, 27),
+    referred_on: date | None = None,
+    yes: int = 14,
+    criterion: Criterion = Criterion.VISIBLE_HIGH_RISK,
+    **extra: Any,
+) -> services.ReferralDetails:
     answers = {str(n): ("yes" if n <= yes else "no") for n in range(1, 25)}
     return services.ReferralDetails(
-        referring_agency_id=agency_id, referrer_name="Rae Referrer",
-        referred_on=referred_on or date(2026, 6, 1), criterion=criterion,
+        referring_agency_id=agency_id,
+        referrer_name="Rae Referrer",
+        referred_on=referred_on or date(2026, 6, 1),
+        criterion=criterion,
         victim=services.PersonDetails(full_name=victim, date_of_birth=dob),
         dash_answers=answers,
-        perpetrators=[services.PersonDetails(full_name="Test Perp-Alpha",
-                                             date_of_birth=date(1985, 1, 2),
-                                             relationship_to_victim="ex-partner")],
-        children=[services.PersonDetails(full_name="Test Child-Alpha",
-                                         date_of_birth=date(2018, 5, 6))],
+        perpetrators=[
+            services.PersonDetails(
+                full_name="Test Perp-Alpha",
+                date_of_birth=date(1985, 1, 2),
+                relationship_to_victim="ex-partner",
+            )
+        ],
+        children=[
+            services.PersonDetails(full_name="Test Child-Alpha", date_of_birth=date(2018, 5, 6))
+        ],
         **extra,
     )
 
@@ -90,11 +107,15 @@ def make_referral(app: Flask) -> Callable[..., Referral]:
         with app.app_context():
             area = db.session.get(MaracArea, world.area.id)
             referral = services.create_referral(
-                area=area, details=details(world.agency.id, **kwargs), actor=None)
+                area=area, details=details(world.agency.id, **kwargs), actor=None
+            )
             db.session.commit()
             referral_id = referral.id
         with app.app_context():
-            return db.session.get(Referral, referral_id, options=[
-                selectinload(Referral.case), selectinload(Referral.people)])
+            return db.session.get(
+                Referral,
+                referral_id,
+                options=[selectinload(Referral.case), selectinload(Referral.people)],
+            )
 
     return factory

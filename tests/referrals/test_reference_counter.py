@@ -33,22 +33,33 @@ def test_numbers_run_on_after_the_newest_case_is_gone(app: Flask, ref_world) -> 
         assert db.session.get(CaseReferenceCounter, (area.id, 2031)).last_number == 3
 
 
-def test_a_number_on_a_tombstone_or_a_case_made_elsewhere_is_skipped(app: Flask,
-                                                                      ref_world) -> None:
+def test_a_number_on_a_tombstone_or_a_case_made_elsewhere_is_skipped(app: Flask, ref_world) -> None:
     with app.app_context():
         area = db.session.get(MaracArea, ref_world.area.id)
         code = area.code.upper()
         # An area's first case of the year starts after every number already in use.
-        db.session.add(ErasedCase(case_id=999_999, reference=f"{code}-2032-0007",
-                                  area_id=area.id, erased_at=datetime(2032, 2, 1, tzinfo=UTC),
-                                  basis=ErasureBasis.RETENTION))
+        db.session.add(
+            ErasedCase(
+                case_id=999_999,
+                reference=f"{code}-2032-0007",
+                area_id=area.id,
+                erased_at=datetime(2032, 2, 1, tzinfo=UTC),
+                basis=ErasureBasis.RETENTION,
+            )
+        )
         db.session.add(Case(area_id=area.id, reference=f"{code}-2032-0004"))
         db.session.flush()
         assert services.new_case(area, year=2032).reference == f"{code}-2032-0008"
         # A tombstone written without the counter (e.g. imported) is skipped, never reused.
-        db.session.add(ErasedCase(case_id=999_998, reference=f"{code}-2032-0009",
-                                  area_id=area.id, erased_at=datetime(2032, 2, 2, tzinfo=UTC),
-                                  basis=ErasureBasis.RETENTION))
+        db.session.add(
+            ErasedCase(
+                case_id=999_998,
+                reference=f"{code}-2032-0009",
+                area_id=area.id,
+                erased_at=datetime(2032, 2, 2, tzinfo=UTC),
+                basis=ErasureBasis.RETENTION,
+            )
+        )
         db.session.flush()
         assert services.new_case(area, year=2032).reference == f"{code}-2032-0010"
 
@@ -77,8 +88,7 @@ def separate_database(tmp_path, own_session) -> Iterator[str]:
         yield mine.render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
-            connection.execute(
-                sa.text(f'DROP DATABASE IF EXISTS "{mine.database}" WITH (FORCE)'))
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{mine.database}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -116,15 +126,17 @@ def test_concurrent_referrals_never_share_a_number(separate_database: str) -> No
         thread.join(timeout=60)
     try:
         assert errors == []
-        assert sorted(references) == [f"RACE-2030-{n:04d}"
-                                      for n in range(1, writers * per_writer + 1)]
+        assert sorted(references) == [
+            f"RACE-2030-{n:04d}" for n in range(1, writers * per_writer + 1)
+        ]
     finally:
         with fresh.app_context():
             db.engine.dispose()
 
 
 def test_the_migration_starts_counters_after_live_and_already_erased_references(
-        tmp_path, own_session) -> None:
+    tmp_path, own_session
+) -> None:
     """Before 0016, erasing CAM-2026-0006 let the next referral take it again. Upgrading
     gives the erased reference a tombstone and starts the counter after it."""
     from flask_migrate import downgrade, upgrade
@@ -133,27 +145,43 @@ def test_the_migration_starts_counters_after_live_and_already_erased_references(
     with fresh.app_context():
         upgrade(revision="0015")
         connection = db.session.connection()
-        connection.execute(sa.text(
-            "INSERT INTO marac_area (id, name, code, active, created_at) "
-            "VALUES (1, 'Cambridge', 'CAM', 1, '2026-01-01 00:00:00')"))
+        connection.execute(
+            sa.text(
+                "INSERT INTO marac_area (id, name, code, active, created_at) "
+                "VALUES (1, 'Cambridge', 'CAM', 1, '2026-01-01 00:00:00')"
+            )
+        )
         for case_id, number in ((1, 4), (2, 5)):
-            connection.execute(sa.text(
-                "INSERT INTO marac_case (id, area_id, reference, status, created_at, "
-                "updated_at, version) VALUES (:id, 1, :ref, 'open', '2026-01-01 00:00:00', "
-                "'2026-01-01 00:00:00', 1)"), {"id": case_id, "ref": f"CAM-2026-{number:04d}"})
-        connection.execute(sa.text(
-            "INSERT INTO subject_request (id, person_name, right, received_on, due_on, status,"
-            " created_at, updated_at, version) VALUES (1, 'Erased Person', 'erasure', "
-            "'2026-02-01', '2026-03-01', 'completed', '2026-02-01 00:00:00', "
-            "'2026-02-01 00:00:00', 1)"))
-        connection.execute(sa.text(
-            "INSERT INTO subject_request_case (request_id, case_id, case_reference, erased_at)"
-            " VALUES (1, 3, 'CAM-2026-0006', '2026-02-10 12:00:00.000000')"))
+            connection.execute(
+                sa.text(
+                    "INSERT INTO marac_case (id, area_id, reference, status, created_at, "
+                    "updated_at, version) VALUES (:id, 1, :ref, 'open', '2026-01-01 00:00:00', "
+                    "'2026-01-01 00:00:00', 1)"
+                ),
+                {"id": case_id, "ref": f"CAM-2026-{number:04d}"},
+            )
+        connection.execute(
+            sa.text(
+                "INSERT INTO subject_request (id, person_name, right, received_on, due_on, status,"
+                " created_at, updated_at, version) VALUES (1, 'Erased Person', 'erasure', "
+                "'2026-02-01', '2026-03-01', 'completed', '2026-02-01 00:00:00', "
+                "'2026-02-01 00:00:00', 1)"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO subject_request_case (request_id, case_id, case_reference, erased_at)"
+                " VALUES (1, 3, 'CAM-2026-0006', '2026-02-10 12:00:00.000000')"
+            )
+        )
         db.session.commit()
         upgrade()
         tombstone = db.session.scalar(sa.select(ErasedCase))
         assert (tombstone.reference, tombstone.case_id, tombstone.request_id) == (
-            "CAM-2026-0006", 3, 1)
+            "CAM-2026-0006",
+            3,
+            1,
+        )
         assert tombstone.basis == ErasureBasis.SUBJECT_REQUEST
         assert tombstone.erased_at == datetime(2026, 2, 10, 12, 0, tzinfo=UTC)
         assert db.session.get(CaseReferenceCounter, (1, 2026)).last_number == 6

@@ -39,7 +39,8 @@ def test_score_counts_yes_answers_against_the_threshold(app_ctx, yes: int, high:
 
 
 def test_a_second_version_with_another_threshold_scores_by_its_own_rule(
-        app_ctx, ref_world, make_referral) -> None:
+    app_ctx, ref_world, make_referral
+) -> None:
     old = services.active_checklist()
     old.active = False
     new = RiskChecklistVersion(label="Test checklist v2", threshold=10, active=True)
@@ -63,37 +64,56 @@ def test_a_second_version_with_another_threshold_scores_by_its_own_rule(
 def test_professional_judgement_needs_reasons(app_ctx) -> None:
     version = services.active_checklist()
     with pytest.raises(ServiceError) as refused:
-        services.decide_criterion(version, 5, Criterion.PROFESSIONAL_JUDGEMENT, reasons="  ",
-                                  escalation_incidents=None)
+        services.decide_criterion(
+            version, 5, Criterion.PROFESSIONAL_JUDGEMENT, reasons="  ", escalation_incidents=None
+        )
     assert refused.value.field == "reasons"
-    assert services.decide_criterion(version, 5, Criterion.PROFESSIONAL_JUDGEMENT,
-                                     reasons="Threats to kill", escalation_incidents=None
-                                     ) == Criterion.PROFESSIONAL_JUDGEMENT
+    assert (
+        services.decide_criterion(
+            version,
+            5,
+            Criterion.PROFESSIONAL_JUDGEMENT,
+            reasons="Threats to kill",
+            escalation_incidents=None,
+        )
+        == Criterion.PROFESSIONAL_JUDGEMENT
+    )
 
 
 def test_a_score_at_the_threshold_cannot_be_downgraded(app_ctx) -> None:
     version = services.active_checklist()
     for requested in (Criterion.PROFESSIONAL_JUDGEMENT, Criterion.POTENTIAL_ESCALATION):
-        assert services.decide_criterion(version, 14, requested, reasons="x",
-                                         escalation_incidents=5) == Criterion.VISIBLE_HIGH_RISK
+        assert (
+            services.decide_criterion(version, 14, requested, reasons="x", escalation_incidents=5)
+            == Criterion.VISIBLE_HIGH_RISK
+        )
 
 
 def test_visible_high_risk_below_the_threshold_is_refused(app_ctx) -> None:
     with pytest.raises(ServiceError, match="below the threshold of 14"):
-        services.decide_criterion(services.active_checklist(), 13, Criterion.VISIBLE_HIGH_RISK,
-                                  reasons=None, escalation_incidents=None)
+        services.decide_criterion(
+            services.active_checklist(),
+            13,
+            Criterion.VISIBLE_HIGH_RISK,
+            reasons=None,
+            escalation_incidents=None,
+        )
 
 
 def test_potential_escalation_uses_the_configured_count(app, app_ctx) -> None:
     version = services.active_checklist()
     with pytest.raises(ServiceError, match="at least 3 incidents in 12 months"):
-        services.decide_criterion(version, 2, Criterion.POTENTIAL_ESCALATION, reasons=None,
-                                  escalation_incidents=2)
+        services.decide_criterion(
+            version, 2, Criterion.POTENTIAL_ESCALATION, reasons=None, escalation_incidents=2
+        )
     app.config["ESCALATION_INCIDENTS"] = 2
     try:
-        assert services.decide_criterion(version, 2, Criterion.POTENTIAL_ESCALATION,
-                                         reasons=None, escalation_incidents=2
-                                         ) == Criterion.POTENTIAL_ESCALATION
+        assert (
+            services.decide_criterion(
+                version, 2, Criterion.POTENTIAL_ESCALATION, reasons=None, escalation_incidents=2
+            )
+            == Criterion.POTENTIAL_ESCALATION
+        )
     finally:
         app.config["ESCALATION_INCIDENTS"] = 3
 
@@ -103,7 +123,8 @@ def test_potential_escalation_uses_the_configured_count(app, app_ctx) -> None:
 
 @pytest.mark.parametrize(("days", "repeat"), [(364, True), (365, True), (366, False)])
 def test_repeat_window_counts_days_since_the_last_referral(
-        ref_world, make_referral, days: int, repeat: bool) -> None:
+    ref_world, make_referral, days: int, repeat: bool
+) -> None:
     first = make_referral(ref_world, referred_on=LAST)
     later = make_referral(ref_world, referred_on=LAST + timedelta(days=days))
     if repeat:
@@ -114,7 +135,8 @@ def test_repeat_window_counts_days_since_the_last_referral(
 
 
 def test_the_window_runs_from_the_last_referral_not_the_first(
-        app, ref_world, make_referral) -> None:
+    app, ref_world, make_referral
+) -> None:
     first = make_referral(ref_world, referred_on=LAST)
     second = make_referral(ref_world, referred_on=LAST + timedelta(days=300))
     with app.app_context():
@@ -131,38 +153,54 @@ def test_the_window_runs_from_the_last_referral_not_the_first(
 def test_normalised_name_and_date_of_birth_match(ref_world, make_referral) -> None:
     assert normalise_name("  Zoë  O'Brien-Smith ") == normalise_name("ZOE obrien smith")
     first = make_referral(ref_world, victim="Zoë O'Brien-Smith", referred_on=LAST)
-    later = make_referral(ref_world, victim="  zoe  OBRIEN smith.", referred_on=LAST + timedelta(
-        days=30))
+    later = make_referral(
+        ref_world, victim="  zoe  OBRIEN smith.", referred_on=LAST + timedelta(days=30)
+    )
     assert later.is_repeat and later.linked_case_id == first.case_id
-    other_dob = make_referral(ref_world, victim="Zoe OBrien Smith", dob=date(1991, 3, 27),
-                              referred_on=LAST + timedelta(days=31))
+    other_dob = make_referral(
+        ref_world,
+        victim="Zoe OBrien Smith",
+        dob=date(1991, 3, 27),
+        referred_on=LAST + timedelta(days=31),
+    )
     assert not other_dob.is_repeat
 
 
 def test_explicit_link_by_the_coordinator(ref_world, make_referral) -> None:
     first = make_referral(ref_world, victim="Test Victim-Beta", referred_on=LAST)
     # A different spelling and no date of birth: only the explicit link finds the case.
-    linked = make_referral(ref_world, victim="T. Beta", dob=None,
-                           referred_on=LAST + timedelta(days=40),
-                           linked_case_reference=first.case.reference.lower())
+    linked = make_referral(
+        ref_world,
+        victim="T. Beta",
+        dob=None,
+        referred_on=LAST + timedelta(days=40),
+        linked_case_reference=first.case.reference.lower(),
+    )
     assert linked.is_repeat and linked.linked_case_id == first.case_id
 
 
-def test_repeats_only_match_within_the_same_area(ref_world, make_referral, make_area,
-                                                  make_agency, make_user) -> None:
+def test_repeats_only_match_within_the_same_area(
+    ref_world, make_referral, make_area, make_agency, make_user
+) -> None:
     from tests.referrals.conftest import RefWorld
 
     make_referral(ref_world, referred_on=LAST)
     area = make_area()
     agency = make_agency(areas=[area])
-    other = RefWorld(area=area, agency=agency, coordinator=ref_world.coordinator,
-                     chair=ref_world.chair, rep=ref_world.rep)
+    other = RefWorld(
+        area=area,
+        agency=agency,
+        coordinator=ref_world.coordinator,
+        chair=ref_world.chair,
+        rep=ref_world.rep,
+    )
     later = make_referral(other, referred_on=LAST + timedelta(days=10))
     assert not later.is_repeat
 
 
 def test_confirm_joins_the_earlier_case_and_reject_opens_a_new_one(
-        app, ref_world, make_referral) -> None:
+    app, ref_world, make_referral
+) -> None:
     first = make_referral(ref_world, referred_on=LAST)
     a = make_referral(ref_world, referred_on=LAST + timedelta(days=5))
     b = make_referral(ref_world, referred_on=LAST + timedelta(days=6))
@@ -170,8 +208,7 @@ def test_confirm_joins_the_earlier_case_and_reject_opens_a_new_one(
         joined = services.decide_repeat(db.session.get(Referral, a.id), confirm=True, actor=None)
         assert joined.id == first.case_id
         assert db.session.get(Referral, a.id).repeat_confirmed_by_coordinator
-        other = services.decide_repeat(db.session.get(Referral, b.id), confirm=False,
-                                       actor=None)
+        other = services.decide_repeat(db.session.get(Referral, b.id), confirm=False, actor=None)
         assert other.id != first.case_id
         assert not db.session.get(Referral, b.id).is_repeat
         with pytest.raises(ServiceError):
@@ -184,8 +221,7 @@ def test_confirm_joins_the_earlier_case_and_reject_opens_a_new_one(
 def test_case_references_are_per_area_per_year_and_unique(app, ref_world, make_referral) -> None:
     first = make_referral(ref_world, victim="Test Victim-One", referred_on=date(2026, 2, 1))
     second = make_referral(ref_world, victim="Test Victim-Two", referred_on=date(2026, 2, 2))
-    next_year = make_referral(ref_world, victim="Test Victim-Three",
-                              referred_on=date(2027, 1, 5))
+    next_year = make_referral(ref_world, victim="Test Victim-Three", referred_on=date(2027, 1, 5))
     code = ref_world.area.code.upper()
     assert re.fullmatch(rf"{code}-2026-\d{{4}}", first.case.reference)
     assert first.case.reference == f"{code}-2026-0001"
@@ -221,12 +257,14 @@ def test_a_reference_taken_concurrently_is_retried(app, ref_world, monkeypatch) 
 
 
 def test_research_list_holds_only_names_and_dates_of_birth(
-        app, ref_world, make_referral, make_meeting) -> None:
+    app, ref_world, make_referral, make_meeting
+) -> None:
     referral = make_referral(ref_world)
     meeting = make_meeting(ref_world.area)
     with app.app_context():
-        services.allocate_to_meeting(db.session.get(Referral, referral.id),
-                                     db.session.get(type(meeting), meeting.id), None)
+        services.allocate_to_meeting(
+            db.session.get(Referral, referral.id), db.session.get(type(meeting), meeting.id), None
+        )
         rows = services.research_list(db.session.get(type(meeting), meeting.id))
     assert len(rows) == 1
     row = rows[0]
@@ -237,7 +275,8 @@ def test_research_list_holds_only_names_and_dates_of_birth(
 
 
 def test_allocation_refuses_another_areas_meeting_and_duplicates(
-        app, ref_world, make_referral, make_meeting, make_area) -> None:
+    app, ref_world, make_referral, make_meeting, make_area
+) -> None:
     referral = make_referral(ref_world)
     own = make_meeting(ref_world.area)
     foreign = make_meeting(make_area())
@@ -254,14 +293,26 @@ def test_victim_demographics_flags_distinguish_not_recorded(app_ctx) -> None:
     from marac_app.referrals.people import Disability, Ethnicity, Gender, Person, Sexuality
 
     blank = Person(full_name="x")
-    assert (blank.is_racially_minoritised, blank.is_lgbt, blank.is_disabled,
-            blank.is_male) == (None, None, None, None)
-    declined = Person(full_name="x", ethnicity=Ethnicity.PREFER_NOT_TO_SAY,
-                      disability=Disability.PREFER_NOT_TO_SAY)
+    assert (blank.is_racially_minoritised, blank.is_lgbt, blank.is_disabled, blank.is_male) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    declined = Person(
+        full_name="x",
+        ethnicity=Ethnicity.PREFER_NOT_TO_SAY,
+        disability=Disability.PREFER_NOT_TO_SAY,
+    )
     assert declined.is_racially_minoritised is None and declined.is_disabled is None
-    person = Person(full_name="x", ethnicity=Ethnicity.BLACK, sexuality=Sexuality.BISEXUAL,
-                    disability=Disability.NO, gender=Gender.MALE,
-                    date_of_birth=date(2009, 6, 2))
+    person = Person(
+        full_name="x",
+        ethnicity=Ethnicity.BLACK,
+        sexuality=Sexuality.BISEXUAL,
+        disability=Disability.NO,
+        gender=Gender.MALE,
+        date_of_birth=date(2009, 6, 2),
+    )
     assert person.is_racially_minoritised and person.is_lgbt and person.is_male
     assert person.is_disabled is False
     assert person.age_on(date(2026, 6, 1)) == 16
@@ -269,7 +320,8 @@ def test_victim_demographics_flags_distinguish_not_recorded(app_ctx) -> None:
 
 
 def test_awaiting_allocation_lists_the_latest_referral_of_each_case(
-        app, ref_world, make_referral, make_meeting) -> None:
+    app, ref_world, make_referral, make_meeting
+) -> None:
     first = make_referral(ref_world, referred_on=LAST)
     repeat = make_referral(ref_world, referred_on=LAST + timedelta(days=20))
     other = make_referral(ref_world, victim="Test Victim-Gamma", referred_on=LAST)
@@ -278,6 +330,7 @@ def test_awaiting_allocation_lists_the_latest_referral_of_each_case(
         services.decide_repeat(db.session.get(Referral, repeat.id), confirm=True, actor=None)
         waiting = {r.id for r in services.awaiting_allocation(ref_world.area.id)}
         assert waiting == {repeat.id, other.id} and first.id not in waiting
-        services.allocate_to_meeting(db.session.get(Referral, other.id),
-                                     db.session.get(type(meeting), meeting.id), None)
+        services.allocate_to_meeting(
+            db.session.get(Referral, other.id), db.session.get(type(meeting), meeting.id), None
+        )
         assert {r.id for r in services.awaiting_allocation(ref_world.area.id)} == {repeat.id}

@@ -50,12 +50,22 @@ class ReportWorld:
 def report_world(make_area, make_agency, make_user) -> ReportWorld:
     area = make_area()
     other = make_area()
-    agencies = {kind: make_agency(kind=kind, areas=[area]) for kind in (
-        AgencyKind.POLICE, AgencyKind.IDVA, AgencyKind.PRIMARY_CARE, AgencyKind.MENTAL_HEALTH,
-        AgencyKind.HOUSING, AgencyKind.EDUCATION)}
+    agencies = {
+        kind: make_agency(kind=kind, areas=[area])
+        for kind in (
+            AgencyKind.POLICE,
+            AgencyKind.IDVA,
+            AgencyKind.PRIMARY_CARE,
+            AgencyKind.MENTAL_HEALTH,
+            AgencyKind.HOUSING,
+            AgencyKind.EDUCATION,
+        )
+    }
     police = agencies[AgencyKind.POLICE]
     return ReportWorld(
-        area=area, other_area=other, agencies=agencies,
+        area=area,
+        other_area=other,
+        agencies=agencies,
         coordinator=make_user(Role.COORDINATOR, area=area, agency=police),
         chair=make_user(Role.CHAIR, area=area, agency=police),
         rep=make_user(Role.AGENCY_REP, agency=police, area=area),
@@ -73,9 +83,12 @@ def london(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> 
 def add_meeting(app: Flask) -> Callable[..., Meeting]:
     def factory(area: MaracArea, starts: datetime, *, cancelled: bool = False) -> Meeting:
         with app.app_context():
-            meeting = Meeting(area_id=area.id, starts_at=starts, ends_at=starts,
-                              status=MeetingStatus.CANCELLED if cancelled
-                              else MeetingStatus.SCHEDULED)
+            meeting = Meeting(
+                area_id=area.id,
+                starts_at=starts,
+                ends_at=starts,
+                status=MeetingStatus.CANCELLED if cancelled else MeetingStatus.SCHEDULED,
+            )
             db.session.add(meeting)
             db.session.commit()
             db.session.refresh(meeting)
@@ -86,8 +99,9 @@ def add_meeting(app: Flask) -> Callable[..., Meeting]:
 
 def _person(role: PersonRole, position: int = 0, **values: Any) -> Person:
     name = f"Test {role.value} {next(_numbers)}"
-    return Person(role=role, position=position, full_name=name,
-                  normalised_name=normalise_name(name), **values)
+    return Person(
+        role=role, position=position, full_name=name, normalised_name=normalise_name(name), **values
+    )
 
 
 @pytest.fixture()
@@ -96,32 +110,60 @@ def add_case(app: Flask) -> Callable[..., Case]:
     (``gender``, ``sexuality``, ``ethnicity``, ``disability``, ``dob``; None = not recorded),
     perpetrators' dates of birth and a number of children."""
 
-    def factory(meeting: Meeting, agency: Agency, *, referred_on: date,
-                gender: Gender | None = None, sexuality: Sexuality | None = None,
-                ethnicity: Ethnicity | None = None, disability: Disability | None = None,
-                dob: date | None = None, perpetrator_dobs: tuple[date | None, ...] = (),
-                children: int = 0, repeat: bool = False, review_only: bool = False) -> Case:
+    def factory(
+        meeting: Meeting,
+        agency: Agency,
+        *,
+        referred_on: date,
+        gender: Gender | None = None,
+        sexuality: Sexuality | None = None,
+        ethnicity: Ethnicity | None = None,
+        disability: Disability | None = None,
+        dob: date | None = None,
+        perpetrator_dobs: tuple[date | None, ...] = (),
+        children: int = 0,
+        repeat: bool = False,
+        review_only: bool = False,
+    ) -> Case:
         with app.app_context():
             area = db.session.get(MaracArea, meeting.area_id)
             case = Case(area_id=area.id, reference=f"{area.code}-T-{next(_numbers)}")
             db.session.add(case)
             db.session.flush()
             referral = Referral(
-                area_id=area.id, case_id=case.id, referring_agency_id=agency.id,
-                referrer_name="Rae Referrer", referred_on=referred_on,
+                area_id=area.id,
+                case_id=case.id,
+                referring_agency_id=agency.id,
+                referrer_name="Rae Referrer",
+                referred_on=referred_on,
                 criterion=Criterion.REPEAT if repeat else Criterion.PROFESSIONAL_JUDGEMENT,
-                reasons="Test reasons", is_repeat=repeat)
+                reasons="Test reasons",
+                is_repeat=repeat,
+            )
             referral.people = [
-                _person(PersonRole.VICTIM, gender=gender, sexuality=sexuality,
-                        ethnicity=ethnicity, disability=disability, date_of_birth=dob),
-                *(_person(PersonRole.PERPETRATOR, n, date_of_birth=d)
-                  for n, d in enumerate(perpetrator_dobs)),
+                _person(
+                    PersonRole.VICTIM,
+                    gender=gender,
+                    sexuality=sexuality,
+                    ethnicity=ethnicity,
+                    disability=disability,
+                    date_of_birth=dob,
+                ),
+                *(
+                    _person(PersonRole.PERPETRATOR, n, date_of_birth=d)
+                    for n, d in enumerate(perpetrator_dobs)
+                ),
                 *(_person(PersonRole.CHILD, n) for n in range(children)),
             ]
             db.session.add(referral)
             db.session.flush()
-            db.session.add(AgendaItem(meeting_id=meeting.id, case_id=case.id,
-                                      referral_id=None if review_only else referral.id))
+            db.session.add(
+                AgendaItem(
+                    meeting_id=meeting.id,
+                    case_id=case.id,
+                    referral_id=None if review_only else referral.id,
+                )
+            )
             db.session.commit()
             db.session.refresh(case)
             return case
@@ -151,30 +193,63 @@ def quarter_world(report_world: ReportWorld, add_meeting, add_case) -> ReportWor
     cancelled = add_meeting(w.area, london(2026, 2, 10), cancelled=True)
     next_quarter = add_meeting(w.area, london(2026, 4, 1, 0, 30))
     elsewhere = add_meeting(w.other_area, london(2026, 2, 12))
-    w.meetings.update(m1=m1, m2=m2, cancelled=cancelled, next_quarter=next_quarter,
-                      elsewhere=elsewhere)
+    w.meetings.update(
+        m1=m1, m2=m2, cancelled=cancelled, next_quarter=next_quarter, elsewhere=elsewhere
+    )
     w.cases["A"] = add_case(
-        m1, ag[AgencyKind.POLICE], referred_on=date(2026, 1, 5), gender=Gender.FEMALE,
-        sexuality=Sexuality.HETEROSEXUAL, ethnicity=Ethnicity.WHITE_BRITISH,
-        disability=Disability.NO, dob=date(2008, 6, 1), perpetrator_dobs=(date(2008, 9, 1),),
-        children=2)
+        m1,
+        ag[AgencyKind.POLICE],
+        referred_on=date(2026, 1, 5),
+        gender=Gender.FEMALE,
+        sexuality=Sexuality.HETEROSEXUAL,
+        ethnicity=Ethnicity.WHITE_BRITISH,
+        disability=Disability.NO,
+        dob=date(2008, 6, 1),
+        perpetrator_dobs=(date(2008, 9, 1),),
+        children=2,
+    )
     w.cases["B"] = add_case(
-        m1, ag[AgencyKind.IDVA], referred_on=date(2026, 1, 6), gender=Gender.MALE,
-        sexuality=Sexuality.GAY_OR_LESBIAN, ethnicity=Ethnicity.WHITE_IRISH,
-        disability=Disability.YES, dob=date(1950, 1, 1), perpetrator_dobs=(date(1980, 1, 1),),
-        children=1, repeat=True)
+        m1,
+        ag[AgencyKind.IDVA],
+        referred_on=date(2026, 1, 6),
+        gender=Gender.MALE,
+        sexuality=Sexuality.GAY_OR_LESBIAN,
+        ethnicity=Ethnicity.WHITE_IRISH,
+        disability=Disability.YES,
+        dob=date(1950, 1, 1),
+        perpetrator_dobs=(date(1980, 1, 1),),
+        children=1,
+        repeat=True,
+    )
     w.cases["C"] = add_case(
-        m1, ag[AgencyKind.PRIMARY_CARE], referred_on=date(2026, 1, 7), gender=Gender.FEMALE,
-        ethnicity=Ethnicity.WHITE_OTHER, perpetrator_dobs=(None,))
+        m1,
+        ag[AgencyKind.PRIMARY_CARE],
+        referred_on=date(2026, 1, 7),
+        gender=Gender.FEMALE,
+        ethnicity=Ethnicity.WHITE_OTHER,
+        perpetrator_dobs=(None,),
+    )
     w.cases["D"] = add_case(m2, ag[AgencyKind.HOUSING], referred_on=date(2026, 3, 2))
     w.cases["E"] = add_case(
-        m2, ag[AgencyKind.MENTAL_HEALTH], referred_on=date(2026, 3, 3), gender=Gender.FEMALE,
-        sexuality=Sexuality.HETEROSEXUAL, ethnicity=Ethnicity.NOT_KNOWN,
-        disability=Disability.NO, dob=date(1990, 6, 1), perpetrator_dobs=(date(1985, 6, 1),),
-        review_only=True)
-    w.cases["F"] = add_case(cancelled, ag[AgencyKind.POLICE], referred_on=date(2026, 2, 1),
-                            ethnicity=Ethnicity.ASIAN)
-    w.cases["G"] = add_case(next_quarter, ag[AgencyKind.POLICE], referred_on=date(2026, 3, 25),
-                            ethnicity=Ethnicity.BLACK)
+        m2,
+        ag[AgencyKind.MENTAL_HEALTH],
+        referred_on=date(2026, 3, 3),
+        gender=Gender.FEMALE,
+        sexuality=Sexuality.HETEROSEXUAL,
+        ethnicity=Ethnicity.NOT_KNOWN,
+        disability=Disability.NO,
+        dob=date(1990, 6, 1),
+        perpetrator_dobs=(date(1985, 6, 1),),
+        review_only=True,
+    )
+    w.cases["F"] = add_case(
+        cancelled, ag[AgencyKind.POLICE], referred_on=date(2026, 2, 1), ethnicity=Ethnicity.ASIAN
+    )
+    w.cases["G"] = add_case(
+        next_quarter,
+        ag[AgencyKind.POLICE],
+        referred_on=date(2026, 3, 25),
+        ethnicity=Ethnicity.BLACK,
+    )
     w.cases["X"] = add_case(elsewhere, ag[AgencyKind.POLICE], referred_on=date(2026, 2, 2))
     return w

@@ -6,9 +6,17 @@ from marac_app.reports.charts import _nice_max, bar_chart
 
 
 def test_chart_is_an_accessible_image_with_escaped_text() -> None:
-    svg = str(bar_chart(chart_id="c1", title="Cases <b>&", description="Desc \"quoted\"",
-                        labels=["Q1 2026", "<script>alert(1)</script>"], values=[3, None],
-                        reference=40, reference_label="Recommended: 40"))
+    svg = str(
+        bar_chart(
+            chart_id="c1",
+            title="Cases <b>&",
+            description='Desc "quoted"',
+            labels=["Q1 2026", "<script>alert(1)</script>"],
+            values=[3, None],
+            reference=40,
+            reference_label="Recommended: 40",
+        )
+    )
     assert svg.startswith("<svg") and 'role="img"' in svg
     assert 'aria-labelledby="c1-title c1-desc"' in svg
     assert '<title id="c1-title">Cases &lt;b&gt;&amp;</title>' in svg

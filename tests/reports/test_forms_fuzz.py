@@ -8,8 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 TEXT = st.text(max_size=200)
-SETTINGS = settings(max_examples=25, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def _sign_in(auth, client, user) -> None:
@@ -19,12 +20,20 @@ def _sign_in(auth, client, user) -> None:
 
 @SETTINGS
 @given(number=TEXT, day=TEXT, month=TEXT, year=TEXT, version=TEXT)
-def test_population_form_never_fails(auth, client, report_world, number, day, month, year,
-                                     version) -> None:
+def test_population_form_never_fails(
+    auth, client, report_world, number, day, month, year, version
+) -> None:
     _sign_in(auth, client, report_world.coordinator)
-    response = auth.post(f"/reports/areas/{report_world.area.id}/population", {
-        "adult_women": number, "as_of-day": day, "as_of-month": month, "as_of-year": year,
-        "version": version})
+    response = auth.post(
+        f"/reports/areas/{report_world.area.id}/population",
+        {
+            "adult_women": number,
+            "as_of-day": day,
+            "as_of-month": month,
+            "as_of-year": year,
+            "version": version,
+        },
+    )
     assert response.status_code in (302, 400, 409), response.status_code
 
 

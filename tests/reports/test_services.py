@@ -15,18 +15,44 @@ from marac_app.reports.services import Quarter
 from marac_app.template_helpers import LONDON
 
 EXPECTED_M1 = {
-    "meeting_date": date(2026, 1, 15), "cases_discussed": 3, "repeat_cases": 1, "children": 3,
-    "police": 1, "idva": 1, "childrens_social_care": 0, "health": 1, "housing": 0,
-    "probation": 0, "other": 0,
-    "minoritised": 0, "lgbt": 1, "disabled": 1, "male": 1, "aged_16_17": 1, "aged_65_plus": 1,
+    "meeting_date": date(2026, 1, 15),
+    "cases_discussed": 3,
+    "repeat_cases": 1,
+    "children": 3,
+    "police": 1,
+    "idva": 1,
+    "childrens_social_care": 0,
+    "health": 1,
+    "housing": 0,
+    "probation": 0,
+    "other": 0,
+    "minoritised": 0,
+    "lgbt": 1,
+    "disabled": 1,
+    "male": 1,
+    "aged_16_17": 1,
+    "aged_65_plus": 1,
     "perpetrator_under_18": 1,
 }
 EXPECTED_M2 = {
-    "meeting_date": date(2026, 3, 20), "cases_discussed": 2, "repeat_cases": 0, "children": 0,
-    "police": 0, "idva": 0, "childrens_social_care": 0, "health": 1, "housing": 1,
-    "probation": 0, "other": 0,
-    "minoritised": None, "lgbt": 0, "disabled": 0, "male": 0, "aged_16_17": 0,
-    "aged_65_plus": 0, "perpetrator_under_18": 0,
+    "meeting_date": date(2026, 3, 20),
+    "cases_discussed": 2,
+    "repeat_cases": 0,
+    "children": 0,
+    "police": 0,
+    "idva": 0,
+    "childrens_social_care": 0,
+    "health": 1,
+    "housing": 1,
+    "probation": 0,
+    "other": 0,
+    "minoritised": None,
+    "lgbt": 0,
+    "disabled": 0,
+    "male": 0,
+    "aged_16_17": 0,
+    "aged_65_plus": 0,
+    "perpetrator_under_18": 0,
 }
 
 
@@ -34,16 +60,19 @@ def values(row: services.ReturnRow) -> dict[str, object]:
     return {key: row.value(key) for key, _ in services.COLUMNS}
 
 
-def the_return(app: Flask, area: MaracArea, year: int = 2026, quarter: int = 1
-               ) -> list[services.ReturnRow]:
+def the_return(
+    app: Flask, area: MaracArea, year: int = 2026, quarter: int = 1
+) -> list[services.ReturnRow]:
     with app.app_context():
         return services.data_return(db.session.get(MaracArea, area.id), year, quarter)
 
 
 def test_one_row_per_meeting_with_every_number(app, quarter_world) -> None:
     rows = the_return(app, quarter_world.area)
-    assert [r.meeting_id for r in rows] == [quarter_world.meetings["m1"].id,
-                                            quarter_world.meetings["m2"].id]
+    assert [r.meeting_id for r in rows] == [
+        quarter_world.meetings["m1"].id,
+        quarter_world.meetings["m2"].id,
+    ]
     assert values(rows[0]) == EXPECTED_M1
     assert values(rows[1]) == EXPECTED_M2
 
@@ -56,8 +85,13 @@ def test_blank_when_never_recorded_zero_when_recorded_and_none(app, quarter_worl
 
 def test_partly_recorded_fields_are_counted_and_noted(app, quarter_world) -> None:
     m1, m2 = the_return(app, quarter_world.area)
-    assert m1.partly_recorded == {"lgbt": 1, "disabled": 1, "aged_16_17": 1,
-                                  "aged_65_plus": 1, "perpetrator_under_18": 1}
+    assert m1.partly_recorded == {
+        "lgbt": 1,
+        "disabled": 1,
+        "aged_16_17": 1,
+        "aged_65_plus": 1,
+        "perpetrator_under_18": 1,
+    }
     assert "Victims LGBT+: not recorded for 1 of 3 cases" in m1.notes
     assert "male" not in m1.partly_recorded  # gender recorded for all three
     assert "minoritised" not in m2.partly_recorded  # blank, not partly recorded
@@ -83,8 +117,7 @@ def test_totals_keep_blank_columns_blank(app, quarter_world) -> None:
     assert only_m2["minoritised"] is None
 
 
-def test_meetings_not_started_yet_are_left_out(app, report_world, add_meeting, add_case
-                                               ) -> None:
+def test_meetings_not_started_yet_are_left_out(app, report_world, add_meeting, add_case) -> None:
     from datetime import timedelta
 
     from marac_app.db import utcnow
@@ -111,8 +144,12 @@ def test_age_is_taken_on_the_referral_date(app, report_world, add_meeting, add_c
 
     meeting = add_meeting(report_world.area, london(2026, 7, 20))
     # 17 on the referral date, 18 by the meeting: counted as aged 16 to 17.
-    add_case(meeting, report_world.agencies[AgencyKind.POLICE], referred_on=date(2026, 7, 1),
-             dob=date(2008, 7, 10))
+    add_case(
+        meeting,
+        report_world.agencies[AgencyKind.POLICE],
+        referred_on=date(2026, 7, 1),
+        dob=date(2008, 7, 10),
+    )
     [row] = the_return(app, report_world.area, 2026, 3)
     assert row.counts["aged_16_17"] == 1
     assert row.counts["aged_65_plus"] == 0
@@ -171,8 +208,14 @@ def test_snapshot_of_a_live_case_is_not_counted_twice(app, quarter_world) -> Non
 
 
 def _summary_fields(summary: services.QuarterSummary) -> tuple:
-    return (summary.meetings, summary.cases, summary.repeats, summary.referrals,
-            summary.non_police, summary.per_10000_annualised)
+    return (
+        summary.meetings,
+        summary.cases,
+        summary.repeats,
+        summary.referrals,
+        summary.non_police,
+        summary.per_10000_annualised,
+    )
 
 
 @pytest.mark.parametrize("purge", [False, True])
@@ -187,7 +230,9 @@ def test_trend_counted_in_sql_agrees_with_the_full_return(app, quarter_world, pu
             db.session.commit()
         q1 = Quarter(2026, 1)
         fast = services.trend(quarter_world.area.id, Quarter(2026, 2), 3, 52_000)
-        full = [services.summarise(q, services.quarter_return(quarter_world.area.id, q), 52_000)
-                for q in (q1.previous, q1, q1.next)]
+        full = [
+            services.summarise(q, services.quarter_return(quarter_world.area.id, q), 52_000)
+            for q in (q1.previous, q1, q1.next)
+        ]
     assert [_summary_fields(s) for s in fast] == [_summary_fields(s) for s in full]
     assert fast[1].cases == 5 and fast[1].meetings == 2

@@ -29,8 +29,13 @@ def expected_cells(expected: dict[str, object]) -> list[str]:
     cells = []
     for key, _ in services.COLUMNS:
         value = expected[key]
-        cells.append("" if value is None else
-                     value.isoformat() if hasattr(value, "isoformat") else str(value))
+        cells.append(
+            ""
+            if value is None
+            else value.isoformat()
+            if hasattr(value, "isoformat")
+            else str(value)
+        )
     return cells
 
 
@@ -49,16 +54,23 @@ def test_statistics_page_shows_the_return_table(auth, client, quarter_world) -> 
     response = page(client, quarter_world)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    table = html[html.index('id="data-return"'):html.index("</table>", html.index(
-        'id="data-return"'))]
+    table = html[
+        html.index('id="data-return"') : html.index("</table>", html.index('id="data-return"'))
+    ]
     assert "<caption" in table and "a column for each meeting" in table
     assert re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', table) == [
-        "Measure", "15 January 2026", "20 March 2026", "Quarter total"]
+        "Measure",
+        "15 January 2026",
+        "20 March 2026",
+        "Quarter total",
+    ]
     assert table.count('<th scope="row"') == len(services.COLUMNS) - 1
     for key, _ in services.COLUMNS[1:]:
         assert measure_cells(table, key) == [
-            shown(EXPECTED_M1[key]), shown(EXPECTED_M2[key]),
-            shown(services.totals(the_rows(client, quarter_world))[key])], key
+            shown(EXPECTED_M1[key]),
+            shown(EXPECTED_M2[key]),
+            shown(services.totals(the_rows(client, quarter_world))[key]),
+        ], key
     # Never recorded on 20 March → "Not recorded", not 0; recorded and none on 15 January → 0.
     assert measure_cells(table, "minoritised") == ["0", "Not recorded", "0"]
     assert "Victims LGBT+: not recorded for 1 of 3 cases" in html
@@ -88,7 +100,7 @@ def test_charts_are_inline_svg_without_scripts(auth, client, quarter_world) -> N
 def test_the_page_has_no_script_from_this_feature(auth, client, quarter_world) -> None:
     auth.sign_in_as(quarter_world.coordinator)
     html = page(client, quarter_world).get_data(as_text=True)
-    main = html[html.index("<main"):html.index("</main>")]
+    main = html[html.index("<main") : html.index("</main>")]
     assert "<script" not in main.lower()
     assert " style=" not in main
 
@@ -96,47 +108,83 @@ def test_the_page_has_no_script_from_this_feature(auth, client, quarter_world) -
 def test_per_10000_with_a_population(auth, client, quarter_world) -> None:
     auth.sign_in_as(quarter_world.coordinator)
     url = f"/reports/areas/{quarter_world.area.id}/population"
-    response = auth.post(url, {"adult_women": "10,000", "as_of-day": "30",
-                               "as_of-month": "6", "as_of-year": "2025", "version": ""})
+    response = auth.post(
+        url,
+        {
+            "adult_women": "10,000",
+            "as_of-day": "30",
+            "as_of-month": "6",
+            "as_of-year": "2025",
+            "version": "",
+        },
+    )
     assert response.status_code == 302
     html = page(client, quarter_world).get_data(as_text=True)
     # 5 cases in the quarter × 4 ÷ 10,000 × 10,000 = 20.0 a year.
-    per = html[html.index('id="per-10000"'):]
+    per = html[html.index('id="per-10000"') :]
     assert re.match(r'id="per-10000">\s*20\.0 ', per)
     assert "Set the population to see cases per 10,000" not in html
     assert 'aria-labelledby="chart-per-10000-title chart-per-10000-desc"' in html
     assert "Recommended: 40" in html
     with client.application.app_context():
-        saved = db.session.scalar(sa.select(AreaPopulation).where(
-            AreaPopulation.area_id == quarter_world.area.id))
+        saved = db.session.scalar(
+            sa.select(AreaPopulation).where(AreaPopulation.area_id == quarter_world.area.id)
+        )
         assert saved.adult_women == 10_000
 
 
 def test_population_form_errors_and_stale_version(auth, client, quarter_world) -> None:
     auth.sign_in_as(quarter_world.coordinator)
     url = f"/reports/areas/{quarter_world.area.id}/population"
-    bad = auth.post(url, {"adult_women": "lots <b>", "as_of-day": "31", "as_of-month": "2",
-                          "as_of-year": "2025"})
+    bad = auth.post(
+        url,
+        {"adult_women": "lots <b>", "as_of-day": "31", "as_of-month": "2", "as_of-year": "2025"},
+    )
     assert bad.status_code == 400
     text = bad.get_data(as_text=True)
     assert "Number of adult women must be a whole number" in text
     assert "must be a real date" in text
     assert "lots &lt;b&gt;" in text  # re-shown, escaped
-    empty = auth.post(url, {"adult_women": "", "as_of-day": "", "as_of-month": "",
-                            "as_of-year": ""})
+    empty = auth.post(
+        url, {"adult_women": "", "as_of-day": "", "as_of-month": "", "as_of-year": ""}
+    )
     assert empty.status_code == 400
     assert "Enter the number of adult women" in empty.get_data(as_text=True)
-    ok = auth.post(url, {"adult_women": "5000", "as_of-day": "1", "as_of-month": "1",
-                         "as_of-year": "2025", "version": ""})
+    ok = auth.post(
+        url,
+        {
+            "adult_women": "5000",
+            "as_of-day": "1",
+            "as_of-month": "1",
+            "as_of-year": "2025",
+            "version": "",
+        },
+    )
     assert ok.status_code == 302
-    stale = auth.post(url, {"adult_women": "6000", "as_of-day": "1", "as_of-month": "1",
-                            "as_of-year": "2025", "version": ""})
+    stale = auth.post(
+        url,
+        {
+            "adult_women": "6000",
+            "as_of-day": "1",
+            "as_of-month": "1",
+            "as_of-year": "2025",
+            "version": "",
+        },
+    )
     assert stale.status_code == 409
     body = stale.get_data(as_text=True)
     assert "Saved figure: 5000" in body and "Your figure: 6000" in body
     version = re.search(r'name="version" value="(\d+)"', body).group(1)
-    again = auth.post(url, {"adult_women": "6000", "as_of-day": "1", "as_of-month": "1",
-                            "as_of-year": "2025", "version": version})
+    again = auth.post(
+        url,
+        {
+            "adult_women": "6000",
+            "as_of-day": "1",
+            "as_of-month": "1",
+            "as_of-year": "2025",
+            "version": version,
+        },
+    )
     assert again.status_code == 302
 
 
@@ -148,7 +196,7 @@ def test_csv_download_matches_the_return(auth, client, quarter_world) -> None:
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.headers["Cache-Control"] == "no-store"
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[0][:len(services.COLUMNS)] == [h for _, h in services.COLUMNS]
+    assert rows[0][: len(services.COLUMNS)] == [h for _, h in services.COLUMNS]
     assert rows[0][-1] == "Notes"
     assert rows[1][:-1] == expected_cells(EXPECTED_M1)
     assert rows[2][:-1] == expected_cells(EXPECTED_M2)
@@ -167,13 +215,15 @@ def test_xlsx_reads_back_with_the_same_values(auth, client, quarter_world) -> No
     headings = [c.value for c in sheet[4]]
     assert headings == [h for _, h in services.COLUMNS] + ["Notes"]
     for row_number, expected in ((5, EXPECTED_M1), (6, EXPECTED_M2)):
-        cells = [c.value for c in sheet[row_number]][:len(services.COLUMNS)]
+        cells = [c.value for c in sheet[row_number]][: len(services.COLUMNS)]
         got = dict(zip([k for k, _ in services.COLUMNS], cells, strict=True))
         assert isinstance(got["meeting_date"], datetime)
         got["meeting_date"] = got["meeting_date"].date()
         assert got == expected
-    assert sheet.cell(row=6, column=[k for k, _ in services.COLUMNS].index("minoritised") + 1
-                      ).value is None  # blank, not 0
+    assert (
+        sheet.cell(row=6, column=[k for k, _ in services.COLUMNS].index("minoritised") + 1).value
+        is None
+    )  # blank, not 0
     assert sheet.max_row == 6
 
 
@@ -191,9 +241,14 @@ def test_downloads_and_views_are_audited_with_ids_only(auth, client, quarter_wor
     page(client, quarter_world)
     client.get(f"/reports/return.xlsx?area={quarter_world.area.id}&quarter={Q1}")
     with client.application.app_context():
-        events = list(db.session.scalars(sa.select(AuditEvent).where(
-            AuditEvent.action.in_(["data_return_viewed", "data_return_downloaded"]),
-            AuditEvent.object_id == str(quarter_world.area.id))))
+        events = list(
+            db.session.scalars(
+                sa.select(AuditEvent).where(
+                    AuditEvent.action.in_(["data_return_viewed", "data_return_downloaded"]),
+                    AuditEvent.object_id == str(quarter_world.area.id),
+                )
+            )
+        )
     assert {e.action for e in events} == {"data_return_viewed", "data_return_downloaded"}
     for event in events:
         assert event.detail.startswith("quarter=2026-Q1 meetings=2")
@@ -218,26 +273,32 @@ def test_default_quarter_and_bad_quarter(auth, client, quarter_world) -> None:
 def test_representatives_and_dpo_are_refused(auth, client, quarter_world, who) -> None:
     auth.sign_in_as(getattr(quarter_world, who))
     area = quarter_world.area.id
-    for url in (f"/reports/?area={area}&quarter={Q1}",
-                f"/reports/return.csv?area={area}&quarter={Q1}",
-                f"/reports/return.xlsx?area={area}&quarter={Q1}",
-                f"/reports/areas/{area}/population"):
+    for url in (
+        f"/reports/?area={area}&quarter={Q1}",
+        f"/reports/return.csv?area={area}&quarter={Q1}",
+        f"/reports/return.xlsx?area={area}&quarter={Q1}",
+        f"/reports/areas/{area}/population",
+    ):
         assert client.get(url).status_code == 403, url
 
 
 def test_other_areas_answer_404(auth, client, quarter_world) -> None:
     auth.sign_in_as(quarter_world.other_coordinator)
     area = quarter_world.area.id
-    for url in (f"/reports/?area={area}&quarter={Q1}",
-                f"/reports/return.csv?area={area}&quarter={Q1}",
-                f"/reports/return.xlsx?area={area}&quarter={Q1}",
-                f"/reports/areas/{area}/population",
-                "/reports/?area=999999", "/reports/?area=abc"):
+    for url in (
+        f"/reports/?area={area}&quarter={Q1}",
+        f"/reports/return.csv?area={area}&quarter={Q1}",
+        f"/reports/return.xlsx?area={area}&quarter={Q1}",
+        f"/reports/areas/{area}/population",
+        "/reports/?area=999999",
+        "/reports/?area=abc",
+    ):
         assert client.get(url).status_code == 404, url
-    response = auth.post(f"/reports/areas/{area}/population",
-                         {"adult_women": "1", "as_of-day": "1", "as_of-month": "1",
-                          "as_of-year": "2025"},
-                         form_path=f"/reports/areas/{quarter_world.other_area.id}/population")
+    response = auth.post(
+        f"/reports/areas/{area}/population",
+        {"adult_women": "1", "as_of-day": "1", "as_of-month": "1", "as_of-year": "2025"},
+        form_path=f"/reports/areas/{quarter_world.other_area.id}/population",
+    )
     assert response.status_code == 404
     # Their own area shows its own quarter: the one meeting held there.
     own = client.get(f"/reports/?quarter={Q1}")
@@ -251,8 +312,10 @@ def test_other_areas_answer_404(auth, client, quarter_world) -> None:
 def test_chair_reads_but_does_not_set_the_population(auth, client, quarter_world) -> None:
     auth.sign_in_as(quarter_world.chair)
     assert page(client, quarter_world).status_code == 200
-    assert client.get(f"/reports/return.csv?area={quarter_world.area.id}&quarter={Q1}"
-                      ).status_code == 200
+    assert (
+        client.get(f"/reports/return.csv?area={quarter_world.area.id}&quarter={Q1}").status_code
+        == 200
+    )
     assert client.get(f"/reports/areas/{quarter_world.area.id}/population").status_code == 404
 
 
@@ -262,8 +325,7 @@ def test_admin_chooses_any_area(auth, client, quarter_world) -> None:
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert '<select class="govuk-select" id="area" name="area"' in html
-    assert client.get(f"/reports/areas/{quarter_world.other_area.id}/population"
-                      ).status_code == 200
+    assert client.get(f"/reports/areas/{quarter_world.other_area.id}/population").status_code == 200
 
 
 def test_coordinator_sees_reports_in_navigation(auth, client, quarter_world) -> None:

@@ -60,8 +60,9 @@ def object_variables(rule: Rule) -> list[str]:
 
 
 def object_rules(app: Flask) -> list[Rule]:
-    return sorted((r for r in app.url_map.iter_rules() if object_variables(r)),
-                  key=lambda r: r.rule)
+    return sorted(
+        (r for r in app.url_map.iter_rules() if object_variables(r)), key=lambda r: r.rule
+    )
 
 
 def fill(rule: Rule, values: dict[str, Any]) -> str:
@@ -104,13 +105,22 @@ class SecurityWorld:
     jobs: dict[int, str] = field(default_factory=dict)  # user id -> job public id
 
     def user(self, role: str) -> User:
-        return {"admin": self.admin, "dpo": self.dpo, "coordinator": self.x.coordinator,
-                "chair": self.x.chair, "rep": self.x.rep}[role]
+        return {
+            "admin": self.admin,
+            "dpo": self.dpo,
+            "coordinator": self.x.coordinator,
+            "chair": self.x.chair,
+            "rep": self.x.rep,
+        }[role]
 
     def values(self, relation: str, as_user: User) -> dict[str, Any]:
         """URL values naming the objects of ``relation`` as seen by ``as_user``."""
-        side = {"own": self.x, "other_agency": self.y, "other_area": self.b,
-                "other_area_same_agency": self.s}[relation]
+        side = {
+            "own": self.x,
+            "other_agency": self.y,
+            "other_area": self.b,
+            "other_area_same_agency": self.s,
+        }[relation]
         base = self.x if relation == "other_agency" else side  # meeting/case are shared in A
         if relation == "own":
             job = self.jobs[as_user.id]
@@ -121,15 +131,25 @@ class SecurityWorld:
         else:
             job = self.jobs[self.b.coordinator.id]
         return {
-            "area_id": side.area.id, "agency_id": side.agency.id, "user_id": side.rep.id,
-            "meeting_id": base.meeting.id, "case_id": base.case_id,
-            "referral_id": base.referral_id, "item_id": base.item_id,
-            "entry_id": base.entry_id, "observer_id": base.observer_id,
+            "area_id": side.area.id,
+            "agency_id": side.agency.id,
+            "user_id": side.rep.id,
+            "meeting_id": base.meeting.id,
+            "case_id": base.case_id,
+            "referral_id": base.referral_id,
+            "item_id": base.item_id,
+            "entry_id": base.entry_id,
+            "observer_id": base.observer_id,
             "request_id": base.request_id,
-            "action_id": side.action_id, "attendance_id": side.attendance_id,
-            "invitation_id": side.invitation_id, "signature_id": side.signature_id,
-            "version_id": self.version_id, "public_id": job, "fmt": "json",
-            "token": "not-a-real-token", "name": "no-such-message.eml",
+            "action_id": side.action_id,
+            "attendance_id": side.attendance_id,
+            "invitation_id": side.invitation_id,
+            "signature_id": side.signature_id,
+            "version_id": self.version_id,
+            "public_id": job,
+            "fmt": "json",
+            "token": "not-a-real-token",
+            "name": "no-such-message.eml",
         }
 
 
@@ -138,8 +158,15 @@ def _side(area: MaracArea, agency: Agency) -> Side:
 
 
 @pytest.fixture()
-def sw(app: Flask, make_area, make_agency, make_user, make_meeting,  # noqa: F811
-       sign_up, statement) -> SecurityWorld:  # noqa: F811
+def sw(
+    app: Flask,
+    make_area,
+    make_agency,
+    make_user,
+    make_meeting,
+    sign_up,
+    statement,
+) -> SecurityWorld:
     area_a, area_b = make_area(), make_area()
     agency_x = make_agency(kind=AgencyKind.POLICE, areas=[area_a, area_b])
     agency_y = make_agency(kind=AgencyKind.HOUSING, areas=[area_a])
@@ -165,19 +192,36 @@ def sw(app: Flask, make_area, make_agency, make_user, make_meeting,  # noqa: F81
         for side, victim in ((x, "Valerie Victimson"), (b, "Bettina Bystander")):
             referral = referral_services.create_referral(
                 area=db.session.get(MaracArea, side.area.id),
-                details=referral_details(side.agency.id, victim), actor=None)
+                details=referral_details(side.agency.id, victim),
+                actor=None,
+            )
             item = referral_services.allocate_to_meeting(
-                referral, db.session.get(Meeting, side.meeting.id), actor=None)
-            entry = MinuteEntry(agenda_item_id=item.id, subject=Subject.VICTIM,
-                                kind=EntryKind.FACT, source_agency_id=side.agency.id,
-                                author_id=side.chair.id, text_html="<p>Police attended.</p>")
-            observer = Observer(meeting_id=side.meeting.id, name="Olive Observer",
-                                organisation="University", chair_agreed=True,
-                                agreement_recorded_by_id=side.chair.id)
-            req = SubjectRequest(person_name=victim, right=SubjectRight.ACCESS,
-                                 received_on=date(2026, 3, 1), due_on=date(2026, 4, 1))
-            req.cases = [SubjectRequestCase(case_id=referral.case_id,
-                                            case_reference=referral.case.reference)]
+                referral, db.session.get(Meeting, side.meeting.id), actor=None
+            )
+            entry = MinuteEntry(
+                agenda_item_id=item.id,
+                subject=Subject.VICTIM,
+                kind=EntryKind.FACT,
+                source_agency_id=side.agency.id,
+                author_id=side.chair.id,
+                text_html="<p>Police attended.</p>",
+            )
+            observer = Observer(
+                meeting_id=side.meeting.id,
+                name="Olive Observer",
+                organisation="University",
+                chair_agreed=True,
+                agreement_recorded_by_id=side.chair.id,
+            )
+            req = SubjectRequest(
+                person_name=victim,
+                right=SubjectRight.ACCESS,
+                received_on=date(2026, 3, 1),
+                due_on=date(2026, 4, 1),
+            )
+            req.cases = [
+                SubjectRequestCase(case_id=referral.case_id, case_reference=referral.case.reference)
+            ]
             db.session.add_all([entry, observer, req])
             db.session.flush()
             side.case_id, side.referral_id, side.item_id = referral.case_id, referral.id, item.id
@@ -189,32 +233,53 @@ def sw(app: Flask, make_area, make_agency, make_user, make_meeting,  # noqa: F81
         s.entry_id, s.observer_id, s.request_id = b.entry_id, b.observer_id, b.request_id
         s.case_reference = b.case_reference
         for label, side in (("X", x), ("Y", y), ("B", b), ("S", s)):
-            action = ActionItem(case_id=side.case_id, agenda_item_id=side.item_id,
-                                meeting_id=side.meeting.id, owner_agency_id=side.agency.id,
-                                description=f"ACTIONMARK{label} fit a door lock",
-                                due_date=date(2099, 1, 1))
-            attendance = Attendance(meeting_id=side.meeting.id, user_id=side.rep.id,
-                                    name=side.rep.name, agency_id=side.agency.id,
-                                    status=AttendanceStatus.PRESENT,
-                                    recorded_by_id=side.chair.id)
+            action = ActionItem(
+                case_id=side.case_id,
+                agenda_item_id=side.item_id,
+                meeting_id=side.meeting.id,
+                owner_agency_id=side.agency.id,
+                description=f"ACTIONMARK{label} fit a door lock",
+                due_date=date(2099, 1, 1),
+            )
+            attendance = Attendance(
+                meeting_id=side.meeting.id,
+                user_id=side.rep.id,
+                name=side.rep.name,
+                agency_id=side.agency.id,
+                status=AttendanceStatus.PRESENT,
+                recorded_by_id=side.chair.id,
+            )
             db.session.add_all([action, attendance])
             db.session.flush()
             side.action_id, side.attendance_id = action.id, attendance.id
-            side.invitation_id = db.session.scalar(sa.select(Invitation.id).where(
-                Invitation.meeting_id == side.meeting.id, Invitation.user_id == side.rep.id))
-            side.signature_id = db.session.scalar(sa.select(ProtocolSignature.id).where(
-                ProtocolSignature.agency_id == side.agency.id))
+            side.invitation_id = db.session.scalar(
+                sa.select(Invitation.id).where(
+                    Invitation.meeting_id == side.meeting.id, Invitation.user_id == side.rep.id
+                )
+            )
+            side.signature_id = db.session.scalar(
+                sa.select(ProtocolSignature.id).where(ProtocolSignature.agency_id == side.agency.id)
+            )
         jobs = {}
-        for user in (admin, dpo, x.coordinator, x.chair, x.rep, y.rep, b.coordinator,
-                     b.chair, b.rep, s.rep):
+        for user in (
+            admin,
+            dpo,
+            x.coordinator,
+            x.chair,
+            x.rep,
+            y.rep,
+            b.coordinator,
+            b.chair,
+            b.rep,
+            s.rep,
+        ):
             job = BackgroundJob(kind="test", owner_id=user.id)
             db.session.add(job)
             db.session.flush()
             jobs[user.id] = job.public_id
         version_id = current_protocol().id
         db.session.commit()
-    return SecurityWorld(x=x, y=y, b=b, s=s, admin=admin, dpo=dpo, version_id=version_id,
-                         jobs=jobs)
+    return SecurityWorld(x=x, y=y, b=b, s=s, admin=admin, dpo=dpo, version_id=version_id, jobs=jobs)
 
 
 # --- Probing ---------------------------------------------------------------------------
@@ -240,8 +305,9 @@ class Prober:
         assert match, "no CSRF token on the home page"
         self.token = match.group(1)
 
-    def request(self, method: str, path: str, data: dict[str, Any] | None = None, *,
-                inspect: Any = None) -> Answer:
+    def request(
+        self, method: str, path: str, data: dict[str, Any] | None = None, *, inspect: Any = None
+    ) -> Answer:
         """One request in a rolled-back savepoint; ``inspect(answer)`` runs before the rollback."""
         seen: list[list[tuple[str, str]]] = []
 
@@ -254,12 +320,15 @@ class Prober:
                 if method == "GET":
                     response = self.client.get(path)
                 else:
-                    response = self.client.post(path, data={"csrf_token": self.token,
-                                                             **(data or {})}
-                                                if data is None or "csrf_token" not in data
-                                                else data)
-            answer = Answer(response.status_code, seen[-1] if seen else [],
-                            response.get_data(as_text=True))
+                    response = self.client.post(
+                        path,
+                        data={"csrf_token": self.token, **(data or {})}
+                        if data is None or "csrf_token" not in data
+                        else data,
+                    )
+            answer = Answer(
+                response.status_code, seen[-1] if seen else [], response.get_data(as_text=True)
+            )
             if inspect is not None:
                 inspect(answer)
             return answer
@@ -291,9 +360,13 @@ class FormSpec:
 
     def text_fields(self) -> list[str]:
         """Free-text fields (not dates, times, numbers, emails or phone numbers)."""
-        return [n for n, k in self.kinds.items()
-                if k in ("text", "textarea", "search") and n != "csrf_token"
-                and not NOT_FREE_TEXT.search(n)]
+        return [
+            n
+            for n, k in self.kinds.items()
+            if k in ("text", "textarea", "search")
+            and n != "csrf_token"
+            and not NOT_FREE_TEXT.search(n)
+        ]
 
     def baseline(self, year: str = "2025") -> dict[str, str]:
         """The values the page shows, with plausible ones for blank dates, times and numbers."""
@@ -314,18 +387,31 @@ class FormSpec:
         return data
 
 
-NOT_FREE_TEXT = re.compile(r"(day|month|year|date|time|email|phone|tel|number|count|score|"
-                           r"version|interval|nth|weekday|population|adult_women|dash|postcode|"
-                           r"_id$|^id$)", re.I)
+NOT_FREE_TEXT = re.compile(
+    r"(day|month|year|date|time|email|phone|tel|number|count|score|"
+    r"version|interval|nth|weekday|population|adult_women|dash|postcode|"
+    r"_id$|^id$)",
+    re.I,
+)
 
 
 def plausible(name: str) -> str:
     """A valid-looking value for a blank field, judged by its name (empty when unsure)."""
     lowered = name.lower()
-    for pattern, value in (("day", "15"), ("month", "6"), ("year", "2025"), ("time", "10:00"),
-                           ("email", "someone@example.org"), ("phone", "07700 900123"),
-                           ("count", "2"), ("interval", "4"), ("number", "1"),
-                           ("population", "1000"), ("code", "XS1"), ("label", "9.9")):
+    for pattern, value in (
+        ("day", "15"),
+        ("month", "6"),
+        ("year", "2025"),
+        ("time", "10:00"),
+        ("email", "someone@example.org"),
+        ("phone", "07700 900123"),
+        ("count", "2"),
+        ("interval", "4"),
+        ("number", "1"),
+        ("population", "1000"),
+        ("code", "XS1"),
+        ("label", "9.9"),
+    ):
         if pattern in lowered:
             return value
     return ""
@@ -342,8 +428,11 @@ class _FormParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
-            self._current = ((a.get("action") or ""), {}, {}) \
-                if a.get("method", "get").lower() == "post" else None
+            self._current = (
+                ((a.get("action") or ""), {}, {})
+                if a.get("method", "get").lower() == "post"
+                else None
+            )
             return
         if self._current is None:
             return
@@ -355,8 +444,11 @@ class _FormParser(HTMLParser):
                 return
             values = fields.setdefault(name, [])
             if kind in ("radio", "checkbox"):
-                (values.insert(0, a.get("value", "on")) if "checked" in a
-                 else values.append(a.get("value", "on")))
+                (
+                    values.insert(0, a.get("value", "on"))
+                    if "checked" in a
+                    else values.append(a.get("value", "on"))
+                )
             else:
                 values.append(a.get("value", ""))
             kinds.setdefault(name, kind)
@@ -393,8 +485,14 @@ def post_forms(page: str, html: str) -> list[FormSpec]:
     specs = []
     for action, fields, kinds in parser.forms:
         target = urlsplit(urljoin("http://localhost" + page, action or page))
-        specs.append(FormSpec(action=target.path + (f"?{target.query}" if target.query else ""),
-                              page=page, fields=fields, kinds=kinds))
+        specs.append(
+            FormSpec(
+                action=target.path + (f"?{target.query}" if target.query else ""),
+                page=page,
+                fields=fields,
+                kinds=kinds,
+            )
+        )
     return specs
 
 
@@ -404,9 +502,13 @@ SKIP_ACTION_PREFIXES = ("/sign-out", "/sign-in", "/account", "/reset-password", 
 FORM_ROLE_ORDER = ("coordinator", "chair", "rep", "dpo", "admin")
 
 
-def crawl_forms(app: Flask, sw: SecurityWorld, probers: Any,
-                allowed: dict[str, frozenset[str]],
-                pages: dict[str, list[str]] | None = None) -> dict[str, tuple[str, FormSpec]]:
+def crawl_forms(
+    app: Flask,
+    sw: SecurityWorld,
+    probers: Any,
+    allowed: dict[str, frozenset[str]],
+    pages: dict[str, list[str]] | None = None,
+) -> dict[str, tuple[str, FormSpec]]:
     """Every POST form reachable from a GET page, by action path: (role, form).
 
     ``pages``, when given, receives every HTML page each role could open.
@@ -415,9 +517,12 @@ def crawl_forms(app: Flask, sw: SecurityWorld, probers: Any,
     for role in FORM_ROLE_ORDER:
         values = sw.values("own", sw.user(role))
         for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-            if "GET" not in rule.methods or rule.endpoint == "static" \
-                    or rule.endpoint.startswith(SESSION_ENDPOINTS_PREFIXES) \
-                    or rule.rule.endswith((".csv", ".ics", ".xlsx", ".json", ".pdf", ".<fmt>")):
+            if (
+                "GET" not in rule.methods
+                or rule.endpoint == "static"
+                or rule.endpoint.startswith(SESSION_ENDPOINTS_PREFIXES)
+                or rule.rule.endswith((".csv", ".ics", ".xlsx", ".json", ".pdf", ".<fmt>"))
+            ):
                 continue
             if object_variables(rule) and role not in allowed.get(rule.endpoint, ()):
                 continue
@@ -438,10 +543,14 @@ def crawl_forms(app: Flask, sw: SecurityWorld, probers: Any,
     return found
 
 
-AUDIT_LIKE_TABLES = frozenset({"audit_event", "audit_event_case", "user_session",
-                               "alembic_version"})
+AUDIT_LIKE_TABLES = frozenset(
+    {"audit_event", "audit_event_case", "user_session", "alembic_version"}
+)
 
 
 def row_counts(connection: sa.Connection) -> dict[str, int]:
-    return {table.name: connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
-            for table in db.metadata.sorted_tables if table.name not in AUDIT_LIKE_TABLES}
+    return {
+        table.name: connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+        for table in db.metadata.sorted_tables
+        if table.name not in AUDIT_LIKE_TABLES
+    }

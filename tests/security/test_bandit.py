@@ -17,7 +17,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_bandit_finds_no_medium_or_high_issue() -> None:
     completed = subprocess.run(  # nosec B603 - fixed argument list, no shell
         [sys.executable, "-m", "bandit", "-r", "marac_app", "-q", "-f", "json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert completed.stdout.strip(), f"bandit produced no report: {completed.stderr[-2000:]}"
     report = json.loads(completed.stdout)
@@ -29,6 +33,7 @@ def test_bandit_finds_no_medium_or_high_issue() -> None:
         if finding["issue_severity"] in {"MEDIUM", "HIGH"}
     ]
     assert serious == [], "bandit findings to fix (or suppress with a reason):\n" + "\n".join(
-        serious)
+        serious
+    )
     scanned = report["metrics"]["_totals"]["loc"]
     assert scanned > 1000, "bandit scanned almost nothing: is marac_app there?"

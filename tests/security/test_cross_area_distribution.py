@@ -43,7 +43,7 @@ class TwoAreas:
 
 
 @pytest.fixture()
-def two(app: Flask, dw: DW, make_user) -> TwoAreas:  # noqa: F811
+def two(app: Flask, dw: DW, make_user) -> TwoAreas:
     with app.app_context():
         police = db.session.get(Agency, dw.police.id)
         pbo = db.session.get(MaracArea, dw.other_coordinator.area_id)
@@ -53,26 +53,44 @@ def two(app: Flask, dw: DW, make_user) -> TwoAreas:  # noqa: F811
     pbo_rep = make_user(Role.AGENCY_REP, agency=dw.police, area=pbo, name="Pablo Pbo-Police")
     with app.app_context():
         starts = utcnow() + timedelta(days=3)
-        meeting = Meeting(area_id=pbo.id, starts_at=starts, ends_at=starts + timedelta(hours=2),
-                          venue="PBO Room", chair_id=dw.other_chair.id)
+        meeting = Meeting(
+            area_id=pbo.id,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            venue="PBO Room",
+            chair_id=dw.other_chair.id,
+        )
         db.session.add(meeting)
         db.session.flush()
         case = Case(area_id=pbo.id, reference=f"PBO-2026-{meeting.id:04d}")
         db.session.add(case)
         db.session.flush()
         item = AgendaItem(meeting_id=meeting.id, case_id=case.id, position=1)
-        db.session.add_all([
-            item,
-            Invitation(meeting_id=meeting.id, user_id=pbo_rep.id, agency_id=dw.police.id),
-            Attendance(meeting_id=meeting.id, user_id=pbo_rep.id, name=pbo_rep.name,
-                       agency_id=dw.police.id, status=AttendanceStatus.PRESENT,
-                       recorded_by_id=dw.other_chair.id),
-        ])
+        db.session.add_all(
+            [
+                item,
+                Invitation(meeting_id=meeting.id, user_id=pbo_rep.id, agency_id=dw.police.id),
+                Attendance(
+                    meeting_id=meeting.id,
+                    user_id=pbo_rep.id,
+                    name=pbo_rep.name,
+                    agency_id=dw.police.id,
+                    status=AttendanceStatus.PRESENT,
+                    recorded_by_id=dw.other_chair.id,
+                ),
+            ]
+        )
         db.session.flush()
-        db.session.add(ActionItem(case_id=case.id, agenda_item_id=item.id,
-                                  meeting_id=meeting.id, owner_agency_id=dw.police.id,
-                                  description="PBOACTION check the address",
-                                  due_date=(starts + timedelta(days=7)).date()))
+        db.session.add(
+            ActionItem(
+                case_id=case.id,
+                agenda_item_id=item.id,
+                meeting_id=meeting.id,
+                owner_agency_id=dw.police.id,
+                description="PBOACTION check the address",
+                due_date=(starts + timedelta(days=7)).date(),
+            )
+        )
         db.session.commit()
         db.session.refresh(meeting)
     return TwoAreas(dw, pbo, pbo_rep, meeting)
@@ -80,12 +98,16 @@ def two(app: Flask, dw: DW, make_user) -> TwoAreas:  # noqa: F811
 
 def _recipient_ids(app: Flask, meeting_id: int) -> set[int]:
     with app.app_context():
-        return set(db.session.scalars(sa.select(MinutesRecipient.user_id).where(
-            MinutesRecipient.meeting_id == meeting_id)))
+        return set(
+            db.session.scalars(
+                sa.select(MinutesRecipient.user_id).where(MinutesRecipient.meeting_id == meeting_id)
+            )
+        )
 
 
 def test_the_recipients_page_never_offers_or_ticks_another_areas_people(
-        auth: Auth, two: TwoAreas) -> None:
+    auth: Auth, two: TwoAreas
+) -> None:
     w = two.dw
     auth.sign_in_as(w.coordinator)
     response = auth.client.get(f"{two.base}/recipients")
@@ -103,7 +125,8 @@ def test_the_recipients_page_never_offers_or_ticks_another_areas_people(
 
 
 def test_a_forged_post_with_another_areas_person_is_refused_and_nothing_saved(
-        app: Flask, auth: Auth, two: TwoAreas) -> None:
+    app: Flask, auth: Auth, two: TwoAreas
+) -> None:
     w = two.dw
     auth.sign_in_as(w.coordinator)
     for people in ([w.rep, two.pbo_rep], [two.pbo_rep], [w.rep, w.other_chair]):
@@ -114,17 +137,28 @@ def test_a_forged_post_with_another_areas_person_is_refused_and_nothing_saved(
 
 
 def test_another_areas_rep_never_downloads_even_with_a_recipient_row(
-        app: Flask, auth: Auth, two: TwoAreas) -> None:
+    app: Flask, auth: Auth, two: TwoAreas
+) -> None:
     """A recipient row saved before this rule (or for someone who moved area) opens nothing."""
     w = two.dw
     with app.app_context():
-        db.session.add(MinutesRecipient(meeting_id=w.meeting.id, user_id=two.pbo_rep.id,
-                                        agency_id=w.police.id, added_by_id=w.coordinator.id,
-                                        added_at=utcnow()))
+        db.session.add(
+            MinutesRecipient(
+                meeting_id=w.meeting.id,
+                user_id=two.pbo_rep.id,
+                agency_id=w.police.id,
+                added_by_id=w.coordinator.id,
+                added_at=utcnow(),
+            )
+        )
         db.session.commit()
     auth.sign_in_as(two.pbo_rep)
-    for path in (f"{two.base}/minutes.pdf", f"{two.base}/actions/{w.police.id}.pdf",
-                 f"/meetings/{w.meeting.id}", f"/cases/{w.case.id}"):
+    for path in (
+        f"{two.base}/minutes.pdf",
+        f"{two.base}/actions/{w.police.id}.pdf",
+        f"/meetings/{w.meeting.id}",
+        f"/cases/{w.case.id}",
+    ):
         response = auth.client.get(path)
         assert response.status_code == 404, (path, response.status_code)
         assert b"%PDF" not in response.data, path
@@ -135,16 +169,20 @@ def test_another_areas_rep_never_downloads_even_with_a_recipient_row(
         assert w.case.reference not in body, path
 
 
-def test_invitations_never_offer_another_areas_rep(app: Flask, auth: Auth,
-                                                   two: TwoAreas) -> None:
+def test_invitations_never_offer_another_areas_rep(app: Flask, auth: Auth, two: TwoAreas) -> None:
     w = two.dw
     auth.sign_in_as(w.coordinator)
     page = auth.client.get(f"/meetings/{w.meeting.id}/invitations").get_data(as_text=True)
     assert two.pbo_rep.name not in page
     assert w.police_rep2.name in page  # police's rep without an area may be invited in CAM
-    refused = auth.post(f"/meetings/{w.meeting.id}/invitations",
-                        {"people": [str(two.pbo_rep.id)]})
+    refused = auth.post(f"/meetings/{w.meeting.id}/invitations", {"people": [str(two.pbo_rep.id)]})
     assert refused.status_code == 400
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation).where(
-            Invitation.meeting_id == w.meeting.id, Invitation.user_id == two.pbo_rep.id)) == 0
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Invitation)
+                .where(Invitation.meeting_id == w.meeting.id, Invitation.user_id == two.pbo_rep.id)
+            )
+            == 0
+        )

@@ -32,8 +32,9 @@ def xdw(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> DW:
 
 
 def _text(pdf: bytes) -> str:
-    return re.sub(r"\s+", " ", " ".join(p.extract_text() or ""
-                                       for p in PdfReader(io.BytesIO(pdf)).pages))
+    return re.sub(
+        r"\s+", " ", " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages)
+    )
 
 
 def _inert(pdf: bytes) -> None:
@@ -59,10 +60,12 @@ def _get(app: Flask, auth: Auth, path: str) -> tuple[int, bytes, list]:
 
 
 def test_minutes_pdf_and_action_extract_pass_the_gate_and_keep_payloads_inert(
-        app: Flask, auth: Auth, xdw: DW) -> None:
+    app: Flask, auth: Auth, xdw: DW
+) -> None:
     auth.sign_in_as(xdw.coordinator)
-    saved = auth.post(f"{xdw.base}/recipients",
-                      {"people": [str(xdw.rep.id), str(xdw.housing_rep.id)]})
+    saved = auth.post(
+        f"{xdw.base}/recipients", {"people": [str(xdw.rep.id), str(xdw.housing_rep.id)]}
+    )
     assert saved.status_code == 302, saved.get_data(as_text=True)[:1500]
     auth.sign_out()
 
@@ -90,8 +93,7 @@ def test_minutes_pdf_and_action_extract_pass_the_gate_and_keep_payloads_inert(
     assert status == 404 and b"%PDF" not in body
 
 
-def test_other_area_and_uninvited_people_get_404_for_the_documents(
-        auth: Auth, xdw: DW) -> None:
+def test_other_area_and_uninvited_people_get_404_for_the_documents(auth: Auth, xdw: DW) -> None:
     auth.sign_in_as(xdw.coordinator)
     auth.post(f"{xdw.base}/recipients", {"people": [str(xdw.rep.id)]})
     auth.sign_out()

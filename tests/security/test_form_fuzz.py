@@ -17,8 +17,22 @@ from tests.security.test_gate_and_matrix import ALLOWED, Probers, probers  # noq
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
 LONG = st.integers(10_001, 12_000).map(lambda n: "x" * n)
-WRONG = st.sampled_from(["abc", "-1", "0", "99999999999999999999", "2026-02-30", "1e9",
-                         "<b>", "' OR 1=1 --", "\x00", " ", "NaN", "１２"])
+WRONG = st.sampled_from(
+    [
+        "abc",
+        "-1",
+        "0",
+        "99999999999999999999",
+        "2026-02-30",
+        "1e9",
+        "<b>",
+        "' OR 1=1 --",
+        "\x00",
+        " ",
+        "NaN",
+        "１２",
+    ]
+)
 VALUE = st.one_of(st.none(), TEXT, LONG, WRONG)
 
 
@@ -26,8 +40,12 @@ def _fields(spec: FormSpec) -> list[str]:
     return sorted(n for n in spec.fields if n != "csrf_token")
 
 
-def test_random_values_to_every_form(app: Flask, sw: SecurityWorld, probers: Probers,  # noqa: F811
-                                     db_transaction: sa.Connection) -> None:
+def test_random_values_to_every_form(
+    app: Flask,
+    sw: SecurityWorld,
+    probers: Probers,
+    db_transaction: sa.Connection,
+) -> None:
     forms = crawl_forms(app, sw, probers, ALLOWED)
     assert len(forms) >= 25, sorted(forms)  # the crawl found the app's forms
     before = row_counts(db_transaction)
@@ -48,17 +66,18 @@ def test_random_values_to_every_form(app: Flask, sw: SecurityWorld, probers: Pro
     assert not problems, "\n".join(sorted(set(problems))[:40])
 
 
-def _attack(action: str, role: str, prober: Prober, names: list[str], inspect: Any,
-            problems: list[str]) -> Any:
-    @settings(max_examples=15, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+def _attack(
+    action: str, role: str, prober: Prober, names: list[str], inspect: Any, problems: list[str]
+) -> Any:
+    @settings(
+        max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(st.fixed_dictionaries({n: VALUE for n in names}))
     def attack(values: dict[str, Any]) -> None:
         data = {k: v for k, v in values.items() if v is not None}
         answer = prober.request("POST", action, data, inspect=inspect)
         if not 200 <= answer.status < 500:
             shown = {k: (v if len(v) < 40 else f"{v[:20]!r}…({len(v)})") for k, v in data.items()}
-            problems.append(f"{action} as {role}: {answer.status} {answer.body[:300]} "
-                            f"with {shown}")
+            problems.append(f"{action} as {role}: {answer.status} {answer.body[:300]} with {shown}")
 
     return attack

@@ -113,11 +113,13 @@ ALLOWED: dict[str, frozenset[str]] = {
 
 # Routes whose variable is a secret token, public by design: the token is the credential
 # (no signed-in user, nothing to authorise against). Tested by their own features.
-TOKEN_ROUTES = frozenset({
-    "auth.reset_password",  # one-time password-reset token (tests/auth)
-    "auth.set_password",  # one-time set-password token (tests/auth)
-    "meetings.feed",  # calendar feed token (tests/meetings/test_calendars.py)
-})
+TOKEN_ROUTES = frozenset(
+    {
+        "auth.reset_password",  # one-time password-reset token (tests/auth)
+        "auth.set_password",  # one-time set-password token (tests/auth)
+        "meetings.feed",  # calendar feed token (tests/meetings/test_calendars.py)
+    }
+)
 
 # Object routes that need state this world does not build (approved, distributed minutes).
 # Their gate (meeting and agency ids) is exercised in test_distributed_documents.py with the
@@ -155,15 +157,18 @@ def expectation(endpoint: str, role: str, relation: str, same_values: bool) -> s
     return "allowed"
 
 
-def check(rule: Rule, method: str, role: str, relation: str, values: dict,
-          answer: Answer, expected: str) -> list[str]:
+def check(
+    rule: Rule, method: str, role: str, relation: str, values: dict, answer: Answer, expected: str
+) -> list[str]:
     where = f"{method} {rule.rule} [{rule.endpoint}] as {role}, {relation.replace('_', ' ')}"
     problems = []
     if answer.status >= 500:
         problems.append(f"{where}: {answer.status} {answer.body[:200]}")
     elif answer.status < 400 and not covers(rule, values, answer):
-        problems.append(f"{where}: answered {answer.status} without the authorisation gate "
-                        f"(authorised {answer.authorised})")
+        problems.append(
+            f"{where}: answered {answer.status} without the authorisation gate "
+            f"(authorised {answer.authorised})"
+        )
     elif expected == "denied" and answer.status not in (403, 404):
         problems.append(f"{where}: expected 403 or 404, got {answer.status}")
     elif expected == "hidden" and answer.status != 404:
@@ -191,17 +196,22 @@ def probers(app: Flask, sw: SecurityWorld, db_transaction: sa.Connection) -> Ite
 
 
 def test_every_object_route_is_in_the_tables(app: Flask) -> None:
-    unknown = [f"{r.endpoint} ({r.rule})" for r in object_rules(app)
-               if r.endpoint not in ALLOWED and r.endpoint not in TOKEN_ROUTES]
-    assert not unknown, ("object routes missing from ALLOWED in "
-                         f"tests/security/test_gate_and_matrix.py: {unknown}")
+    unknown = [
+        f"{r.endpoint} ({r.rule})"
+        for r in object_rules(app)
+        if r.endpoint not in ALLOWED and r.endpoint not in TOKEN_ROUTES
+    ]
+    assert not unknown, (
+        f"object routes missing from ALLOWED in tests/security/test_gate_and_matrix.py: {unknown}"
+    )
     stale = sorted(set(ALLOWED) - {r.endpoint for r in object_rules(app)})
     assert not stale, f"ALLOWED names routes that no longer exist: {stale}"
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_route_role_relation_matrix(app: Flask, sw: SecurityWorld, probers: Probers,
-                                    role: str) -> None:
+def test_route_role_relation_matrix(
+    app: Flask, sw: SecurityWorld, probers: Probers, role: str
+) -> None:
     """Each failure line names the route, the role and the relationship."""
     prober, user = probers[role], sw.user(role)
     own = sw.values("own", user)
@@ -222,8 +232,9 @@ def test_route_role_relation_matrix(app: Flask, sw: SecurityWorld, probers: Prob
     assert not problems, "\n".join(problems)
 
 
-def test_every_object_route_goes_through_the_gate(app: Flask, sw: SecurityWorld,
-                                                  probers: Probers) -> None:
+def test_every_object_route_goes_through_the_gate(
+    app: Flask, sw: SecurityWorld, probers: Probers
+) -> None:
     """Each object route answers, for some allowed role, only after the gate ran."""
     problems, unexercised = [], []
     for rule in object_rules(app):
@@ -262,10 +273,14 @@ def _body(prober: Prober, path: str) -> str:
 def test_lists_never_show_another_area(sw: SecurityWorld, probers: Probers) -> None:
     for role in ("coordinator", "chair"):
         prober = probers[role]
-        for path in ("/cases/", "/actions/", "/meetings/",
-                     f"/cases/meetings/{sw.x.meeting.id}/research-list",
-                     f"/cases/meetings/{sw.x.meeting.id}/research-list.csv",
-                     f"/cases/?q={sw.b.case_reference}"):
+        for path in (
+            "/cases/",
+            "/actions/",
+            "/meetings/",
+            f"/cases/meetings/{sw.x.meeting.id}/research-list",
+            f"/cases/meetings/{sw.x.meeting.id}/research-list.csv",
+            f"/cases/?q={sw.b.case_reference}",
+        ):
             body = _body(prober, path)
             assert sw.b.case_reference not in body, (role, path)
             assert "ACTIONMARKB" not in body, (role, path)
@@ -274,8 +289,7 @@ def test_lists_never_show_another_area(sw: SecurityWorld, probers: Probers) -> N
         assert "ACTIONMARKX" in body and "ACTIONMARKY" in body  # own area: both agencies
 
 
-def test_a_rep_sees_only_their_own_agency_actions(sw: SecurityWorld,
-                                                  probers: Probers) -> None:
+def test_a_rep_sees_only_their_own_agency_actions(sw: SecurityWorld, probers: Probers) -> None:
     prober = probers["rep"]
     body = _body(prober, "/actions/")
     assert "ACTIONMARKX" in body
@@ -309,33 +323,50 @@ def _status_data(version: int = 1) -> dict[str, str]:
     from marac_app.protocol.services import today
 
     now = today()
-    return {"status": "completed", "note": "Door lock fitted", "version": str(version),
-            "dated_day": str(now.day), "dated_month": str(now.month),
-            "dated_year": str(now.year)}
+    return {
+        "status": "completed",
+        "note": "Door lock fitted",
+        "version": str(version),
+        "dated_day": str(now.day),
+        "dated_month": str(now.month),
+        "dated_year": str(now.year),
+    }
 
 
-def test_a_rep_sees_nothing_of_their_agency_in_another_area(sw: SecurityWorld,
-                                                            probers: Probers) -> None:
+def test_a_rep_sees_nothing_of_their_agency_in_another_area(
+    sw: SecurityWorld, probers: Probers
+) -> None:
     prober = probers["rep"]
-    for path in ("/", "/actions/", "/actions/?status=open", "/actions/?overdue=1",
-                 f"/actions/?case={sw.s.case_reference}", "/cases/", "/meetings/"):
+    for path in (
+        "/",
+        "/actions/",
+        "/actions/?status=open",
+        "/actions/?overdue=1",
+        f"/actions/?case={sw.s.case_reference}",
+        "/cases/",
+        "/meetings/",
+    ):
         body = _body(prober, path)
         assert "ACTIONMARKS" not in body, path
         assert sw.s.case_reference not in body, path
     assert "ACTIONMARKX" in _body(prober, "/actions/")  # their own area: still there
     assert "ACTIONMARKX" in _body(prober, "/")  # "My agency's actions" on the home page
-    for path in (f"/actions/{sw.s.action_id}", f"/cases/{sw.s.case_id}",
-                 f"/meetings/{sw.s.meeting.id}",
-                 f"/cases/meetings/{sw.s.meeting.id}/research-list.csv",
-                 f"/distribution/meetings/{sw.s.meeting.id}/minutes.pdf",
-                 f"/distribution/meetings/{sw.s.meeting.id}/actions/{sw.x.agency.id}.pdf"):
+    for path in (
+        f"/actions/{sw.s.action_id}",
+        f"/cases/{sw.s.case_id}",
+        f"/meetings/{sw.s.meeting.id}",
+        f"/cases/meetings/{sw.s.meeting.id}/research-list.csv",
+        f"/distribution/meetings/{sw.s.meeting.id}/minutes.pdf",
+        f"/distribution/meetings/{sw.s.meeting.id}/actions/{sw.x.agency.id}.pdf",
+    ):
         answer = prober.request("GET", path)
         assert answer.status == 404, (path, answer.status)
         assert "ACTIONMARKS" not in answer.body
 
 
 def test_the_same_agency_rep_of_the_other_area_sees_only_that_area(
-        app: Flask, sw: SecurityWorld, db_transaction: sa.Connection) -> None:
+    app: Flask, sw: SecurityWorld, db_transaction: sa.Connection
+) -> None:
     """The positive control: X's representative in B sees B's action, and not A's."""
     prober = _side_prober(app, db_transaction, sw.s.rep)
     for path in ("/", "/actions/"):
@@ -349,32 +380,40 @@ def test_the_same_agency_rep_of_the_other_area_sees_only_that_area(
 def _action_state(connection: sa.Connection, action_id: int) -> tuple[str, int, int]:
     from marac_app.action_items.models import ActionItem, ActionStatusUpdate
 
-    status, version = connection.execute(sa.select(ActionItem.status, ActionItem.version)
-                                         .where(ActionItem.id == action_id)).one()
-    updates = connection.execute(sa.select(sa.func.count()).select_from(ActionStatusUpdate)
-                                 .where(ActionStatusUpdate.action_id == action_id)).scalar()
+    status, version = connection.execute(
+        sa.select(ActionItem.status, ActionItem.version).where(ActionItem.id == action_id)
+    ).one()
+    updates = connection.execute(
+        sa.select(sa.func.count())
+        .select_from(ActionStatusUpdate)
+        .where(ActionStatusUpdate.action_id == action_id)
+    ).scalar()
     return str(status), version, updates
 
 
 def test_a_rep_cannot_update_their_agency_action_in_another_area(
-        app: Flask, sw: SecurityWorld, probers: Probers, db_transaction: sa.Connection) -> None:
+    app: Flask, sw: SecurityWorld, probers: Probers, db_transaction: sa.Connection
+) -> None:
     seen: list[tuple[str, int, int]] = []
 
     def keep_state(answer: Answer) -> None:
         seen.append(_action_state(db_transaction, sw.s.action_id))
 
-    refused = probers["rep"].request("POST", f"/actions/{sw.s.action_id}/status",
-                                     _status_data(), inspect=keep_state)
+    refused = probers["rep"].request(
+        "POST", f"/actions/{sw.s.action_id}/status", _status_data(), inspect=keep_state
+    )
     assert refused.status == 404
     assert seen == [("open", 1, 0)]  # unchanged, no history row
     allowed = _side_prober(app, db_transaction, sw.s.rep).request(
-        "POST", f"/actions/{sw.s.action_id}/status", _status_data(), inspect=keep_state)
+        "POST", f"/actions/{sw.s.action_id}/status", _status_data(), inspect=keep_state
+    )
     assert allowed.status == 302, allowed.body[:500]
     assert seen[-1] == ("completed", 2, 1)
 
 
 def test_actions_of_a_restricted_case_are_hidden_from_reps_and_chairs(
-        app: Flask, sw: SecurityWorld, probers: Probers) -> None:
+    app: Flask, sw: SecurityWorld, probers: Probers
+) -> None:
     from marac_app.privacy.models import CaseRestriction
 
     with app.app_context():

@@ -59,13 +59,27 @@ def int_variables(rule: Rule) -> list[str]:
 
 def test_parse_id_accepts_only_database_ids() -> None:
     assert [parse_id(v) for v in ("1", " 42 ", str(MAX_ID), 7)] == [1, 42, MAX_ID, 7]
-    for bad in ("0", "-1", str(MAX_ID + 1), str(2**63), "9" * 400, "１２", "1e3", "", None,
-                True, 0, MAX_ID + 1, "12\x00"):
+    for bad in (
+        "0",
+        "-1",
+        str(MAX_ID + 1),
+        str(2**63),
+        "9" * 400,
+        "１２",
+        "1e3",
+        "",
+        None,
+        True,
+        0,
+        MAX_ID + 1,
+        "12\x00",
+    ):
         assert parse_id(bad) is None, bad
 
 
 def test_every_int_route_answers_404_for_ids_beyond_the_database(
-        app: Flask, sw: SecurityWorld, probers: Probers) -> None:  # noqa: F811
+    app: Flask, sw: SecurityWorld, probers: Probers
+) -> None:
     rules = [r for r in app.url_map.iter_rules() if int_variables(r)]
     assert len(rules) >= 50, len(rules)  # the walk found the app's object routes
     problems: list[str] = []
@@ -78,13 +92,16 @@ def test_every_int_route_answers_404_for_ids_beyond_the_database(
                     for method in methods(rule):
                         answer = prober.request(method, path)
                         if answer.status != 404:
-                            problems.append(f"{method} {rule.rule} {name}={str(huge)[:12]}… as "
-                                            f"{role}: {answer.status} {answer.body[:120]}")
+                            problems.append(
+                                f"{method} {rule.rule} {name}={str(huge)[:12]}… as "
+                                f"{role}: {answer.status} {answer.body[:120]}"
+                            )
     assert not problems, "\n".join(problems[:40])
 
 
 def test_ids_in_query_strings_beyond_the_database_are_harmless(
-        sw: SecurityWorld, probers: Probers) -> None:  # noqa: F811
+    sw: SecurityWorld, probers: Probers
+) -> None:
     coordinator = probers["coordinator"]
     for huge in HUGE:
         for role, path, expected in (
@@ -117,8 +134,11 @@ def _id_like(values: list[str]) -> bool:
 
 
 def test_every_form_refuses_control_characters_and_survives_huge_ids(
-        app: Flask, sw: SecurityWorld, probers: Probers,  # noqa: F811
-        db_transaction: sa.Connection) -> None:
+    app: Flask,
+    sw: SecurityWorld,
+    probers: Probers,
+    db_transaction: sa.Connection,
+) -> None:
     forms = crawl_forms(app, sw, probers, ALLOWED)
     assert len(forms) >= 25, sorted(forms)
     before = row_counts(db_transaction)
@@ -128,9 +148,15 @@ def test_every_form_refuses_control_characters_and_survives_huge_ids(
     for action, (role, spec) in sorted(forms.items()):
         prober = probers[role]
 
-        def post(field: str, value: str, expect: str | None,
-                 action: str = action, role: str = role, spec: FormSpec = spec,
-                 prober: Prober = prober) -> None:
+        def post(
+            field: str,
+            value: str,
+            expect: str | None,
+            action: str = action,
+            role: str = role,
+            spec: FormSpec = spec,
+            prober: Prober = prober,
+        ) -> None:
             data = {**spec.baseline(), field: value}
             changed: dict[str, Any] = {}
 
@@ -172,8 +198,11 @@ def test_every_form_refuses_control_characters_and_survives_huge_ids(
 def _form(auth: Auth, path: str) -> FormSpec:
     response = auth.client.get(path)
     assert response.status_code == 200, path
-    return next(f for f in post_forms(path, response.get_data(as_text=True))
-                if f.action.split("?")[0] == path)
+    return next(
+        f
+        for f in post_forms(path, response.get_data(as_text=True))
+        if f.action.split("?")[0] == path
+    )
 
 
 def _count(app: Flask, model: type) -> int:
@@ -183,7 +212,8 @@ def _count(app: Flask, model: type) -> int:
 
 @pytest.mark.parametrize("bad", ["Nadia\x00Name", "Nadia\r\nName", "Nadia\nName", "Nadia\u2028"])
 def test_admin_forms_refuse_control_characters_in_every_single_line_field(
-        app: Flask, auth: Auth, make_user, make_area, make_agency, bad: str) -> None:
+    app: Flask, auth: Auth, make_user, make_area, make_agency, bad: str
+) -> None:
     from marac_app.auth.models import Role
 
     area = make_area()
@@ -192,12 +222,21 @@ def test_admin_forms_refuse_control_characters_in_every_single_line_field(
     user = make_user(Role.AGENCY_REP, agency=agency)
     auth.sign_in_as(admin)
     valid = {
-        "/admin/users/new": {"email": "new.person@example.org", "name": "New Person",
-                             "job_title": "Officer", "role": "agency_rep",
-                             "agency": str(agency.id), "area": ""},
+        "/admin/users/new": {
+            "email": "new.person@example.org",
+            "name": "New Person",
+            "job_title": "Officer",
+            "role": "agency_rep",
+            "agency": str(agency.id),
+            "area": "",
+        },
         f"/admin/users/{user.id}": None,  # the page's own values
-        "/admin/agencies/new": {"name": "New agency", "kind": "police", "areas": str(area.id),
-                                "active": "y"},
+        "/admin/agencies/new": {
+            "name": "New agency",
+            "kind": "police",
+            "areas": str(area.id),
+            "active": "y",
+        },
         f"/admin/agencies/{agency.id}": None,
         "/admin/areas/new": {"name": "New area", "code": "NEWA", "active": "y"},
         f"/admin/areas/{area.id}": None,
@@ -205,8 +244,9 @@ def test_admin_forms_refuse_control_characters_in_every_single_line_field(
     for path, data in valid.items():
         spec = _form(auth, path)
         base = data if data is not None else spec.baseline()
-        single_line = [n for n, k in spec.kinds.items()
-                       if k in SINGLE_LINE_KINDS and n != "csrf_token"]
+        single_line = [
+            n for n, k in spec.kinds.items() if k in SINGLE_LINE_KINDS and n != "csrf_token"
+        ]
         assert single_line, path
         for field in single_line:
             counts = {m: _count(app, m) for m in (User, Agency, MaracArea)}
@@ -216,52 +256,81 @@ def test_admin_forms_refuse_control_characters_in_every_single_line_field(
             assert SINGLE_LINE_MESSAGE in body, (path, field)
             assert {m: _count(app, m) for m in counts} == counts
     with app.app_context():  # nothing of the refused values was saved anywhere
-        names = list(db.session.scalars(sa.select(User.name))) + list(
-            db.session.scalars(sa.select(Agency.name))) + list(
-            db.session.scalars(sa.select(MaracArea.name)))
+        names = (
+            list(db.session.scalars(sa.select(User.name)))
+            + list(db.session.scalars(sa.select(Agency.name)))
+            + list(db.session.scalars(sa.select(MaracArea.name)))
+        )
         assert not any(has_control_characters(n) for n in names)
 
 
-def test_admin_forms_refuse_ids_beyond_the_database(app: Flask, auth: Auth, make_user,
-                                                    make_area, make_agency) -> None:
+def test_admin_forms_refuse_ids_beyond_the_database(
+    app: Flask, auth: Auth, make_user, make_area, make_agency
+) -> None:
     from marac_app.auth.models import Role
 
     area = make_area()
     agency = make_agency(areas=[area])
     auth.sign_in_as(make_user(Role.ADMIN))
     for huge in HUGE:
-        response = auth.post("/admin/agencies/new", {"name": f"Agency {str(huge)[:5]}",
-                                                     "kind": "police",
-                                                     "areas": [str(area.id), str(huge)]})
+        response = auth.post(
+            "/admin/agencies/new",
+            {
+                "name": f"Agency {str(huge)[:5]}",
+                "kind": "police",
+                "areas": [str(area.id), str(huge)],
+            },
+        )
         assert response.status_code == 400
         assert "Select one of the options shown for MARAC areas" in response.get_data(as_text=True)
-        response = auth.post(f"/admin/agencies/{agency.id}", {"name": agency.name,
-                                                              "kind": "police",
-                                                              "areas": str(huge)})
+        response = auth.post(
+            f"/admin/agencies/{agency.id}",
+            {"name": agency.name, "kind": "police", "areas": str(huge)},
+        )
         assert response.status_code == 400
-        response = auth.post("/admin/users/new", {
-            "email": "huge@example.org", "name": "Huge Id", "role": "agency_rep",
-            "agency": str(huge), "area": str(huge)})
+        response = auth.post(
+            "/admin/users/new",
+            {
+                "email": "huge@example.org",
+                "name": "Huge Id",
+                "role": "agency_rep",
+                "agency": str(huge),
+                "area": str(huge),
+            },
+        )
         assert response.status_code == 400
         assert "Select one of the options shown for agency" in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Agency).where(
-            Agency.name.like("Agency %"))) == 0
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
-            User.email == "huge@example.org")) == 0
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(Agency).where(Agency.name.like("Agency %"))
+            )
+            == 0
+        )
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(User).where(User.email == "huge@example.org")
+            )
+            == 0
+        )
 
 
 # --- A person's name on the referral form, a meeting's venue -------------------------------
 
 
 def test_line_breaks_in_a_persons_name_or_a_venue_are_refused(
-        app: Flask, sw: SecurityWorld, probers: Probers,  # noqa: F811
-        db_transaction: sa.Connection) -> None:
+    app: Flask,
+    sw: SecurityWorld,
+    probers: Probers,
+    db_transaction: sa.Connection,
+) -> None:
     coordinator = probers["coordinator"]
     before = row_counts(db_transaction)
-    pages = {"/cases/new": ("victim_name", "perpetrators-0-full_name"),
-             "/meetings/new": ("venue",),
-             f"/meetings/{sw.x.meeting.id}/edit": ("venue",)}
+    pages = {
+        "/cases/new": ("victim_name", "perpetrators-0-full_name"),
+        "/meetings/new": ("venue",),
+        f"/meetings/{sw.x.meeting.id}/edit": ("venue",),
+    }
     for page, fields in pages.items():
         answer = coordinator.request("GET", page)
         assert answer.status == 200, page
@@ -275,8 +344,9 @@ def test_line_breaks_in_a_persons_name_or_a_venue_are_refused(
                 assert _counts_unchanged(db_transaction, before) == {}
 
 
-def test_multi_line_fields_keep_line_breaks(app: Flask, sw: SecurityWorld,
-                                           probers: Probers) -> None:  # noqa: F811
+def test_multi_line_fields_keep_line_breaks(
+    app: Flask, sw: SecurityWorld, probers: Probers
+) -> None:
     coordinator = probers["coordinator"]
     page = f"/actions/cases/{sw.x.case_id}/new"
     answer = coordinator.request("GET", page)
@@ -284,9 +354,15 @@ def test_multi_line_fields_keep_line_breaks(app: Flask, sw: SecurityWorld,
     from marac_app.protocol.services import today
 
     due = today().replace(year=today().year + 1)
-    data = {**spec.baseline(), "owner_agency": str(sw.x.agency.id), "priority": "high",
-            "description": "Fit a door lock.\r\nThen check the window.\tToday.",
-            "due_day": str(due.day), "due_month": str(due.month), "due_year": str(due.year)}
+    data = {
+        **spec.baseline(),
+        "owner_agency": str(sw.x.agency.id),
+        "priority": "high",
+        "description": "Fit a door lock.\r\nThen check the window.\tToday.",
+        "due_day": str(due.day),
+        "due_month": str(due.month),
+        "due_year": str(due.year),
+    }
     saved = coordinator.request("POST", spec.action, data)
     assert saved.status == 302, saved.body[:1000]
     refused = coordinator.request("POST", spec.action, {**data, "description": "Fit\x00lock"})
@@ -295,21 +371,29 @@ def test_multi_line_fields_keep_line_breaks(app: Flask, sw: SecurityWorld,
 
 
 def test_query_string_and_sign_in_control_characters_never_500(
-        app: Flask, sw: SecurityWorld, probers: Probers) -> None:  # noqa: F811
-    for role, path in (("coordinator", "/cases/?q=Val%00erie"), ("admin", "/admin/users?q=%00"),
-                       ("coordinator", "/actions/?case=%00"), ("dpo", "/audit/?actor=%00"),
-                       ("dpo", "/audit/?object_id=a%0Db"), ("coordinator", "/jobs/ab%00c"),
-                       ("coordinator", "/meetings/outbox/a%00b.eml")):
+    app: Flask, sw: SecurityWorld, probers: Probers
+) -> None:
+    for role, path in (
+        ("coordinator", "/cases/?q=Val%00erie"),
+        ("admin", "/admin/users?q=%00"),
+        ("coordinator", "/actions/?case=%00"),
+        ("dpo", "/audit/?actor=%00"),
+        ("dpo", "/audit/?object_id=a%0Db"),
+        ("coordinator", "/jobs/ab%00c"),
+        ("coordinator", "/meetings/outbox/a%00b.eml"),
+    ):
         answer = probers[role].request("GET", path)
         assert answer.status == 400, (role, path, answer.status, answer.body[:300])
         assert "contains a character that cannot be used" in answer.body, path
     client = app.test_client()
     page = client.get("/sign-in").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post("/sign-in", data={"csrf_token": token, "email": "a\x00@example.org",
-                                             "password": "x\r\ny"})
-    assert response.status_code == 400 or (response.status_code == 200
-                                           and SINGLE_LINE_MESSAGE in response.get_data(True))
+    response = client.post(
+        "/sign-in", data={"csrf_token": token, "email": "a\x00@example.org", "password": "x\r\ny"}
+    )
+    assert response.status_code == 400 or (
+        response.status_code == 200 and SINGLE_LINE_MESSAGE in response.get_data(True)
+    )
 
 
 # --- Every form uses the one base ----------------------------------------------------------
@@ -331,8 +415,10 @@ def _app_form_classes() -> list[type]:
 def test_every_form_class_uses_the_cleaning_base() -> None:
     classes = _app_form_classes()
     assert len(classes) >= 40, len(classes)
-    strays = [f"{c.__module__}.{c.__qualname__}" for c in classes
-              if not issubclass(c, MaracForm | MaracSubForm)
-              and c not in (MaracForm, MaracSubForm)]
+    strays = [
+        f"{c.__module__}.{c.__qualname__}"
+        for c in classes
+        if not issubclass(c, MaracForm | MaracSubForm) and c not in (MaracForm, MaracSubForm)
+    ]
     assert not strays, f"forms not built on MaracForm/MaracSubForm: {strays}"
     assert all(inspect.isclass(c) for c in classes)

@@ -54,8 +54,11 @@ class _Dangerous(HTMLParser):
         for name, value in attrs:
             if name.startswith("on"):
                 self.found.append(f"<{tag} {name}=...>")
-            if name in ("href", "src", "action", "formaction") and value \
-                    and value.strip().lower().startswith("javascript:"):
+            if (
+                name in ("href", "src", "action", "formaction")
+                and value
+                and value.strip().lower().startswith("javascript:")
+            ):
                 self.found.append(f"<{tag} {name}={value}>")
             if name == "style" and value and "javascript" in value.lower():
                 self.found.append(f"<{tag} style=...>")
@@ -75,9 +78,12 @@ def dangerous(html: str) -> list[str]:
     return parser.found
 
 
-def test_xss_corpus_through_every_text_field(app: Flask, sw: SecurityWorld,  # noqa: F811
-                                             probers: Probers,  # noqa: F811
-                                             db_transaction: sa.Connection) -> None:
+def test_xss_corpus_through_every_text_field(
+    app: Flask,
+    sw: SecurityWorld,
+    probers: Probers,
+    db_transaction: sa.Connection,
+) -> None:
     """Each form's text fields get the whole corpus at once (or, if that is refused, one
     payload at a time); once stored, every page the role can open is checked."""
     pages: dict[str, list[str]] = {}
@@ -93,15 +99,19 @@ def test_xss_corpus_through_every_text_field(app: Flask, sw: SecurityWorld,  # n
         # The corpus in every text field; then one payload at a time; then one field at a time
         # (a form may refuse a payload in a field with a format, e.g. a code or a reference).
         # Blank dates are tried in the past, then in the future (a due date).
-        attempts = [(fields, " ".join(PAYLOADS))] + [(fields, p) for p in PAYLOADS] + \
-            [([name], p) for name in fields for p in (PAYLOADS[0], PAYLOADS[1])]
+        attempts = (
+            [(fields, " ".join(PAYLOADS))]
+            + [(fields, p) for p in PAYLOADS]
+            + [([name], p) for name in fields for p in (PAYLOADS[0], PAYLOADS[1])]
+        )
         for year, (targets, payload) in [(y, a) for y in ("2025", "2027") for a in attempts]:
             data = spec.baseline(year)
             for name in targets:
                 data[name] = payload
 
-            def inspect(answer: Answer, action: str = action, role: str = role,
-                        prober: Prober = prober) -> None:
+            def inspect(
+                answer: Answer, action: str = action, role: str = role, prober: Prober = prober
+            ) -> None:
                 shown = [("response", answer.body)]
                 if answer.status < 400:
                     stored.append(action)
@@ -125,17 +135,22 @@ def test_xss_corpus_through_every_text_field(app: Flask, sw: SecurityWorld,  # n
     assert not problems, "\n".join(sorted(set(problems)))
 
 
-def test_xss_in_meeting_venue_stays_text_in_pages_and_ics(sw: SecurityWorld,
-                                                         probers: Probers) -> None:  # noqa: F811
+def test_xss_in_meeting_venue_stays_text_in_pages_and_ics(
+    sw: SecurityWorld, probers: Probers
+) -> None:
     prober = probers["coordinator"]
     meeting = sw.x.meeting.id
     page = prober.client.get(f"/meetings/{meeting}/edit").get_data(as_text=True)
-    spec = next(s for s in post_forms(f"/meetings/{meeting}/edit", page)
-                if s.action.startswith(f"/meetings/{meeting}/edit"))
+    spec = next(
+        s
+        for s in post_forms(f"/meetings/{meeting}/edit", page)
+        if s.action.startswith(f"/meetings/{meeting}/edit")
+    )
     data = spec.baseline()
     data["venue"] = PAYLOADS[1] + PAYLOADS[0]
-    response = prober.client.post(f"/meetings/{meeting}/edit",
-                                  data={"csrf_token": prober.token, **data})
+    response = prober.client.post(
+        f"/meetings/{meeting}/edit", data={"csrf_token": prober.token, **data}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     view = prober.client.get(f"/meetings/{meeting}").get_data(as_text=True)
     assert dangerous(view) == []
@@ -150,8 +165,14 @@ def test_xss_in_meeting_venue_stays_text_in_pages_and_ics(sw: SecurityWorld,
 
 # --- SQL injection in searches and filters -----------------------------------------------------
 
-INJECTIONS = ("' OR 1=1 --", "'; DROP TABLE user_account; --", "1 UNION SELECT id, email FROM "
-              "user_account --", '" OR ""="', "1) OR (1=1", "%' OR '%'='")
+INJECTIONS = (
+    "' OR 1=1 --",
+    "'; DROP TABLE user_account; --",
+    "1 UNION SELECT id, email FROM user_account --",
+    '" OR ""="',
+    "1) OR (1=1",
+    "%' OR '%'='",
+)
 
 
 class _Gets(HTMLParser):
@@ -185,8 +206,7 @@ def _rows(html: str) -> int:
     return len(re.findall(r"<tr[\s>]", html))
 
 
-def test_sql_injection_in_every_search_and_filter(sw: SecurityWorld,
-                                                  probers: Probers) -> None:  # noqa: F811
+def test_sql_injection_in_every_search_and_filter(sw: SecurityWorld, probers: Probers) -> None:
     problems: list[str] = []
     tried = 0
     for role, pages in LIST_PAGES.items():
@@ -202,13 +222,14 @@ def test_sql_injection_in_every_search_and_filter(sw: SecurityWorld,
             for param in sorted(parser.params):
                 for injection in INJECTIONS:
                     tried += 1
-                    answer = \
-                        _get(prober, page, {param: injection})
+                    answer = _get(prober, page, {param: injection})
                     if answer.status >= 500:
                         problems.append(f"{page}?{param}= as {role}: {answer.status}")
                     elif answer.status == 200 and _rows(answer.body) > baseline:
-                        problems.append(f"{page}?{param}={injection!r} as {role}: "
-                                        f"{_rows(answer.body)} rows > {baseline}")
+                        problems.append(
+                            f"{page}?{param}={injection!r} as {role}: "
+                            f"{_rows(answer.body)} rows > {baseline}"
+                        )
     assert tried >= 50, tried
     assert not problems, "\n".join(problems)
 

@@ -1,0 +1,210 @@
+"""The audit trail's vocabulary: every action an event can record, and which are reads.
+
+``record()`` takes an ``AuditAction``, never a free string, so a new event is named once here.
+``READS`` says which actions read personal data and what they read; "who has viewed case X"
+lists every read event that exposed the case (its object or one of its ``case_ids``).
+Values are stored as they are: renaming a member's value would split the trail's history.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class AuditAction(enum.StrEnum):
+    ACCESS_DENIED = "access_denied"
+    ACCOUNT_VIEWED = "account_viewed"
+    ACTION_CREATED = "action_created"
+    ACTION_FORM_VIEWED = "action_form_viewed"
+    ACTION_LIST_VIEWED = "action_list_viewed"
+    ACTION_STATUS_UPDATED = "action_status_updated"
+    ACTION_VIEWED = "action_viewed"
+    AGENCY_CREATED = "agency_created"
+    AREA_CREATED = "area_created"
+    AREA_POPULATION_SET = "area_population_set"
+    ATTENDANCE_RECORDED = "attendance_recorded"
+    AUDIT_EXPORTED = "audit_exported"
+    AUDIT_SEARCHED = "audit_searched"
+    AUDIT_VERIFIED = "audit_verified"
+    CALENDAR_FEED_ISSUED = "calendar_feed_issued"
+    CALENDAR_FEED_READ = "calendar_feed_read"
+    CALENDAR_FEED_REVOKED = "calendar_feed_revoked"
+    CASE_ACCESS_REVIEWED = "case_access_reviewed"
+    CASE_ALLOCATED = "case_allocated"
+    CASE_CLOSED = "case_closed"
+    CASE_LIST_OF_MEETING_VIEWED = "case_list_of_meeting_viewed"
+    CASE_LIST_REORDERED = "case_list_reordered"
+    CASE_LIST_VIEWED = "case_list_viewed"
+    CASE_PEOPLE_VIEWED = "case_people_viewed"
+    CASE_RESTRICTED = "case_restricted"
+    CASE_RESTRICTION_LIFTED = "case_restriction_lifted"
+    CASE_UNALLOCATED = "case_unallocated"
+    CASE_VIEWED = "case_viewed"
+    CONFIDENTIALITY_ACKNOWLEDGED = "confidentiality_acknowledged"
+    CONFIDENTIALITY_ACKNOWLEDGEMENT_VIEWED = "confidentiality_acknowledgement_viewed"
+    CONFIDENTIALITY_STATEMENT_MARKED_READ = "confidentiality_statement_marked_read"
+    CONFIDENTIALITY_STATEMENT_PUBLISHED = "confidentiality_statement_published"
+    DATA_RETURN_DOWNLOADED = "data_return_downloaded"
+    DATA_RETURN_VIEWED = "data_return_viewed"
+    DATABASE_BACKED_UP = "database_backed_up"
+    DATABASE_RESTORED = "database_restored"
+    ERASURE_CARRIED_OUT = "erasure_carried_out"
+    ERASURE_CONSEQUENCES_VIEWED = "erasure_consequences_viewed"
+    ERASURE_NOTICE_SENT = "erasure_notice_sent"
+    LEGAL_HOLD_LIFTED = "legal_hold_lifted"
+    LEGAL_HOLD_SET = "legal_hold_set"
+    MEETING_ATTENDANCE_VIEWED = "meeting_attendance_viewed"
+    MEETING_CALENDAR_DOWNLOADED = "meeting_calendar_downloaded"
+    MEETING_CANCELLED = "meeting_cancelled"
+    MEETING_CASE_LIST_VIEWED = "meeting_case_list_viewed"
+    MEETING_CREATED = "meeting_created"
+    MEETING_EMAIL_SENT = "meeting_email_sent"
+    MEETING_INVITATION_CREATED = "meeting_invitation_created"
+    MEETING_INVITATION_REVOKED = "meeting_invitation_revoked"
+    MEETING_LIST_VIEWED = "meeting_list_viewed"
+    MEETING_OPENING_VIEWED = "meeting_opening_viewed"
+    MEETING_SERIES_CREATED = "meeting_series_created"
+    MEETING_UPDATED = "meeting_updated"
+    MEETING_VIEWED = "meeting_viewed"
+    MFA_ENROLMENT_FAILED = "mfa_enrolment_failed"
+    MFA_FAILED = "mfa_failed"
+    MFA_REENROL_PASSWORD_WRONG = "mfa_reenrol_password_wrong"
+    MFA_REENROLLED = "mfa_reenrolled"
+    MFA_RESET = "mfa_reset"
+    MFA_THROTTLED = "mfa_throttled"
+    MFA_VERIFIED = "mfa_verified"
+    MINUTE_ENTRY_CREATED = "minute_entry_created"
+    MINUTE_ENTRY_HISTORY_VIEWED = "minute_entry_history_viewed"
+    MINUTE_ENTRY_UPDATED = "minute_entry_updated"
+    MINUTE_ENTRY_VIEWED = "minute_entry_viewed"
+    MINUTES_AMENDED = "minutes_amended"
+    MINUTES_APPROVED = "minutes_approved"
+    MINUTES_CASE_VIEWED = "minutes_case_viewed"
+    MINUTES_COPIES_VIEWED = "minutes_copies_viewed"
+    MINUTES_COPY_ISSUED = "minutes_copy_issued"
+    MINUTES_COPY_REVOKED = "minutes_copy_revoked"
+    MINUTES_MEETING_VIEWED = "minutes_meeting_viewed"
+    MINUTES_RECIPIENT_ADDED = "minutes_recipient_added"
+    MINUTES_RECIPIENT_NOTIFIED = "minutes_recipient_notified"
+    MINUTES_RECIPIENT_REMOVED = "minutes_recipient_removed"
+    MINUTES_RECIPIENTS_VIEWED = "minutes_recipients_viewed"
+    MINUTES_VIEWED = "minutes_viewed"
+    OBSERVER_RECORDED = "observer_recorded"
+    OTHER_SESSIONS_ENDED = "other_sessions_ended"
+    OUTBOX_MESSAGE_VIEWED = "outbox_message_viewed"
+    OUTBOX_VIEWED = "outbox_viewed"
+    PASSWORD_CHANGE_FAILED = "password_change_failed"
+    PASSWORD_CHANGE_THROTTLED = "password_change_throttled"
+    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET = "password_reset"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested"
+    PASSWORD_RESET_THROTTLED = "password_reset_throttled"
+    PASSWORD_SET = "password_set"
+    PRIVACY_NOTICE_PUBLISHED = "privacy_notice_published"
+    PROTOCOL_AGENCY_VIEWED = "protocol_agency_viewed"
+    PROTOCOL_REGISTER_EXPORTED = "protocol_register_exported"
+    PROTOCOL_REGISTER_PRINTED = "protocol_register_printed"
+    PROTOCOL_REGISTER_VIEWED = "protocol_register_viewed"
+    PROTOCOL_SIGNATURE_RECORDED = "protocol_signature_recorded"
+    PROTOCOL_SIGNATURE_UPDATED = "protocol_signature_updated"
+    PROTOCOL_SIGNATURE_VIEWED = "protocol_signature_viewed"
+    PROTOCOL_SIGNATURE_WITHDRAWN = "protocol_signature_withdrawn"
+    PROTOCOL_VERSION_CREATED = "protocol_version_created"
+    REFERRAL_CREATED = "referral_created"
+    REFERRAL_REPEAT_DECIDED = "referral_repeat_decided"
+    REFERRAL_UPDATED = "referral_updated"
+    REFERRAL_VIEWED = "referral_viewed"
+    RESEARCH_LIST_DOWNLOADED = "research_list_downloaded"
+    RESEARCH_LIST_VIEWED = "research_list_viewed"
+    RETENTION_APPLY_STARTED = "retention_apply_started"
+    RETENTION_DRY_RUN = "retention_dry_run"
+    RETENTION_POLICY_CHANGED = "retention_policy_changed"
+    RETENTION_PURGED = "retention_purged"
+    RETENTION_VIEWED = "retention_viewed"
+    RISK_SUMMARY_SAVED = "risk_summary_saved"
+    RISK_SUMMARY_VIEWED = "risk_summary_viewed"
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_IN_PASSWORD_ACCEPTED = "sign_in_password_accepted"
+    SIGN_IN_THROTTLED = "sign_in_throttled"
+    SIGN_OUT = "sign_out"
+    SUBJECT_EXPORT_DOWNLOADED = "subject_export_downloaded"
+    SUBJECT_MATCHES_VIEWED = "subject_matches_viewed"
+    SUBJECT_PASSAGE_REVIEWED = "subject_passage_reviewed"
+    SUBJECT_RECORD_ATTACHED = "subject_record_attached"
+    SUBJECT_REQUEST_LOGGED = "subject_request_logged"
+    SUBJECT_REQUEST_UPDATED = "subject_request_updated"
+    SUBJECT_REQUEST_VIEWED = "subject_request_viewed"
+    SUBJECT_REQUESTS_VIEWED = "subject_requests_viewed"
+    SUBJECT_REVIEW_VIEWED = "subject_review_viewed"
+    USER_CREATED = "user_created"
+    USER_DEACTIVATED = "user_deactivated"
+    USER_LIST_VIEWED = "user_list_viewed"
+    USER_UPDATED = "user_updated"
+    USER_VIEWED = "user_viewed"
+    VICTIM_RECTIFIED = "victim_rectified"
+
+    @property
+    def is_read(self) -> bool:
+        return self in READS
+
+    @property
+    def reads(self) -> str | None:
+        """What a read action reads ("case", "person", "meeting", …); None for a change."""
+        return READS.get(self)
+
+
+# The read actions and what they read ("case": the event names every case it exposed, as its
+# object or in ``case_ids``). Everything not listed is a change, a sign-in or a refusal.
+READS: dict[AuditAction, str] = {
+    AuditAction.ACCOUNT_VIEWED: "user",
+    AuditAction.CASE_ACCESS_REVIEWED: "audit",
+    AuditAction.ACTION_FORM_VIEWED: "case",
+    AuditAction.ACTION_LIST_VIEWED: "case",
+    AuditAction.ACTION_VIEWED: "case",
+    AuditAction.AUDIT_EXPORTED: "audit",
+    AuditAction.AUDIT_SEARCHED: "audit",
+    AuditAction.CALENDAR_FEED_READ: "meeting",
+    AuditAction.CASE_LIST_OF_MEETING_VIEWED: "case",
+    AuditAction.CASE_LIST_VIEWED: "case",
+    AuditAction.CASE_PEOPLE_VIEWED: "case",
+    AuditAction.CASE_VIEWED: "case",
+    AuditAction.CONFIDENTIALITY_ACKNOWLEDGEMENT_VIEWED: "meeting",
+    AuditAction.DATA_RETURN_DOWNLOADED: "statistics",
+    AuditAction.DATA_RETURN_VIEWED: "statistics",
+    AuditAction.ERASURE_CONSEQUENCES_VIEWED: "person",
+    AuditAction.MEETING_ATTENDANCE_VIEWED: "meeting",
+    AuditAction.MEETING_CALENDAR_DOWNLOADED: "meeting",
+    AuditAction.MEETING_CASE_LIST_VIEWED: "case",
+    AuditAction.MEETING_LIST_VIEWED: "meeting",
+    AuditAction.MEETING_OPENING_VIEWED: "meeting",
+    AuditAction.MEETING_VIEWED: "meeting",
+    AuditAction.MINUTE_ENTRY_HISTORY_VIEWED: "case",
+    AuditAction.MINUTE_ENTRY_VIEWED: "case",
+    AuditAction.MINUTES_CASE_VIEWED: "case",
+    AuditAction.MINUTES_COPIES_VIEWED: "case",
+    AuditAction.MINUTES_COPY_ISSUED: "case",  # a stamped PDF copy downloaded
+    AuditAction.MINUTES_MEETING_VIEWED: "case",
+    AuditAction.MINUTES_RECIPIENTS_VIEWED: "case",
+    AuditAction.MINUTES_VIEWED: "case",
+    AuditAction.OUTBOX_MESSAGE_VIEWED: "email",
+    AuditAction.OUTBOX_VIEWED: "email",
+    AuditAction.PROTOCOL_AGENCY_VIEWED: "protocol",
+    AuditAction.PROTOCOL_REGISTER_EXPORTED: "protocol",
+    AuditAction.PROTOCOL_REGISTER_PRINTED: "protocol",
+    AuditAction.PROTOCOL_REGISTER_VIEWED: "protocol",
+    AuditAction.PROTOCOL_SIGNATURE_VIEWED: "protocol",
+    AuditAction.REFERRAL_VIEWED: "case",
+    AuditAction.RESEARCH_LIST_DOWNLOADED: "case",
+    AuditAction.RESEARCH_LIST_VIEWED: "case",
+    AuditAction.RETENTION_DRY_RUN: "retention",
+    AuditAction.RETENTION_VIEWED: "retention",
+    AuditAction.RISK_SUMMARY_VIEWED: "case",
+    AuditAction.SUBJECT_EXPORT_DOWNLOADED: "person",
+    AuditAction.SUBJECT_MATCHES_VIEWED: "person",
+    AuditAction.SUBJECT_REQUEST_VIEWED: "person",
+    AuditAction.SUBJECT_REQUESTS_VIEWED: "person",
+    AuditAction.SUBJECT_REVIEW_VIEWED: "person",
+    AuditAction.USER_LIST_VIEWED: "user",
+    AuditAction.USER_VIEWED: "user",
+}

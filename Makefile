@@ -98,8 +98,12 @@ security-scan: install assets
 	fi
 	timeout 1200 $(BIN)/python scripts/security_scan.py --scan-venv $(SCAN_VENV)
 
+# ruff (lint and format), mypy (zero errors) and the layer test (features import downward).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	env -u MARAC_TEST_DATABASE_URL $(PYTEST) tests/test_layers.py
 
 clean:
 	rm -rf $(VENV) node_modules static/dist .pytest_cache

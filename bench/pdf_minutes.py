@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pypdf import PdfReader  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
-from marac_app.distribution.pdf import minutes_html, render_minutes_pdf  # noqa: E402
 from marac_app.distribution.sample import AGENCIES, FACTS, OPINIONS  # noqa: E402
-from marac_app.distribution.stamp import prepare_master, stamp_copy  # noqa: E402
+from marac_app.documents.stamp import prepare_master, stamp_copy  # noqa: E402
+from marac_app.minutes.pdf import minutes_html, render_minutes_pdf  # noqa: E402
 
 MAX_RATIO = 1.2
 MAX_STAMP_MS = 50.0
@@ -220,7 +220,7 @@ def main() -> int:
     from marac_app import create_app
     from marac_app.extensions import db
     from marac_app.meetings.models import Meeting
-    from marac_app.minutes.document import build_minutes_document
+    from marac_app.minutes.builder import build_minutes_document
 
     with tempfile.TemporaryDirectory(prefix="marac-bench-") as tmp:
         app = create_app(

@@ -36,7 +36,7 @@ from flask import g, has_request_context, request
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marac_app.audit_actions import AuditAction
-from marac_app.db import UTCDateTime, db, intpk, str_enum, utcnow
+from marac_app.db import Model, UTCDateTime, db, intpk, str_enum, utcnow
 
 if TYPE_CHECKING:
     from marac_app.auth.models import User
@@ -50,7 +50,7 @@ class Outcome(enum.StrEnum):
     FAILED = "failed"
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One append-only audit row."""
 
     __tablename__ = "audit_event"
@@ -75,7 +75,7 @@ class AuditEvent(db.Model):
     __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
 
 
-class AuditEventCase(db.Model):
+class AuditEventCase(Model):
     """A case that an audited read exposed (a list, a CSV, a PDF names many cases at once).
 
     "Who has viewed case X" reads this table, so a research list download or a stamped PDF

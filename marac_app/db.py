@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import functools
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -17,7 +17,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from marac_app.extensions import db
+from marac_app.extensions import Base, db
+
+# The declarative base every model derives from. Flask-SQLAlchemy builds ``db.Model`` at run
+# time (it adds the query property and binds); type checkers see it as ``Base``, whose
+# ``Mapped[...]`` annotations they understand.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 def utcnow() -> datetime:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from marac_app.action_items.demo import seed_actions_demo
-from marac_app.agencies import services as agency_services
+from marac_app.admin import services as agency_services
 from marac_app.agencies.models import Agency, AgencyKind, MaracArea
 from marac_app.auth import passwords
 from marac_app.auth.models import Role, User

@@ -23,7 +23,7 @@ from marac_app.minutes.models import (
     MinutesApproval,
     RiskSummary,
 )
-from marac_app.privacy.models import CaseLegalHold, CaseRestriction, CaseStatistic  # noqa: F401
+from marac_app.privacy.models import CaseLegalHold, CaseStatistic  # noqa: F401
 from marac_app.protocol.models import ConfidentialityStatement, ProtocolSignature, ProtocolVersion
 from marac_app.referrals.models import AgendaItem, Case, CaseStatus
 from marac_app.reports.models import AreaPopulation  # noqa: F401

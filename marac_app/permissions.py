@@ -22,6 +22,7 @@ from typing import Any, NoReturn, TypeVar
 from flask import Flask, abort, current_app, g, has_request_context, redirect, request, url_for
 from flask_login import current_user
 
+from marac_app.agencies.models import Agency, MaracArea
 from marac_app.audit import Outcome, record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
@@ -192,13 +193,11 @@ def _fetch(model: type, object_id: int | None, user: User, allowed: bool, kind: 
 
 
 def get_area_or_404(area_id: int | None, user: User) -> Any:
-    from marac_app.agencies.models import MaracArea
 
     return _fetch(MaracArea, area_id, user, is_admin(user), "marac_area")
 
 
 def get_agency_or_404(agency_id: int | None, user: User) -> Any:
-    from marac_app.agencies.models import Agency
 
     return _fetch(Agency, agency_id, user, is_admin(user), "agency")
 

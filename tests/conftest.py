@@ -97,7 +97,12 @@ def db_transaction(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.C
         connection = db.engine.connect()
     outer = connection.begin()
     scoped = db._make_scoped_session(
-        {"class_": BoundSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
+        {
+            "class_": BoundSession,
+            "bind": connection,
+            "join_transaction_mode": "create_savepoint",
+            "expire_on_commit": False,  # as the app's own session (extensions.py)
+        }
     )
     monkeypatch.setattr(db, "session", scoped)
     limiter.reset()

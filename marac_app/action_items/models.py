@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marac_app.agencies.models import Agency
 from marac_app.auth.models import User
-from marac_app.db import UTCDateTime, created_at, db, intpk, str_enum
+from marac_app.db import Model, UTCDateTime, created_at, intpk, str_enum
 from marac_app.meetings.models import Meeting
 from marac_app.referrals.models import AgendaItem, Case
 
@@ -58,7 +58,7 @@ class ActionPriority(enum.StrEnum):
         return self.value.capitalize()
 
 
-class ActionItem(db.Model):
+class ActionItem(Model):
     """One SMART action agreed for a case: owner agency, what, by when."""
 
     __tablename__ = "action_item"
@@ -111,7 +111,7 @@ class ActionItem(db.Model):
         return self.status == ActionStatus.OPEN and self.due_date < on
 
 
-class ActionStatusUpdate(db.Model):
+class ActionStatusUpdate(Model):
     """One change of an action's status: from, to, the dated note, who recorded it and when."""
 
     __tablename__ = "action_status_update"

@@ -25,10 +25,10 @@ from marac_app.agencies.models import agency_areas
 from marac_app.auth.models import Role, User
 from marac_app.extensions import db
 from marac_app.permissions import _fetch
-from marac_app.privacy.restriction import restricted_case_ids
 from marac_app.protocol.services import signup_problem
 from marac_app.referrals.models import AgendaItem, Case
 from marac_app.referrals.permissions import invited_case_ids
+from marac_app.referrals.restriction import restricted_case_ids
 
 AREA_ROLES = (Role.COORDINATOR, Role.CHAIR)
 

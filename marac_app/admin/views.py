@@ -12,8 +12,8 @@ from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
 from marac_app import mail
+from marac_app.admin import services as agency_services
 from marac_app.admin.forms import AgencyForm, AreaForm, ConfirmForm, UserForm
-from marac_app.agencies import services as agency_services
 from marac_app.agencies.models import AgencyKind
 from marac_app.audit import record
 from marac_app.audit_actions import AuditAction

@@ -12,7 +12,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marac_app.db import created_at, db, intpk, str_enum, str_long, str_short
+from marac_app.db import Model, created_at, db, intpk, str_enum, str_long, str_short
 
 
 class AgencyKind(enum.StrEnum):
@@ -66,7 +66,7 @@ agency_areas = sa.Table(
 )
 
 
-class MaracArea(db.Model):
+class MaracArea(Model):
     """One MARAC area of the county (e.g. Cambridge, Peterborough, Fenland)."""
 
     __tablename__ = "marac_area"
@@ -86,7 +86,7 @@ class MaracArea(db.Model):
         return f"<MaracArea {self.id} {self.code}>"
 
 
-class Agency(db.Model):
+class Agency(Model):
     """An organisation that takes part in MARAC (a tenant for access decisions)."""
 
     __tablename__ = "agency"

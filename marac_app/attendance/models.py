@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marac_app.agencies.models import Agency
 from marac_app.auth.models import User
-from marac_app.db import UTCDateTime, created_at, db, intpk, str_enum, str_short, utcnow
+from marac_app.db import Model, UTCDateTime, created_at, intpk, str_enum, str_short, utcnow
 
 
 class AttendanceStatus(enum.StrEnum):
@@ -56,7 +56,7 @@ METHOD_LABELS = {
 }
 
 
-class MeetingOpening(db.Model):
+class MeetingOpening(Model):
     """The chair marked the confidentiality statement read at the start of a meeting."""
 
     __tablename__ = "meeting_opening"
@@ -73,7 +73,7 @@ class MeetingOpening(db.Model):
     read_by: Mapped[User] = relationship()
 
 
-class Attendance(db.Model):
+class Attendance(Model):
     """One person's attendance at a meeting, for an agency."""
 
     __tablename__ = "meeting_attendance"
@@ -99,7 +99,7 @@ class Attendance(db.Model):
     __table_args__ = (sa.UniqueConstraint("meeting_id", "user_id"),)
 
 
-class Observer(db.Model):
+class Observer(Model):
     """Someone observing the meeting with the chair's agreement."""
 
     __tablename__ = "meeting_observer"
@@ -116,7 +116,7 @@ class Observer(db.Model):
     created_at: Mapped[created_at]
 
 
-class ConfidentialityAcknowledgement(db.Model):
+class ConfidentialityAcknowledgement(Model):
     """A present person (``attendance``) or an ``observer`` acknowledged a statement version.
 
     Exactly one of ``attendance_id`` and ``observer_id`` is set. ``recorded_by_id`` is the

@@ -30,6 +30,7 @@ from marac_app.meetings.models import Invitation, Meeting
 from marac_app.protocol.models import ConfidentialityStatement
 from marac_app.protocol.services import current_statement, require_signed_up, signup_problem
 from marac_app.referrals.models import AgendaItem
+from marac_app.referrals.services import case_list as referrals_case_list
 
 NOT_READ = "The chair has not marked the confidentiality statement as read"
 NO_ONE_PRESENT = "No one has been marked present"
@@ -142,7 +143,6 @@ def area_agencies(meeting: Meeting) -> list[Agency]:
 def case_list(meeting: Meeting) -> list[AgendaItem]:
     """The meeting's case list, in order, without cases under restriction of processing
     (the one rule lives in referrals.services.case_list)."""
-    from marac_app.referrals.services import case_list as referrals_case_list
 
     return referrals_case_list(meeting)
 

@@ -25,7 +25,7 @@ from marac_app.audit_actions import READS, AuditAction
 from marac_app.auth.models import User
 from marac_app.common.spreadsheet import csv_bytes
 from marac_app.extensions import db
-from marac_app.referrals.models import ErasedCase
+from marac_app.referrals.models import Case, ErasedCase
 
 PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 100_000
@@ -114,7 +114,6 @@ def find_user_by_email(email: str) -> User | None:
 def find_case_id(reference: str) -> int | None:
     """The id of the case with ``reference`` (case-insensitive) — also of an erased case,
     whose events keep its old id (its tombstone says which) — or None."""
-    from marac_app.referrals.models import Case
 
     live = db.session.scalar(
         sa.select(Case.id).where(sa.func.upper(Case.reference) == reference.upper())

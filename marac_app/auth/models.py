@@ -11,9 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marac_app.agencies.models import Agency, MaracArea
 from marac_app.db import (
     EncryptedString,
+    Model,
     UTCDateTime,
     created_at,
-    db,
     intpk,
     str_enum,
     str_long,
@@ -52,7 +52,7 @@ ROLE_LABELS: dict[Role, str] = {
 }
 
 
-class User(db.Model):
+class User(Model):
     """A person who signs in. Email is unique case-insensitively (stored lower-cased)."""
 
     __tablename__ = "user_account"
@@ -98,7 +98,7 @@ class User(db.Model):
         return f"<User {self.id} {self.role}>"
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """A signed-in session, decided on the server.
 
     The browser's cookie holds only a random token; this row holds its SHA-256. Ending the
@@ -126,7 +126,7 @@ class TokenPurpose(enum.StrEnum):
     RESET_PASSWORD = "reset_password"  # noqa: S105 - self-service "forgot your password"
 
 
-class PasswordToken(db.Model):
+class PasswordToken(Model):
     """A one-time, expiring link to set a password. Only the token's hash is stored."""
 
     __tablename__ = "password_token"
@@ -144,7 +144,7 @@ class PasswordToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class UserMfa(db.Model):
+class UserMfa(Model):
     """A user's TOTP (authenticator app) set-up. At most one row per user.
 
     ``secret`` is the confirmed key; ``pending_secret`` a key being set up and not yet
@@ -173,7 +173,7 @@ class UserMfa(db.Model):
         return self.secret is not None and self.confirmed_at is not None
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A one-time recovery code, stored as a salted SHA-256 (the codes are random, 50 bits)."""
 
     __tablename__ = "mfa_recovery_code"

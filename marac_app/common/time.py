@@ -26,6 +26,12 @@ def london_today() -> date:
     return london_now().date()
 
 
+def format_long_date(value: date) -> str:
+    """``3 March 2026`` (no leading zero): the GOV.UK date style for people, in every page,
+    PDF and export meant to be read rather than parsed."""
+    return f"{value.day} {value:%B %Y}"
+
+
 def london_day_bounds(day: date) -> tuple[datetime, datetime]:
     """[start, end) of ``day`` in Europe/London as aware datetimes (23 or 25 hours long on
     the days the clocks change)."""

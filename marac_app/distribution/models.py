@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marac_app.auth.models import User
-from marac_app.db import UTCDateTime, created_at, db, intpk, str_enum, str_short
+from marac_app.db import Model, UTCDateTime, created_at, intpk, str_enum, str_short
 
 
 class MasterKind(enum.StrEnum):
@@ -18,7 +18,7 @@ class MasterKind(enum.StrEnum):
     ACTION_EXTRACT = "action_extract"
 
 
-class RenderedMaster(db.Model):
+class RenderedMaster(Model):
     """One rendered, stamp-ready, never-distributed master PDF, cached by ``key``.
 
     ``key`` names exactly what was rendered (e.g. ``meeting:12:v3`` for the minutes, or
@@ -42,7 +42,7 @@ class RenderedMaster(db.Model):
     created_at: Mapped[created_at]
 
 
-class DocumentCopy(db.Model):
+class DocumentCopy(Model):
     """One stamped copy issued to one person: the answer to "who holds a copy?".
 
     The recipient's name and agency are kept as they were printed on the copy, so the log stays
@@ -82,7 +82,7 @@ class DocumentCopy(db.Model):
         return self.revoked_at is not None
 
 
-class MinutesRecipient(db.Model):
+class MinutesRecipient(Model):
     """A person the coordinator chose to receive a meeting's approved minutes.
 
     A live row (``revoked_at`` is None) lets the person download their own stamped copy while

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from marac_app.distribution.document import (
+from marac_app.minutes.document import (
     Acknowledgement,
     ActionLine,
     Apology,

@@ -24,23 +24,31 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 from sqlalchemy.exc import IntegrityError
 
-from marac_app import audit
+from marac_app import audit, mail
+from marac_app.action_items.models import ActionItem
 from marac_app.agencies.models import Agency, agency_areas
 from marac_app.attendance.models import Attendance, AttendanceStatus
+from marac_app.attendance.services import attendance_of
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ServiceError
 from marac_app.db import db, utcnow
-from marac_app.distribution.document import ActionLine, MeetingInfo, format_long_date
 from marac_app.distribution.models import (
     DocumentCopy,
     MasterKind,
     MinutesRecipient,
     RenderedMaster,
 )
-from marac_app.distribution.stamp import prepare_master, stamp_copy
+from marac_app.documents.stamp import prepare_master, stamp_copy
 from marac_app.meetings.models import Invitation, Meeting
+from marac_app.meetings.permissions import is_invited
+from marac_app.minutes.builder import build_minutes_document
+from marac_app.minutes.document import ActionLine, MeetingInfo, format_long_date
+from marac_app.minutes.pdf import render_action_extract_pdf, render_minutes_pdf
+from marac_app.minutes.services import approval_of
 from marac_app.protocol.services import signup_problem
+from marac_app.referrals.models import AgendaItem, Case
+from marac_app.referrals.restriction import restricted_case_ids
 from marac_app.referrals.services import case_list
 
 logger = logging.getLogger(__name__)
@@ -218,7 +226,6 @@ OTHER_AREA = "This person does not take part in this MARAC area"
 
 def approved_version(meeting: Meeting) -> int | None:
     """The approved minutes version of ``meeting`` (None before approval)."""
-    from marac_app.minutes.services import approval_of
 
     approval = approval_of(meeting)
     return approval.minutes_version if approval is not None else None
@@ -314,9 +321,6 @@ def default_recipient_ids(meeting: Meeting) -> set[int]:
     """Ticked at first: the candidates (``recipient_candidates``: invited or present, of the
     meeting's area) who represent an agency that attended (present) or owns an action agreed
     at this meeting, plus the meeting's chair."""
-    from marac_app.action_items.models import ActionItem
-    from marac_app.attendance.services import attendance_of
-    from marac_app.referrals.models import AgendaItem
 
     agency_ids = {
         a.agency_id for a in attendance_of(meeting) if a.status == AttendanceStatus.PRESENT
@@ -452,7 +456,6 @@ def extract_access_problem(meeting: Meeting, agency: Agency, user: User) -> str 
     invitation to the meeting (people who need their actions and no more) — unless the
     coordinator removed them as a recipient.
     """
-    from marac_app.meetings.permissions import is_invited
 
     if approved_version(meeting) is None:
         return NOT_APPROVED
@@ -475,8 +478,6 @@ def restriction_suffix(meeting: Meeting) -> str:
     """A cache-key suffix naming which of the meeting's cases are under restriction of
     processing ("" when none): restricting a case after approval gives the next copy a new
     master rendered without it, instead of the cached one that still prints it."""
-    from marac_app.privacy.restriction import restricted_case_ids
-    from marac_app.referrals.models import AgendaItem
 
     ids = sorted(
         db.session.scalars(
@@ -494,8 +495,6 @@ def restriction_suffix(meeting: Meeting) -> str:
 
 def minutes_master(meeting: Meeting) -> RenderedMaster:
     """The cached master of the approved minutes version (rendered on first use)."""
-    from marac_app.distribution.pdf import render_minutes_pdf
-    from marac_app.minutes.document import build_minutes_document
 
     version = approved_version(meeting)
     if version is None:
@@ -511,9 +510,6 @@ def minutes_master(meeting: Meeting) -> RenderedMaster:
 
 def meeting_actions_for(meeting: Meeting, agency: Agency) -> list[ActionLine]:
     """``agency``'s actions agreed at ``meeting`` (cases under restriction left out)."""
-    from marac_app.action_items.models import ActionItem
-    from marac_app.privacy.restriction import restricted_case_ids
-    from marac_app.referrals.models import AgendaItem, Case
 
     items = sa.select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id)
     rows = db.session.execute(
@@ -540,7 +536,6 @@ def meeting_actions_for(meeting: Meeting, agency: Agency) -> list[ActionLine]:
 
 
 def extract_master(meeting: Meeting, agency: Agency) -> RenderedMaster:
-    from marac_app.distribution.pdf import render_action_extract_pdf
 
     version = approved_version(meeting)
     if version is None:
@@ -625,7 +620,6 @@ def notify_recipients(meeting: Meeting, *, base_url: str) -> NotifyResult:
     in and download. The email holds no attachment and no case data: only the area, the
     meeting date and the link. Commits after each email so a failure part-way is not lost
     (this runs in a background job, never inside a request)."""
-    from marac_app import mail
 
     master = minutes_master(meeting)
     db.session.commit()

@@ -26,7 +26,7 @@ from marac_app.extensions import db
 from marac_app.jobs import services as jobs
 from marac_app.meetings.models import Meeting
 from marac_app.meetings.permissions import can_manage_meeting, is_invited
-from marac_app.permissions import roles_required, signed_in
+from marac_app.permissions import deny, roles_required, signed_in
 from marac_app.protocol.services import signup_problem
 
 bp = Blueprint("distribution", __name__)
@@ -137,7 +137,6 @@ def action_extract(meeting_id: int, agency_id: int) -> ResponseReturnValue:
 
 
 def _refused(meeting_id: int) -> ResponseReturnValue:
-    from marac_app.permissions import deny
 
     deny(f"minutes_copy:{meeting_id}", object_type="meeting", object_id=meeting_id)
     return "", 404  # not reached: deny aborts

@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marac_app.db import UTCDateTime, created_at, db, intpk, str_enum
+from marac_app.db import Model, UTCDateTime, created_at, intpk, str_enum
 
 
 class JobStatus(enum.StrEnum):
@@ -40,7 +40,7 @@ def new_public_id() -> str:
     return uuid.uuid4().hex
 
 
-class BackgroundJob(db.Model):
+class BackgroundJob(Model):
     __tablename__ = "background_job"
 
     id: Mapped[intpk]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marac_app.agencies.models import MaracArea
 from marac_app.auth.models import User
-from marac_app.db import UTCDateTime, created_at, db, intpk, str_enum, updated_at
+from marac_app.db import Model, UTCDateTime, created_at, intpk, str_enum, updated_at
 
 
 class MeetingKind(enum.StrEnum):
@@ -32,7 +32,7 @@ def new_ical_uid() -> str:
     return f"{uuid.uuid4()}@marac-manager"
 
 
-class MeetingSeries(db.Model):
+class MeetingSeries(Model):
     """A recurring schedule ("every 4 weeks", "monthly on the second Tuesday") as an RRULE.
 
     ``first_starts_at`` is the first occurrence (UTC); occurrences are expanded in
@@ -58,7 +58,7 @@ class MeetingSeries(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class Meeting(db.Model):
+class Meeting(Model):
     """One MARAC meeting of an area (an occurrence of a series, a one-off, or an emergency)."""
 
     __tablename__ = "meeting"
@@ -96,7 +96,7 @@ class Meeting(db.Model):
         return self.status == MeetingStatus.CANCELLED
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """A person invited to a meeting (only people whose agency is signed up to the ISP).
 
     A revoked invitation (``revoked_at`` set) gives no access. Agency representatives see the
@@ -123,7 +123,7 @@ class Invitation(db.Model):
     __table_args__ = (sa.UniqueConstraint("meeting_id", "user_id"),)
 
 
-class CalendarFeedToken(db.Model):
+class CalendarFeedToken(Model):
     """A secret that lets a calendar program read one user's meetings feed without signing in.
 
     Only the SHA-256 of the token is stored; the token itself is shown once. Revoking (or

@@ -14,6 +14,7 @@ from marac_app.auth.models import Role, User
 from marac_app.extensions import db
 from marac_app.meetings.models import Invitation, Meeting
 from marac_app.permissions import _fetch
+from marac_app.protocol.services import signup_problem
 
 
 def is_invited(user: User, meeting: Meeting) -> bool:
@@ -37,7 +38,6 @@ def can_view_meeting(user: User, meeting: Meeting) -> bool:
         return user.area_id == meeting.area_id
     if user.role == Role.AGENCY_REP:
         # A withdrawn or lapsed ISP signature ends access on the very next request.
-        from marac_app.protocol.services import signup_problem
 
         return signup_problem(user.agency) is None and is_invited(user, meeting)
     return False

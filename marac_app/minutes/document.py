@@ -1,171 +1,145 @@
-"""Build the ``MinutesDocument`` the PDF feature renders, from the minutes, attendance and
-actions of one meeting. Entries' ``text_html`` is the stored sanitised HTML (with any
-amendments appended, each with its escaped reason); every other field is plain text."""
+"""A minutes document as plain, immutable data — independent of the database.
+
+The minutes feature owns this data model: ``builder.build_minutes_document`` fills it from the
+database and ``minutes.pdf`` renders it; nothing here queries or lazily loads anything.
+Text fields are plain text (autoescaped by the template) except ``Entry.text_html``, which is
+limited HTML that has ALREADY been through ``marac_app.common.sanitize.sanitize_html`` on write.
+"""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
-from markupsafe import escape
+from marac_app.common.time import format_long_date
 
-from marac_app.action_items.models import ActionItem
-from marac_app.action_items.services import outstanding_actions
-from marac_app.attendance import services as attendance
-from marac_app.attendance.models import AttendanceStatus
-from marac_app.common.sanitize import html_to_text
-from marac_app.distribution.document import (
-    Acknowledgement,
-    ActionLine,
-    Apology,
-    CaseSection,
-    Entry,
-    MinutesDocument,
-    Observer,
-    Present,
-    RiskSummary,
-    SubjectSection,
-)
-from marac_app.extensions import db
-from marac_app.meetings.models import Meeting
-from marac_app.minutes import services
-from marac_app.minutes.models import RISK_FIELDS, EntryKind, MinuteEntry, Subject
-from marac_app.protocol.models import ConfidentialityStatement
-
-LONDON = ZoneInfo("Europe/London")
+# Subject labels used by the minutes (free text is allowed; these are the usual ones).
+SUBJECT_VICTIM = "Victim"
+SUBJECT_PERPETRATOR = "Perpetrator"
+SUBJECT_CHILDREN = "Children and vulnerable adults"
+SUBJECT_HOUSEHOLD = "Household"
 
 
-def _entry(entry: MinuteEntry) -> Entry:
-    html = entry.text_html
-    for amendment in entry.amendments:
-        html += (
-            f"<p><strong>Amendment (minutes version {amendment.minutes_version}):"
-            f"</strong> {escape(amendment.reason)}</p>{amendment.new_html}"
-        )
-    return Entry(
-        agency=entry.source_agency.name,
-        text_html=html,
-        author=entry.author.name if entry.author else "",
-        time=entry.created_at,
-    )
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One contribution to the minutes: a fact or an opinion shared by an agency."""
+
+    agency: str
+    text_html: str  # already-sanitised limited HTML: the ONLY field rendered with |safe
+    author: str = ""
+    time: datetime | None = None
 
 
-def _action_line(action: ActionItem) -> ActionLine:
-    return ActionLine(
-        case_reference=action.case.reference,
-        agency=action.owner_agency.name,
-        description=action.description,
-        due_date=action.due_date,
-        status=action.status.label,
-    )
+@dataclass(frozen=True, slots=True)
+class ActionLine:
+    """An action agreed for a case (or reviewed from an earlier meeting)."""
+
+    case_reference: str
+    agency: str
+    description: str
+    due_date: date | None = None
+    status: str = ""
+    case_id: int | None = None  # for the audit trail of a copy; never printed
 
 
-def build_minutes_document(meeting: Meeting) -> MinutesDocument:
-    """Everything printed in the restricted minutes of ``meeting`` (no audit: callers audit)."""
-    approval = services.approval_of(meeting)
-    opening = attendance.opening_of(meeting)
-    statement = (
-        db.session.get(ConfidentialityStatement, opening.statement_id)
-        if opening is not None
-        else None
-    )
-    people = attendance.attendance_of(meeting)
-    observers = attendance.observers_of(meeting)
-    names_by_attendance = {a.id: (a.name, a.agency.name) for a in people}
-    names_by_observer = {o.id: (o.name, o.organisation) for o in observers}
-    acknowledgements = []
-    for ack in attendance.acknowledgements_of(meeting):
-        if ack.attendance_id is not None:
-            name, agency = names_by_attendance.get(ack.attendance_id, ("", ""))
-        else:
-            name, agency = names_by_observer.get(ack.observer_id, ("", ""))
-        acknowledgements.append(
-            Acknowledgement(
-                name=name, agency=agency, when=ack.acknowledged_at, how=ack.method.label
-            )
-        )
-    cases = []
-    for item in attendance.case_list(meeting):
-        entries = services.entries_of(item)
-        subjects = []
-        for subject in Subject:
-            facts = tuple(
-                _entry(e) for e in entries if e.subject == subject and e.kind == EntryKind.FACT
-            )
-            opinions = tuple(
-                _entry(e)
-                for e in entries
-                if e.subject == subject and e.kind == EntryKind.PROFESSIONAL_OPINION
-            )
-            if facts or opinions:
-                subjects.append(
-                    SubjectSection(subject=subject.label, facts=facts, opinions=opinions)
-                )
-        views = tuple(_entry(e) for e in entries if e.kind == EntryKind.VICTIMS_VIEW)
-        summary = services.risk_summary_of(item)
-        risk = RiskSummary()
-        if summary is not None:
-            texts = {
-                key: html_to_text(services.current_risk_text(summary, key)) for key in RISK_FIELDS
-            }
-            risk = RiskSummary(
-                harm=texts["harm_identified"],
-                contributing=texts["contributing_factors"],
-                protective=texts["protective_factors"],
-            )
-        actions = [
-            a
-            for a in _case_actions(item.case_id)
-            if a.meeting_id == meeting.id or a.agenda_item_id == item.id
-        ]
-        referral = item.referral or item.case.last_referral
-        cases.append(
-            CaseSection(
-                reference=item.case.reference,
-                criterion=referral.criterion.label if referral is not None else "",
-                subjects=tuple(subjects),
-                victim_view=views,
-                risk_summary=risk,
-                actions=tuple(_action_line(a) for a in actions),
-            )
-        )
-    return MinutesDocument(
-        area_name=meeting.area.name,
-        meeting_title=f"{meeting.area.name} MARAC",
-        meeting_date=meeting.starts_at.astimezone(LONDON).date(),
-        starts_at=meeting.starts_at,
-        ends_at=meeting.ends_at,
-        venue=meeting.venue or "",
-        chair_name=meeting.chair.name if meeting.chair else "",
-        minutes_version=approval.minutes_version if approval else 1,
-        approved_at=approval.approved_at if approval else None,
-        statement_version=opening.statement_version if opening else "",
-        statement_text=statement.text if statement else "",
-        acknowledgements=tuple(acknowledgements),
-        present=tuple(
-            Present(name=a.name, agency=a.agency.name)
-            for a in people
-            if a.status == AttendanceStatus.PRESENT
-        ),
-        apologies=tuple(
-            Apology(name=a.name, agency=a.agency.name, information_sent=bool(a.information_sent))
-            for a in people
-            if a.status == AttendanceStatus.APOLOGIES
-        ),
-        observers=tuple(Observer(name=o.name, organisation=o.organisation) for o in observers),
-        outstanding_actions=tuple(
-            _action_line(a) for a in outstanding_actions(meeting.area_id, meeting)
-        ),
-        cases=tuple(cases),
-    )
+@dataclass(frozen=True, slots=True)
+class SubjectSection:
+    """What was shared about one subject, facts kept apart from professional opinions."""
+
+    subject: str
+    facts: tuple[Entry, ...] = ()
+    opinions: tuple[Entry, ...] = ()
 
 
-def _case_actions(case_id: int) -> list[ActionItem]:
-    import sqlalchemy as sa
+@dataclass(frozen=True, slots=True)
+class RiskSummary:
+    """The chair's summary of the risk for one case."""
 
-    return list(
-        db.session.scalars(
-            sa.select(ActionItem)
-            .where(ActionItem.case_id == case_id)
-            .order_by(ActionItem.due_date, ActionItem.id)
-        )
-    )
+    harm: str = ""
+    contributing: str = ""
+    protective: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSection:
+    """One case discussed at the meeting."""
+
+    reference: str
+    criterion: str
+    subjects: tuple[SubjectSection, ...] = ()
+    victim_view: tuple[Entry, ...] = ()
+    risk_summary: RiskSummary = field(default_factory=RiskSummary)
+    actions: tuple[ActionLine, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledgement:
+    """A person's acknowledgement of the confidentiality statement."""
+
+    name: str
+    agency: str
+    when: datetime | None = None
+    how: str = ""  # e.g. "in the room", "online before the meeting"
+
+
+@dataclass(frozen=True, slots=True)
+class Present:
+    name: str
+    agency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Apology:
+    name: str
+    agency: str
+    information_sent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Observer:
+    name: str
+    organisation: str
+
+
+@dataclass(frozen=True, slots=True)
+class MinutesDocument:
+    """Everything printed in the restricted minutes of one meeting."""
+
+    area_name: str
+    meeting_title: str
+    meeting_date: date
+    starts_at: datetime | None
+    ends_at: datetime | None
+    venue: str
+    chair_name: str
+    minutes_version: int
+    approved_at: datetime | None
+    statement_version: int | str
+    statement_text: str
+    acknowledgements: tuple[Acknowledgement, ...] = ()
+    present: tuple[Present, ...] = ()
+    apologies: tuple[Apology, ...] = ()
+    observers: tuple[Observer, ...] = ()
+    outstanding_actions: tuple[ActionLine, ...] = ()
+    cases: tuple[CaseSection, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingInfo:
+    """The meeting details printed on an action extract (no case narrative)."""
+
+    area_name: str
+    meeting_title: str
+    meeting_date: date
+    venue: str = ""
+    chair_name: str = ""
+    minutes_version: int = 1
+
+
+def minutes_title(area_name: str, meeting_date: date) -> str:
+    """The PDF title: names the meeting, never a person."""
+    return f"MARAC minutes – {area_name} – {format_long_date(meeting_date)}"
+
+
+def extract_title(area_name: str, meeting_date: date, agency_name: str) -> str:
+    return f"MARAC actions for {agency_name} – {area_name} – {format_long_date(meeting_date)}"

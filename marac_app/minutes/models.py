@@ -15,14 +15,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marac_app.agencies.models import Agency
 from marac_app.auth.models import User
-from marac_app.db import UTCDateTime, created_at, db, intpk, str_enum, updated_at, utcnow
-from marac_app.distribution.document import (
+from marac_app.db import Model, UTCDateTime, created_at, intpk, str_enum, updated_at, utcnow
+from marac_app.meetings.models import Meeting
+from marac_app.minutes.document import (
     SUBJECT_CHILDREN,
     SUBJECT_HOUSEHOLD,
     SUBJECT_PERPETRATOR,
     SUBJECT_VICTIM,
 )
-from marac_app.meetings.models import Meeting
 from marac_app.referrals.models import AgendaItem
 
 TEXT_MAX = 10_000
@@ -82,14 +82,15 @@ KIND_TAG_CLASSES = {
 }
 
 
-class MinuteEntry(db.Model):
-    """One contribution to the minutes of a case at a meeting."""
+class MinuteEntry(Model):
+    """One contribution to the minutes of a case at a meeting. The database refuses to take
+    a case off a list once it has minutes (``ondelete="RESTRICT"``)."""
 
     __tablename__ = "minute_entry"
 
     id: Mapped[intpk]
     agenda_item_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("agenda_item.id", ondelete="RESTRICT"), index=True
     )
     subject: Mapped[Subject] = mapped_column(str_enum(Subject, length=32))
     kind: Mapped[EntryKind] = mapped_column(str_enum(EntryKind, length=32))
@@ -115,7 +116,7 @@ class MinuteEntry(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class MinuteEntryRevision(db.Model):
+class MinuteEntryRevision(Model):
     """What an entry said before one edit, and who changed it when."""
 
     __tablename__ = "minute_entry_revision"
@@ -137,14 +138,14 @@ class MinuteEntryRevision(db.Model):
     revised_by: Mapped[User | None] = relationship()
 
 
-class RiskSummary(db.Model):
+class RiskSummary(Model):
     """The chair's summary of the risk for one case at one meeting (sanitised rich text)."""
 
     __tablename__ = "risk_summary"
 
     id: Mapped[intpk]
     agenda_item_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("agenda_item.id", ondelete="CASCADE"), unique=True
+        sa.ForeignKey("agenda_item.id", ondelete="RESTRICT"), unique=True
     )
     harm_identified: Mapped[str] = mapped_column(sa.Text(), default="")
     contributing_factors: Mapped[str] = mapped_column(sa.Text(), default="")
@@ -170,7 +171,7 @@ RISK_FIELDS = {
 }
 
 
-class MinutesApproval(db.Model):
+class MinutesApproval(Model):
     """The chair approved a meeting's minutes; each amendment after that bumps the version."""
 
     __tablename__ = "minutes_approval"
@@ -187,7 +188,7 @@ class MinutesApproval(db.Model):
     approved_by: Mapped[User] = relationship()
 
 
-class MinutesAmendment(db.Model):
+class MinutesAmendment(Model):
     """A correction to approved minutes, with its reason, kept alongside the original.
 
     Exactly one of ``entry_id`` and ``risk_summary_id`` is set; ``field`` names the risk

@@ -39,7 +39,7 @@ from flask import render_template
 from marac_app.common.errors import ServiceError
 from marac_app.db import utcnow
 from marac_app.distribution.models import DocumentCopy, MasterKind
-from marac_app.distribution.pdf import html_to_pdf
+from marac_app.documents.pdf import html_to_pdf
 from marac_app.extensions import db
 from marac_app.privacy import review
 from marac_app.privacy.models import Rectification, SubjectRequestCase, SubjectRole

@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marac_app.auth.models import User
-from marac_app.db import UTCDateTime, created_at, db, intpk, str_enum, updated_at, utcnow
+from marac_app.db import Model, UTCDateTime, created_at, intpk, str_enum, updated_at, utcnow
 from marac_app.referrals.people import PERSON_ROLE_LABELS, PersonRole
 
 
-class RetentionPolicy(db.Model):
+class RetentionPolicy(Model):
     """How long one type of record is kept, counted from ``basis``.
 
     ``record_type`` "case" (the whole case: referrals, people, agenda items, minutes, actions)
@@ -36,7 +36,7 @@ class RetentionPolicy(db.Model):
     updated_at: Mapped[updated_at]
 
 
-class CaseLegalHold(db.Model):
+class CaseLegalHold(Model):
     """A case the purge must not delete (litigation, a domestic homicide review …)."""
 
     __tablename__ = "case_legal_hold"
@@ -50,23 +50,7 @@ class CaseLegalHold(db.Model):
     set_by: Mapped[User | None] = relationship()
 
 
-class CaseRestriction(db.Model):
-    """Restriction of processing (UK GDPR art. 18): only the coordinator and the DPO may see
-    the case; it is left out of case lists and distribution."""
-
-    __tablename__ = "case_restriction"
-
-    id: Mapped[intpk]
-    case_id: Mapped[int] = mapped_column(sa.ForeignKey("marac_case.id"), unique=True)
-    reason: Mapped[str] = mapped_column(sa.String(500))
-    request_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("subject_request.id", ondelete="SET NULL")
-    )
-    set_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
-    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class CaseStatistic(db.Model):
+class CaseStatistic(Model):
     """One anonymous row per case per meeting it was heard at, for the SafeLives return.
 
     Written by ``marac_app.privacy.retention.snapshot_case_statistics(case)`` before a case is
@@ -153,7 +137,7 @@ class RequestStatus(enum.StrEnum):
         return self in (RequestStatus.COMPLETED, RequestStatus.REFUSED)
 
 
-class SubjectRequest(db.Model):
+class SubjectRequest(Model):
     """One data-subject request, as logged by the DPO. Survives the erasure it may cause."""
 
     __tablename__ = "subject_request"
@@ -208,7 +192,7 @@ SUBJECT_ROLE_LABELS = {
 }
 
 
-class SubjectRequestCase(db.Model):
+class SubjectRequestCase(Model):
     """A case attached to a request, with who the requester is in it. Plain ``case_id`` (no
     foreign key): the log must outlive an erasure; ``case_reference`` says which case it was.
 
@@ -280,7 +264,7 @@ EXEMPTION_LABELS = {
 }
 
 
-class PassageReview(db.Model):
+class PassageReview(Model):
     """The DPO's decision on one passage of narrative text before it is released to a
     requester: disclose it, redact the listed words, or withhold it under an exemption.
 
@@ -317,7 +301,7 @@ class PassageReview(db.Model):
     __table_args__ = (sa.UniqueConstraint("link_id", "passage_key"),)
 
 
-class Rectification(db.Model):
+class Rectification(Model):
     """One corrected field of a victim's record: who, when, why and the old value.
 
     Linked to the person by foreign key, so the history (personal data) goes with the case.
@@ -342,7 +326,7 @@ class Rectification(db.Model):
     by: Mapped[User | None] = relationship()
 
 
-class PrivacyNoticeVersion(db.Model):
+class PrivacyNoticeVersion(Model):
     """One version of the privacy notice text (simple Markdown-like text; the latest shows)."""
 
     __tablename__ = "privacy_notice_version"

@@ -28,6 +28,7 @@ from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import User
 from marac_app.db import utcnow
+from marac_app.distribution.models import RenderedMaster
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
 from marac_app.privacy.models import CaseLegalHold, CaseStatistic, RetentionPolicy
@@ -424,7 +425,6 @@ def retire_cached_pdfs(meeting_ids: set[int]) -> int:
     """Empty the cached master PDFs of these meetings (they print the purged case) and move
     them off their cache key, so the next copy is rendered afresh without the case. The
     distribution log keeps its rows (who was issued which copy, and the copy's hash)."""
-    from marac_app.distribution.models import RenderedMaster
 
     if not meeting_ids:
         return 0

@@ -27,7 +27,6 @@ from marac_app.jobs import services as jobs
 from marac_app.permissions import deny, public, roles_required, signed_in
 from marac_app.privacy import (
     erasure,
-    restriction,
     retention,
     retention_preview,
     review,
@@ -57,6 +56,7 @@ from marac_app.privacy.permissions import (
     get_request_or_404,
     is_dpo,
 )
+from marac_app.referrals import restriction
 from marac_app.referrals.models import Case
 from marac_app.template_helpers import LONDON
 
@@ -68,7 +68,6 @@ dpo_only = roles_required(Role.DPO)
 
 
 def today() -> date:
-    from marac_app.db import utcnow
 
     return utcnow().astimezone(LONDON).date()
 

@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marac_app.agencies.models import Agency
-from marac_app.db import UTCDateTime, created_at, db, intpk, str_long, str_short
+from marac_app.db import Model, UTCDateTime, created_at, intpk, str_long, str_short
 
 
-class ProtocolVersion(db.Model):
+class ProtocolVersion(Model):
     """One version of the protocol. The version in force is the newest already effective."""
 
     __tablename__ = "protocol_version"
@@ -35,7 +35,7 @@ class ProtocolVersion(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
 
-class ProtocolSignature(db.Model):
+class ProtocolSignature(Model):
     """An agency's signature to one protocol version."""
 
     __tablename__ = "protocol_signature"
@@ -61,7 +61,7 @@ class ProtocolSignature(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class ConfidentialityStatement(db.Model):
+class ConfidentialityStatement(Model):
     """One version of the confidentiality statement read at the start of every meeting.
 
     Versions are never edited in place: a change makes a new row with the next number.

@@ -10,10 +10,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marac_app.db import created_at, db, intpk
+from marac_app.db import Model, created_at, intpk
 
 
-class RiskChecklistVersion(db.Model):
+class RiskChecklistVersion(Model):
     """One version of the checklist, e.g. "DASH 2009" (24 questions, threshold 14).
 
     Only one version is ``active`` for new referrals at a time.
@@ -42,7 +42,7 @@ class RiskChecklistVersion(db.Model):
         return score >= self.threshold
 
 
-class RiskChecklistQuestion(db.Model):
+class RiskChecklistQuestion(Model):
     __tablename__ = "risk_checklist_question"
 
     id: Mapped[intpk]

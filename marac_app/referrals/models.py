@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marac_app.agencies.models import Agency, MaracArea
 from marac_app.auth.models import User
-from marac_app.db import UTCDateTime, created_at, db, intpk, str_enum, updated_at
+from marac_app.db import Model, UTCDateTime, created_at, intpk, str_enum, updated_at, utcnow
 from marac_app.meetings.models import Meeting
 from marac_app.referrals.checklist import RiskChecklistVersion
 from marac_app.referrals.people import Person, PersonRole
@@ -27,7 +27,7 @@ class CaseStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-class Case(db.Model):
+class Case(Model):
     """One victim's MARAC case in one area."""
 
     __tablename__ = "marac_case"
@@ -98,7 +98,7 @@ class RepeatStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
-class Referral(db.Model):
+class Referral(Model):
     """One referral to the MARAC of an area.
 
     ``case_id`` is None only while a possible repeat waits for the coordinator's decision.
@@ -171,7 +171,7 @@ class Referral(db.Model):
         return self.repeat_status == RepeatStatus.PENDING
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Model):
     """A case on a meeting's case list, in order. Minutes and actions of that hearing hang off
     it. A case appears at most once per meeting."""
 
@@ -195,7 +195,7 @@ class AgendaItem(db.Model):
 # --- References that are never reused ------------------------------------------------------
 
 
-class CaseReferenceCounter(db.Model):
+class CaseReferenceCounter(Model):
     """The last case number given in an area in a year: ``CAM-2026-0042`` → (CAM, 2026, 42).
 
     It only ever goes up, so a number is never handed out twice — not after the case is
@@ -223,7 +223,7 @@ class ErasureBasis(enum.StrEnum):
         }[self.value]
 
 
-class ErasedCase(db.Model):
+class ErasedCase(Model):
     """What is left of a case after it was erased or deleted at the end of retention: its
     reference, area and dates, and why it went — no personal data at all.
 
@@ -273,3 +273,19 @@ def _never_reuse_an_erased_case_id(mapper: object, connection: sa.Connection, ta
     given = max(highest_erased + 1, connection.info.get(_LAST_GIVEN_CASE_ID, 0) + 1)
     connection.info[_LAST_GIVEN_CASE_ID] = given
     target.id = given
+
+
+class CaseRestriction(Model):
+    """Restriction of processing (UK GDPR art. 18): only the coordinator and the DPO may see
+    the case; it is left out of case lists and distribution."""
+
+    __tablename__ = "case_restriction"
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("marac_case.id"), unique=True)
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    request_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("subject_request.id", ondelete="SET NULL")
+    )
+    set_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -17,7 +17,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marac_app.db import created_at, db, intpk, str_enum
+from marac_app.db import Model, created_at, intpk, str_enum
 
 
 class PersonRole(enum.StrEnum):
@@ -130,7 +130,7 @@ def age_on(date_of_birth: date | None, on: date) -> int | None:
     return on.year - date_of_birth.year - int(before_birthday)
 
 
-class Person(db.Model):
+class Person(Model):
     """One person named on a referral, in one role."""
 
     __tablename__ = "referral_person"

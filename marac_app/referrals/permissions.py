@@ -14,7 +14,9 @@ from marac_app.auth.models import Role, User
 from marac_app.extensions import db
 from marac_app.meetings.models import Invitation
 from marac_app.permissions import _fetch
+from marac_app.protocol.services import signup_problem
 from marac_app.referrals.models import AgendaItem, Case, Referral
+from marac_app.referrals.restriction import is_restricted, restricted_case_ids
 
 
 def _active(user: User) -> bool:
@@ -35,7 +37,6 @@ def invited_case_ids(user: User) -> sa.Select:
 def _rep_signed_up(user: User) -> bool:
     """A representative whose agency has withdrawn from (or not re-signed) the ISP sees no
     case, from the very next request."""
-    from marac_app.protocol.services import signup_problem
 
     return signup_problem(user.agency) is None
 
@@ -44,7 +45,6 @@ def can_view_case(user: User, case: Case) -> bool:
     """Area staff see their area's cases; invited reps see cases on their meetings' agendas.
     A case under restriction of processing is seen only by the coordinator of its area (and
     the DPO through the privacy pages)."""
-    from marac_app.privacy.restriction import is_restricted
 
     if not _active(user):
         return False
@@ -89,7 +89,6 @@ def visible_cases_query(user: User) -> sa.Select:
     """``select(Case)`` restricted to the cases ``user`` may see (empty for other roles).
 
     Restricted cases are left out for everyone but the coordinator of their area."""
-    from marac_app.privacy.restriction import restricted_case_ids
 
     query = sa.select(Case)
     if not _active(user):

@@ -44,6 +44,7 @@ from marac_app.referrals.people import (
     Sexuality,
     normalise_name,
 )
+from marac_app.referrals.restriction import restricted_case_ids
 
 logger = logging.getLogger(__name__)
 
@@ -559,7 +560,6 @@ def case_list(meeting: Meeting, *, include_restricted: bool = False) -> list[Age
     """The meeting's case list in order. Cases under restriction of processing are left out
     (of research lists, the live meeting and distribution) unless ``include_restricted`` —
     only the coordinator's own allocation page asks for them."""
-    from marac_app.privacy.restriction import restricted_case_ids
 
     query = (
         sa.select(AgendaItem)
@@ -640,21 +640,20 @@ def move_agenda_item(item: AgendaItem, direction: str, actor: User | None) -> No
 
 
 def remove_from_meeting(item: AgendaItem, actor: User | None) -> None:
-    """Take a case off a case list; refused once it has minutes or actions (ServiceError)."""
-    from marac_app.action_items.models import ActionItem
-    from marac_app.minutes.models import MinuteEntry
+    """Take a case off a case list; refused once it has minutes or actions (ServiceError).
 
-    for model in (MinuteEntry, ActionItem):
-        if db.session.scalar(
-            sa.select(sa.func.count(model.id)).where(model.agenda_item_id == item.id)
-        ):
-            raise ServiceError(
-                "This case has been discussed at the meeting (it has minutes or "
-                "actions), so it cannot be taken off the case list"
-            )
+    The database decides: minutes and actions point at the agenda item with a key that
+    refuses the delete, so no feature's rows can be lost by a change here."""
     meeting_id, item_id = item.meeting_id, item.id
-    db.session.delete(item)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.delete(item)
+            db.session.flush()
+    except IntegrityError as error:
+        raise ServiceError(
+            "This case has been discussed at the meeting (it has minutes or "
+            "actions), so it cannot be taken off the case list"
+        ) from error
     record(
         AuditAction.CASE_UNALLOCATED,
         actor=actor,

@@ -34,6 +34,7 @@ from marac_app.common.forms import show_error as _show_error
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting, MeetingStatus
 from marac_app.meetings.permissions import can_view_meeting, get_meeting_or_404
+from marac_app.meetings.services import key_dates
 from marac_app.permissions import deny, roles_required
 from marac_app.referrals import services
 from marac_app.referrals.exports import format_dob, research_list_csv
@@ -467,8 +468,6 @@ def _meeting_for_area_staff(meeting_id: int) -> Meeting:
 
 def _cutoff(meeting: Meeting) -> Any:
     try:
-        from marac_app.meetings.services import key_dates
-
         return key_dates(meeting).referral_cutoff
     except (ImportError, KeyError, AttributeError):
         return None

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marac_app.agencies.models import MaracArea
-from marac_app.db import db, intpk, updated_at
+from marac_app.db import Model, intpk, updated_at
 
 
-class AreaPopulation(db.Model):
+class AreaPopulation(Model):
     """The number of adult women (16 and over) living in one MARAC area, as of a date."""
 
     __tablename__ = "area_population"

@@ -46,7 +46,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from marac_app.agencies.models import AgencyKind, MaracArea
+from marac_app.agencies.models import Agency, AgencyKind, MaracArea
 from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.common.errors import ConflictError, ServiceError
@@ -406,7 +406,6 @@ def trend(area_id: int, last: Quarter, count: int, adult_women: int | None) -> l
     as with one. The counts agree with ``summarise(quarter_return(...))`` (a test holds them
     together): the same referral heard, and purged cases from their snapshots.
     """
-    from marac_app.agencies.models import Agency
 
     quarters = [last]
     while len(quarters) < count:

@@ -239,7 +239,7 @@ def test_case_views_groups_reads_by_person(
     stranger = make_user(Role.AGENCY_REP, name="Stan Stranger")
     for _ in range(3):
         add_event("case_viewed", actor=coordinator, object_type="marac_case", object_id=case.id)
-    add_event("case_printed", actor=rep, object_type="case", object_id=case.id)
+    add_event("referral_viewed", actor=rep, object_type="case", object_id=case.id)
     add_event("case_updated", actor=stranger, object_type="marac_case", object_id=case.id)
     add_event(
         "access_denied",

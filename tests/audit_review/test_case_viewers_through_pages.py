@@ -16,8 +16,7 @@ def _viewers_page(auth, make_user, reference: str) -> str:
     return page.get_data(as_text=True)
 
 
-def test_list_csv_minutes_page_and_pdf_copy_are_reads_of_each_case(auth, make_user,
-                                                                    dw: DW) -> None:
+def test_list_csv_minutes_page_and_pdf_copy_are_reads_of_each_case(auth, make_user, dw: DW) -> None:
     # Each person does exactly one thing that exposes the case, and nothing else.
     auth.sign_in_as(dw.coordinator)
     csv = auth.client.get(f"/cases/meetings/{dw.meeting.id}/research-list.csv")

@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime
 import pytest
 from pypdf import PdfReader
 
-from marac_app.distribution.document import (
+from marac_app.distribution.sample import sample_minutes
+from marac_app.minutes.document import (
     ActionLine,
     CaseSection,
     Entry,
@@ -22,7 +23,6 @@ from marac_app.distribution.document import (
     RiskSummary,
     SubjectSection,
 )
-from marac_app.distribution.sample import sample_minutes
 from tests.distribution.world import dw  # noqa: F401 - a real approved meeting (fixture)
 
 VICTIM_NAME = "Philippa Quenby-Marsh"
@@ -87,7 +87,7 @@ ISSUED_AT = datetime(2026, 3, 6, 9, 30, tzinfo=UTC)
 
 @pytest.fixture(scope="session")
 def minutes_pdf() -> bytes:
-    from marac_app.distribution.pdf import render_minutes_pdf
+    from marac_app.minutes.pdf import render_minutes_pdf
 
     return render_minutes_pdf(minutes_document())
 
@@ -126,5 +126,5 @@ def _pdf_loggers_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
     already exist; the refusal log is behaviour under test, so switch it back on."""
     import logging
 
-    for name in ("marac_app.distribution.pdf", "marac_app.distribution.services"):
+    for name in ("marac_app.documents.pdf", "marac_app.distribution.services"):
         monkeypatch.setattr(logging.getLogger(name), "disabled", False)

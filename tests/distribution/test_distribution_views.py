@@ -422,7 +422,7 @@ def test_cli_issues_a_copy_through_the_same_path(app, dw: DW, tmp_path: Path, au
 
 
 def test_a_case_restricted_after_approval_is_left_out_of_the_next_copy(app, auth, dw: DW) -> None:
-    from marac_app.privacy.models import CaseRestriction
+    from marac_app.referrals.models import CaseRestriction
 
     mw = dw
     _save(auth, dw, [mw.rep])

@@ -10,15 +10,14 @@ from datetime import date
 
 import pytest
 
-from marac_app.distribution.document import CaseSection, Entry, SubjectSection
-from marac_app.distribution.pdf import (
+from marac_app.documents.pdf import (
     PDF_BASE_URL,
     RefusedURL,
     RestrictedURLFetcher,
     html_to_pdf,
-    render_action_extract_pdf,
-    render_minutes_pdf,
 )
+from marac_app.minutes.document import CaseSection, Entry, SubjectSection
+from marac_app.minutes.pdf import render_action_extract_pdf, render_minutes_pdf
 from tests.distribution.conftest import (
     EXTRACT_ACTIONS,
     FACT_TEXT,
@@ -137,7 +136,7 @@ def _hostile_document(html: str):
     ],
 )
 def test_local_files_are_never_read(html: str, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="marac_app.distribution.pdf")
+    caplog.set_level(logging.WARNING, logger="marac_app.documents.pdf")
     pdf = render_minutes_pdf(_hostile_document(html))
     text = " ".join(page_texts(pdf))
     assert PASSWD_MARK not in text
@@ -146,7 +145,7 @@ def test_local_files_are_never_read(html: str, caplog: pytest.LogCaptureFixture)
     assert not parsed.attachments
     names = parsed.trailer["/Root"].get("/Names")
     assert names is None or "/EmbeddedFiles" not in names.get_object()
-    refusals = [r for r in caplog.records if r.name == "marac_app.distribution.pdf"]
+    refusals = [r for r in caplog.records if r.name == "marac_app.documents.pdf"]
     assert refusals, "the refusal was not logged"
     assert all("scheme=file" in r.getMessage() for r in refusals)
     assert all("passwd" not in r.getMessage() for r in refusals)
@@ -161,14 +160,14 @@ def test_remote_urls_are_refused_without_a_network_call(
         raise AssertionError("the PDF renderer opened a network connection")
 
     monkeypatch.setattr(urllib.request.OpenerDirector, "open", no_network)
-    caplog.set_level(logging.WARNING, logger="marac_app.distribution.pdf")
+    caplog.set_level(logging.WARNING, logger="marac_app.documents.pdf")
     html = (
         '<img src="http://attacker.example/track.png?victim=1">'
         '<p style="background:url(https://attacker.example/x.png)">x</p>'
     )
     pdf = render_minutes_pdf(_hostile_document(html))
     assert pdf.startswith(b"%PDF")
-    messages = [r.getMessage() for r in caplog.records if r.name == "marac_app.distribution.pdf"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "marac_app.documents.pdf"]
     assert any("scheme=http " in m and "host not allowed" in m for m in messages)
     assert any("scheme=https " in m for m in messages)
     assert all("attacker" not in m and "victim" not in m for m in messages)
@@ -232,7 +231,7 @@ def test_the_apps_own_base_url_is_served_from_disk(app, monkeypatch: pytest.Monk
 
 
 def test_svg_data_images_cannot_pull_in_local_files(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="marac_app.distribution.pdf")
+    caplog.set_level(logging.WARNING, logger="marac_app.documents.pdf")
     svg = (
         '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
         'width="10" height="10"><image xlink:href="file:///etc/passwd" href="file:///etc/passwd"'
@@ -247,7 +246,7 @@ def test_svg_data_images_cannot_pull_in_local_files(caplog: pytest.LogCaptureFix
 def test_typed_text_before_a_colon_is_not_logged_as_a_scheme(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="marac_app.distribution.pdf")
+    caplog.set_level(logging.WARNING, logger="marac_app.documents.pdf")
     with pytest.raises(RefusedURL):
         RestrictedURLFetcher().fetch("philippa:secret-address")
     assert all("philippa" not in r.getMessage() for r in caplog.records)

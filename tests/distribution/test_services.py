@@ -9,9 +9,9 @@ from marac_app.audit import AuditEvent
 from marac_app.auth.models import Role
 from marac_app.distribution import services
 from marac_app.distribution.models import DocumentCopy, MasterKind, RenderedMaster
-from marac_app.distribution.pdf import render_action_extract_pdf
-from marac_app.distribution.stamp import SLOT_MARKER
+from marac_app.documents.stamp import SLOT_MARKER
 from marac_app.extensions import db
+from marac_app.minutes.pdf import render_action_extract_pdf
 from tests.distribution.conftest import EXTRACT_ACTIONS, MEETING, page_texts
 
 

@@ -8,8 +8,8 @@ from datetime import datetime
 
 import pytest
 
-from marac_app.distribution import pdf as pdf_module
-from marac_app.distribution.stamp import (
+from marac_app.documents import pdf as pdf_module
+from marac_app.documents.stamp import (
     SLOT_MARKER,
     pdf_string,
     prepare_master,

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from marac_app.common.sanitize import html_to_text, sanitize_html
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
-from marac_app.minutes.document import build_minutes_document
+from marac_app.minutes.builder import build_minutes_document
 from marac_app.minutes.models import MinuteEntry
 from tests.minutes.conftest import entry_data
 

@@ -182,7 +182,7 @@ def test_dpo_changes_the_retention_period(app: Flask, client, auth, world, make_
 def test_restricted_banner_partial(app: Flask, world, make_case) -> None:
     from flask import render_template_string
 
-    from marac_app.privacy import restriction
+    from marac_app.referrals import restriction
 
     case_id = make_case(world)
     with app.test_request_context("/"):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from marac_app.audit import AuditEvent
 from marac_app.extensions import db
-from marac_app.privacy import export, restriction, retention, services
+from marac_app.privacy import export, retention, services
 from marac_app.privacy.models import (
     CaseStatistic,
     Rectification,
@@ -28,6 +28,7 @@ from marac_app.privacy.models import (
     SubjectRight,
     SubjectRole,
 )
+from marac_app.referrals import restriction
 from marac_app.referrals.models import Case
 from tests.privacy.access_helpers import attach_role, disclose_all, review_path
 from tests.privacy.conftest import CHILD, case_exists, orphans
@@ -482,7 +483,7 @@ def test_restricted_case_is_left_out_of_distributed_minutes(
     app: Flask, auth, world, make_case
 ) -> None:
     from marac_app.meetings.models import Meeting
-    from marac_app.minutes.document import build_minutes_document
+    from marac_app.minutes.builder import build_minutes_document
 
     _, case_id = _restrict(app, auth, world, make_case)
     with app.app_context():

@@ -268,7 +268,14 @@ def test_research_list_holds_only_names_and_dates_of_birth(
         rows = services.research_list(db.session.get(type(meeting), meeting.id))
     assert len(rows) == 1
     row = rows[0]
-    assert set(vars(row)) == {"victim_name", "victim_date_of_birth", "perpetrators", "children"}
+    # case_id is the internal key the audit trail records; it is never shown or exported.
+    assert set(vars(row)) == {
+        "case_id",
+        "victim_name",
+        "victim_date_of_birth",
+        "perpetrators",
+        "children",
+    }
     assert row.victim_name == "Test Victim-Alpha"
     assert row.perpetrators == (("Test Perp-Alpha", date(1985, 1, 2)),)
     assert row.children == (("Test Child-Alpha", date(2018, 5, 6)),)

@@ -414,7 +414,7 @@ def test_a_rep_cannot_update_their_agency_action_in_another_area(
 def test_actions_of_a_restricted_case_are_hidden_from_reps_and_chairs(
     app: Flask, sw: SecurityWorld, probers: Probers
 ) -> None:
-    from marac_app.privacy.models import CaseRestriction
+    from marac_app.referrals.models import CaseRestriction
 
     with app.app_context():
         db.session.add(CaseRestriction(case_id=sw.x.case_id, reason="Art. 18 request"))

@@ -1,7 +1,7 @@
-"""Render restricted minutes and per-agency action extracts to tagged PDF (WeasyPrint).
+"""HTML templates to tagged PDF (WeasyPrint): the documents layer under minutes and distribution.
 
-Pure functions returning bytes: no database, no request. The HTML is built from plain dataclasses
-(``document.py``) with autoescaping; only ``Entry.text_html`` (sanitised on write) is marked safe.
+Pure functions returning bytes: no database, no request, no knowledge of what the document is.
+Templates render with autoescaping; callers mark safe only text sanitised on write.
 WeasyPrint gets a restricted URL fetcher that serves the app's own static files from disk and
 refuses everything else, so content in the minutes can never make the renderer read a local file
 or call a remote host.
@@ -14,31 +14,22 @@ import binascii
 import logging
 import mimetypes
 import urllib.parse
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from marac_app.distribution.document import (
-    ActionLine,
-    MeetingInfo,
-    MinutesDocument,
-    extract_title,
-    format_long_date,
-    minutes_title,
-)
+from marac_app.common.time import LONDON, format_long_date
 
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC_ROOT = ROOT / "static"
 TEMPLATE_ROOT = ROOT / "templates"
-LONDON = ZoneInfo("Europe/London")
 
 # The base URL the PDF HTML is rendered against. It is not a real host: the fetcher maps its
 # /static/ path to files on disk and never opens a network connection.
@@ -182,23 +173,10 @@ _env = Environment(
 _env.filters.update(long_date=_long_date, london_time=_london_time, london_clock=_london_clock)
 
 
-def minutes_html(doc: MinutesDocument) -> str:
-    """The HTML the minutes PDF is rendered from (exposed for the benchmark and tests)."""
-    template = _env.get_template("distribution/minutes_pdf.html")
-    return template.render(doc=doc, title=minutes_title(doc.area_name, doc.meeting_date))
-
-
-def action_extract_html(
-    agency_name: str, meeting: MeetingInfo, actions: Sequence[ActionLine]
-) -> str:
-    template = _env.get_template("distribution/action_extract_pdf.html")
-    mine = [a for a in actions if a.agency == agency_name]
-    return template.render(
-        agency_name=agency_name,
-        meeting=meeting,
-        actions=mine,
-        title=extract_title(meeting.area_name, meeting.meeting_date, agency_name),
-    )
+def render_html(template_name: str, **context: object) -> str:
+    """``template_name`` (under templates/) rendered with ``context`` for a PDF: autoescaped,
+    with the ``long_date``, ``london_time`` and ``london_clock`` filters."""
+    return _env.get_template(template_name).render(**context)
 
 
 class _WithholdDetails(logging.Filter):
@@ -243,15 +221,3 @@ def html_to_pdf(html: str, *, fetcher: URLFetcher | None = None) -> bytes:
     meta.attachments = []
     meta.lang = "en-GB"
     return document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=False)
-
-
-def render_minutes_pdf(doc: MinutesDocument) -> bytes:
-    """The master (unstamped) minutes PDF for ``doc``: tagged PDF/UA-1, en-GB."""
-    return html_to_pdf(minutes_html(doc))
-
-
-def render_action_extract_pdf(
-    agency_name: str, meeting: MeetingInfo, actions: Sequence[ActionLine]
-) -> bytes:
-    """A PDF listing only ``agency_name``'s actions (others in ``actions`` are dropped)."""
-    return html_to_pdf(action_extract_html(agency_name, meeting, actions))

@@ -16,8 +16,7 @@ from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
 from marac_app.extensions import db
-from marac_app.privacy.models import CaseRestriction
-from marac_app.referrals.models import Case
+from marac_app.referrals.models import Case, CaseRestriction
 
 
 def restricted_case_ids() -> sa.Select[tuple[int]]:

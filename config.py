@@ -206,7 +206,7 @@ CONFIGS: dict[str, type[BaseConfig]] = {
 
 def load_config(name: str | None = None) -> dict[str, object]:
     """Return the settings for ``name`` (default ``MARAC_ENV`` or development)."""
-    name = name or _env("MARAC_ENV", "development")
+    name = name or _env("MARAC_ENV", "development") or "development"
     try:
         config_class = CONFIGS[name]
     except KeyError as exc:

@@ -29,7 +29,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from flask import g, has_request_context, request
@@ -217,7 +217,7 @@ def _lock_chain() -> None:
         # already. Should a transaction ever start deferred, this write statement (matching
         # no row) takes SQLite's one write lock, held to commit, before the head is read; if
         # another writer committed since this transaction's snapshot it raises: fail closed.
-        table = AuditEvent.__table__
+        table = cast(sa.Table, AuditEvent.__table__)
         db.session.execute(sa.update(table).where(sa.false()).values(id=table.c.id))
 
 
@@ -225,7 +225,7 @@ def _next_id(last_id: int) -> int:
     """The id of the event being appended (known before the INSERT: it is hashed)."""
     if db.session.get_bind().dialect.name == "postgresql":
         sequence = sa.func.pg_get_serial_sequence("audit_event", "id")
-        return int(db.session.scalar(sa.select(sa.func.nextval(sequence))))
+        return int(db.session.execute(sa.select(sa.func.nextval(sequence))).scalar_one())
     return last_id + 1
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TypeVar
 
 import click
 import sqlalchemy as sa
@@ -15,8 +16,10 @@ from marac_app.auth.models import Role
 from marac_app.common.errors import ServiceError
 from marac_app.extensions import db
 
+Named = TypeVar("Named", Agency, MaracArea)
 
-def _by_name(model: type, name: str | None, what: str) -> int | None:
+
+def _by_name(model: type[Named], name: str | None, what: str) -> int | None:
     if not name:
         return None
     found = db.session.scalar(sa.select(model).where(sa.func.lower(model.name) == name.lower()))

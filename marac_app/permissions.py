@@ -148,7 +148,7 @@ def can_manage_users(user: User) -> bool:
 def mark_authorised(kind: str, object_id: int | str | None) -> None:
     """Note, for this request, that ``kind`` ``object_id`` passed its fetch-then-authorise check.
 
-    ``_fetch`` calls it; a helper that authorises an object some other way (a public id, an
+    ``fetch_or_404`` calls it; a helper that authorises an object some other way (a public id, an
     inline membership check) must call it after its check passes. A test walks ``app.url_map``
     and fails for any object route that answers without it (tests/security/test_gate.py).
     """
@@ -187,20 +187,13 @@ def fetch_or_404(
     return obj
 
 
-def _fetch(model: type, object_id: int | None, user: User, allowed: bool, kind: str) -> Any:
-    """Older form of ``fetch_or_404`` with the decision made beforehand."""
-    return fetch_or_404(model, object_id, allowed=lambda _obj: allowed, kind=kind)
+def get_area_or_404(area_id: int | None, user: User) -> MaracArea:
+    return fetch_or_404(MaracArea, area_id, allowed=lambda _a: is_admin(user), kind="marac_area")
 
 
-def get_area_or_404(area_id: int | None, user: User) -> Any:
-
-    return _fetch(MaracArea, area_id, user, is_admin(user), "marac_area")
-
-
-def get_agency_or_404(agency_id: int | None, user: User) -> Any:
-
-    return _fetch(Agency, agency_id, user, is_admin(user), "agency")
+def get_agency_or_404(agency_id: int | None, user: User) -> Agency:
+    return fetch_or_404(Agency, agency_id, allowed=lambda _a: is_admin(user), kind="agency")
 
 
 def get_user_or_404(user_id: int | None, user: User) -> User:
-    return _fetch(User, user_id, user, can_manage_users(user), "user")
+    return fetch_or_404(User, user_id, allowed=lambda _u: can_manage_users(user), kind="user")

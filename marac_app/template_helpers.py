@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from marac_app.auth.models import Role
+from marac_app.common.time import LONDON
 from marac_app.permissions import is_admin
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def london(value: datetime | None, fmt: str = "%-d %B %Y at %H:%M") -> str:

@@ -22,12 +22,14 @@ from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 
 from marac_app import create_app
-from marac_app.agencies.models import Agency, AgencyKind, MaracArea
+from marac_app.agencies.models import Agency
 from marac_app.auth import passwords
-from marac_app.auth.models import Role, User
+from marac_app.auth.models import User
 from marac_app.extensions import db, limiter
 
 PASSWORD = "correct horse battery staple"
+
+pytest_plugins = ["tests.fixtures"]
 POSTGRES_URL = os.environ.get("MARAC_TEST_DATABASE_URL")
 
 
@@ -129,46 +131,7 @@ def client(app: Flask) -> FlaskClient:
 
 # --- Factories -------------------------------------------------------------------------
 
-_counter = {"n": 0}
-
-
-def _next() -> int:
-    _counter["n"] += 1
-    return _counter["n"]
-
-
-@pytest.fixture()
-def make_area(app: Flask) -> Callable[..., MaracArea]:
-    def factory(name: str | None = None, code: str | None = None) -> MaracArea:
-        n = _next()
-        with app.app_context():
-            area = MaracArea(name=name or f"Test area {n}", code=code or f"TA{n}"[:8])
-            db.session.add(area)
-            db.session.commit()
-            db.session.refresh(area)
-            return area
-
-    return factory
-
-
-@pytest.fixture()
-def make_agency(app: Flask, make_area: Callable[..., MaracArea]) -> Callable[..., Agency]:
-    def factory(
-        name: str | None = None,
-        kind: AgencyKind = AgencyKind.POLICE,
-        areas: list[MaracArea] | None = None,
-    ) -> Agency:
-        n = _next()
-        with app.app_context():
-            agency = Agency(name=name or f"Test agency {n}", kind=kind)
-            agency.areas = [db.session.merge(a) for a in (areas or [make_area()])]
-            db.session.add(agency)
-            db.session.commit()
-            db.session.refresh(agency)
-            return agency
-
-    return factory
-
+# make_area, make_agency, make_user and the other factories: tests/fixtures.py.
 
 # Hashing is deliberately slow; one hash serves every factory-made user.
 _HASH_CACHE: dict[str, str] = {}
@@ -178,44 +141,6 @@ def password_hash(password: str) -> str:
     if password not in _HASH_CACHE:
         _HASH_CACHE[password] = passwords.hash_password(password)
     return _HASH_CACHE[password]
-
-
-@pytest.fixture()
-def make_user(
-    app: Flask, make_agency: Callable[..., Agency], make_area: Callable[..., MaracArea]
-) -> Callable[..., User]:
-    def factory(
-        role: Role = Role.AGENCY_REP,
-        *,
-        agency: Agency | None = None,
-        area: MaracArea | None = None,
-        email: str | None = None,
-        password: str = PASSWORD,
-        active: bool = True,
-        name: str | None = None,
-    ) -> User:
-        n = _next()
-        with app.app_context():
-            if role.needs_area and area is None:
-                area = make_area()
-            if role.needs_agency and agency is None:
-                agency = make_agency(areas=[area] if area else None)
-            user = User(
-                email=email or f"user{n}@agency.example",
-                name=name or f"Test User {n}",
-                job_title="Officer",
-                role=role,
-                agency_id=agency.id if agency else None,
-                area_id=area.id if area else None,
-                password_hash=password_hash(password),
-                active=active,
-            )
-            db.session.add(user)
-            db.session.commit()
-            db.session.refresh(user)
-            return user
-
-    return factory
 
 
 # --- Signing in through the real form ---------------------------------------------------

@@ -14,9 +14,10 @@ from marac_app.action_items.models import (
 )
 from marac_app.agencies.models import Agency, MaracArea
 from marac_app.auth.models import User
+from marac_app.common.time import london_today
 from marac_app.db import utcnow
 from marac_app.extensions import db
-from marac_app.protocol.services import signup_problem, today
+from marac_app.protocol.services import signup_problem
 from marac_app.referrals.models import AgendaItem, Case
 
 POLICE = "Fenshire Constabulary (demo)"
@@ -49,7 +50,7 @@ def seed_actions_demo() -> int:
         return 0
     coordinator = db.session.scalar(sa.select(User).where(User.email == "coordinator@demo.example"))
     first, second = cases[0], cases[-1]
-    now = today()
+    now = london_today()
     plans = [
         (
             first,

@@ -9,31 +9,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from marac_app.action_items.models import DESCRIPTION_MAX, NOTE_MAX, ActionPriority
+from marac_app.common.dates import read_date_fields
 from marac_app.common.forms import MaracForm, coerce_id
 
-
-def read_date(day: StringField, month: StringField, year: StringField, *, what: str) -> date | None:
-    """The date typed into a GOV.UK date input, or None with a specific error on ``day``.
-
-    ``what`` names the date in messages, e.g. "the due date" → "Enter the due date".
-    """
-    parts = [(f.data or "").strip() for f in (day, month, year)]
-    if not any(parts):
-        day.errors = [*day.errors, f"Enter {what}"]
-        return None
-    names = ("a day", "a month", "a year")
-    missing = [name for name, part in zip(names, parts, strict=True) if not part]
-    if missing:
-        day.errors = [*day.errors, f"{what.capitalize()} must include {missing[0]}"]
-        return None
-    try:
-        number_day, number_month, number_year = (int(p) for p in parts)
-        if not 1000 <= number_year <= 9999:
-            raise ValueError
-        return date(number_year, number_month, number_day)
-    except (ValueError, OverflowError):  # a huge day or month overflows date()
-        day.errors = [*day.errors, f"{what.capitalize()} must be a real date"]
-        return None
+# A service's field names → the form field that shows the refusal: a date shows on its "day"
+# box; the agenda item and meeting are not fields (their refusals go to the error summary).
+SERVICE_FIELDS: dict[str, str] = {"due_date": "due_day", "dated": "dated_day"}
 
 
 def _date_part(label: str) -> StringField:
@@ -74,7 +55,7 @@ class ActionForm(MaracForm):
     agenda_item_id = HiddenField()
 
     def due_date(self) -> date | None:
-        return read_date(self.due_day, self.due_month, self.due_year, what="the due date")
+        return read_date_fields(self.due_day, self.due_month, self.due_year, "The due date")
 
 
 class StatusForm(MaracForm):
@@ -99,6 +80,10 @@ class StatusForm(MaracForm):
     dated_year = _date_part("Year")
 
     def dated(self) -> date | None:
-        return read_date(
-            self.dated_day, self.dated_month, self.dated_year, what="the date this happened"
+        return read_date_fields(
+            self.dated_day,
+            self.dated_month,
+            self.dated_year,
+            "The date this happened",
+            not_in_future=True,
         )

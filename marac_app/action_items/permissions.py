@@ -24,7 +24,7 @@ from marac_app.action_items.models import ActionItem
 from marac_app.agencies.models import agency_areas
 from marac_app.auth.models import Role, User
 from marac_app.extensions import db
-from marac_app.permissions import _fetch
+from marac_app.permissions import fetch_or_404
 from marac_app.protocol.services import signup_problem
 from marac_app.referrals.models import AgendaItem, Case
 from marac_app.referrals.permissions import invited_case_ids
@@ -94,15 +94,13 @@ def can_view_action(user: User, action: ActionItem) -> bool:
     """``visible_actions_clause`` for one action (the same rule, asked of the database)."""
     if not _active(user) or user.role not in (*AREA_ROLES, Role.AGENCY_REP):
         return False
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(ActionItem)
-            .join(Case, Case.id == ActionItem.case_id)
-            .where(ActionItem.id == action.id, visible_actions_clause(user))
-        )
-        > 0
+    count = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ActionItem)
+        .join(Case, Case.id == ActionItem.case_id)
+        .where(ActionItem.id == action.id, visible_actions_clause(user))
     )
+    return bool(count)
 
 
 def can_update_action(user: User, action: ActionItem) -> bool:
@@ -126,15 +124,27 @@ def can_create_action(user: User, case: Case) -> bool:
     )
 
 
+def sees_own_agency_actions(user: User) -> bool:
+    """The action pages speak of "my agency's actions" (a representative) rather than the
+    area's (a coordinator or chair)."""
+    return user.role == Role.AGENCY_REP
+
+
+def agency_actions_withheld(user: User) -> bool:
+    """A representative whose agency is not signed up to the protocol: their agency's actions
+    are withheld (the list says why instead of showing none)."""
+    return sees_own_agency_actions(user) and not rep_may_see_agency_actions(user)
+
+
 def get_action_or_404(action_id: int | None, user: User) -> ActionItem:
     """The action if ``user`` may see it; otherwise 404 (a refusal is audited as denied)."""
-    action = db.session.get(ActionItem, action_id) if action_id is not None else None
-    return _fetch(
-        ActionItem, action_id, user, action is not None and can_view_action(user, action), "action"
+    return fetch_or_404(
+        ActionItem, action_id, allowed=lambda action: can_view_action(user, action), kind="action"
     )
 
 
 def get_case_for_new_action_or_404(case_id: int | None, user: User) -> Case:
     """The case if ``user`` may agree actions for it; otherwise 404 (audited)."""
-    case = db.session.get(Case, case_id) if case_id is not None else None
-    return _fetch(Case, case_id, user, case is not None and can_create_action(user, case), "case")
+    return fetch_or_404(
+        Case, case_id, allowed=lambda case: can_create_action(user, case), kind="case"
+    )

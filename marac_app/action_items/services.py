@@ -24,15 +24,18 @@ from marac_app.action_items.models import (
 )
 from marac_app.action_items.permissions import unrestricted_clause, visible_actions_clause
 from marac_app.agencies.models import Agency, agency_areas
+from marac_app.agencies.queries import agencies_of_area  # noqa: F401 - views and minutes use it
 from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.common.time import london_today
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
-from marac_app.protocol.services import require_signed_up, today
+from marac_app.protocol.services import require_signed_up
 from marac_app.referrals.models import AgendaItem, Case
+from marac_app.referrals.restriction import restricted_case_ids
 
 logger = logging.getLogger(__name__)
 
@@ -69,18 +72,6 @@ def _clean_text(value: str | None, *, field: str, empty: str, too_long: str, lim
     if len(text) > limit:
         raise ServiceError(too_long, field=field)
     return text
-
-
-def agencies_of_area(area_id: int) -> list[Agency]:
-    """Active agencies taking part in the MARAC of ``area_id``, by name."""
-    return list(
-        db.session.scalars(
-            sa.select(Agency)
-            .join(agency_areas, agency_areas.c.agency_id == Agency.id)
-            .where(agency_areas.c.area_id == area_id, Agency.active.is_(True))
-            .order_by(Agency.name)
-        )
-    )
 
 
 def representatives_of_area(area_id: int) -> list[User]:
@@ -134,7 +125,7 @@ def create_action(
     require_signed_up(owner_agency, field="owner_agency")
     if due_date is None:
         raise ServiceError("Enter the due date", field="due_date")
-    if due_date < today():
+    if due_date < london_today():
         raise ServiceError("The due date must be today or in the future", field="due_date")
     try:
         level = ActionPriority(priority) if priority else None
@@ -223,8 +214,8 @@ def update_status(
         too_long=f"The note must be {NOTE_MAX} characters or fewer",
         limit=NOTE_MAX,
     )
-    dated = dated or today()
-    if dated > today():
+    dated = dated or london_today()
+    if dated > london_today():
         raise ServiceError("The date this happened must be today or in the past", field="dated")
     previous = action.status
     change = ActionStatusUpdate(
@@ -312,9 +303,55 @@ def outstanding_actions(
     return list(db.session.scalars(_with_details(query)).unique())
 
 
+def agreed_at(meeting: Meeting) -> sa.ColumnElement[bool]:
+    """The one rule for "an action agreed at ``meeting``": recorded against the meeting, or
+    against one of its agenda items (an action agreed from the case page names its item)."""
+    items = sa.select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id)
+    return sa.or_(ActionItem.meeting_id == meeting.id, ActionItem.agenda_item_id.in_(items))
+
+
+def actions_agreed_at(
+    meeting: Meeting, *, owner_agency_id: int | None = None, unrestricted_only: bool = False
+) -> list[ActionItem]:
+    """The actions agreed at ``meeting`` (``agreed_at``), by case reference then due date,
+    with their case, owner agency and named person loaded. ``owner_agency_id``: only that
+    agency's; ``unrestricted_only``: leaving out cases under restriction of processing (for
+    what leaves the app: copies and extracts)."""
+    query = (
+        sa.select(ActionItem).join(Case, Case.id == ActionItem.case_id).where(agreed_at(meeting))
+    )
+    if owner_agency_id is not None:
+        query = query.where(ActionItem.owner_agency_id == owner_agency_id)
+    if unrestricted_only:
+        query = query.where(ActionItem.case_id.not_in(restricted_case_ids()))
+    query = query.order_by(Case.reference, ActionItem.due_date, ActionItem.id)
+    return list(db.session.scalars(_with_details(query)).unique())
+
+
+def actions_agreed_at_by_case(meeting: Meeting) -> dict[int, list[ActionItem]]:
+    """``actions_agreed_at(meeting)`` by case id (each case's by due date): one query for a
+    document or page that shows every case of the meeting."""
+    by_case: dict[int, list[ActionItem]] = {}
+    for action in actions_agreed_at(meeting):
+        by_case.setdefault(action.case_id, []).append(action)
+    return by_case
+
+
+def actions_of_case(case_id: int) -> list[ActionItem]:
+    """Every action of the case (agreed at any meeting or between them), by due date, with
+    its owner agency and named person loaded."""
+    query = (
+        sa.select(ActionItem)
+        .join(Case, Case.id == ActionItem.case_id)
+        .where(ActionItem.case_id == case_id)
+        .order_by(ActionItem.due_date, ActionItem.id)
+    )
+    return list(db.session.scalars(_with_details(query)).unique())
+
+
 def overdue_query(on: date | None = None) -> sa.Select:
     """``select(ActionItem)`` of every open action due before ``on`` (default today)."""
-    on = on or today()
+    on = on or london_today()
     return (
         sa.select(ActionItem)
         .join(Case, Case.id == ActionItem.case_id)
@@ -369,7 +406,7 @@ def list_actions(
     Visibility is always applied (a filter can never widen it): two queries whatever the
     number of rows.
     """
-    on = on or today()
+    on = on or london_today()
     visible = visible_actions_clause(user)
     conditions: list[sa.ColumnElement[bool]] = []
     if filters.status is not None:
@@ -411,7 +448,7 @@ def list_actions(
     page = min(max(1, page), pages)
     order = ActionItem.due_date.desc() if filters.newest_first else ActionItem.due_date
     page_visible = visible
-    if area_scoped and not filters.case_reference:
+    if area_scoped and user.area_id is not None and not filters.case_reference:
         # The same rule, read in due-date order.
         page_visible = sa.and_(_in_area(user.area_id), unrestricted_clause(user))
     rows = db.session.scalars(
@@ -437,7 +474,7 @@ class AgencySummary:
 def actions_summary(user: User, *, on: date | None = None, limit: int = 5) -> AgencySummary:
     """Counts of the actions ``user`` may see and the next few open ones (by due date): a
     representative's home page ("My agency's actions")."""
-    on = on or today()
+    on = on or london_today()
     visible = visible_actions_clause(user)
     counts = db.session.execute(
         sa.select(

@@ -10,33 +10,33 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
-from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
 from marac_app.action_items import services
-from marac_app.action_items.forms import ActionForm, StatusForm
+from marac_app.action_items.forms import SERVICE_FIELDS, ActionForm, StatusForm
 from marac_app.action_items.models import ActionItem, ActionStatus
 from marac_app.action_items.permissions import (
+    agency_actions_withheld,
     can_create_action,
     can_update_action,
     get_action_or_404,
     get_case_for_new_action_or_404,
     rep_may_see_agency_actions,
+    sees_own_agency_actions,
 )
 from marac_app.agencies.models import Agency
-from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
-from marac_app.common.errors import ConflictError, ServiceError
-from marac_app.common.forms import show_error
 from marac_app.common.ids import parse_id, to_id
+from marac_app.common.time import london_today
+from marac_app.common.transaction import Read, attempt, render_read
 from marac_app.extensions import db
 from marac_app.permissions import deny, roles_required
-from marac_app.protocol.services import signup_problem, today
+from marac_app.protocol.services import signup_problem
 from marac_app.referrals.models import AgendaItem, Case
 
 bp = Blueprint("action_items", __name__)
@@ -45,12 +45,6 @@ action_roles = roles_required(Role.COORDINATOR, Role.CHAIR, Role.AGENCY_REP)
 agreeing_roles = roles_required(Role.COORDINATOR, Role.CHAIR)
 
 PER_PAGE = 25
-# Service error fields → the form field that shows them (a date shows on its "day" box).
-FIELD_FOR = {"due_date": "due_day", "dated": "dated_day", "agenda_item": None, "meeting": None}
-
-
-def _show_error(form: Form, error: ServiceError) -> None:
-    show_error(form, error, aliases=FIELD_FOR)
 
 
 # --- The list ---------------------------------------------------------------------------
@@ -84,34 +78,31 @@ def index() -> ResponseReturnValue:
     filters = _read_filters(request.args, current_user)
     page = request.args.get("page", 1, type=int) or 1
     result = services.list_actions(current_user, filters, page=page, per_page=PER_PAGE)
-    on = today()
+    on = london_today()
     agencies: list[Agency] = []
     overdue = services.overdue_actions(current_user, on=on, limit=50)
     if current_user.role in (Role.COORDINATOR, Role.CHAIR) and current_user.area_id:
         agencies = services.agencies_of_area(current_user.area_id)
-    record(
+    read = Read(
         AuditAction.ACTION_LIST_VIEWED,
         object_type="action",
+        case_ids=sorted({a.case_id for a in [*result.actions, *overdue]}),
         detail=f"rows={len(result.actions)} overdue_rows={len(overdue)} page={result.page}",
     )
-    query = {k: v for k, v in request.args.items() if k != "page"}
-    # Render before the commit: committing expires the loaded rows (one reload per row).
-    page_html = render_template(
+    return render_read(
         "action_items/index.html",
+        audit=read,
         result=result,
         overdue=overdue,
         agencies=agencies,
         filters=filters,
         args=request.args,
-        query=query,
+        query={k: v for k, v in request.args.items() if k != "page"},
         today=on,
         statuses=list(ActionStatus),
-        blocked=(
-            current_user.role == Role.AGENCY_REP and not rep_may_see_agency_actions(current_user)
-        ),
+        own_agency=sees_own_agency_actions(current_user),
+        blocked=agency_actions_withheld(current_user),
     )
-    db.session.commit()
-    return page_html
 
 
 # --- One action -------------------------------------------------------------------------
@@ -124,7 +115,7 @@ def _status_form(action: ActionItem, formdata: Any = None) -> StatusForm:
     ]
     if formdata is None:
         form.version.data = str(action.version)
-        now = today()
+        now = london_today()
         form.dated_day.data, form.dated_month.data = str(now.day), str(now.month)
         form.dated_year.data = str(now.year)
     return form
@@ -136,15 +127,26 @@ def _render_action(
     status: int = 200,
     current: ActionItem | None = None,
     mine: dict[str, str] | None = None,
+    detail: str | None = None,
 ) -> ResponseReturnValue:
-    return render_template(
+    """The action page, audited as a read of the action (and so of its case)."""
+    return render_read(
         "action_items/view.html",
+        audit=Read(
+            AuditAction.ACTION_VIEWED,
+            object_type="action",
+            object_id=action.id,
+            case_ids=[action.case_id],
+            detail=detail,
+        ),
+        status=status,
         action=action,
         form=form,
         current=current,
-        today=today(),
+        today=london_today(),
         mine=mine,
-    ), status
+        may_agree_action=can_create_action(current_user, action.case),
+    )
 
 
 @bp.route("/<int:action_id>")
@@ -152,9 +154,14 @@ def _render_action(
 def view(action_id: int) -> ResponseReturnValue:
     action = get_action_or_404(action_id, current_user)
     form = _status_form(action) if can_update_action(current_user, action) else None
-    record(AuditAction.ACTION_VIEWED, object_type="action", object_id=action.id)
-    db.session.commit()
     return _render_action(action, form)
+
+
+def _version(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
 
 
 @bp.route("/<int:action_id>/status", methods=["POST"])
@@ -168,21 +175,22 @@ def update(action_id: int) -> ResponseReturnValue:
         chosen = form.status.data
         dated = form.dated()
         if not form.dated_day.errors:
-            try:
-                version = int(form.version.data or 0)
-            except ValueError:
-                version = 0
-            try:
-                services.update_status(
+            done = attempt(
+                lambda: services.update_status(
                     action,
                     status=chosen,
                     note=form.note.data,
                     dated=dated,
-                    version=version,
+                    version=_version(form.version.data),
                     actor=current_user,
-                )
-            except ConflictError as error:
-                db.session.rollback()
+                ),
+                form,
+                aliases=SERVICE_FIELDS,
+            )
+            if done:
+                flash(f"The action's status is now: {ActionStatus(chosen).label}.")
+                return redirect(url_for("action_items.view", action_id=action.id))
+            if done.conflict:
                 mine = {
                     "status": ActionStatus(chosen).label
                     if chosen in {s.value for s in ActionStatus}
@@ -190,38 +198,23 @@ def update(action_id: int) -> ResponseReturnValue:
                     "note": form.note.data or "",
                 }
                 fresh = get_action_or_404(action_id, current_user)
-                form.form_errors.append(error.message)
                 form.version.data = str(fresh.version)
                 form.status.choices = [
                     SelectChoice(s.value, s.label)
                     for s in services.allowed_statuses(fresh, current_user)
                 ]
-                record(
-                    AuditAction.ACTION_VIEWED,
-                    object_type="action",
-                    object_id=fresh.id,
+                return _render_action(
+                    fresh,
+                    form,
+                    409,
+                    current=fresh,
+                    mine=mine,
                     detail="update refused: version conflict",
                 )
-                db.session.commit()
-                return _render_action(fresh, form, 409, current=fresh, mine=mine)
-            except ServiceError as error:
-                db.session.rollback()
-                _show_error(form, error)
-            else:
-                db.session.commit()
-                flash(f"The action's status is now: {ActionStatus(chosen).label}.")
-                return redirect(url_for("action_items.view", action_id=action.id))
     elif not form.dated_day.errors:
         form.dated()  # show date problems alongside the others
     action = get_action_or_404(action_id, current_user)
-    record(
-        AuditAction.ACTION_VIEWED,
-        object_type="action",
-        object_id=action.id,
-        detail="update refused: input",
-    )
-    db.session.commit()
-    return _render_action(action, form, 400)
+    return _render_action(action, form, 400, detail="update refused: input")
 
 
 # --- Agreeing a new action --------------------------------------------------------------
@@ -237,7 +230,7 @@ def _action_form_choices(form: ActionForm, case: Case) -> None:
     form.owner_agency.choices = choices
     names = {a.id: a.name for a in agencies}
     form.owner_user.choices = [SelectChoice("", "No named person")] + [
-        SelectChoice(u.id, f"{u.name} – {names.get(u.agency_id, '')}")
+        SelectChoice(u.id, f"{u.name} – {names.get(u.agency_id or 0, '')}")
         for u in services.representatives_of_area(case.area_id)
     ]
 
@@ -269,8 +262,8 @@ def new(case_id: int | None = None) -> ResponseReturnValue:
     if form.validate_on_submit():
         due = form.due_date()
         if not form.due_day.errors:
-            try:
-                action = services.create_action(
+            done = attempt(
+                lambda: services.create_action(
                     case,
                     owner_agency=db.session.get(Agency, form.owner_agency.data)
                     if form.owner_agency.data
@@ -283,50 +276,77 @@ def new(case_id: int | None = None) -> ResponseReturnValue:
                     owner_user=db.session.get(User, form.owner_user.data)
                     if form.owner_user.data
                     else None,
-                )
-            except ServiceError as error:
-                db.session.rollback()
-                _show_error(form, error)
-            else:
-                db.session.commit()
+                ),
+                form,
+                aliases=SERVICE_FIELDS,
+            )
+            if done.value is not None:
                 flash(f"The action for {case.reference} has been added.")
-                return redirect(url_for("action_items.view", action_id=action.id))
+                return redirect(url_for("action_items.view", action_id=done.value.id))
     elif request.method == "POST":
         form.due_date()  # show date problems alongside the others
-    record(AuditAction.ACTION_FORM_VIEWED, object_type="case", object_id=case.id)
-    db.session.commit()
-    return render_template(
-        "action_items/new.html", form=form, case=case, agenda_item=agenda_item
-    ), (400 if request.method == "POST" else 200)
+    return render_read(
+        "action_items/new.html",
+        audit=Read(
+            AuditAction.ACTION_FORM_VIEWED,
+            object_type="case",
+            object_id=case.id,
+            case_ids=[case.id],
+        ),
+        status=400 if request.method == "POST" else 200,
+        form=form,
+        case=case,
+        agenda_item=agenda_item,
+    )
 
 
 # --- Home-page partials -----------------------------------------------------------------
+# Nothing here writes: the home view writes the read's audit event (``home_actions_read``)
+# before it renders, and the template global shows the same rows (computed once a request).
 
 
-def _my_agency_actions() -> dict[str, Any] | None:
-    """The representative's home summary (audited as a read of the rows shown)."""
-    if current_user.role != Role.AGENCY_REP or not rep_may_see_agency_actions(current_user):
-        return None
-    summary = services.actions_summary(current_user)
-    rows = [
-        {
-            "id": a.id,
-            "reference": a.case.reference,
-            "description": a.description,
-            "due_date": a.due_date,
-            "overdue": a.is_overdue(summary.on),
+def my_agency_actions(user: User) -> dict[str, Any] | None:
+    """A representative's "My agency's actions" summary (None for anyone else, or while
+    their agency is not signed up): counts, the next few open actions as plain rows, and the
+    ids of the cases those rows show. Read only; computed once per request."""
+    if "_my_agency_actions" in g:
+        cached: dict[str, Any] | None = g._my_agency_actions
+        return cached
+    summary: dict[str, Any] | None = None
+    if user.is_authenticated and sees_own_agency_actions(user) and rep_may_see_agency_actions(user):
+        found = services.actions_summary(user)
+        summary = {
+            "open": found.open,
+            "overdue": found.overdue,
+            "completed": found.completed,
+            "next_actions": [
+                {
+                    "id": a.id,
+                    "reference": a.case.reference,
+                    "description": a.description,
+                    "due_date": a.due_date,
+                    "overdue": a.is_overdue(found.on),
+                }
+                for a in found.next_actions
+            ],
+            "case_ids": sorted({a.case_id for a in found.next_actions}),
         }
-        for a in summary.next_actions
-    ]
-    record(AuditAction.ACTION_LIST_VIEWED, object_type="action", detail=f"home rows={len(rows)}")
-    # The home view has already done its work; the read must be kept with its audit event.
-    db.session.commit()
-    return {
-        "open": summary.open,
-        "overdue": summary.overdue,
-        "completed": summary.completed,
-        "next_actions": rows,
-    }
+    g._my_agency_actions = summary
+    return summary
+
+
+def home_actions_read(user: User) -> Read | None:
+    """The audit event of the home page's "My agency's actions" (None when the page shows
+    none). The home view writes it (``audit_read``) before rendering the page."""
+    summary = my_agency_actions(user)
+    if summary is None:
+        return None
+    return Read(
+        AuditAction.ACTION_LIST_VIEWED,
+        object_type="action",
+        case_ids=summary["case_ids"],
+        detail=f"home rows={len(summary['next_actions'])}",
+    )
 
 
 def _area_overdue_count() -> int | None:
@@ -338,7 +358,6 @@ def _area_overdue_count() -> int | None:
 @bp.app_context_processor
 def _action_partials() -> dict[str, Any]:
     return {
-        "my_agency_actions": _my_agency_actions,
+        "my_agency_actions": lambda: my_agency_actions(current_user),
         "area_overdue_count": _area_overdue_count,
-        "can_create_action": can_create_action,
     }

@@ -48,7 +48,7 @@ def save_area(
         area.name, area.code, area.active = name, code, active
     db.session.flush()
     record(
-        AuditAction.AREA_CREATED if created else "area_updated",
+        AuditAction.AREA_CREATED if created else AuditAction.AREA_UPDATED,
         actor=actor,
         object_type="marac_area",
         object_id=area.id,
@@ -84,7 +84,7 @@ def save_agency(
     agency.areas = areas
     db.session.flush()
     record(
-        AuditAction.AGENCY_CREATED if created else "agency_updated",
+        AuditAction.AGENCY_CREATED if created else AuditAction.AGENCY_UPDATED,
         actor=actor,
         object_type="agency",
         object_id=agency.id,

@@ -15,14 +15,13 @@ from marac_app import mail
 from marac_app.admin import services as agency_services
 from marac_app.admin.forms import AgencyForm, AreaForm, ConfirmForm, UserForm
 from marac_app.agencies.models import AgencyKind
-from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth import mfa as auth_mfa
 from marac_app.auth import services as auth_services
 from marac_app.auth.models import Role, User
-from marac_app.common.errors import ConflictError, ServiceError
-from marac_app.common.forms import show_error as _show_error
-from marac_app.extensions import db
+from marac_app.common.errors import ServiceError
+from marac_app.common.pagination import page_number, paginate
+from marac_app.common.transaction import Read, attempt, audit_read, render_read
 from marac_app.permissions import (
     get_agency_or_404,
     get_area_or_404,
@@ -61,20 +60,18 @@ def area_form(area_id: int | None = None) -> ResponseReturnValue:
     area = get_area_or_404(area_id, current_user) if area_id is not None else None
     form = AreaForm(obj=area)
     if form.validate_on_submit():
-        try:
-            saved = agency_services.save_area(
+        saved = attempt(
+            lambda: agency_services.save_area(
                 name=form.name.data,
                 code=form.code.data,
                 active=form.active.data,
                 actor=current_user,
                 area=area,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"{saved.name} has been saved.")
+            ),
+            form,
+        )
+        if saved and saved.value is not None:
+            flash(f"{saved.value.name} has been saved.")
             return redirect(url_for("admin.areas"))
     return render_template("admin/area_form.html", form=form, area=area), _status(form)
 
@@ -99,21 +96,19 @@ def agency_form(agency_id: int | None = None) -> ResponseReturnValue:
         form.areas.data = [a.id for a in agency.areas]
         form.kind.data = agency.kind.value
     if form.validate_on_submit():
-        try:
-            saved = agency_services.save_agency(
+        saved = attempt(
+            lambda: agency_services.save_agency(
                 name=form.name.data,
                 kind=AgencyKind(form.kind.data),
                 area_ids=list(form.areas.data or []),
                 active=form.active.data,
                 actor=current_user,
                 agency=agency,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"{saved.name} has been saved.")
+            ),
+            form,
+        )
+        if saved and saved.value is not None:
+            flash(f"{saved.value.name} has been saved.")
             return redirect(url_for("admin.agencies"))
     return render_template("admin/agency_form.html", form=form, agency=agency), _status(form)
 
@@ -137,29 +132,28 @@ def users() -> ResponseReturnValue:
         query = query.where(
             sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern))
         )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // USERS_PER_PAGE))
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    found = list(
-        db.session.scalars(
-            query.order_by(User.id).offset((page - 1) * USERS_PER_PAGE).limit(USERS_PER_PAGE)
-        )
+    listed = paginate(
+        query.order_by(User.id),
+        page=page_number(request.args.get("page")),
+        per_page=USERS_PER_PAGE,
+        clamp=True,
     )
-    record(
-        AuditAction.USER_LIST_VIEWED, object_type="user", detail=f"rows={len(found)} page={page}"
-    )
-    page_html = render_template(
+    found = list(listed.items)
+    return render_read(
         "admin/users.html",
+        audit=Read(
+            AuditAction.USER_LIST_VIEWED,
+            object_type="user",
+            detail=f"rows={len(found)} page={listed.page}",
+        ),
         users=found,
         role=role,
         search=search,
         roles=list(Role),
-        total=total,
-        page=page,
-        pages=pages,
+        total=listed.total or 0,
+        page=listed.page,
+        pages=max(1, listed.pages),
     )
-    db.session.commit()
-    return page_html
 
 
 def _user_form_choices(form: UserForm) -> None:
@@ -211,14 +205,15 @@ def user_new() -> ResponseReturnValue:
     form = UserForm()
     _user_form_choices(form)
     if form.validate_on_submit():
-        try:
-            user = auth_services.create_user(_details(form), actor=current_user)
-            _send_set_password_link(user)
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+
+        def create() -> User:
+            created = auth_services.create_user(_details(form), actor=current_user)
+            _send_set_password_link(created)
+            return created
+
+        added = attempt(create, form)
+        if added and added.value is not None:
+            user = added.value
             flash(
                 f"{user.name} has been added. A link to set their password has been emailed "
                 f"to {user.email}."
@@ -237,18 +232,19 @@ def user_edit(user_id: int) -> ResponseReturnValue:
         form.role.data = user.role.value
         form.agency.data, form.area.data = user.agency_id, user.area_id
         form.version.data = str(user.version)
-        record(AuditAction.USER_VIEWED, object_type="user", object_id=user.id)
-        db.session.commit()
+        audit_read(Read(AuditAction.USER_VIEWED, object_type="user", object_id=user.id))
     if form.validate_on_submit():
         try:
             version = int(form.version.data or 0)
         except ValueError:
             version = 0
-        try:
-            auth_services.update_user(user, _details(form), version=version, actor=current_user)
-        except ConflictError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
+        saved = attempt(
+            lambda: auth_services.update_user(
+                user, _details(form), version=version, actor=current_user
+            ),
+            form,
+        )
+        if saved.conflict:
             fresh = get_user_or_404(user_id, current_user)
             form.version.data = str(fresh.version)
             return render_template(
@@ -259,11 +255,7 @@ def user_edit(user_id: int) -> ResponseReturnValue:
                 confirm=ConfirmForm(),
                 mfa_enrolled=auth_mfa.is_enrolled(fresh),
             ), 409
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(f"{user.name}'s details have been saved.")
             return redirect(url_for("admin.users"))
     return render_template(
@@ -283,13 +275,10 @@ def user_set_active(user_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return redirect(url_for("admin.user_edit", user_id=user.id))
     activate = request.form.get("active") == "1"
-    try:
-        auth_services.set_active(user, activate, actor=current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    changed = attempt(lambda: auth_services.set_active(user, activate, actor=current_user))
+    if changed.error is not None:
+        flash(changed.error.message, "error")
         return redirect(url_for("admin.user_edit", user_id=user.id))
-    db.session.commit()
     flash(f"{user.name} has been {'reactivated' if activate else 'deactivated'}.")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
@@ -300,8 +289,10 @@ def user_send_link(user_id: int) -> ResponseReturnValue:
     user = get_user_or_404(user_id, current_user)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("admin.user_edit", user_id=user.id))
-    _send_set_password_link(user)
-    db.session.commit()
+    sent = attempt(lambda: _send_set_password_link(user))
+    if sent.error is not None:
+        flash(sent.error.message, "error")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
     flash(f"A link to set a new password has been emailed to {user.email}.")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
@@ -320,8 +311,7 @@ def user_reset_mfa(user_id: int) -> ResponseReturnValue:
             "error",
         )
         return redirect(url_for("admin.user_edit", user_id=user.id))
-    auth_mfa.reset(user, actor=current_user)
-    db.session.commit()
+    attempt(lambda: auth_mfa.reset(user, actor=current_user))
     flash(
         f"{user.name}'s two-factor authentication has been reset. They have been signed out "
         "and will set it up again the next time they sign in."

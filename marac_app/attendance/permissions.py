@@ -13,16 +13,15 @@ area's meeting or a meeting a representative is not invited to), then the role c
 
 from __future__ import annotations
 
-from marac_app.attendance.models import Attendance, Observer
+from marac_app.attendance.models import Attendance, AttendanceStatus, Observer
 from marac_app.auth.models import User
-from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
 from marac_app.meetings.permissions import (
     can_chair_meeting,
     can_manage_meeting,
     get_meeting_or_404,
 )
-from marac_app.permissions import _fetch, deny
+from marac_app.permissions import deny, fetch_or_404
 
 
 def can_open_meeting(user: User, meeting: Meeting) -> bool:
@@ -33,6 +32,16 @@ def can_open_meeting(user: User, meeting: Meeting) -> bool:
 def can_take_attendance(user: User, meeting: Meeting) -> bool:
     """Record attendance and observers, see the gate and the live case list."""
     return can_chair_meeting(user, meeting) or can_manage_meeting(user, meeting)
+
+
+def can_acknowledge_for_self(user: User, attendance: Attendance | None) -> bool:
+    """Acknowledge the statement on one's own device: ``attendance`` is ``user``'s record at
+    the meeting and the chair has marked them present."""
+    return (
+        attendance is not None
+        and attendance.user_id == user.id
+        and attendance.status == AttendanceStatus.PRESENT
+    )
 
 
 def get_meeting_to_run_or_404(meeting_id: int, user: User) -> Meeting:
@@ -58,23 +67,19 @@ def get_meeting_to_chair_or_404(meeting_id: int, user: User) -> Meeting:
 
 def get_attendance_or_404(attendance_id: int, meeting: Meeting, user: User) -> Attendance:
     """An attendance record of ``meeting`` (404 when it belongs to another meeting)."""
-    row = db.session.get(Attendance, attendance_id)
-    return _fetch(
+    return fetch_or_404(
         Attendance,
         attendance_id,
-        user,
-        row is not None and row.meeting_id == meeting.id,
-        "meeting_attendance",
+        allowed=lambda row: row.meeting_id == meeting.id,
+        kind="meeting_attendance",
     )
 
 
 def get_observer_or_404(observer_id: int, meeting: Meeting, user: User) -> Observer:
     """An observer of ``meeting`` (404 when they belong to another meeting)."""
-    row = db.session.get(Observer, observer_id)
-    return _fetch(
+    return fetch_or_404(
         Observer,
         observer_id,
-        user,
-        row is not None and row.meeting_id == meeting.id,
-        "meeting_observer",
+        allowed=lambda row: row.meeting_id == meeting.id,
+        kind="meeting_observer",
     )

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from marac_app.agencies.models import Agency, agency_areas
+from marac_app.agencies.models import Agency
+from marac_app.agencies.queries import agencies_of_area
 from marac_app.attendance.models import (
     AcknowledgementMethod,
     Attendance,
@@ -130,14 +131,7 @@ def acknowledgement_for(
 
 def area_agencies(meeting: Meeting) -> list[Agency]:
     """Active agencies taking part in the meeting's area (for "add someone present")."""
-    return list(
-        db.session.scalars(
-            sa.select(Agency)
-            .join(agency_areas, agency_areas.c.agency_id == Agency.id)
-            .where(agency_areas.c.area_id == meeting.area_id, Agency.active.is_(True))
-            .order_by(Agency.name)
-        )
-    )
+    return agencies_of_area(meeting.area_id)
 
 
 def case_list(meeting: Meeting) -> list[AgendaItem]:

@@ -3,12 +3,10 @@ the live case list. Mounted at /meetings (the meetings feature owns /meetings/<i
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -21,8 +19,14 @@ from marac_app.attendance.forms import (
     ObserverForm,
     PresentPersonForm,
 )
-from marac_app.attendance.models import AcknowledgementMethod, AttendanceStatus
+from marac_app.attendance.models import (
+    AcknowledgementMethod,
+    Attendance,
+    AttendanceStatus,
+    Observer,
+)
 from marac_app.attendance.permissions import (
+    can_acknowledge_for_self,
     can_open_meeting,
     can_take_attendance,
     get_attendance_or_404,
@@ -30,12 +34,10 @@ from marac_app.attendance.permissions import (
     get_meeting_to_run_or_404,
     get_observer_or_404,
 )
-from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role
-from marac_app.common.errors import ConflictError, ServiceError
-from marac_app.common.forms import show_error as _show_error
-from marac_app.db import utcnow
+from marac_app.common.time import london_day_bounds, london_today
+from marac_app.common.transaction import Read, attempt, render_read
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting, MeetingStatus
 from marac_app.meetings.permissions import get_meeting_or_404
@@ -44,7 +46,6 @@ from marac_app.protocol.services import current_statement
 
 bp = Blueprint("attendance", __name__)
 
-LONDON = ZoneInfo("Europe/London")
 chair_or_coordinator = roles_required(Role.CHAIR, Role.COORDINATOR)
 chair_only = roles_required(Role.CHAIR)
 
@@ -66,42 +67,34 @@ def open_meeting(meeting_id: int) -> ResponseReturnValue:
     form = MarkReadForm()
     status = 200
     if request.method == "POST":
-        if not can_open_meeting(current_user, meeting):
-            deny(
-                f"meeting_chair:{meeting.id}",
-                status=403,
-                object_type="meeting",
-                object_id=meeting.id,
-            )
+        get_meeting_to_chair_or_404(meeting_id, current_user)
         if form.validate_on_submit():
-            try:
-                services.mark_statement_read(
+            done = attempt(
+                lambda: services.mark_statement_read(
                     meeting, shown_version=form.shown_version(), actor=current_user
-                )
-            except ServiceError as error:
-                db.session.rollback()
-                _show_error(form, error)
-                status = 409 if isinstance(error, ConflictError) else 400
-                statement = current_statement()
-            else:
-                db.session.commit()
+                ),
+                form,
+            )
+            if done:
                 flash("The confidentiality statement has been marked as read.")
                 return redirect(url_for("attendance.attendance", meeting_id=meeting.id))
+            status = done.status
+            statement = current_statement()
         else:
             status = 400
     form.statement_version.data = str(statement.version_number) if statement else ""
     opening = services.opening_of(meeting)
-    record(AuditAction.MEETING_OPENING_VIEWED, object_type="meeting", object_id=meeting.id)
-    db.session.commit()
-    return render_template(
+    return render_read(
         "attendance/open.html",
+        audit=Read(AuditAction.MEETING_OPENING_VIEWED, object_type="meeting", object_id=meeting.id),
+        status=status,
         meeting=meeting,
         statement=statement,
         form=form,
         opening=opening,
         paragraphs=_paragraphs(statement.text) if statement else [],
         may_mark_read=can_open_meeting(current_user, meeting),
-    ), status
+    )
 
 
 # --- Attendance ---------------------------------------------------------------------------
@@ -139,15 +132,15 @@ def _render_attendance(
         if ack.observer_id is not None
     }
     version = services.required_version(meeting)
-    record(
-        AuditAction.MEETING_ATTENDANCE_VIEWED,
-        object_type="meeting",
-        object_id=meeting.id,
-        detail=f"rows={len(attendance)}",
-    )
-    db.session.commit()
-    return render_template(
+    return render_read(
         "attendance/attendance.html",
+        audit=Read(
+            AuditAction.MEETING_ATTENDANCE_VIEWED,
+            object_type="meeting",
+            object_id=meeting.id,
+            detail=f"rows={len(attendance)}",
+        ),
+        status=status,
         meeting=meeting,
         invitees=invitees,
         others=others,
@@ -163,7 +156,7 @@ def _render_attendance(
         may_acknowledge=can_open_meeting(current_user, meeting),
         present=AttendanceStatus.PRESENT,
         page_errors=page_errors or [],
-    ), status
+    )
 
 
 @bp.route("/<int:meeting_id>/attendance")
@@ -180,7 +173,6 @@ def record_invitee(meeting_id: int, user_id: int) -> ResponseReturnValue:
     invitee = next((u for u in services.invitees_of(meeting) if u.id == user_id), None)
     if invitee is None:
         deny(f"invitee:{user_id}", object_type="user", object_id=user_id)
-        raise AssertionError("deny() aborts")  # pragma: no cover
     mark_authorised("invitee", invitee.id)
     existing = services.attendance_for_user(meeting, invitee)
     form = InviteeAttendanceForm()
@@ -188,32 +180,31 @@ def record_invitee(meeting_id: int, user_id: int) -> ResponseReturnValue:
         form.status.data = existing.status.value
         if existing.information_sent is not None:
             form.information_sent.data = "yes" if existing.information_sent else "no"
-    if form.validate_on_submit():
-        try:
-            services.record_invitee_attendance(
-                meeting,
-                invitee,
-                status=AttendanceStatus(form.status.data),
-                information_sent=form.information_sent_value(),
-                actor=current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"Attendance recorded for {invitee.name}.")
-            return redirect(url_for("attendance.attendance", meeting_id=meeting.id))
-    record(
-        AuditAction.MEETING_ATTENDANCE_VIEWED,
-        object_type="user",
-        object_id=invitee.id,
-        detail=f"meeting={meeting.id}",
+    if form.validate_on_submit() and attempt(
+        lambda: services.record_invitee_attendance(
+            meeting,
+            invitee,
+            status=AttendanceStatus(form.status.data),
+            information_sent=form.information_sent_value(),
+            actor=current_user,
+        ),
+        form,
+    ):
+        flash(f"Attendance recorded for {invitee.name}.")
+        return redirect(url_for("attendance.attendance", meeting_id=meeting.id))
+    return render_read(
+        "attendance/invitee.html",
+        audit=Read(
+            AuditAction.MEETING_ATTENDANCE_VIEWED,
+            object_type="user",
+            object_id=invitee.id,
+            detail=f"meeting={meeting.id}",
+        ),
+        status=400 if request.method == "POST" else 200,
+        meeting=meeting,
+        invitee=invitee,
+        form=form,
     )
-    db.session.commit()
-    return render_template(
-        "attendance/invitee.html", meeting=meeting, invitee=invitee, form=form
-    ), 400 if request.method == "POST" else 200
 
 
 @bp.route("/<int:meeting_id>/attendance/present", methods=["POST"])
@@ -225,15 +216,12 @@ def add_present(meeting_id: int) -> ResponseReturnValue:
         agency = next(
             (a for a in services.area_agencies(meeting) if a.id == form.agency.data), None
         )
-        try:
-            services.add_present_person(
+        if attempt(
+            lambda: services.add_present_person(
                 meeting, name=form.name.data or "", agency=agency, actor=current_user
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        ):
             flash(f"{form.name.data.strip()} has been recorded as present.")
             return redirect(url_for("attendance.attendance", meeting_id=meeting.id))
     return _render_attendance(meeting, person_form=form, status=400)
@@ -244,40 +232,35 @@ def add_present(meeting_id: int) -> ResponseReturnValue:
 def add_observer(meeting_id: int) -> ResponseReturnValue:
     meeting = get_meeting_to_run_or_404(meeting_id, current_user)
     form = ObserverForm(prefix="observer")
-    if form.validate_on_submit():
-        try:
-            services.add_observer(
-                meeting,
-                name=form.name.data or "",
-                organisation=form.organisation.data or "",
-                chair_agreed=bool(form.chair_agreed.data),
-                actor=current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"{form.name.data.strip()} has been recorded as an observer.")
-            return redirect(url_for("attendance.attendance", meeting_id=meeting.id))
+    if form.validate_on_submit() and attempt(
+        lambda: services.add_observer(
+            meeting,
+            name=form.name.data or "",
+            organisation=form.organisation.data or "",
+            chair_agreed=bool(form.chair_agreed.data),
+            actor=current_user,
+        ),
+        form,
+    ):
+        flash(f"{form.name.data.strip()} has been recorded as an observer.")
+        return redirect(url_for("attendance.attendance", meeting_id=meeting.id))
     return _render_attendance(meeting, observer_form=form, status=400)
 
 
-def _acknowledge_on_behalf(meeting: Meeting, **who: Any) -> ResponseReturnValue:
+def _acknowledge_on_behalf(meeting: Meeting, person: Attendance | Observer) -> ResponseReturnValue:
     form = AcknowledgeForm()
     if not form.validate_on_submit():
         return _render_attendance(
             meeting, page_errors=["Your form could not be sent. Try again"], status=400
         )
-    try:
-        services.acknowledge(
+    who = {"attendance": person} if isinstance(person, Attendance) else {"observer": person}
+    done = attempt(
+        lambda: services.acknowledge(
             meeting, actor=current_user, method=AcknowledgementMethod.RECORDED_BY_CHAIR, **who
         )
-    except ServiceError as error:
-        db.session.rollback()
-        return _render_attendance(meeting, page_errors=[error.message], status=400)
-    db.session.commit()
-    person = who.get("attendance") or who.get("observer")
+    )
+    if done.error is not None:
+        return _render_attendance(meeting, page_errors=[done.error.message], status=400)
     flash(f"{person.name}'s acknowledgement of the confidentiality statement has been recorded.")
     return redirect(url_for("attendance.attendance", meeting_id=meeting.id))
 
@@ -287,7 +270,7 @@ def _acknowledge_on_behalf(meeting: Meeting, **who: Any) -> ResponseReturnValue:
 def acknowledge_on_behalf(meeting_id: int, attendance_id: int) -> ResponseReturnValue:
     meeting = get_meeting_to_chair_or_404(meeting_id, current_user)
     row = get_attendance_or_404(attendance_id, meeting, current_user)
-    return _acknowledge_on_behalf(meeting, attendance=row)
+    return _acknowledge_on_behalf(meeting, row)
 
 
 @bp.route("/<int:meeting_id>/observers/<int:observer_id>/acknowledge", methods=["POST"])
@@ -295,7 +278,7 @@ def acknowledge_on_behalf(meeting_id: int, attendance_id: int) -> ResponseReturn
 def observer_acknowledge_on_behalf(meeting_id: int, observer_id: int) -> ResponseReturnValue:
     meeting = get_meeting_to_chair_or_404(meeting_id, current_user)
     observer = get_observer_or_404(observer_id, meeting, current_user)
-    return _acknowledge_on_behalf(meeting, observer=observer)
+    return _acknowledge_on_behalf(meeting, observer)
 
 
 # --- Own-device acknowledgement --------------------------------------------------------------
@@ -309,38 +292,37 @@ def acknowledge(meeting_id: int) -> ResponseReturnValue:
     form = AcknowledgeForm()
     errors: list[str] = []
     if request.method == "POST":
-        if mine is None or mine.status != AttendanceStatus.PRESENT:
+        if mine is None or not can_acknowledge_for_self(current_user, mine):
             errors.append("The chair has not marked you as present at this meeting yet")
         elif form.validate_on_submit():
-            try:
-                services.acknowledge(
+            done = attempt(
+                lambda: services.acknowledge(
                     meeting,
                     actor=current_user,
                     attendance=mine,
                     method=AcknowledgementMethod.OWN_DEVICE,
                 )
-            except ServiceError as error:
-                db.session.rollback()
-                errors.append(error.message)
-            else:
-                db.session.commit()
+            )
+            if done:
                 flash(
                     "Thank you. Your acknowledgement of the confidentiality statement has "
                     "been recorded."
                 )
                 return redirect(url_for("attendance.acknowledge", meeting_id=meeting.id))
+            if done.error is not None:
+                errors.append(done.error.message)
         else:
             errors.append("Your form could not be sent. Try again")
     statement = current_statement()
     ack = services.acknowledgement_for(meeting, attendance=mine) if mine is not None else None
-    record(
-        AuditAction.CONFIDENTIALITY_ACKNOWLEDGEMENT_VIEWED,
-        object_type="meeting",
-        object_id=meeting.id,
-    )
-    db.session.commit()
-    return render_template(
+    return render_read(
         "attendance/acknowledge.html",
+        audit=Read(
+            AuditAction.CONFIDENTIALITY_ACKNOWLEDGEMENT_VIEWED,
+            object_type="meeting",
+            object_id=meeting.id,
+        ),
+        status=400 if errors else 200,
         meeting=meeting,
         statement=statement,
         form=form,
@@ -349,7 +331,7 @@ def acknowledge(meeting_id: int) -> ResponseReturnValue:
         ack=ack,
         errors=errors,
         present=AttendanceStatus.PRESENT,
-    ), 400 if errors else 200
+    )
 
 
 # --- The live case list ------------------------------------------------------------------------
@@ -361,23 +343,20 @@ def run_meeting(meeting_id: int) -> ResponseReturnValue:
     meeting = get_meeting_to_run_or_404(meeting_id, current_user)
     problems = services.gate_problems(meeting)
     items = [] if problems else services.case_list(meeting)
-    record(
-        AuditAction.MEETING_CASE_LIST_VIEWED,
-        object_type="meeting",
-        object_id=meeting.id,
-        detail="gate=closed" if problems else f"gate=open rows={len(items)}",
-    )
-    has_case_page = "minutes.case_minutes" in current_app.view_functions
-    # Render before the commit: committing expires the loaded rows (one reload per row).
-    page = render_template(
+    return render_read(
         "attendance/run.html",
+        audit=Read(
+            AuditAction.MEETING_CASE_LIST_VIEWED,
+            object_type="meeting",
+            object_id=meeting.id,
+            case_ids=[item.case_id for item in items],
+            detail="gate=closed" if problems else f"gate=open rows={len(items)}",
+        ),
         meeting=meeting,
         problems=problems,
         items=items,
-        has_case_page=has_case_page,
+        has_case_page="minutes.case_minutes" in current_app.view_functions,
     )
-    db.session.commit()
-    return page
 
 
 # --- Partials on other features' pages --------------------------------------------------------
@@ -406,7 +385,7 @@ def attendance_panel(meeting: Meeting) -> dict[str, Any]:
         panel["problem_count"] = len(services.gate_problems(meeting))
         panel["opened"] = services.opening_of(meeting) is not None
     mine = services.attendance_for_user(meeting, user)
-    if mine is not None and mine.status == AttendanceStatus.PRESENT:
+    if mine is not None and can_acknowledge_for_self(user, mine):
         acknowledged = services.acknowledgement_for(meeting, attendance=mine) is not None
         panel["acknowledged"] = acknowledged
         panel["must_acknowledge"] = not acknowledged
@@ -422,9 +401,7 @@ def todays_meetings() -> list[Meeting]:
         or user.area_id is None
     ):
         return []
-    today = utcnow().astimezone(LONDON).date()
-    start = datetime.combine(today, time(0, 0), tzinfo=LONDON)
-    end = datetime.combine(today + timedelta(days=1), time(0, 0), tzinfo=LONDON)
+    start, end = london_day_bounds(london_today())
     return list(
         db.session.scalars(
             sa.select(Meeting)

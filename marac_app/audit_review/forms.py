@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -13,10 +11,11 @@ from wtforms.validators import Length, Optional, Regexp
 from marac_app.audit import Outcome
 from marac_app.audit_review import services
 from marac_app.audit_review.services import AuditFilters
+from marac_app.common.dates import read_date_fields
 from marac_app.common.forms import MaracForm
 from marac_app.common.ids import parse_id
+from marac_app.common.time import london_day_bounds
 
-LONDON = ZoneInfo("Europe/London")
 REFERENCE_RE = re.compile(r"^[A-Za-z]{2,8}-\d{4}-\d{1,6}$")
 
 
@@ -27,28 +26,6 @@ def _strip(value: object) -> object:
 class _GetForm(MaracForm):
     class Meta:
         csrf = False
-
-
-def _date_from(day: str, month: str, year: str, label: str) -> tuple[date | None, str | None]:
-    """A date from three GOV.UK date-input boxes: (date, None), (None, None) or (None, error)."""
-    parts = {"day": day.strip(), "month": month.strip(), "year": year.strip()}
-    if not any(parts.values()):
-        return None, None
-    missing = [name for name, value in parts.items() if not value]
-    if missing:
-        return None, f"{label} must include a {missing[0]}"
-    if not all(value.isdigit() and len(value) <= 4 for value in parts.values()):
-        return None, f"{label} must be a real date"
-    if len(parts["year"]) != 4:
-        return None, f"Year in {label.lower()} must include 4 numbers"
-    try:
-        return date(int(parts["year"]), int(parts["month"]), int(parts["day"])), None
-    except ValueError:
-        return None, f"{label} must be a real date"
-
-
-def _london_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=LONDON)
 
 
 OUTCOME_CHOICES = [SelectChoice("", "Any outcome")] + [
@@ -123,24 +100,15 @@ class AuditSearchForm(_GetForm):
 
     filters: AuditFilters | None = None
 
-    def validate(self, extra_validators: object = None) -> bool:  # type: ignore[override]
-        valid = super().validate(extra_validators)  # type: ignore[arg-type]
+    def validate(self, extra_validators: object = None) -> bool:
+        valid = super().validate(extra_validators)
         self.outcome.data = self.outcome.data or ""
         if self.outcome.data not in {choice.value for choice in OUTCOME_CHOICES}:
             self.outcome.errors = [*self.outcome.errors, "Select an outcome from the list"]
-        start, start_error = _date_from(
-            self.from_day.data or "",
-            self.from_month.data or "",
-            self.from_year.data or "",
-            "Date from",
+        start = read_date_fields(
+            self.from_day, self.from_month, self.from_year, "Date from", required=False
         )
-        end, end_error = _date_from(
-            self.to_day.data or "", self.to_month.data or "", self.to_year.data or "", "Date to"
-        )
-        if start_error:
-            self.from_day.errors = [*self.from_day.errors, start_error]
-        if end_error:
-            self.to_day.errors = [*self.to_day.errors, end_error]
+        end = read_date_fields(self.to_day, self.to_month, self.to_year, "Date to", required=False)
         if start and end and end < start:
             self.to_day.errors = [
                 *self.to_day.errors,
@@ -199,8 +167,8 @@ class AuditSearchForm(_GetForm):
             object_id=self.object_id.data or None,
             action=self.action.data or None,
             outcome=Outcome(self.outcome.data) if self.outcome.data else None,
-            start=_london_midnight(start) if start else None,
-            end=_london_midnight(end + timedelta(days=1)) if end else None,
+            start=london_day_bounds(start)[0] if start else None,
+            end=london_day_bounds(end)[1] if end else None,
             names=tuple(names),
         )
         return True
@@ -216,13 +184,13 @@ class CaseViewsForm(_GetForm):
     )
     case_id: int | None = None
 
-    def validate(self, extra_validators: object = None) -> bool:  # type: ignore[override]
+    def validate(self, extra_validators: object = None) -> bool:
         reference = (self.reference.data or "").strip()
         self.reference.data = reference
         if not reference:
             self.reference.errors = ["Enter a case reference"]
             return False
-        if not super().validate(extra_validators):  # type: ignore[arg-type]
+        if not super().validate(extra_validators):
             return False
         self.case_id = services.find_case_id(reference)
         if self.case_id is None:

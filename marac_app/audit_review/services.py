@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -19,11 +20,11 @@ from marac_app.audit import (
     Outcome,
     compute_hash,
     events_exposing_case,
-    record,
 )
 from marac_app.audit_actions import READS, AuditAction
 from marac_app.auth.models import User
 from marac_app.common.spreadsheet import csv_bytes
+from marac_app.common.transaction import Read
 from marac_app.extensions import db
 from marac_app.referrals.models import Case, ErasedCase
 
@@ -75,7 +76,7 @@ def _conditions(filters: AuditFilters) -> list[sa.ColumnElement[bool]]:
     return where
 
 
-def _query(filters: AuditFilters) -> sa.Select[tuple[AuditEvent, User]]:
+def _query(filters: AuditFilters) -> sa.Select[AuditEvent, User]:
     return (
         sa.select(AuditEvent, User)
         .outerjoin(User, User.id == AuditEvent.actor_id)
@@ -102,9 +103,10 @@ def _filter_detail(filters: AuditFilters) -> str:
     return "filters: " + (", ".join(filters.names) if filters.names else "none")
 
 
-def record_search(filters: AuditFilters, *, rows: int, page: bool) -> None:
+def search_read(filters: AuditFilters, *, rows: int, page: bool) -> Read:
+    """The audit event of a search of the trail: the filters by name and the row count."""
     detail = f"{_filter_detail(filters)}; rows={rows}" + ("; next page" if page else "")
-    record(AuditAction.AUDIT_SEARCHED, object_type="audit_event", detail=detail)
+    return Read(AuditAction.AUDIT_SEARCHED, object_type="audit_event", detail=detail)
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -171,7 +173,14 @@ def case_viewers(case_id: int) -> list[CaseViewer]:
     ids = [row[0] for row in result if row[0] is not None]
     users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
     return [
-        CaseViewer(actor_id, users.get(actor_id), role, first, last, count)
+        CaseViewer(
+            actor_id,
+            users.get(actor_id) if actor_id is not None else None,
+            role,
+            first,
+            last,
+            count,
+        )
         for actor_id, role, first, last, count in result
     ]
 
@@ -196,7 +205,7 @@ CSV_HEADER = (
 )
 
 
-def _export_query(filters: AuditFilters) -> sa.Select[tuple[object, ...]]:
+def _export_query(filters: AuditFilters) -> sa.Select[*tuple[Any, ...]]:
     return (
         sa.select(
             AuditEvent.id,
@@ -221,10 +230,10 @@ def _export_query(filters: AuditFilters) -> sa.Select[tuple[object, ...]]:
     )
 
 
-def export_csv(filters: AuditFilters) -> tuple[bytes, int]:
+def export_csv(filters: AuditFilters) -> tuple[bytes, Read]:
     """The CSV file of the search (newest first, at most EXPORT_MAX_ROWS rows, read in
-    batches as plain rows; UTF-8 with BOM so names survive Excel) and its row count. The
-    export is audited."""
+    batches as plain rows; UTF-8 with BOM so names survive Excel) and the audit event of
+    the export, for the view to write (``audit_read``)."""
     count = 0
 
     def rows() -> Iterator[list[object]]:
@@ -232,19 +241,18 @@ def export_csv(filters: AuditFilters) -> tuple[bytes, int]:
         result = db.session.execute(_export_query(filters).execution_options(yield_per=2000))
         for row in result:
             count += 1
-            values = list(row)
+            values: list[object] = list(row)
             values[1] = row.occurred_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             values[10] = row.outcome.value
             yield values
 
     data = csv_bytes(CSV_HEADER, rows())
     limited = "; limit reached" if count >= EXPORT_MAX_ROWS else ""
-    record(
+    return data, Read(
         AuditAction.AUDIT_EXPORTED,
         object_type="audit_event",
         detail=f"{_filter_detail(filters)}; rows={count}{limited}",
     )
-    return data, count
 
 
 # --- Verifying the hash chain -------------------------------------------------------------
@@ -292,7 +300,8 @@ def verify_chain(batch: int = VERIFY_BATCH) -> ChainReport:
     count = 0
     for row in _walk(batch):
         count += 1
-        event_id, prev_hash, row_hash = row["id"], row["prev_hash"], row["row_hash"]
+        event_id = int(str(row["id"]))
+        prev_hash, row_hash = row["prev_hash"], row["row_hash"]
         if row_hash is None or prev_hash is None:
             return ChainReport(False, count, event_id, "no hash: written outside the audit trail")
         if prev_hash != expected_prev:

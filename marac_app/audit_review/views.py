@@ -10,16 +10,14 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
-from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.audit_review import services
 from marac_app.audit_review.forms import AuditSearchForm, CaseViewsForm
 from marac_app.audit_review.permissions import REVIEWER_ROLES, can_review_audit
 from marac_app.auth.models import Role
 from marac_app.common.ids import parse_id
-from marac_app.extensions import db
+from marac_app.common.transaction import Read, audit_read, render_read
 from marac_app.permissions import roles_required
 
 bp = Blueprint("audit_review", __name__)
@@ -79,18 +77,15 @@ def index() -> ResponseReturnValue:
     assert form.filters is not None
     before = _before()
     rows, next_before = services.search(form.filters, before_id=before)
-    services.record_search(form.filters, rows=len(rows), page=before is not None)
-    # Render before the commit: committing expires the loaded rows (one reload per row).
-    page = render_template(
+    return render_read(
         "audit_review/index.html",
+        audit=services.search_read(form.filters, rows=len(rows), page=before is not None),
         form=form,
         rows=rows,
         next_before=next_before,
         paged=before is not None,
         search_args=_search_args(),
     )
-    db.session.commit()
-    return page
 
 
 @bp.route("/export.csv")
@@ -106,8 +101,8 @@ def export_csv() -> ResponseReturnValue:
             search_args=_search_args(),
         ), 400
     assert form.filters is not None
-    text, _count = services.export_csv(form.filters)
-    db.session.commit()
+    text, read = services.export_csv(form.filters)
+    audit_read(read)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return Response(
         text,
@@ -126,18 +121,16 @@ def case_views() -> ResponseReturnValue:
         return render_template("audit_review/case_views.html", form=form, viewers=None), 400
     assert form.case_id is not None
     viewers = services.case_viewers(form.case_id)
-    record(
-        AuditAction.CASE_ACCESS_REVIEWED,
-        actor=current_user,
-        object_type="marac_case",
-        object_id=form.case_id,
-        detail=f"viewers={len(viewers)}",
-    )
-    db.session.commit()
     reference = form.reference.data.upper()
     erased = services.find_erased_case(reference)
-    return render_template(
+    return render_read(
         "audit_review/case_views.html",
+        audit=Read(
+            AuditAction.CASE_ACCESS_REVIEWED,
+            object_type="marac_case",
+            object_id=form.case_id,
+            detail=f"viewers={len(viewers)}",
+        ),
         form=form,
         viewers=viewers,
         reference=reference,

@@ -138,7 +138,7 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
     codes = _new_recovery_codes(user)
     db.session.flush()
     record(
-        AuditAction.MFA_REENROLLED if was_enrolled else "mfa_enrolled",
+        AuditAction.MFA_REENROLLED if was_enrolled else AuditAction.MFA_ENROLLED,
         actor=user,
         object_type="user",
         object_id=user.id,

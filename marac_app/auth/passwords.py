@@ -40,7 +40,13 @@ def _hasher_for(profile: str) -> tuple[PasswordHasher, str]:
     """The hasher of ``profile`` and a fixed hash of its own, verified when no user matches,
     so "no such user" takes as long as a wrong password and timing does not reveal which
     emails have accounts."""
-    hasher = PasswordHasher(type=Type.ID, **PROFILES[profile])
+    settings = PROFILES[profile]
+    hasher = PasswordHasher(
+        time_cost=settings["time_cost"],
+        memory_cost=settings["memory_cost"],
+        parallelism=settings["parallelism"],
+        type=Type.ID,
+    )
     return hasher, hasher.hash(DUMMY_PASSWORD)
 
 

@@ -184,9 +184,9 @@ def issue_password_token(
         )
     )
     action = (
-        "password_reset_link_issued"
+        AuditAction.PASSWORD_RESET_LINK_ISSUED
         if purpose == TokenPurpose.RESET_PASSWORD
-        else "set_password_link_issued"
+        else AuditAction.SET_PASSWORD_LINK_ISSUED
     )
     record(action, actor=actor, object_type="user", object_id=user.id)
     return token
@@ -365,7 +365,7 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
         end_all_sessions(user, EndReason.DEACTIVATED)
     db.session.flush()
     record(
-        AuditAction.USER_DEACTIVATED if not active else "user_reactivated",
+        AuditAction.USER_DEACTIVATED if not active else AuditAction.USER_REACTIVATED,
         actor=actor,
         object_type="user",
         object_id=user.id,

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import secrets
 from datetime import timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app, session
@@ -108,10 +109,13 @@ def end_all_sessions(user: User, reason: str, *, except_current: bool = False) -
         current = current_session_row()
         if current is not None:
             query = query.where(UserSession.id != current.id)
-    result = db.session.execute(
-        query.values(ended_at=utcnow(), end_reason=reason).execution_options(
-            synchronize_session=False
-        )
+    result = cast(
+        "sa.CursorResult[Any]",
+        db.session.execute(
+            query.values(ended_at=utcnow(), end_reason=reason).execution_options(
+                synchronize_session=False
+            )
+        ),
     )
     return result.rowcount or 0
 

@@ -44,6 +44,7 @@ from marac_app.auth.sessions import (
     start_session,
 )
 from marac_app.common.errors import ServiceError
+from marac_app.common.transaction import Read, attempt, commit_only, render_read
 from marac_app.extensions import db, limiter
 from marac_app.permissions import public, safe_next, signed_in
 
@@ -77,7 +78,7 @@ def _throttled(limit: object) -> None:
         object_id=user.id if user else None,
         outcome=Outcome.DENIED,
     )
-    db.session.commit()
+    commit_only()
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -110,22 +111,25 @@ def sign_in() -> ResponseReturnValue:
             if mfa.mfa_needed(user, current_app.config["MFA_REQUIRED"]):
                 # Not signed in yet: only a short-lived "password accepted" note in the
                 # session until the second factor is given.
-                services.password_accepted(user)
+                attempt(lambda: services.password_accepted(user))
                 _start_pending(user, destination)
-                db.session.commit()
                 step = "auth.mfa_verify" if mfa.is_enrolled(user) else "auth.mfa_setup"
                 return redirect(url_for(step))
-            services.complete_sign_in(user)
-            _finish_sign_in(user)
-            db.session.commit()
+            attempt(lambda: _complete_sign_in(user))
             return redirect(destination)
-        db.session.commit()
+        commit_only()  # keep the audit of the failed attempt
         form.email.errors = ["Enter a correct email address and password"]
         form.password.errors = []
         form.password.data = ""
         return render_template("auth/sign_in.html", form=form, notice=None), 401
     status = 400 if form.is_submitted() else 200
     return render_template("auth/sign_in.html", form=form, notice=notice), status
+
+
+def _complete_sign_in(user: User, method: str | None = None) -> None:
+    """Record the sign-in (``method``: the second factor used) and start its session."""
+    services.complete_sign_in(user, method)
+    _finish_sign_in(user)
 
 
 def _finish_sign_in(user: User) -> None:
@@ -188,7 +192,7 @@ def _minutes(item: RateLimitItem) -> int:
 
 
 def _mfa_throttled_page(user: User) -> ResponseReturnValue:
-    db.session.rollback()
+    # Called before anything of the request is pending: the refusal alone is committed.
     record(
         AuditAction.MFA_THROTTLED,
         actor=user,
@@ -196,7 +200,7 @@ def _mfa_throttled_page(user: User) -> ResponseReturnValue:
         object_id=user.id,
         outcome=Outcome.DENIED,
     )
-    db.session.commit()
+    commit_only()
     return render_template(
         "auth/throttled.html",
         title="Too many attempts",
@@ -220,9 +224,7 @@ def mfa_verify() -> ResponseReturnValue:
             return _mfa_throttled_page(user)
         result = mfa.verify(user, form.code.data)
         if result.ok:
-            services.complete_sign_in(user, result.method)
-            _finish_sign_in(user)
-            db.session.commit()
+            attempt(lambda: _complete_sign_in(user, result.method))
             if result.method == "recovery":
                 flash(
                     f"You used a recovery code. You have {result.recovery_codes_left} left. "
@@ -230,7 +232,7 @@ def mfa_verify() -> ResponseReturnValue:
                 )
             return redirect(destination)
         _mfa_count_failure(user)
-        db.session.commit()
+        commit_only()  # keep the audit of the wrong code
         form.code.errors = [
             "The code is not correct or has been used already. Enter the code "
             "your authenticator app shows now, or a recovery code"
@@ -262,12 +264,20 @@ def _confirm_enrolment(user: User, form: CodeForm) -> list[str] | ResponseReturn
     try:
         codes = mfa.confirm_enrolment(user, form.code.data)
     except ServiceError as error:
-        db.session.commit()  # keep the audit of the failed attempt
+        commit_only()  # keep the audit of the failed attempt
         _mfa_count_failure(user)
         form.code.errors = [error.message]
         form.code.data = ""
         return []
     return codes
+
+
+def _enrolment_secret(user: User) -> str:
+    """The key being set up (a new one when none is pending), committed."""
+    secret = attempt(lambda: mfa.pending_secret(user) or mfa.start_enrolment(user)).value
+    if secret is None:
+        raise RuntimeError("no authenticator key could be started")
+    return secret
 
 
 @bp.route("/sign-in/set-up-two-factor", methods=["GET", "POST"])
@@ -285,14 +295,11 @@ def mfa_setup() -> ResponseReturnValue:
         if not isinstance(outcome, list):
             return outcome
         if outcome:
-            services.complete_sign_in(user, "totp_enrolment")
-            _finish_sign_in(user)
-            db.session.commit()
+            attempt(lambda: _complete_sign_in(user, "totp_enrolment"))
             return render_template(
                 "auth/recovery_codes.html", codes=outcome, destination=destination
             )
-    secret = mfa.pending_secret(user) or mfa.start_enrolment(user)
-    db.session.commit()
+    secret = _enrolment_secret(user)
     status = 400 if form.is_submitted() else 200
     return _enrolment_page(user, form, secret, signed_in_user=False, status=status)
 
@@ -300,9 +307,11 @@ def mfa_setup() -> ResponseReturnValue:
 @bp.route("/sign-out", methods=["POST"])
 @signed_in
 def sign_out() -> ResponseReturnValue:
-    record(AuditAction.SIGN_OUT, object_type="user", object_id=current_user.id)
-    end_current_session(EndReason.SIGNED_OUT)
-    db.session.commit()
+    def sign_out_now() -> None:
+        record(AuditAction.SIGN_OUT, object_type="user", object_id=current_user.id)
+        end_current_session(EndReason.SIGNED_OUT)
+
+    attempt(sign_out_now)
     logout_user()
     session.clear()
     flash("You have signed out.")
@@ -335,13 +344,10 @@ def _password_from_link(
         return render_template("auth/link_expired.html"), 404
     form = SetPasswordForm()
     if form.validate_on_submit():
-        try:
-            use(token, form.password.data, form.confirm.data)
-        except ServiceError as error:
-            db.session.rollback()
-            getattr(form, error.field or "password").errors = [error.message]
+        used = attempt(lambda: use(token, form.password.data, form.confirm.data))
+        if used.error is not None:
+            getattr(form, used.error.field or "password").errors = [used.error.message]
         else:
-            db.session.commit()
             if current_user.is_authenticated:
                 logout_user()
             session.clear()
@@ -401,17 +407,18 @@ def reset_password_request() -> ResponseReturnValue:
     if form.validate_on_submit():
         if _reset_throttled(form.email.data):
             record(AuditAction.PASSWORD_RESET_THROTTLED, outcome=Outcome.DENIED)
-            db.session.commit()
+            commit_only()
             return render_template(
                 "auth/throttled.html",
                 title="Too many requests",
                 what="to reset a password from your network or for this email address",
                 minutes=60,
             ), 429
-        issued = services.request_password_reset(
-            form.email.data, hours=current_app.config["PASSWORD_RESET_TOKEN_HOURS"]
-        )
-        db.session.commit()
+        issued = attempt(
+            lambda: services.request_password_reset(
+                form.email.data, hours=current_app.config["PASSWORD_RESET_TOKEN_HOURS"]
+            )
+        ).value
         if issued is not None:
             _send_reset_link(*issued)
         return redirect(url_for("auth.reset_password_sent"))
@@ -446,10 +453,9 @@ def reset_password(token: str) -> ResponseReturnValue:
 def account() -> ResponseReturnValue:
     user = current_user._get_current_object()
     row = mfa.get_mfa(user)
-    record(AuditAction.ACCOUNT_VIEWED, object_type="user", object_id=user.id)
-    db.session.commit()
-    return render_template(
+    return render_read(
         "auth/account.html",
+        audit=Read(AuditAction.ACCOUNT_VIEWED, object_type="user", object_id=user.id),
         mfa_row=row if row is not None and row.enrolled else None,
         codes_left=mfa.recovery_codes_left(user),
         other_sessions=count_other_sessions(user),
@@ -475,21 +481,22 @@ def change_password() -> ResponseReturnValue:
                 object_id=user.id,
                 outcome=Outcome.DENIED,
             )
-            db.session.commit()
+            commit_only()
             return render_template(
                 "auth/throttled.html",
                 title="Too many attempts",
                 what="to change the password of this account",
                 minutes=_minutes(item),
             ), 429
-        try:
-            ended = services.change_password(
+        changed = attempt(
+            lambda: services.change_password(
                 user, form.current.data, form.password.data, form.confirm.data
             )
-        except ServiceError as error:
-            db.session.rollback()
+        )
+        if changed.error is not None:
+            error = changed.error
             if error.field == "current":
-                # Audit the wrong guess (the rollback above dropped it) and count it.
+                # Audit the wrong guess (the rollback dropped it) and count it.
                 record(
                     AuditAction.PASSWORD_CHANGE_FAILED,
                     object_type="user",
@@ -497,11 +504,11 @@ def change_password() -> ResponseReturnValue:
                     outcome=Outcome.DENIED,
                     detail="current password wrong",
                 )
-                db.session.commit()
+                commit_only()
                 limiter.limiter.hit(item, "change-password", str(user.id))
             getattr(form, error.field or "password").errors = [error.message]
         else:
-            db.session.commit()
+            ended = changed.value
             elsewhere = (
                 f" You have been signed out of {ended} other session"
                 + ("s." if ended != 1 else ".")
@@ -519,8 +526,7 @@ def change_password() -> ResponseReturnValue:
 def end_other_sessions() -> ResponseReturnValue:
     if not ConfirmActionForm().validate_on_submit():
         return redirect(url_for("auth.account"))
-    ended = services.end_other_sessions(current_user._get_current_object())
-    db.session.commit()
+    ended = attempt(lambda: services.end_other_sessions(current_user._get_current_object())).value
     flash(
         "You have been signed out of all other sessions."
         if ended
@@ -546,7 +552,7 @@ def _reauthenticated(user: User, form: AccountMfaForm) -> bool:
         object_id=user.id,
         outcome=Outcome.DENIED,
     )
-    db.session.commit()
+    commit_only()
     _mfa_count_failure(user)
     form.password.errors = ["Your password is not correct"]
     return False
@@ -565,11 +571,10 @@ def account_mfa() -> ResponseReturnValue:
         if not isinstance(outcome, list):
             return outcome
         if outcome:
-            db.session.commit()
+            commit_only()  # the confirmed enrolment
             return render_template(
                 "auth/recovery_codes.html", codes=outcome, destination=url_for("auth.account")
             )
-    secret = mfa.pending_secret(user) or mfa.start_enrolment(user)
-    db.session.commit()
+    secret = _enrolment_secret(user)
     status = 400 if form.is_submitted() else 200
     return _enrolment_page(user, form, secret, signed_in_user=True, status=status)

@@ -173,7 +173,7 @@ class CleanInputMeta(DefaultMeta):
 
     def wrap_formdata(self, form: Form, formdata: Any) -> Any:
         wrapped = super().wrap_formdata(form, formdata)
-        form._posted = wrapped  # type: ignore[attr-defined]  # noqa: SLF001
+        form._posted = wrapped  # noqa: SLF001
         return wrapped
 
     def bind_field(self, form: Form, unbound_field: Any, options: dict[str, Any]) -> Field:
@@ -194,7 +194,7 @@ class _CleanInput:
             name: message
             for name, field in fields.items()
             if (message := control_character_problem(self, field))
-        }  # type: ignore[arg-type]
+        }
         valid = super().validate(extra_validators)  # type: ignore[misc]
         for name, message in refused.items():
             fields[name].errors = [message]  # this message alone: the others follow from it

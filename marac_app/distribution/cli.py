@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from marac_app.auth.models import User
-from marac_app.distribution import services
+from marac_app.distribution.copies import CopyRefused
+from marac_app.distribution.recipients import issue_minutes_copy
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
 
@@ -44,8 +45,8 @@ def minutes_pdf_command(meeting_id: int, email: str, output: Path) -> None:
     if recipient is None:
         raise click.ClickException("No user has that email address.")
     try:
-        copy, pdf = services.issue_minutes_copy(meeting, recipient, actor=None, ip="cli")
-    except services.CopyRefused as error:
+        copy, pdf = issue_minutes_copy(meeting, recipient, actor=None, ip="cli")
+    except CopyRefused as error:
         db.session.rollback()
         raise click.ClickException(f"Refused: {error}.") from None
     output.touch(mode=0o600, exist_ok=True)

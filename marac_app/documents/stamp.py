@@ -19,6 +19,7 @@ import math
 import re
 import unicodedata
 from datetime import UTC, datetime
+from typing import cast
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
@@ -142,13 +143,13 @@ def _resources(page: DictionaryObject) -> DictionaryObject:
             if inherited is not None
             else DictionaryObject()
         )
-    return page["/Resources"].get_object()
+    return cast(DictionaryObject, page["/Resources"].get_object())
 
 
 def _sub(resources: DictionaryObject, key: str) -> DictionaryObject:
     if key not in resources:
         resources[NameObject(key)] = DictionaryObject()
-    return resources[key].get_object()
+    return cast(DictionaryObject, resources[key].get_object())
 
 
 def _slot(dims: tuple[float, float, float, float]) -> bytes:

@@ -121,6 +121,9 @@ def run_job(job_id: int) -> BackgroundJob | None:
     except Exception as error:  # noqa: BLE001 - every failure must be recorded, not lost
         db.session.rollback()
         job = db.session.get(BackgroundJob, job_id)
+        if job is None:  # removed while it ran: nothing left to record the failure on
+            logger.error("job %s failed and is gone: %s", job_id, type(error).__name__)
+            return None
         job.status, job.finished_at = JobStatus.FAILED, utcnow()
         job.message = "Something went wrong. Try again, or tell your administrator."
         db.session.commit()

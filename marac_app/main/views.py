@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-
-import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from marac_app.extensions import db
+from marac_app.action_items.views import home_actions_read
+from marac_app.common.transaction import audit_read
+from marac_app.main import services
 from marac_app.permissions import public, signed_in
-
-logger = logging.getLogger(__name__)
 
 bp = Blueprint("main", __name__)
 
@@ -20,6 +17,12 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @signed_in
 def home() -> ResponseReturnValue:
+    """The role's home page. Panels read through template globals that never write; the one
+    panel that shows personal data (a representative's agency actions) is audited here,
+    before rendering."""
+    read = home_actions_read(current_user)
+    if read is not None:
+        audit_read(read)
     return render_template(f"main/home_{current_user.role.value}.html")
 
 
@@ -27,11 +30,6 @@ def home() -> ResponseReturnValue:
 @public
 def healthz() -> ResponseReturnValue:
     """200 when the database answers, 503 when it does not. No data, no sign-in."""
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-        db.session.rollback()
-    except Exception as error:  # noqa: BLE001 - any database failure means "not healthy"
-        logger.error("health check: database unavailable (%s)", type(error).__name__)
-        db.session.rollback()
+    if not services.database_answers():
         return jsonify(status="unavailable", database="unavailable"), 503
     return jsonify(status="ok", database="ok")

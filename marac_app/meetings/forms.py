@@ -44,7 +44,7 @@ def _coerce_optional_int(value: object) -> int | None:
     if value in (None, "", "None"):
         return None
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(str(value))
     except (TypeError, ValueError):
         return None
 
@@ -92,7 +92,7 @@ class MeetingForm(MaracForm):
             field.errors = [text if e.startswith("Not a valid") else e for e in field.errors]
 
     def validate_chair(self, field: SelectField) -> None:
-        allowed = {c.value for c in field.choices}  # type: ignore[union-attr]
+        allowed = {c.value for c in field.choices}
         if field.data not in allowed:
             raise ValidationError("Select a chair of this MARAC area")
 

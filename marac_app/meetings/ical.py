@@ -13,9 +13,9 @@ from datetime import datetime
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from marac_app.auth.models import User
+from marac_app.common.time import LONDON
 from marac_app.db import utcnow
 from marac_app.meetings.models import Meeting, MeetingKind
-from marac_app.meetings.recurrence import LONDON
 
 PRODID = "-//MARAC Manager//Meetings//EN"
 

@@ -50,7 +50,7 @@ def _read(path: Path) -> OutboxMessage | None:
         to=str(message.get("To", "")),
         written_at=datetime.fromtimestamp(path.stat().st_mtime, tz=UTC),
         meeting_id=int(raw_id),
-        message=message,  # type: ignore[arg-type]
+        message=message,
     )
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from marac_app.auth.models import Role, User
 from marac_app.extensions import db
 from marac_app.meetings.models import Invitation, Meeting
-from marac_app.permissions import _fetch
+from marac_app.permissions import fetch_or_404
 from marac_app.protocol.services import signup_problem
 
 
@@ -27,8 +27,8 @@ def is_invited(user: User, meeting: Meeting) -> bool:
                 Invitation.revoked_at.is_(None),
             )
         )
-        > 0
-    )
+        or 0
+    ) > 0
 
 
 def can_view_meeting(user: User, meeting: Meeting) -> bool:
@@ -48,6 +48,18 @@ def can_manage_meeting(user: User, meeting: Meeting) -> bool:
     return user.role == Role.COORDINATOR and user.area_id == meeting.area_id
 
 
+def can_schedule_meetings(user: User) -> bool:
+    """Schedule new meetings (in their own area): coordinators."""
+    return user.is_authenticated and user.role == Role.COORDINATOR
+
+
+def can_see_invitations(user: User, meeting: Meeting) -> bool:
+    """Who is invited to a meeting: its coordinator and the chairs of its area."""
+    return can_manage_meeting(user, meeting) or (
+        user.role == Role.CHAIR and user.area_id == meeting.area_id
+    )
+
+
 def can_chair_meeting(user: User, meeting: Meeting) -> bool:
     """Open the meeting, take attendance, minute it: a chair of the meeting's area."""
     return user.role == Role.CHAIR and user.area_id == meeting.area_id
@@ -55,11 +67,29 @@ def can_chair_meeting(user: User, meeting: Meeting) -> bool:
 
 def get_meeting_or_404(meeting_id: int | None, user: User) -> Meeting:
     """The meeting if ``user`` may see it; otherwise 404 (audited as denied)."""
-    meeting = db.session.get(Meeting, meeting_id) if meeting_id is not None else None
-    return _fetch(
+    return fetch_or_404(
+        Meeting, meeting_id, allowed=lambda meeting: can_view_meeting(user, meeting), kind="meeting"
+    )
+
+
+def get_meeting_to_manage_or_404(meeting_id: int | None, user: User) -> Meeting:
+    """A meeting ``user`` may see and manage (``can_manage_meeting``); 404 otherwise."""
+    return fetch_or_404(
         Meeting,
         meeting_id,
-        user,
-        meeting is not None and can_view_meeting(user, meeting),
-        "meeting",
+        allowed=lambda meeting: (
+            can_view_meeting(user, meeting) and can_manage_meeting(user, meeting)
+        ),
+        kind="meeting",
+    )
+
+
+def get_invitation_of_meeting_or_404(invitation_id: int | None, meeting: Meeting) -> Invitation:
+    """An invitation to ``meeting`` (already authorised by the caller); 404 for an
+    invitation to any other meeting."""
+    return fetch_or_404(
+        Invitation,
+        invitation_id,
+        allowed=lambda invitation: invitation.meeting_id == meeting.id,
+        kind="invitation",
     )

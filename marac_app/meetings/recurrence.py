@@ -10,11 +10,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from dateutil import rrule
 
-LONDON = ZoneInfo("Europe/London")
+# Re-exported (``as``) for tests/meetings/conftest.py until it imports common.time.
+from marac_app.common.time import LONDON as LONDON
+
 # A series is a schedule for the coming months, not for ever.
 MAX_OCCURRENCES = 52
 

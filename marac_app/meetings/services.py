@@ -22,6 +22,8 @@ from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.common.pagination import paginate
+from marac_app.common.time import LONDON, london_today
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.ical import meeting_summary, meeting_to_ical
@@ -32,7 +34,7 @@ from marac_app.meetings.models import (
     MeetingSeries,
     MeetingStatus,
 )
-from marac_app.meetings.recurrence import LONDON, Recurrence, occurrences
+from marac_app.meetings.recurrence import Recurrence, occurrences
 from marac_app.meetings.working_days import working_days_before
 from marac_app.protocol.services import signup_problem
 
@@ -124,7 +126,7 @@ def live_invitations(meeting: Meeting) -> list[Invitation]:
     )
 
 
-def meetings_query(user: User) -> sa.Select[tuple[Meeting]] | None:
+def meetings_query(user: User) -> sa.Select[Meeting] | None:
     """The meetings ``user`` may see (area for coordinators and chairs, invitations for
     representatives); None for roles that see none."""
     query = sa.select(Meeting)
@@ -153,9 +155,8 @@ def list_meetings(
         query = query.where(Meeting.ends_at < now).order_by(
             Meeting.starts_at.desc(), Meeting.id.desc()
         )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
-    return rows, total
+    listed = paginate(query, page=page, per_page=per_page)
+    return list(listed.items), listed.total or 0
 
 
 def next_meetings(user: User, limit: int = 3) -> list[Meeting]:
@@ -553,4 +554,4 @@ def default_times() -> tuple[time, time]:
 
 
 def tomorrow() -> date:
-    return utcnow().astimezone(LONDON).date() + timedelta(days=1)
+    return london_today() + timedelta(days=1)

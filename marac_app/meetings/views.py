@@ -26,8 +26,9 @@ from marac_app.agencies.models import MaracArea
 from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role
-from marac_app.common.errors import ConflictError, ServiceError
-from marac_app.common.forms import show_error as _show_error
+from marac_app.common.pagination import page_number
+from marac_app.common.time import LONDON
+from marac_app.common.transaction import Read, attempt, audit_read, commit_only, render_read
 from marac_app.extensions import db
 from marac_app.meetings import feeds, services
 from marac_app.meetings import outbox as outbox_store
@@ -40,13 +41,17 @@ from marac_app.meetings.forms import (
     NewMeetingForm,
 )
 from marac_app.meetings.ical import meeting_to_ical, meetings_feed
-from marac_app.meetings.models import Invitation, Meeting, MeetingKind
+from marac_app.meetings.models import Meeting, MeetingKind
 from marac_app.meetings.permissions import (
     can_manage_meeting,
+    can_schedule_meetings,
+    can_see_invitations,
+    get_invitation_of_meeting_or_404,
     get_meeting_or_404,
+    get_meeting_to_manage_or_404,
 )
-from marac_app.meetings.recurrence import LONDON, Recurrence, RepeatKind, describe_rrule
-from marac_app.permissions import deny, mark_authorised, public, roles_required, signed_in
+from marac_app.meetings.recurrence import Recurrence, RepeatKind, describe_rrule
+from marac_app.permissions import public, roles_required, signed_in
 from marac_app.protocol.services import signup_problem
 
 bp = Blueprint("meetings", __name__)
@@ -71,10 +76,7 @@ def _status() -> int:
 
 
 def _managed_meeting(meeting_id: int) -> Meeting:
-    meeting = get_meeting_or_404(meeting_id, current_user)
-    if not can_manage_meeting(current_user, meeting):
-        deny(f"meeting_manage:{meeting_id}", object_type="meeting", object_id=meeting_id)
-    return meeting
+    return get_meeting_to_manage_or_404(meeting_id, current_user)
 
 
 def _own_area() -> MaracArea:
@@ -109,24 +111,23 @@ def _details(form: MeetingForm) -> services.MeetingDetails:
 @meeting_roles
 def index() -> ResponseReturnValue:
     show = "past" if request.args.get("show") == "past" else "upcoming"
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    page = page_number(request.args.get("page", 1))
     meetings, total = services.list_meetings(
         current_user, upcoming=show == "upcoming", page=page, per_page=PER_PAGE
     )
-    record(
-        AuditAction.MEETING_LIST_VIEWED,
-        object_type="meeting",
-        detail=f"{show} rows={len(meetings)}",
-    )
-    db.session.commit()
-    return render_template(
+    return render_read(
         "meetings/index.html",
+        audit=Read(
+            AuditAction.MEETING_LIST_VIEWED,
+            object_type="meeting",
+            detail=f"{show} rows={len(meetings)}",
+        ),
         meetings=meetings,
         show=show,
         page=page,
         pages=max(1, math.ceil(total / PER_PAGE)),
         total=total,
-        can_schedule=current_user.role == Role.COORDINATOR,
+        can_schedule=can_schedule_meetings(current_user),
     )
 
 
@@ -144,30 +145,32 @@ def new() -> ResponseReturnValue:
         form.start_time.data, form.end_time.data = services.default_times()
     if form.validate_on_submit():
         details = _details(form)
-        try:
+
+        def schedule() -> tuple[str, int]:
+            """The flash message and the meeting to show next."""
             repeat = RepeatKind(form.repeat.data)
             if repeat is RepeatKind.NONE:
                 meeting = services.create_meeting(area, details, actor=current_user)
-                message, target = "The meeting has been scheduled.", meeting.id
-            else:
-                recurrence = Recurrence(
-                    kind=repeat,
-                    weekday=form.weekday.data or 0,
-                    interval_weeks=form.interval_weeks.data or 1,
-                    nth=form.nth.data or 1,
-                    count=form.count.data,
-                    until=form.until.data,
-                )
-                _series, meetings = services.create_series(
-                    area, details, recurrence, actor=current_user
-                )
-                message = f"{len(meetings)} meetings have been scheduled ({recurrence.describe()})."
-                target = meetings[0].id
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+                return "The meeting has been scheduled.", meeting.id
+            recurrence = Recurrence(
+                kind=repeat,
+                weekday=form.weekday.data or 0,
+                interval_weeks=form.interval_weeks.data or 1,
+                nth=form.nth.data or 1,
+                count=form.count.data,
+                until=form.until.data,
+            )
+            _series, meetings = services.create_series(
+                area, details, recurrence, actor=current_user
+            )
+            return (
+                f"{len(meetings)} meetings have been scheduled ({recurrence.describe()}).",
+                meetings[0].id,
+            )
+
+        scheduled = attempt(schedule, form)
+        if scheduled and scheduled.value is not None:
+            message, target = scheduled.value
             flash(message)
             return redirect(url_for("meetings.view", meeting_id=target))
     return render_template("meetings/form.html", form=form, meeting=None, area=area), _status()
@@ -177,15 +180,14 @@ def new() -> ResponseReturnValue:
 @meeting_roles
 def view(meeting_id: int) -> ResponseReturnValue:
     meeting = get_meeting_or_404(meeting_id, current_user)
-    record(AuditAction.MEETING_VIEWED, object_type="meeting", object_id=meeting.id)
-    db.session.commit()
     manage = can_manage_meeting(current_user, meeting)
-    return render_template(
+    return render_read(
         "meetings/view.html",
+        audit=Read(AuditAction.MEETING_VIEWED, object_type="meeting", object_id=meeting.id),
         meeting=meeting,
         key_dates=services.key_dates(meeting),
         invitations=services.live_invitations(meeting)
-        if manage or current_user.role == Role.CHAIR
+        if can_see_invitations(current_user, meeting)
         else [],
         manage=manage,
         series_text=describe_rrule(meeting.series.rrule) if meeting.series else None,
@@ -213,36 +215,37 @@ def edit(meeting_id: int) -> ResponseReturnValue:
         form.chair.data = meeting.chair_id
         form.emergency.data = meeting.kind == MeetingKind.EMERGENCY
         form.version.data = str(meeting.version)
-        record(
-            AuditAction.MEETING_VIEWED, object_type="meeting", object_id=meeting.id, detail="edit"
+        audit_read(
+            Read(
+                AuditAction.MEETING_VIEWED,
+                object_type="meeting",
+                object_id=meeting.id,
+                detail="edit",
+            )
         )
-        db.session.commit()
     if form.validate_on_submit():
         try:
             version = int(form.version.data or 0)
         except ValueError:
             version = 0
-        try:
-            changed = services.update_meeting(
+        updated = attempt(
+            lambda: services.update_meeting(
                 meeting,
                 _details(form),
                 version=version,
                 actor=current_user,
                 whole_series=form.scope.data == "future",
-            )
-        except ConflictError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
+            ),
+            form,
+        )
+        if updated.conflict:
             fresh = get_meeting_or_404(meeting_id, current_user)
             form.version.data = str(fresh.version)
             return render_template(
                 "meetings/form.html", form=form, meeting=fresh, area=fresh.area, current=fresh
             ), 409
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+        if updated:
+            changed = updated.value
             flash(
                 "No changes were made."
                 if not changed
@@ -267,21 +270,19 @@ def cancel(meeting_id: int) -> ResponseReturnValue:
             version = int(form.version.data or 0)
         except ValueError:
             version = 0
-        try:
-            services.cancel_meeting(meeting, form.reason.data, version=version, actor=current_user)
-        except ConflictError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
+        cancelled = attempt(
+            lambda: services.cancel_meeting(
+                meeting, form.reason.data, version=version, actor=current_user
+            ),
+            form,
+        )
+        if cancelled.conflict:
             fresh = get_meeting_or_404(meeting_id, current_user)
             form.version.data = str(fresh.version)
             return render_template(
                 "meetings/cancel.html", form=form, meeting=fresh, current=fresh
             ), 409
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+        if cancelled:
             flash("The meeting has been cancelled. Invited people have been told.")
             return redirect(url_for("meetings.view", meeting_id=meeting.id))
     return render_template("meetings/cancel.html", form=form, meeting=meeting), _status()
@@ -301,27 +302,24 @@ def invite(meeting_id: int) -> ResponseReturnValue:
     ]
     problems = {person.id: signup_problem(person.agency) for person in candidates}
     if form.validate_on_submit():
-        try:
-            picked = [i if i is not None else 0 for i in form.people.data]
-            invited = services.invite(meeting, picked, actor=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+        picked = [i if i is not None else 0 for i in form.people.data]
+        sent = attempt(lambda: services.invite(meeting, picked, actor=current_user), form)
+        if sent and sent.value is not None:
+            invited = sent.value
             flash(
                 f"{len(invited)} {'person has' if len(invited) == 1 else 'people have'} "
                 "been invited and emailed the meeting details."
             )
             return redirect(url_for("meetings.view", meeting_id=meeting.id))
     if request.method == "GET":
-        record(
-            AuditAction.MEETING_VIEWED,
-            object_type="meeting",
-            object_id=meeting.id,
-            detail="invitations",
+        audit_read(
+            Read(
+                AuditAction.MEETING_VIEWED,
+                object_type="meeting",
+                object_id=meeting.id,
+                detail="invitations",
+            )
         )
-        db.session.commit()
     return render_template(
         "meetings/invite.html", form=form, meeting=meeting, candidates=candidates, problems=problems
     ), _status()
@@ -331,19 +329,13 @@ def invite(meeting_id: int) -> ResponseReturnValue:
 @coordinator_only
 def remove_invitation(meeting_id: int, invitation_id: int) -> ResponseReturnValue:
     meeting = _managed_meeting(meeting_id)
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.meeting_id != meeting.id:
-        abort(404)
-    mark_authorised("invitation", invitation.id)
+    invitation = get_invitation_of_meeting_or_404(invitation_id, meeting)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("meetings.view", meeting_id=meeting.id))
-    try:
-        services.revoke_invitation(invitation, actor=current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    revoked = attempt(lambda: services.revoke_invitation(invitation, actor=current_user))
+    if revoked.error is not None:
+        flash(revoked.error.message, "error")
         return redirect(url_for("meetings.view", meeting_id=meeting.id))
-    db.session.commit()
     flash("The invitation has been removed and the person has been told.")
     return redirect(url_for("meetings.view", meeting_id=meeting.id))
 
@@ -363,8 +355,9 @@ def _ics_response(body: bytes, filename: str) -> Response:
 @signed_in
 def calendar(meeting_id: int) -> ResponseReturnValue:
     meeting = get_meeting_or_404(meeting_id, current_user)
-    record(AuditAction.MEETING_CALENDAR_DOWNLOADED, object_type="meeting", object_id=meeting.id)
-    db.session.commit()
+    audit_read(
+        Read(AuditAction.MEETING_CALENDAR_DOWNLOADED, object_type="meeting", object_id=meeting.id)
+    )
     body = meeting_to_ical(meeting, "PUBLISH", [], organizer=current_app.config["MAIL_FROM"])
     return _ics_response(body, f"marac-meeting-{meeting.id}.ics")
 
@@ -376,12 +369,10 @@ def subscription() -> ResponseReturnValue:
     feed_url = None
     if form.validate_on_submit():
         if request.form.get("action") == "revoke":
-            feeds.revoke_tokens(current_user, actor=current_user)
-            db.session.commit()
+            attempt(lambda: feeds.revoke_tokens(current_user, actor=current_user))
             flash("Your calendar subscription address has been turned off.")
             return redirect(url_for("meetings.subscription"))
-        token = feeds.issue_token(current_user, actor=current_user)
-        db.session.commit()
+        token = attempt(lambda: feeds.issue_token(current_user, actor=current_user)).value
         # Shown once, in this response only: never flashed, logged or stored in clear.
         feed_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
             "meetings.feed", token=token
@@ -408,7 +399,7 @@ def feed(token: str) -> ResponseReturnValue:
         object_id=user.id,
         detail=f"meetings={len(meetings)}",
     )
-    db.session.commit()
+    commit_only()
     body = meetings_feed(meetings, name="MARAC meetings", organizer=current_app.config["MAIL_FROM"])
     response = _ics_response(body, "marac-meetings.ics")
     response.headers["Content-Disposition"] = 'inline; filename="marac-meetings.ics"'
@@ -434,9 +425,11 @@ def _area_meeting_ids() -> set[int]:
 @coordinator_only
 def outbox() -> ResponseReturnValue:
     messages = outbox_store.list_messages(_outbox_folder(), _area_meeting_ids())
-    record(AuditAction.OUTBOX_VIEWED, object_type="outbox", detail=f"rows={len(messages)}")
-    db.session.commit()
-    return render_template("meetings/outbox.html", messages=messages)
+    return render_read(
+        "meetings/outbox.html",
+        audit=Read(AuditAction.OUTBOX_VIEWED, object_type="outbox", detail=f"rows={len(messages)}"),
+        messages=messages,
+    )
 
 
 @bp.route("/outbox/<name>")
@@ -445,6 +438,10 @@ def outbox_message(name: str) -> ResponseReturnValue:
     item = outbox_store.get_message(_outbox_folder(), name, _area_meeting_ids())
     if item is None:
         abort(404)
-    record(AuditAction.OUTBOX_MESSAGE_VIEWED, object_type="meeting", object_id=item.meeting_id)
-    db.session.commit()
-    return render_template("meetings/outbox_message.html", item=item)
+    return render_read(
+        "meetings/outbox_message.html",
+        audit=Read(
+            AuditAction.OUTBOX_MESSAGE_VIEWED, object_type="meeting", object_id=item.meeting_id
+        ),
+        item=item,
+    )

@@ -4,15 +4,14 @@ amendments appended, each with its escaped reason); every other field is plain t
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from markupsafe import escape
 
 from marac_app.action_items.models import ActionItem
-from marac_app.action_items.services import outstanding_actions
+from marac_app.action_items.services import actions_agreed_at_by_case, outstanding_actions
 from marac_app.attendance import services as attendance
 from marac_app.attendance.models import AttendanceStatus
 from marac_app.common.sanitize import html_to_text
+from marac_app.common.time import LONDON
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
 from marac_app.minutes import services
@@ -30,8 +29,6 @@ from marac_app.minutes.document import (
 )
 from marac_app.minutes.models import RISK_FIELDS, EntryKind, MinuteEntry, Subject
 from marac_app.protocol.models import ConfidentialityStatement
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def _entry(entry: MinuteEntry) -> Entry:
@@ -74,9 +71,10 @@ def build_minutes_document(meeting: Meeting) -> MinutesDocument:
     names_by_observer = {o.id: (o.name, o.organisation) for o in observers}
     acknowledgements = []
     for ack in attendance.acknowledgements_of(meeting):
+        name, agency = "", ""
         if ack.attendance_id is not None:
             name, agency = names_by_attendance.get(ack.attendance_id, ("", ""))
-        else:
+        elif ack.observer_id is not None:
             name, agency = names_by_observer.get(ack.observer_id, ("", ""))
         acknowledgements.append(
             Acknowledgement(
@@ -84,6 +82,7 @@ def build_minutes_document(meeting: Meeting) -> MinutesDocument:
             )
         )
     cases = []
+    agreed = actions_agreed_at_by_case(meeting)
     for item in attendance.case_list(meeting):
         entries = services.entries_of(item)
         subjects = []
@@ -112,11 +111,7 @@ def build_minutes_document(meeting: Meeting) -> MinutesDocument:
                 contributing=texts["contributing_factors"],
                 protective=texts["protective_factors"],
             )
-        actions = [
-            a
-            for a in _case_actions(item.case_id)
-            if a.meeting_id == meeting.id or a.agenda_item_id == item.id
-        ]
+        actions = agreed.get(item.case_id, [])
         referral = item.referral or item.case.last_referral
         cases.append(
             CaseSection(
@@ -156,16 +151,4 @@ def build_minutes_document(meeting: Meeting) -> MinutesDocument:
             _action_line(a) for a in outstanding_actions(meeting.area_id, meeting)
         ),
         cases=tuple(cases),
-    )
-
-
-def _case_actions(case_id: int) -> list[ActionItem]:
-    import sqlalchemy as sa
-
-    return list(
-        db.session.scalars(
-            sa.select(ActionItem)
-            .where(ActionItem.case_id == case_id)
-            .order_by(ActionItem.due_date, ActionItem.id)
-        )
     )

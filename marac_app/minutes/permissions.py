@@ -10,10 +10,9 @@
 from __future__ import annotations
 
 from marac_app.auth.models import Role, User
-from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
 from marac_app.minutes.models import MinuteEntry
-from marac_app.permissions import _fetch
+from marac_app.permissions import fetch_or_404
 
 
 def _active(user: User) -> bool:
@@ -40,17 +39,18 @@ def can_chair_minutes(user: User, meeting: Meeting) -> bool:
 
 
 def get_minutes_meeting_or_404(meeting_id: int | None, user: User) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id) if meeting_id is not None else None
-    allowed = meeting is not None and can_read_minutes(user, meeting)
-    return _fetch(Meeting, meeting_id, user, allowed, "meeting")
+    return fetch_or_404(
+        Meeting, meeting_id, allowed=lambda meeting: can_read_minutes(user, meeting), kind="meeting"
+    )
 
 
 def get_entry_or_404(meeting: Meeting, entry_id: int | None, user: User) -> MinuteEntry:
     """An entry of ``meeting`` (already authorised); 404 for an entry of another meeting."""
-    entry = db.session.get(MinuteEntry, entry_id) if entry_id is not None else None
-    allowed = (
-        entry is not None
-        and entry.agenda_item.meeting_id == meeting.id
-        and can_read_minutes(user, meeting)
+    return fetch_or_404(
+        MinuteEntry,
+        entry_id,
+        allowed=lambda entry: (
+            entry.agenda_item.meeting_id == meeting.id and can_read_minutes(user, meeting)
+        ),
+        kind="minute_entry",
     )
-    return _fetch(MinuteEntry, entry_id, user, allowed, "minute_entry")

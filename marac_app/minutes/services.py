@@ -9,11 +9,14 @@ the original, and each amendment bumps the minutes version.
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from marac_app.action_items.services import agencies_of_area
+from marac_app.action_items.models import ActionItem, ActionPriority
+from marac_app.action_items.services import agencies_of_area, create_action
 from marac_app.agencies.models import Agency
 from marac_app.attendance.services import case_list, require_gate_open
 from marac_app.audit import record
@@ -150,6 +153,31 @@ def _agency_of_area(meeting: Meeting, agency: Agency | None) -> Agency:
 
 
 # --- Entries ---------------------------------------------------------------------------
+
+
+def agree_action(
+    item: AgendaItem,
+    *,
+    owner_agency: Agency | None,
+    description: str | None,
+    due_date: date | None,
+    priority: ActionPriority | str | None,
+    actor: User,
+) -> ActionItem:
+    """Agree an action for the case of ``item`` from the live case page: refused while the
+    gate is closed or once the minutes are approved, then as ``create_action`` (whose
+    refusals name its fields: ``due_date``, ``owner_agency``, …)."""
+    require_gate_open(item.meeting)
+    require_not_approved(item.meeting)
+    return create_action(
+        item.case,
+        owner_agency=owner_agency,
+        description=description,
+        due_date=due_date,
+        priority=priority,
+        actor=actor,
+        agenda_item=item,
+    )
 
 
 def add_entry(

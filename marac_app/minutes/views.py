@@ -9,23 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from marac_app.action_items import services as action_services
-from marac_app.action_items.forms import ActionForm
-from marac_app.action_items.models import ActionItem
+from marac_app.action_items.forms import SERVICE_FIELDS, ActionForm
 from marac_app.agencies.models import Agency
 from marac_app.attendance.services import case_list, gate_problems
-from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
-from marac_app.common.errors import ConflictError, ServiceError
-from marac_app.common.forms import show_error as _show_error
 from marac_app.common.sanitize import editable_text
+from marac_app.common.transaction import Read, attempt, render_read
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
 from marac_app.minutes import services
@@ -55,10 +50,6 @@ from marac_app.referrals.models import AgendaItem
 from marac_app.referrals.permissions import get_case_or_404
 
 bp = Blueprint("minutes", __name__)
-
-
-def _status_for(error: ServiceError) -> int:
-    return 409 if isinstance(error, ConflictError) else 400
 
 
 def _int(value: Any) -> int | None:
@@ -148,17 +139,6 @@ def _grouped(entries: list[MinuteEntry]) -> list[dict[str, Any]]:
     return groups
 
 
-def _case_actions(item: AgendaItem) -> list[ActionItem]:
-    return list(
-        db.session.scalars(
-            sa.select(ActionItem)
-            .where(ActionItem.case_id == item.case_id)
-            .options(joinedload(ActionItem.owner_agency))
-            .order_by(ActionItem.due_date, ActionItem.id)
-        ).unique()
-    )
-
-
 def _render_case(
     meeting: Meeting,
     item: AgendaItem,
@@ -204,7 +184,7 @@ def _render_case(
             previous=previous,
             following=following,
             summary=summary,
-            actions=_case_actions(item),
+            actions=action_services.actions_of_case(item.case_id),
             open_for_edits=open_for_edits,
             current_text=services.current_text,
             current_risk_text=services.current_risk_text,
@@ -214,17 +194,15 @@ def _render_case(
             context["action_form"] = action_form or _action_form(meeting)
         if open_for_edits and context["can_chair"]:
             context["risk_form"] = risk_form or _risk_form(summary)
-    record(
+    read = Read(
         AuditAction.MINUTES_CASE_VIEWED,
         object_type="case",
         object_id=item.case_id,
+        case_ids=[item.case_id],
         detail=f"meeting={meeting.id} gate={'closed' if problems else 'open'}"
         f"{' ' + detail if detail else ''}",
     )
-    # Render before the commit: committing expires the loaded rows (one reload per row).
-    page = render_template("minutes/case.html", **context)
-    db.session.commit()
-    return page, status
+    return render_read("minutes/case.html", audit=read, status=status, **context)
 
 
 # --- The live case page ----------------------------------------------------------------
@@ -238,8 +216,8 @@ def case_minutes(meeting_id: int, case_id: int) -> ResponseReturnValue:
         return _render_case(meeting, item)
     form = _entry_form(meeting, request.form)
     if form.validate_on_submit():
-        try:
-            entry = services.add_entry(
+        done = attempt(
+            lambda: services.add_entry(
                 item,
                 subject=form.subject.data,
                 kind=form.kind.data,
@@ -248,14 +226,14 @@ def case_minutes(meeting_id: int, case_id: int) -> ResponseReturnValue:
                 else None,
                 text=form.text.data,
                 actor=current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
+            ),
+            form,
+        )
+        entry = done.value
+        if entry is None:
             return _render_case(
-                meeting, item, entry_form=form, status=_status_for(error), detail="entry refused"
+                meeting, item, entry_form=form, status=done.status, detail="entry refused"
             )
-        db.session.commit()
         flash(f"{entry.kind.label} about the {entry.subject.label.lower()} added.")
         return redirect(
             url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=item.case_id)
@@ -271,18 +249,18 @@ def risk_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
     _require_chair(meeting, "risk_summary")
     form = _risk_form(None, request.form)
     if form.validate_on_submit():
-        try:
-            services.save_risk_summary(
+        done = attempt(
+            lambda: services.save_risk_summary(
                 item,
                 version=_int(form.version.data) if form.version.data else None,
                 harm_identified=form.harm_identified.data,
                 contributing_factors=form.contributing_factors.data,
                 protective_factors=form.protective_factors.data,
                 actor=current_user,
-            )
-        except ConflictError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
+            ),
+            form,
+        )
+        if done.conflict:
             theirs = services.risk_summary_of(item)
             if theirs is not None and services.approval_of(meeting) is None:
                 form.version.data = str(theirs.version)
@@ -294,13 +272,10 @@ def risk_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
                 status=409,
                 detail="risk summary refused",
             )
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
+        if not done:
             return _render_case(
                 meeting, item, risk_form=form, status=400, detail="risk summary refused"
             )
-        db.session.commit()
         flash("The risk summary has been saved.")
         return redirect(
             url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=item.case_id)
@@ -321,28 +296,21 @@ def add_action(meeting_id: int, case_id: int) -> ResponseReturnValue:
     valid = form.validate_on_submit()
     due = form.due_date()
     if valid and not form.due_day.errors:
-        try:
-            problems = gate_problems(meeting)
-            if problems:
-                raise ServiceError(problems[0])
-            services.require_not_approved(meeting)
-            agency = (
-                db.session.get(Agency, form.owner_agency.data) if form.owner_agency.data else None
-            )
-            action_services.create_action(
-                item.case,
+        agency = db.session.get(Agency, form.owner_agency.data) if form.owner_agency.data else None
+        # The service names the due date "due_date"; the form shows it on its day box.
+        done = attempt(
+            lambda: services.agree_action(
+                item,
                 owner_agency=agency,
                 description=form.description.data,
                 due_date=due,
                 priority=form.priority.data,
                 actor=current_user,
-                agenda_item=item,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+            aliases=SERVICE_FIELDS,
+        )
+        if done and agency is not None:
             flash(f"Action added for {agency.name}.")
             return redirect(
                 url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=item.case_id)
@@ -363,15 +331,17 @@ def _render_edit(
     theirs: MinuteEntry | None = None,
     message: str | None = None,
 ) -> ResponseReturnValue:
-    record(
+    read = Read(
         AuditAction.MINUTE_ENTRY_VIEWED,
         object_type="minute_entry",
         object_id=entry.id,
+        case_ids=[entry.agenda_item.case_id],
         detail=f"meeting={meeting.id}{' refused' if status >= 400 else ''}",
     )
-    db.session.commit()
-    return render_template(
+    return render_read(
         "minutes/edit_entry.html",
+        audit=read,
+        status=status,
         meeting=meeting,
         entry=entry,
         form=form,
@@ -379,7 +349,7 @@ def _render_edit(
         message=message,
         case=entry.agenda_item.case,
         their_source=editable_text(theirs.text_html) if theirs else "",
-    ), status
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/entries/<int:entry_id>/edit", methods=["GET", "POST"])
@@ -415,8 +385,8 @@ def edit_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
         return _render_edit(meeting, entry, form)
     form = _entry_form(meeting, request.form)
     if form.validate_on_submit():
-        try:
-            services.edit_entry(
+        done = attempt(
+            lambda: services.edit_entry(
                 entry,
                 version=_int(form.version.data),
                 subject=form.subject.data,
@@ -426,24 +396,21 @@ def edit_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
                 else None,
                 text=form.text.data,
                 actor=current_user,
-            )
-        except ConflictError as error:
-            db.session.rollback()
+            ),
+            form,
+        )
+        if done.conflict:
             fresh = get_entry_or_404(meeting, entry_id, current_user)
             if services.approval_of(meeting) is not None:
                 return _render_edit(
                     meeting, fresh, None, status=409, message=services.APPROVED_MESSAGE
                 )
-            form.form_errors.append(error.message)
             form.version.data = str(fresh.version)
             return _render_edit(meeting, fresh, form, status=409, theirs=fresh)
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
+        if not done:
             return _render_edit(
                 meeting, get_entry_or_404(meeting, entry_id, current_user), form, status=400
             )
-        db.session.commit()
         flash("The entry has been saved. Its earlier text is kept in its history.")
         return redirect(
             url_for(
@@ -459,15 +426,19 @@ def edit_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
 def entry_history(meeting_id: int, entry_id: int) -> ResponseReturnValue:
     meeting = get_minutes_meeting_or_404(meeting_id, current_user)
     entry = get_entry_or_404(meeting, entry_id, current_user)
-    record(
+    read = Read(
         AuditAction.MINUTE_ENTRY_HISTORY_VIEWED,
         object_type="minute_entry",
         object_id=entry.id,
+        case_ids=[entry.agenda_item.case_id],
         detail=f"meeting={meeting.id} revisions={len(entry.revisions)}",
     )
-    db.session.commit()
-    return render_template(
-        "minutes/history.html", meeting=meeting, entry=entry, case=entry.agenda_item.case
+    return render_read(
+        "minutes/history.html",
+        audit=read,
+        meeting=meeting,
+        entry=entry,
+        case=entry.agenda_item.case,
     )
 
 
@@ -487,15 +458,14 @@ def amend_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.text.data = editable_text(services.current_text(entry))
     elif form.validate_on_submit():
-        try:
-            amendment = services.amend_entry(
+        done = attempt(
+            lambda: services.amend_entry(
                 entry, reason=form.reason.data, text=form.text.data, actor=current_user
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        amendment = done.value
+        if amendment is not None:
             flash(
                 f"The amendment has been recorded. The minutes are now version "
                 f"{amendment.minutes_version}."
@@ -507,15 +477,17 @@ def amend_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
                 + f"#entry-{entry.id}"
             )
     entry = get_entry_or_404(meeting, entry_id, current_user)
-    record(
+    read = Read(
         AuditAction.MINUTE_ENTRY_VIEWED,
         object_type="minute_entry",
         object_id=entry.id,
+        case_ids=[entry.agenda_item.case_id],
         detail=f"meeting={meeting.id} amend",
     )
-    db.session.commit()
-    return render_template(
+    return render_read(
         "minutes/amend.html",
+        audit=read,
+        status=400 if request.method == "POST" else 200,
         meeting=meeting,
         form=form,
         entry=entry,
@@ -525,7 +497,7 @@ def amend_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
         current=services.current_text(entry),
         amendments=entry.amendments,
         approval=services.approval_of(meeting),
-    ), 400 if request.method == "POST" else 200
+    )
 
 
 @bp.route(
@@ -540,19 +512,18 @@ def amend_risk_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
         abort(404)
     form = AmendRiskForm()
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            amendment = services.amend_risk_summary(
+        done = attempt(
+            lambda: services.amend_risk_summary(
                 summary,
                 field=form.field.data,
                 reason=form.reason.data,
                 text=form.text.data,
                 actor=current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        amendment = done.value
+        if amendment is not None:
             flash(
                 f"The amendment has been recorded. The minutes are now version "
                 f"{amendment.minutes_version}."
@@ -561,26 +532,30 @@ def amend_risk_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
                 url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=item.case_id)
                 + "#risk-summary"
             )
-    summary = services.risk_summary_of(item)
-    record(
+    current = services.risk_summary_of(item)
+    if current is None:
+        abort(404)
+    read = Read(
         AuditAction.RISK_SUMMARY_VIEWED,
         object_type="risk_summary",
-        object_id=summary.id,
+        object_id=current.id,
+        case_ids=[item.case_id],
         detail=f"meeting={meeting.id} amend",
     )
-    db.session.commit()
-    return render_template(
+    return render_read(
         "minutes/amend.html",
+        audit=read,
+        status=400 if request.method == "POST" else 200,
         meeting=meeting,
         form=form,
         entry=None,
-        summary=summary,
+        summary=current,
         case=item.case,
         risk_fields=RISK_FIELDS,
         current_risk_text=services.current_risk_text,
-        amendments=summary.amendments,
+        amendments=current.amendments,
         approval=services.approval_of(meeting),
-    ), 400 if request.method == "POST" else 200
+    )
 
 
 # --- The meeting: outstanding actions first, the case list, approval -------------------
@@ -601,15 +576,17 @@ def _render_meeting(
     outstanding = outstanding[:OUTSTANDING_SHOWN]
     items = case_list(meeting)
     approval = services.approval_of(meeting)
-    record(
+    read = Read(
         AuditAction.MINUTES_MEETING_VIEWED,
         object_type="meeting",
         object_id=meeting.id,
+        case_ids=sorted({item.case_id for item in items} | {a.case_id for a in outstanding}),
         detail=f"outstanding={len(outstanding)} cases={len(items)}",
     )
-    # Render before the commit: committing expires the loaded rows (one reload per row).
-    page = render_template(
+    return render_read(
         "minutes/meeting.html",
+        audit=read,
+        status=status,
         meeting=meeting,
         problems=problems,
         outstanding=outstanding,
@@ -619,8 +596,6 @@ def _render_meeting(
         form=form or ApproveForm(formdata=None),
         can_chair=can_chair_minutes(current_user, meeting),
     )
-    db.session.commit()
-    return page, status
 
 
 @bp.route("/meetings/<int:meeting_id>")
@@ -637,13 +612,9 @@ def approve(meeting_id: int) -> ResponseReturnValue:
     _require_chair(meeting, "minutes_approve")
     form = ApproveForm()
     if form.validate_on_submit():
-        try:
-            services.approve(meeting, actor=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-            return _render_meeting(meeting, form=form, status=_status_for(error))
-        db.session.commit()
+        done = attempt(lambda: services.approve(meeting, actor=current_user), form)
+        if not done:
+            return _render_meeting(meeting, form=form, status=done.status)
         flash(
             "The minutes have been approved. They are now read-only: corrections are "
             "made as amendments with a reason."
@@ -657,6 +628,7 @@ def approve(meeting_id: int) -> ResponseReturnValue:
 def view_minutes(meeting_id: int) -> ResponseReturnValue:
     meeting = get_minutes_meeting_or_404(meeting_id, current_user)
     items = case_list(meeting)
+    agreed = action_services.actions_agreed_at_by_case(meeting)
     cases = []
     for item in items:
         entries = services.entries_of(item)
@@ -665,19 +637,19 @@ def view_minutes(meeting_id: int) -> ResponseReturnValue:
                 "item": item,
                 "groups": _grouped(entries),
                 "summary": services.risk_summary_of(item),
-                "actions": [a for a in _case_actions(item) if a.meeting_id == meeting.id],
+                "actions": agreed.get(item.case_id, []),
             }
         )
-    record(
+    read = Read(
         AuditAction.MINUTES_VIEWED,
         object_type="meeting",
         object_id=meeting.id,
         case_ids=[item.case_id for item in items],
         detail=f"cases={len(items)}",
     )
-    db.session.commit()
-    return render_template(
+    return render_read(
         "minutes/view.html",
+        audit=read,
         meeting=meeting,
         cases=cases,
         approval=services.approval_of(meeting),

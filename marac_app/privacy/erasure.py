@@ -98,7 +98,7 @@ def _role_refusal(link: SubjectRequestCase) -> str | None:
     )
 
 
-def _counts(rows: Iterable[sa.Row[tuple[str | None, int]]]) -> list[AgencyCount]:
+def _counts(rows: Iterable[sa.Row[str, int]]) -> list[AgencyCount]:
     return [AgencyCount(name or "Unknown agency", count) for name, count in rows]
 
 

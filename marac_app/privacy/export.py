@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from flask import render_template
 
 from marac_app.common.errors import ServiceError
-from marac_app.db import utcnow
+from marac_app.common.time import london_today
 from marac_app.distribution.models import DocumentCopy, MasterKind
 from marac_app.documents.pdf import html_to_pdf
 from marac_app.extensions import db
@@ -45,7 +45,6 @@ from marac_app.privacy import review
 from marac_app.privacy.models import Rectification, SubjectRequestCase, SubjectRole
 from marac_app.referrals.models import AgendaItem, Case, CaseStatus, Referral
 from marac_app.referrals.people import CHOICE_LABELS, Person, normalise_name
-from marac_app.template_helpers import LONDON
 
 SCHEMA_VERSION = 2
 SCHEMA_PATH = (
@@ -274,7 +273,7 @@ def subject_export(link: SubjectRequestCase, case: Case) -> dict[str, Any]:
     assert role is not None  # check_exportable refused a link without one
     return {
         "schema_version": SCHEMA_VERSION,
-        "generated_on": review.uk_date(utcnow().astimezone(LONDON).date()),
+        "generated_on": review.uk_date(london_today()),
         "requester": {"name": requester_name(link, case), "role": role.label},
         "case": {
             "reference": case.reference,

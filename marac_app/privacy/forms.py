@@ -23,7 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from marac_app.action_items.forms import read_date
+from marac_app.common.dates import read_date_fields
 from marac_app.common.forms import MaracForm
 from marac_app.privacy.models import RIGHT_LABELS, RequestStatus
 from marac_app.privacy.services import RECTIFIABLE
@@ -72,24 +72,19 @@ class RequestForm(MaracForm):
             raise ValidationError("Select which right the person is using")
 
     def date_of_birth(self) -> date | None:
-        if not any((f.data or "").strip() for f in (self.dob_day, self.dob_month, self.dob_year)):
-            return None
-        return read_date(self.dob_day, self.dob_month, self.dob_year, what="the date of birth")
+        return read_date_fields(
+            self.dob_day, self.dob_month, self.dob_year, "The date of birth", required=False
+        )
 
     def received_on(self, today: date) -> date | None:
-        received = read_date(
+        return read_date_fields(
             self.received_day,
             self.received_month,
             self.received_year,
-            what="the date the request was received",
+            "The date the request was received",
+            not_in_future=True,
+            today=today,
         )
-        if received is not None and received > today:
-            self.received_day.errors = [
-                *self.received_day.errors,
-                "The date received must be today or in the past",
-            ]
-            return None
-        return received
 
 
 class DecisionForm(MaracForm):
@@ -196,16 +191,14 @@ class CloseCaseForm(MaracForm):
     closed_year = _date_part("Year")
 
     def closed_on(self, today: date) -> date | None:
-        closed = read_date(
-            self.closed_day, self.closed_month, self.closed_year, what="the date the case closed"
+        return read_date_fields(
+            self.closed_day,
+            self.closed_month,
+            self.closed_year,
+            "The date the case closed",
+            not_in_future=True,
+            today=today,
         )
-        if closed is not None and closed > today:
-            self.closed_day.errors = [
-                *self.closed_day.errors,
-                "The closure date must be today or in the past",
-            ]
-            return None
-        return closed
 
 
 class ConfirmForm(MaracForm):

@@ -9,10 +9,12 @@ from typing import Any
 
 from flask import current_app
 
+from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import User
 from marac_app.extensions import db
 from marac_app.jobs.models import BackgroundJob
-from marac_app.jobs.services import JobResult, job_handler
+from marac_app.jobs.services import JobResult, enqueue, job_handler
 from marac_app.privacy import erasure, retention
 
 ERASURE_NOTICE = "privacy_erasure_notice"
@@ -34,6 +36,20 @@ def tell_coordinators(payload: dict[str, Any], job: BackgroundJob) -> JobResult:
         f"{sent} {people} been emailed that a case in their area was erased.",
         result_url=request_url,
     )
+
+
+def start_retention(today: date, case_ids: list[int], *, owner: User) -> BackgroundJob:
+    """Queue the deletion of ``case_ids`` (past retention on ``today``) for ``owner`` and
+    audit that it started. Flushes; the caller commits, then dispatches the job."""
+    job = enqueue(APPLY_RETENTION, {"today": today.isoformat(), "case_ids": case_ids}, owner=owner)
+    record(
+        AuditAction.RETENTION_APPLY_STARTED,
+        actor=owner,
+        object_type="background_job",
+        object_id=job.id,
+        detail=f"cases={len(case_ids)}",
+    )
+    return job
 
 
 @job_handler(APPLY_RETENTION, "Deleting records past their retention period")

@@ -2,16 +2,17 @@
 
 - Data-subject requests, legal holds, restrictions and retention: the DPO only (not admins).
 - The privacy notice: read by every signed-in user; edited by the DPO and admins.
-- Closing a case: the coordinator of the case's area.
+- Closing a case: the coordinator of the case's area (found by its reference).
 - The references of cases erased in an area (no personal data): that area's coordinator.
 """
 
 from __future__ import annotations
 
 from marac_app.auth.models import Role, User
-from marac_app.extensions import db
-from marac_app.permissions import _fetch
-from marac_app.privacy.models import SubjectRequest
+from marac_app.permissions import deny, fetch_or_404, mark_authorised
+from marac_app.privacy.models import SubjectRequest, SubjectRequestCase
+from marac_app.privacy.services import find_case_by_reference
+from marac_app.privacy.subjects import link_for
 from marac_app.referrals.models import Case
 
 
@@ -45,13 +46,41 @@ def erasures_area_of(user: User) -> int | None:
 
 
 def get_request_or_404(request_id: int | None, user: User) -> SubjectRequest:
-    return _fetch(SubjectRequest, request_id, user, is_dpo(user), "subject_request")
+    return fetch_or_404(
+        SubjectRequest, request_id, allowed=lambda _r: is_dpo(user), kind="subject_request"
+    )
 
 
 def get_case_for_dpo_or_404(case_id: int | None, user: User) -> Case:
-    return _fetch(Case, case_id, user, is_dpo(user), "case")
+    return fetch_or_404(Case, case_id, allowed=lambda _c: is_dpo(user), kind="case")
 
 
 def get_case_to_close_or_404(case_id: int | None, user: User) -> Case:
-    case = db.session.get(Case, case_id) if case_id is not None else None
-    return _fetch(Case, case_id, user, case is not None and can_close_case(user, case), "case")
+    return fetch_or_404(Case, case_id, allowed=lambda c: can_close_case(user, c), kind="case")
+
+
+def find_case_to_close(reference: str, user: User) -> Case | None:
+    """The case with ``reference`` when ``user`` may close it (None otherwise: the form says
+    no case *in your area* has it, so another area's case is not revealed)."""
+    case = find_case_by_reference(reference)
+    if case is None or not can_close_case(user, case):
+        return None
+    mark_authorised("case", case.id)
+    return case
+
+
+def get_linked_case_or_404(found: SubjectRequest, case_id: int | None, user: User) -> Case:
+    """A case attached to the request ``found`` (404 otherwise, audited as denied)."""
+    if case_id is None or case_id not in {link.case_id for link in found.cases}:
+        deny(f"case:{case_id}", object_type="case", object_id=case_id)
+    return get_case_for_dpo_or_404(case_id, user)
+
+
+def get_link_and_case_or_404(
+    found: SubjectRequest, case_id: int, user: User
+) -> tuple[SubjectRequestCase, Case]:
+    """The request's link to ``case_id`` and the case (404 otherwise, audited as denied)."""
+    link = link_for(found, case_id)
+    if link is None:
+        deny(f"case:{case_id}", object_type="case", object_id=case_id)
+    return link, get_case_for_dpo_or_404(case_id, user)

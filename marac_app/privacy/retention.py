@@ -19,14 +19,17 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, TypedDict, cast
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import selectinload
 
 from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import User
+from marac_app.common.time import LONDON
 from marac_app.db import utcnow
 from marac_app.distribution.models import RenderedMaster
 from marac_app.extensions import db
@@ -40,7 +43,6 @@ from marac_app.referrals.models import (
     ErasureBasis,
     Referral,
 )
-from marac_app.template_helpers import LONDON
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +71,7 @@ def case_policy() -> RetentionPolicy:
     return policy
 
 
-def set_case_years(years: int, *, actor: object | None) -> RetentionPolicy:
+def set_case_years(years: int, *, actor: User | None) -> RetentionPolicy:
     """Change how many years case records are kept after closure. Audited."""
     policy = case_policy()
     if policy.id is None:
@@ -79,7 +81,7 @@ def set_case_years(years: int, *, actor: object | None) -> RetentionPolicy:
     record(
         AuditAction.RETENTION_POLICY_CHANGED,
         actor=actor,
-        object_type="retention_policy",  # type: ignore[arg-type]
+        object_type="retention_policy",
         object_id=policy.id,
         detail=f"record_type=case years={years}",
     )
@@ -102,7 +104,7 @@ def past_retention(today: date) -> list[sa.ColumnElement[bool]]:
     return [Case.status == CaseStatus.CLOSED, Case.closed_on.is_not(None), Case.closed_on < cutoff]
 
 
-def due_for_purge_query(today: date, only: Collection[int] | None = None) -> sa.Select[tuple[Case]]:
+def due_for_purge_query(today: date, only: Collection[int] | None = None) -> sa.Select[Case]:
     """Closed cases whose retention period has ended and that carry no legal hold (among
     ``only`` when given: the cases the DPO saw in the preview)."""
     held = sa.select(CaseLegalHold.case_id)
@@ -129,12 +131,12 @@ def due_for_purge(today: date) -> list[Case]:
 # --- Case closure and legal hold ----------------------------------------------------------
 
 
-def close_case(case: Case, closed_on: date, *, actor: object | None = None) -> Case:
+def close_case(case: Case, closed_on: date, *, actor: User | None = None) -> Case:
     """Close ``case`` on ``closed_on`` (retention runs from that day). Audited."""
     case.status = CaseStatus.CLOSED
     case.closed_on = closed_on
     db.session.flush()
-    record(AuditAction.CASE_CLOSED, actor=actor, object_type="case", object_id=case.id)  # type: ignore[arg-type]
+    record(AuditAction.CASE_CLOSED, actor=actor, object_type="case", object_id=case.id)
     return case
 
 
@@ -142,7 +144,7 @@ def legal_hold_for(case_id: int) -> CaseLegalHold | None:
     return db.session.scalar(sa.select(CaseLegalHold).where(CaseLegalHold.case_id == case_id))
 
 
-def set_legal_hold(case: Case, reason: str, *, actor: object | None) -> CaseLegalHold:
+def set_legal_hold(case: Case, reason: str, *, actor: User | None) -> CaseLegalHold:
     hold = legal_hold_for(case.id)
     if hold is None:
         hold = CaseLegalHold(case_id=case.id, reason=reason, set_by_id=getattr(actor, "id", None))
@@ -152,7 +154,7 @@ def set_legal_hold(case: Case, reason: str, *, actor: object | None) -> CaseLega
         hold.set_by_id = getattr(actor, "id", None)
         hold.set_at = utcnow()
     db.session.flush()
-    record(AuditAction.LEGAL_HOLD_SET, actor=actor, object_type="case", object_id=case.id)  # type: ignore[arg-type]
+    record(AuditAction.LEGAL_HOLD_SET, actor=actor, object_type="case", object_id=case.id)
     return hold
 
 
@@ -165,12 +167,12 @@ def list_holds() -> list[tuple[CaseLegalHold, Case]]:
     return [(hold, case) for hold, case in rows]
 
 
-def lift_legal_hold(case: Case, *, actor: object | None) -> None:
+def lift_legal_hold(case: Case, *, actor: User | None) -> None:
     hold = legal_hold_for(case.id)
     if hold is not None:
         db.session.delete(hold)
         db.session.flush()
-    record(AuditAction.LEGAL_HOLD_LIFTED, actor=actor, object_type="case", object_id=case.id)  # type: ignore[arg-type]
+    record(AuditAction.LEGAL_HOLD_LIFTED, actor=actor, object_type="case", object_id=case.id)
 
 
 # --- Statistics that survive the purge ------------------------------------------------------
@@ -251,6 +253,13 @@ class PurgeResult:
     @property
     def rows(self) -> int:
         return sum(self.deleted.values())
+
+
+def _affected(statement: sa.Delete | sa.Update) -> int:
+    """Run an UPDATE or DELETE; how many rows it changed (a DML statement's result is a
+    ``CursorResult``, which the session's ``execute`` does not say)."""
+    result = cast("CursorResult[Any]", db.session.execute(statement))
+    return result.rowcount or 0
 
 
 def _single_pk(table: sa.Table) -> sa.Column | None:
@@ -394,15 +403,15 @@ def purge_case(
         if not parent_ids:
             continue
         if _single_pk(table) is None and not column.nullable:
-            outcome = db.session.execute(sa.delete(table).where(column.in_(sorted(parent_ids))))
-            result.deleted[table.name] = result.deleted.get(table.name, 0) + outcome.rowcount
+            deleted = _affected(sa.delete(table).where(column.in_(sorted(parent_ids))))
+            result.deleted[table.name] = result.deleted.get(table.name, 0) + deleted
             continue
-        outcome = db.session.execute(
+        nullified = _affected(
             sa.update(table).where(column.in_(sorted(parent_ids))).values({column.name: None})
         )
-        if outcome.rowcount:
+        if nullified:
             key = f"{table.name}.{column.name}"
-            result.nullified[key] = result.nullified.get(key, 0) + outcome.rowcount
+            result.nullified[key] = result.nullified.get(key, 0) + nullified
     _forget(owned)
     for table in reversed(db.metadata.sorted_tables):
         ids = owned.get(table.name)
@@ -412,8 +421,8 @@ def purge_case(
             before_delete(table.name)
         pk = _single_pk(table)
         assert pk is not None
-        outcome = db.session.execute(sa.delete(table).where(pk.in_(sorted(ids))))
-        result.deleted[table.name] = result.deleted.get(table.name, 0) + outcome.rowcount
+        deleted = _affected(sa.delete(table).where(pk.in_(sorted(ids))))
+        result.deleted[table.name] = result.deleted.get(table.name, 0) + deleted
     retired = retire_cached_pdfs(meeting_ids)
     if retired:
         result.nullified["rendered_master.pdf"] = retired
@@ -494,7 +503,15 @@ def apply_retention(
             run.cases.append(result)
 
 
-def dry_run(today: date) -> dict[str, object]:
+class DryRun(TypedDict):
+    """What a retention run would delete (ids, references and counts: no personal data)."""
+
+    cases: list[tuple[int, str, date]]
+    counts: dict[str, int]
+    cutoff: date
+
+
+def dry_run(today: date) -> DryRun:
     """What ``apply_retention(today)`` would delete: case ids/references and row counts per
     table. Changes nothing. (The DPO's page words it: ``retention_preview``.)"""
     cases = due_for_purge(today)
@@ -504,7 +521,8 @@ def dry_run(today: date) -> dict[str, object]:
         for table, ids in owned.items():
             counts[table] = counts.get(table, 0) + len(ids)
     return {
-        "cases": [(c.id, c.reference, c.closed_on) for c in cases],
+        # closed_on is set on every case due (``past_retention``); the filter tells mypy.
+        "cases": [(c.id, c.reference, c.closed_on) for c in cases if c.closed_on is not None],
         "counts": counts,
         "cutoff": retention_cutoff(today, case_policy().years),
     }

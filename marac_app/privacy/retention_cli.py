@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 from flask.cli import with_appcontext
 
 from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
+from marac_app.common.time import london_today
 from marac_app.extensions import db
+from marac_app.privacy import retention
 
 
 @click.command("retention")
@@ -37,28 +41,24 @@ from marac_app.extensions import db
     help="How many cases to fetch at a time.",
 )
 @with_appcontext
-def retention_command(mode: str, today: object, batch_size: int) -> None:
+def retention_command(mode: str, today: datetime | None, batch_size: int) -> None:
     """Delete case records past their retention period (7 years after closure by default)."""
-    from marac_app.db import utcnow
-    from marac_app.privacy import retention
-    from marac_app.template_helpers import LONDON
-
-    day = today.date() if today is not None else utcnow().astimezone(LONDON).date()  # type: ignore[attr-defined]
+    day = today.date() if today is not None else london_today()
     if mode == "apply":
         run = retention.apply_retention(day, batch_size=batch_size)
         click.echo(f"Deleted {len(run.cases)} case(s), {run.rows} row(s).")
         return
     plan = retention.dry_run(day)
     cases = plan["cases"]
-    record(AuditAction.RETENTION_DRY_RUN, object_type="case", detail=f"cases={len(cases)}")  # type: ignore[arg-type]
+    record(AuditAction.RETENTION_DRY_RUN, object_type="case", detail=f"cases={len(cases)}")
     db.session.commit()
     click.echo(
         f"Dry run for {day.isoformat()}: cases closed before "
         f"{plan['cutoff'].isoformat()} and not under a legal hold."
-    )  # type: ignore[attr-defined]
-    for case_id, reference, closed_on in cases:  # type: ignore[attr-defined]
+    )
+    for case_id, reference, closed_on in cases:
         click.echo(f"  case {case_id} {reference} closed {closed_on.isoformat()}")
-    click.echo(f"{len(cases)} case(s) would be deleted.")  # type: ignore[arg-type]
-    for table, count in sorted(plan["counts"].items()):  # type: ignore[attr-defined]
+    click.echo(f"{len(cases)} case(s) would be deleted.")
+    for table, count in sorted(plan["counts"].items()):
         click.echo(f"  {table}: {count}")
     click.echo("Nothing was changed.")

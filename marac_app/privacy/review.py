@@ -37,6 +37,7 @@ from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import User
 from marac_app.common.errors import ServiceError
+from marac_app.common.time import LONDON, format_long_date
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.minutes.models import RISK_FIELDS, EntryKind, MinuteEntry, RiskSummary, Subject
@@ -49,7 +50,6 @@ from marac_app.privacy.models import (
     SubjectRole,
 )
 from marac_app.referrals.models import AgendaItem, Case
-from marac_app.template_helpers import LONDON
 
 REDACTED = "[redacted]"
 MAX_REDACTIONS = 50
@@ -70,7 +70,7 @@ def uk_date(value: date | datetime) -> str:
     """A date as the public reads it: "12 March 2026" (a datetime in Europe/London)."""
     if isinstance(value, datetime):
         value = value.astimezone(LONDON).date()
-    return f"{value.day} {value:%B %Y}"
+    return format_long_date(value)
 
 
 def plain_text(text_html: str) -> str:

@@ -9,15 +9,16 @@
    words, withhold under an exemption).
 4. ``export_case``: the reviewed copy as JSON or PDF; refused until every passage is decided.
 
-Each read is audited (ids only) before the one commit; a refused change is rolled back and
-the page shown again with the error (HTTP 400, or 409 for an export not yet allowed).
+Each read is audited (ids only, with every case it shows) by ``render_read`` before it is
+rendered; every change runs through ``attempt``: a refused change is rolled back and the page
+shown again with the error (HTTP 400, or 409 for an export not yet allowed).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -25,12 +26,12 @@ from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role
 from marac_app.common.errors import ServiceError
-from marac_app.common.forms import has_control_characters, show_error
-from marac_app.extensions import db
+from marac_app.common.forms import has_control_characters
+from marac_app.common.transaction import Read, attempt, audit_read, render_read
 from marac_app.permissions import deny, roles_required
 from marac_app.privacy import export, review, services, subjects
 from marac_app.privacy.models import Exemption, SubjectRequest, SubjectRequestCase, SubjectRight
-from marac_app.privacy.permissions import get_case_for_dpo_or_404, get_request_or_404
+from marac_app.privacy.permissions import get_link_and_case_or_404, get_request_or_404
 from marac_app.privacy.subject_forms import AttachForm, PassageForm
 from marac_app.referrals.models import Case
 
@@ -38,8 +39,10 @@ dpo_only = roles_required(Role.DPO)
 EXPORT_RIGHTS = {SubjectRight.ACCESS: ("json", "pdf"), SubjectRight.PORTABILITY: ("json",)}
 
 
-def _page(template: str, status: int = 200, **context: Any) -> ResponseReturnValue:
-    response = Response(render_template(template, **context), status=status)
+def _read(template: str, audit: Read, status: int = 200, **context: Any) -> ResponseReturnValue:
+    """A page of personal data: audited and committed, then rendered, never cached."""
+    body, status = render_read(template, audit=audit, status=status, **context)
+    response = Response(body, status=status)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -52,15 +55,15 @@ def _matches_page(
 ) -> ResponseReturnValue:
     matches = subjects.find_matches(found.person_name, found.date_of_birth)
     attached = {link.case_id: link for link in found.cases}
-    record(
-        AuditAction.SUBJECT_MATCHES_VIEWED,
-        object_type="subject_request",
-        object_id=found.id,
-        detail=f"matches={len(matches)}",
-    )
-    db.session.commit()
-    return _page(
+    return _read(
         "privacy/matches.html",
+        Read(
+            AuditAction.SUBJECT_MATCHES_VIEWED,
+            "subject_request",
+            found.id,
+            case_ids=list(dict.fromkeys([*(m.case_id for m in matches), *attached])),
+            detail=f"matches={len(matches)}",
+        ),
         status,
         req=found,
         matches=matches,
@@ -80,15 +83,13 @@ def subject_matches(request_id: int) -> ResponseReturnValue:
     form = AttachForm()
     if form.validate_on_submit():
         shown = {m.value for m in subjects.find_matches(found.person_name, found.date_of_birth)}
-        try:
-            links = subjects.attach_all(
+        attached = attempt(
+            lambda: subjects.attach_all(
                 found, list(form.records.data or []), actor=current_user, allowed=shown
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if (links := attached.value) is not None:
             flash(
                 f"{len(links)} {'record' if len(links) == 1 else 'records'} attached. Review "
                 "each case before anything is released."
@@ -116,24 +117,18 @@ def _case_page(found: SubjectRequest, form: AttachForm, status: int = 200) -> Re
     if problem is None and case is None:
         problem = f"No case has the reference {reference}"
     if case is None:
+        # The look-up itself is recorded (the matches page then records its own read).
         record(
             AuditAction.SUBJECT_MATCHES_VIEWED,
             object_type="subject_request",
             object_id=found.id,
             detail="reference=not_found",
         )
-        db.session.commit()
         return _matches_page(found, AttachForm(formdata=None), 400, reference_error=problem)
     choices = subjects.choices_in_case(case)
-    record(
-        AuditAction.CASE_PEOPLE_VIEWED,
-        object_type="case",
-        object_id=case.id,
-        detail=f"request={found.id}",
-    )
-    db.session.commit()
-    return _page(
+    return _read(
         "privacy/add_case.html",
+        Read(AuditAction.CASE_PEOPLE_VIEWED, "case", case.id, detail=f"request={found.id}"),
         status,
         req=found,
         case=case,
@@ -155,36 +150,26 @@ def add_case(request_id: int) -> ResponseReturnValue:
     if form.validate_on_submit() and case is not None:
         shown = {c.value for c in subjects.choices_in_case(case)}
         values = list(form.records.data or [])
-        try:
+        chosen = case
+
+        def attach_one() -> list[SubjectRequestCase]:
             if not values:
                 raise ServiceError(
-                    f"Select who the requester is in case {case.reference}", field="records"
+                    f"Select who the requester is in case {chosen.reference}", field="records"
                 )
             if len(values) > 1:
                 raise ServiceError(
                     "Select one person: the requester has one role in a case", field="records"
                 )
-            subjects.attach_all(found, values, actor=current_user, allowed=shown)
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+            return subjects.attach_all(found, values, actor=current_user, allowed=shown)
+
+        if attempt(attach_one, form):
             flash(f"Case {case.reference} attached. Review it before anything is released.")
             return redirect(url_for("privacy.request_detail", request_id=found.id))
     return _case_page(get_request_or_404(request_id, current_user), form, 400)
 
 
 # --- Reviewing passages and exporting ----------------------------------------------------------
-
-
-def _link_and_case(found: SubjectRequest, case_id: int) -> tuple[SubjectRequestCase, Case]:
-    """The request's link to ``case_id`` and the case (404 otherwise, audited)."""
-    link = subjects.link_for(found, case_id)
-    if link is None:
-        deny(f"case:{case_id}", object_type="case", object_id=case_id)
-    assert link is not None
-    return link, get_case_for_dpo_or_404(case_id, current_user)
 
 
 def _review_errors(form: PassageForm | None, problem: str | None) -> list[dict[str, str]]:
@@ -215,15 +200,15 @@ def _review_page(
 ) -> ResponseReturnValue:
     states = review.states(link, case)
     records = export.requester_records(link, case)
-    record(
-        AuditAction.SUBJECT_REVIEW_VIEWED,
-        object_type="case",
-        object_id=case.id,
-        detail=f"request={found.id} passages={len(states)}" + (" refused" if status == 409 else ""),
-    )
-    db.session.commit()
-    return _page(
+    refused = " refused" if status == 409 else ""
+    return _read(
         "privacy/review.html",
+        Read(
+            AuditAction.SUBJECT_REVIEW_VIEWED,
+            "case",
+            case.id,
+            detail=f"request={found.id} passages={len(states)}{refused}",
+        ),
         status,
         req=found,
         link=link,
@@ -246,14 +231,14 @@ def _review_page(
 def review_case(request_id: int, case_id: int) -> ResponseReturnValue:
     """GET: every passage with its decision; POST: the decision on one passage."""
     found = get_request_or_404(request_id, current_user)
-    link, case = _link_and_case(found, case_id)
+    link, case = get_link_and_case_or_404(found, case_id, current_user)
     if request.method == "GET":
         return _review_page(found, link, case)
     form = PassageForm()
     if form.validate_on_submit():
         key = form.passage.data or ""
-        try:
-            review.decide(
+        decided = attempt(
+            lambda: review.decide(
                 found,
                 link,
                 case,
@@ -263,12 +248,10 @@ def review_case(request_id: int, case_id: int) -> ResponseReturnValue:
                 exemption=form.chosen_exemption(),
                 note=form.note.data,
                 actor=current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if decided:
             flash("Decision saved.")
             return redirect(
                 url_for(
@@ -279,7 +262,7 @@ def review_case(request_id: int, case_id: int) -> ResponseReturnValue:
                 )
             )
     found = get_request_or_404(request_id, current_user)
-    link, case = _link_and_case(found, case_id)
+    link, case = get_link_and_case_or_404(found, case_id, current_user)
     return _review_page(found, link, case, status=400, form=form)
 
 
@@ -290,19 +273,19 @@ def export_case(request_id: int, case_id: int, fmt: str) -> ResponseReturnValue:
     found = get_request_or_404(request_id, current_user)
     if fmt not in EXPORT_RIGHTS.get(found.right, ()):
         deny(f"export:{fmt}", object_type="subject_request", object_id=request_id)
-    link, case = _link_and_case(found, case_id)
-    try:
-        data = export.subject_export(link, case)
-    except ServiceError as error:
-        db.session.rollback()
-        return _review_page(found, link, case, status=409, problem=error.message)
-    record(
-        AuditAction.SUBJECT_EXPORT_DOWNLOADED,
-        object_type="case",
-        object_id=case.id,
-        detail=f"request={found.id} format={fmt}",
+    link, case = get_link_and_case_or_404(found, case_id, current_user)
+    built = attempt(lambda: export.subject_export(link, case))
+    if (data := built.value) is None:
+        problem = built.error.message if built.error is not None else None
+        return _review_page(found, link, case, status=409, problem=problem)
+    audit_read(
+        Read(
+            AuditAction.SUBJECT_EXPORT_DOWNLOADED,
+            "case",
+            case.id,
+            detail=f"request={found.id} format={fmt}",
+        )
     )
-    db.session.commit()
     if fmt == "json":
         response = Response(export.export_json(data), mimetype="application/json")
     else:

@@ -2,13 +2,13 @@
 
 Data-subject requests, retention and legal holds are for the Data Protection Officer only;
 the privacy notice is read by every signed-in user; the accessibility statement is public
-(GOV.UK practice: people must be able to read it before signing in). Every read and change of
-personal data is audited (ids only) before the single commit.
+(GOV.UK practice: people must be able to read it before signing in). Every read of personal
+data is audited (ids only, with every case the page shows) by ``render_read``; every change
+runs through ``attempt`` (one commit, or a rollback and the error on the form).
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -16,15 +16,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms import Form
 
-from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role
-from marac_app.common.errors import ConflictError, ServiceError
-from marac_app.common.forms import show_error as _show_error
+from marac_app.common.time import london_today
+from marac_app.common.transaction import Read, attempt, render_read
 from marac_app.db import utcnow
-from marac_app.extensions import db
 from marac_app.jobs import services as jobs
-from marac_app.permissions import deny, public, roles_required, signed_in
+from marac_app.jobs.models import BackgroundJob
+from marac_app.permissions import public, roles_required, signed_in
 from marac_app.privacy import (
     erasure,
     retention,
@@ -49,16 +48,15 @@ from marac_app.privacy.forms import (
 )
 from marac_app.privacy.models import RequestStatus, SubjectRequest, SubjectRight
 from marac_app.privacy.permissions import (
-    can_close_case,
     can_edit_notice,
     erasures_area_of,
+    find_case_to_close,
     get_case_for_dpo_or_404,
+    get_linked_case_or_404,
     get_request_or_404,
     is_dpo,
 )
 from marac_app.referrals import restriction
-from marac_app.referrals.models import Case
-from marac_app.template_helpers import LONDON
 
 bp = Blueprint("privacy", __name__)
 # Finding a requester's records, reviewing passages and the export (privacy/subject_views.py).
@@ -67,18 +65,20 @@ subject_views.register(bp)
 dpo_only = roles_required(Role.DPO)
 
 
-def today() -> date:
-
-    return utcnow().astimezone(LONDON).date()
-
-
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def _page(template: str, status: int = 200, **context: Any) -> ResponseReturnValue:
+    """A page that shows no personal data of its own (or re-shows a refused form)."""
     return _no_store(Response(render_template(template, **context), status=status))
+
+
+def _read(template: str, audit: Read, status: int = 200, **context: Any) -> ResponseReturnValue:
+    """A page of personal data: audited and committed, then rendered, never cached."""
+    body, status = render_read(template, audit=audit, status=status, **context)
+    return _no_store(Response(body, status=status))
 
 
 # --- Data-subject requests --------------------------------------------------------------------
@@ -88,13 +88,12 @@ def _page(template: str, status: int = 200, **context: Any) -> ResponseReturnVal
 @dpo_only
 def requests() -> ResponseReturnValue:
     found = services.list_requests()
-    record(
-        AuditAction.SUBJECT_REQUESTS_VIEWED,
-        object_type="subject_request",
-        detail=f"rows={len(found)}",
+    return _read(
+        "privacy/requests.html",
+        Read(AuditAction.SUBJECT_REQUESTS_VIEWED, "subject_request", detail=f"rows={len(found)}"),
+        requests=found,
+        today=london_today(),
     )
-    db.session.commit()
-    return _page("privacy/requests.html", requests=found, today=today())
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
@@ -104,10 +103,10 @@ def new_request() -> ResponseReturnValue:
     if request.method == "POST":
         valid = form.validate_on_submit()
         dob = form.date_of_birth()
-        received = form.received_on(today())
+        received = form.received_on(london_today())
         if valid and received is not None and not form.dob_day.errors:
-            try:
-                saved = services.log_request(
+            logged = attempt(
+                lambda: services.log_request(
                     services.NewRequest(
                         person_name=form.person_name.data,
                         date_of_birth=dob,
@@ -116,12 +115,10 @@ def new_request() -> ResponseReturnValue:
                         details=form.details.data or None,
                     ),
                     actor=current_user,
-                )
-            except ServiceError as error:
-                db.session.rollback()
-                _show_error(form, error)
-            else:
-                db.session.commit()
+                ),
+                form,
+            )
+            if (saved := logged.value) is not None:
                 flash(f"Request {saved.id} has been logged. It is due by {saved.due_on:%-d %B %Y}.")
                 return redirect(url_for("privacy.subject_matches", request_id=saved.id))
         return _page("privacy/new_request.html", 400, form=form)
@@ -134,7 +131,7 @@ def _detail_context(found: SubjectRequest, **forms: Any) -> dict[str, Any]:
     return {
         "req": found,
         "links": links,
-        "today": today(),
+        "today": london_today(),
         "decision_form": forms.get("decision_form") or _decision_form(found),
         "rectify_form": forms.get("rectify_form") or RectifyForm(formdata=None),
         "reason_form": forms.get("reason_form") or ReasonForm(formdata=None),
@@ -152,6 +149,21 @@ def _detail_context(found: SubjectRequest, **forms: Any) -> dict[str, Any]:
     }
 
 
+def _detail_page(
+    found: SubjectRequest, status: int = 200, detail: str | None = None, **context: Any
+) -> ResponseReturnValue:
+    """The request page, audited as a read of the request and of every case attached."""
+    context = {**_detail_context(found, **context), **context}
+    audit = Read(
+        AuditAction.SUBJECT_REQUEST_VIEWED,
+        "subject_request",
+        found.id,
+        case_ids=[case.id for _, case in context["links"] if case is not None],
+        detail=detail,
+    )
+    return _read("privacy/request.html", audit, status, **context)
+
+
 def _decision_form(found: SubjectRequest) -> DecisionForm:
     form = DecisionForm(formdata=None, obj=found)
     form.status.data = found.status.value
@@ -163,63 +175,34 @@ def _decision_form(found: SubjectRequest) -> DecisionForm:
 @dpo_only
 def request_detail(request_id: int) -> ResponseReturnValue:
     found = get_request_or_404(request_id, current_user)
-    if request.method == "POST":
-        form = DecisionForm()
-        if form.validate_on_submit():
-            try:
-                version = int(form.version.data or 0)
-            except ValueError:
-                version = -1
-            try:
-                services.update_request(
-                    found,
-                    status=RequestStatus(form.status.data),
-                    decision=form.decision.data,
-                    reason=form.reason.data,
-                    version=version,
-                    actor=current_user,
-                    today=today(),
-                )
-            except ConflictError as error:
-                db.session.rollback()
-                form.form_errors.append(error.message)
-                found = get_request_or_404(request_id, current_user)
-                record(
-                    AuditAction.SUBJECT_REQUEST_VIEWED,
-                    object_type="subject_request",
-                    object_id=found.id,
-                    detail="conflict",
-                )
-                db.session.commit()
-                return _page(
-                    "privacy/request.html",
-                    409,
-                    conflict=True,
-                    **_detail_context(found, decision_form=form),
-                )
-            except ServiceError as error:
-                db.session.rollback()
-                _show_error(form, error)
-            else:
-                db.session.commit()
-                flash("The request has been updated.")
-                return redirect(url_for("privacy.request_detail", request_id=found.id))
-        found = get_request_or_404(request_id, current_user)
-        record(
-            AuditAction.SUBJECT_REQUEST_VIEWED, object_type="subject_request", object_id=found.id
+    if request.method == "GET":
+        return _detail_page(found)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            version = int(form.version.data or 0)
+        except ValueError:
+            version = -1
+        updated = attempt(
+            lambda: services.update_request(
+                found,
+                status=RequestStatus(form.status.data),
+                decision=form.decision.data,
+                reason=form.reason.data,
+                version=version,
+                actor=current_user,
+                today=london_today(),
+            ),
+            form,
         )
-        db.session.commit()
-        return _page("privacy/request.html", 400, **_detail_context(found, decision_form=form))
-    record(AuditAction.SUBJECT_REQUEST_VIEWED, object_type="subject_request", object_id=found.id)
-    db.session.commit()
-    return _page("privacy/request.html", **_detail_context(found))
-
-
-def _linked_case_or_404(found: SubjectRequest, case_id: int | None) -> Case:
-    """A case linked to the request (404 otherwise, audited)."""
-    if case_id is None or case_id not in {link.case_id for link in found.cases}:
-        deny(f"case:{case_id}", object_type="case", object_id=case_id)
-    return get_case_for_dpo_or_404(case_id, current_user)
+        if updated:
+            flash("The request has been updated.")
+            return redirect(url_for("privacy.request_detail", request_id=found.id))
+        if updated.conflict:
+            found = get_request_or_404(request_id, current_user)
+            return _detail_page(found, 409, "conflict", decision_form=form, conflict=True)
+    found = get_request_or_404(request_id, current_user)
+    return _detail_page(found, 400, decision_form=form)
 
 
 def _form_case_id(form: Form) -> int | None:
@@ -234,27 +217,26 @@ def _form_case_id(form: Form) -> int | None:
 def rectify(request_id: int) -> ResponseReturnValue:
     found = get_request_or_404(request_id, current_user)
     form = RectifyForm()
-    case = _linked_case_or_404(found, _form_case_id(form))
+    case = get_linked_case_or_404(found, _form_case_id(form), current_user)
     if form.validate_on_submit():
-        try:
-            changed = services.rectify_victim(
+        rectified = attempt(
+            lambda: services.rectify_victim(
                 case,
                 field=form.field.data,
                 new_value=form.new_value.data or "",
                 reason=form.reason.data,
                 actor=current_user,
                 request=found,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if rectified:
             flash(
-                f"{services.RECTIFIABLE[form.field.data]} corrected on {changed} record(s) "
-                f"of case {case.reference}."
+                f"{services.RECTIFIABLE[form.field.data]} corrected on {rectified.value} "
+                f"record(s) of case {case.reference}."
             )
             return redirect(url_for("privacy.request_detail", request_id=found.id))
+    # The refused form again (the request page it came from was audited when it was shown).
     found = get_request_or_404(request_id, current_user)
     return _page("privacy/request.html", 400, **_detail_context(found, rectify_form=form))
 
@@ -264,10 +246,13 @@ def rectify(request_id: int) -> ResponseReturnValue:
 def restrict(request_id: int) -> ResponseReturnValue:
     found = get_request_or_404(request_id, current_user)
     form = ReasonForm()
-    case = _linked_case_or_404(found, _form_case_id(form))
-    if form.validate_on_submit():
-        restriction.restrict(case, form.reason.data, actor=current_user, request_id=found.id)
-        db.session.commit()
+    case = get_linked_case_or_404(found, _form_case_id(form), current_user)
+    if form.validate_on_submit() and attempt(
+        lambda: restriction.restrict(
+            case, form.reason.data, actor=current_user, request_id=found.id
+        ),
+        form,
+    ):
         flash(f"Processing of case {case.reference} is now restricted.")
         return redirect(url_for("privacy.request_detail", request_id=found.id))
     found = get_request_or_404(request_id, current_user)
@@ -279,13 +264,15 @@ def restrict(request_id: int) -> ResponseReturnValue:
 def lift_restriction(request_id: int) -> ResponseReturnValue:
     found = get_request_or_404(request_id, current_user)
     form = ConfirmForm()
-    case = _linked_case_or_404(found, _form_case_id(form))
+    case = get_linked_case_or_404(found, _form_case_id(form), current_user)
     if not form.validate_on_submit():
         flash("Your form could not be sent. Try again", "error")
         return redirect(url_for("privacy.request_detail", request_id=found.id))
-    restriction.lift_restriction(case, actor=current_user)
-    db.session.commit()
-    flash(f"The restriction on case {case.reference} has been lifted.")
+    lifted = attempt(lambda: restriction.lift_restriction(case, actor=current_user))
+    if lifted:
+        flash(f"The restriction on case {case.reference} has been lifted.")
+    elif lifted.error is not None:
+        flash(lifted.error.message, "error")
     return redirect(url_for("privacy.request_detail", request_id=found.id))
 
 
@@ -299,21 +286,17 @@ def erase(request_id: int) -> ResponseReturnValue:
     form = EraseForm()
     if request.method == "GET":
         return _erase_page(found, EraseForm(formdata=None))
-    if form.validate_on_submit():
-        try:
-            outcome = erasure.erase_cases(
-                found,
-                actor=current_user,
-                today=today(),
-                confirmed=bool(form.confirm.data),
-                reason=form.reason.data,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-            return _erase_page(
-                get_request_or_404(request_id, current_user), form, 400 if error.field else 409
-            )
+    if not form.validate_on_submit():
+        return _erase_page(found, form, 400)
+
+    def erase_and_notify() -> tuple[int, BackgroundJob | None]:
+        outcome = erasure.erase_cases(
+            found,
+            actor=current_user,
+            today=london_today(),
+            confirmed=bool(form.confirm.data),
+            reason=form.reason.data,
+        )
         job = None
         if outcome.area_ids:
             job = jobs.enqueue(
@@ -321,27 +304,27 @@ def erase(request_id: int) -> ResponseReturnValue:
                 {"area_ids": outcome.area_ids, "request_id": found.id},
                 owner=current_user,
             )
-        db.session.commit()
-        flash(
-            f"Erasure carried out: {outcome.rows} record(s) deleted. The references are kept "
-            "and will not be given again. Anonymous statistics were kept."
-        )
-        if job is not None:
-            jobs.dispatch(job)
-            return redirect(url_for("jobs.status_page", public_id=job.public_id))
-        return redirect(url_for("privacy.request_detail", request_id=request_id))
-    return _erase_page(found, form, 400)
+        return outcome.rows, job
+
+    erased = attempt(erase_and_notify, form)
+    if erased.value is None:
+        # A missing confirmation or reason is the form's (400); any other refusal is the
+        # state of the records (409).
+        status = 400 if erased.error is not None and erased.error.field else 409
+        return _erase_page(get_request_or_404(request_id, current_user), form, status)
+    rows, job = erased.value
+    flash(
+        f"Erasure carried out: {rows} record(s) deleted. The references are kept "
+        "and will not be given again. Anonymous statistics were kept."
+    )
+    if job is not None:
+        jobs.dispatch(job)
+        return redirect(url_for("jobs.status_page", public_id=job.public_id))
+    return redirect(url_for("privacy.request_detail", request_id=request_id))
 
 
 def _erase_page(found: SubjectRequest, form: EraseForm, status: int = 200) -> ResponseReturnValue:
     checks = erasure.consequences(found)
-    record(
-        AuditAction.ERASURE_CONSEQUENCES_VIEWED,
-        object_type="subject_request",
-        object_id=found.id,
-        detail=f"cases={sum(1 for c in checks if c.case is not None)}",
-    )
-    db.session.commit()
     present = [c for c in checks if c.case is not None]
     blocked = (
         found.right != SubjectRight.ERASURE
@@ -349,8 +332,15 @@ def _erase_page(found: SubjectRequest, form: EraseForm, status: int = 200) -> Re
         or not present
         or any(c.refusal for c in present)
     )
-    return _page(
+    return _read(
         "privacy/erase.html",
+        Read(
+            AuditAction.ERASURE_CONSEQUENCES_VIEWED,
+            "subject_request",
+            found.id,
+            case_ids=[c.case.id for c in present if c.case is not None],
+            detail=f"cases={len(present)}",
+        ),
         status,
         req=found,
         checks=checks,
@@ -376,17 +366,22 @@ def _retention_page(
     policy_form: PolicyForm | None = None,
     apply_form: ApplyRetentionForm | None = None,
 ) -> ResponseReturnValue:
-    plan = retention_preview.preview(today())
+    plan = retention_preview.preview(london_today())
     holds = retention.list_holds()
-    record(AuditAction.RETENTION_VIEWED, object_type="case", detail=f"due={len(plan.due)}")
-    db.session.commit()
     if policy_form is None:
         policy_form = PolicyForm(formdata=None, years=retention.case_policy().years)
     if apply_form is None:
         apply_form = ApplyRetentionForm(formdata=None)
     apply_form.case_ids.data = ",".join(str(i) for i in plan.case_ids)
-    return _page(
+    shown = dict.fromkeys([*plan.case_ids, *(case.id for _hold, case in holds)])
+    return _read(
         "privacy/retention.html",
+        Read(
+            AuditAction.RETENTION_VIEWED,
+            "case",
+            case_ids=list(shown),
+            detail=f"due={len(plan.due)}",
+        ),
         status,
         policies=retention.all_policies(),
         plan=plan,
@@ -416,24 +411,18 @@ def apply_retention() -> ResponseReturnValue:
     if not form.confirm.data:
         form.confirm.errors = ["Confirm that you have checked the list of records to delete"]
         return _retention_page(HoldForm(formdata=None), 400, apply_form=form)
-    still_due = retention.due_case_ids(today(), previewed)
+    today = london_today()
+    still_due = retention.due_case_ids(today, previewed)
     if not still_due:
         form.form_errors.append(
             "None of these cases is due for deletion any more. Check the list again below"
         )
         return _retention_page(HoldForm(formdata=None), 400, apply_form=form)
-    job = jobs.enqueue(
-        privacy_jobs.APPLY_RETENTION,
-        {"today": today().isoformat(), "case_ids": still_due},
-        owner=current_user,
+    started = attempt(
+        lambda: privacy_jobs.start_retention(today, still_due, owner=current_user), form
     )
-    record(
-        AuditAction.RETENTION_APPLY_STARTED,
-        object_type="background_job",
-        object_id=job.id,
-        detail=f"cases={len(still_due)}",
-    )
-    db.session.commit()
+    if (job := started.value) is None:
+        return _retention_page(HoldForm(formdata=None), 400, apply_form=form)
     jobs.dispatch(job)
     return redirect(url_for("jobs.status_page", public_id=job.public_id))
 
@@ -442,9 +431,9 @@ def apply_retention() -> ResponseReturnValue:
 @dpo_only
 def set_policy() -> ResponseReturnValue:
     form = PolicyForm()
-    if form.validate_on_submit():
-        retention.set_case_years(form.years.data, actor=current_user)
-        db.session.commit()
+    if form.validate_on_submit() and attempt(
+        lambda: retention.set_case_years(form.years.data, actor=current_user), form
+    ):
         flash(f"Case records are now kept for {form.years.data} years after the case closed.")
         return redirect(url_for("privacy.retention_page"))
     return _retention_page(HoldForm(formdata=None), 400, policy_form=form)
@@ -458,9 +447,9 @@ def set_hold() -> ResponseReturnValue:
         case = services.find_case_by_reference(form.reference.data)
         if case is None:
             form.reference.errors = [f"No case has the reference {form.reference.data.upper()}"]
-        else:
-            retention.set_legal_hold(case, form.reason.data, actor=current_user)
-            db.session.commit()
+        elif attempt(
+            lambda: retention.set_legal_hold(case, form.reason.data, actor=current_user), form
+        ):
             flash(f"Case {case.reference} is now under a legal hold.")
             return redirect(url_for("privacy.retention_page"))
     return _retention_page(form, 400)
@@ -472,9 +461,11 @@ def lift_hold(case_id: int) -> ResponseReturnValue:
     case = get_case_for_dpo_or_404(case_id, current_user)
     form = ConfirmForm()
     if form.validate_on_submit():
-        retention.lift_legal_hold(case, actor=current_user)
-        db.session.commit()
-        flash(f"The legal hold on case {case.reference} has been lifted.")
+        lifted = attempt(lambda: retention.lift_legal_hold(case, actor=current_user))
+        if lifted:
+            flash(f"The legal hold on case {case.reference} has been lifted.")
+        elif lifted.error is not None:
+            flash(lifted.error.message, "error")
     return redirect(url_for("privacy.retention_page"))
 
 
@@ -484,16 +475,14 @@ def close_case() -> ResponseReturnValue:
     form = CloseCaseForm()
     if request.method == "POST":
         valid = form.validate_on_submit()
-        closed_on = form.closed_on(today())
+        closed_on = form.closed_on(london_today())
         if valid and closed_on is not None:
-            case = services.find_case_by_reference(form.reference.data)
-            if case is None or not can_close_case(current_user, case):
+            case = find_case_to_close(form.reference.data, current_user)
+            if case is None:
                 form.reference.errors = [
                     f"No case in your area has the reference {form.reference.data.upper()}"
                 ]
-            else:
-                retention.close_case(case, closed_on, actor=current_user)
-                db.session.commit()
+            elif attempt(lambda: retention.close_case(case, closed_on, actor=current_user), form):
                 flash(f"Case {case.reference} is closed from {closed_on:%-d %B %Y}.")
                 return redirect(url_for("privacy.close_case"))
         return _page("privacy/close_case.html", 400, form=form)
@@ -528,11 +517,14 @@ def edit_notice() -> ResponseReturnValue:
             version = int(form.version.data or 0)
         except ValueError:
             version = -1
-        try:
-            services.save_notice(form.body.data, version=version, actor=current_user)
-        except ConflictError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
+        saved = attempt(
+            lambda: services.save_notice(form.body.data, version=version, actor=current_user),
+            form,
+        )
+        if saved:
+            flash("The privacy notice has been published.")
+            return redirect(url_for("privacy.notice"))
+        if saved.conflict:
             return _page(
                 "privacy/edit_notice.html",
                 409,
@@ -540,9 +532,6 @@ def edit_notice() -> ResponseReturnValue:
                 notice=services.current_notice(),
                 conflict=True,
             )
-        db.session.commit()
-        flash("The privacy notice has been published.")
-        return redirect(url_for("privacy.notice"))
     return _page("privacy/edit_notice.html", 400, form=form, notice=current)
 
 
@@ -560,7 +549,7 @@ def _privacy_partials() -> dict[str, Any]:
     def dpo_summary() -> dict[str, object] | None:
         if not (current_user.is_authenticated and is_dpo(current_user)):
             return None
-        return services.request_summary(today())
+        return services.request_summary(london_today())
 
     def case_is_restricted(case_id: int) -> bool:
         return restriction.is_restricted(case_id)

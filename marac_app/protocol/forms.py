@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from wtforms import Field, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
+from marac_app.common.dates import GovukDateField
 from marac_app.common.forms import MaracForm, ValidId
 
 
@@ -19,72 +18,6 @@ def _strip(value: str | None) -> str | None:
 
 def _no_nul(value: str | None) -> str | None:
     return value.replace("\x00", "") if isinstance(value, str) else value
-
-
-class DateParts(Field):
-    """A GOV.UK date input: three boxes ``<name>-day``, ``<name>-month``, ``<name>-year``.
-
-    ``data`` is a ``date`` or None; ``parts`` keeps what was typed so it can be shown again.
-    Messages follow the GOV.UK pattern ("Date signed must include a month").
-    """
-
-    def __init__(
-        self,
-        label: str | None = None,
-        validators: Any = None,
-        *,
-        required: bool = True,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(label, validators, **kwargs)
-        self.required = required
-        self.parts = {"day": "", "month": "", "year": ""}
-        self._problem: str | None = None
-
-    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
-        self.process_errors = []
-        self._problem = None
-        if data is unset_value:
-            data = self.default() if callable(self.default) else self.default
-        self.object_data = data
-        self.data = data if isinstance(data, date) else None
-        if self.data is not None:
-            self.parts = {
-                "day": str(self.data.day),
-                "month": str(self.data.month),
-                "year": str(self.data.year),
-            }
-        keys = [f"{self.name}-{part}" for part in ("day", "month", "year")]
-        if formdata is None or not any(key in formdata for key in keys):
-            return
-        self.parts = {
-            part: (formdata.get(f"{self.name}-{part}") or "").strip()[:10]
-            for part in ("day", "month", "year")
-        }
-        self.data = None
-        missing = [part for part, value in self.parts.items() if not value]
-        name = self.label.text
-        if len(missing) == 3:
-            if self.required:
-                self._problem = f"Enter the {name[0].lower()}{name[1:]}"
-            return
-        if missing:
-            self._problem = f"{name} must include a {' and '.join(missing)}"
-            return
-        try:
-            day, month, year = (int(self.parts[p]) for p in ("day", "month", "year"))
-            if year < 1900 or year > 2200:
-                raise ValueError
-            self.data = date(year, month, day)
-        except (ValueError, OverflowError):  # a huge day or month overflows date()
-            self._problem = f"{name} must be a real date"
-
-    def pre_validate(self, form: Any) -> None:
-        if self._problem:
-            raise ValidationError(self._problem)
-
-    def _value(self) -> str:
-        return self.data.isoformat() if self.data else ""
 
 
 class ProtocolVersionForm(MaracForm):
@@ -104,7 +37,7 @@ class ProtocolVersionForm(MaracForm):
             Length(max=20, message="Version must be 20 characters or fewer"),
         ],
     )
-    effective_date = DateParts("Effective date")
+    effective_date = GovukDateField("Effective date")
     grace_days = IntegerField(
         "Grace period in days",
         validators=[
@@ -157,8 +90,8 @@ class SignatureForm(MaracForm):
             Length(max=120, message="Signatory's job title must be 120 characters or fewer"),
         ],
     )
-    signed_on = DateParts("Date signed")
-    review_due_on = DateParts("Review date", required=False)
+    signed_on = GovukDateField("Date signed")
+    review_due_on = GovukDateField("Review date", required=False)
 
     def version_id(self) -> int | None:
         try:
@@ -173,7 +106,7 @@ class SignatureForm(MaracForm):
 
 class WithdrawForm(MaracForm):
     version = HiddenField()
-    withdrawn_on = DateParts("Date withdrawn")
+    withdrawn_on = GovukDateField("Date withdrawn")
     withdrawal_reason = TextAreaField(
         "Reason for withdrawal",
         filters=[_strip],

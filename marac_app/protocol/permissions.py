@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from marac_app.agencies.models import Agency
 from marac_app.auth.models import Role, User
-from marac_app.permissions import _fetch
+from marac_app.permissions import fetch_or_404
 from marac_app.protocol.models import ProtocolSignature, ProtocolVersion
 
 VIEW_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.CHAIR)
@@ -46,29 +46,39 @@ def can_manage_protocol(user: User) -> bool:
     return user.is_authenticated and user.role in MANAGE_ROLES
 
 
+def can_read_register(user: User) -> bool:
+    """May ``user`` read the register (pages, print, CSV, protocol versions, statement)?"""
+    return user.is_authenticated and user.role in VIEW_ROLES
+
+
 def get_agency_for_protocol_or_404(
     agency_id: int | None, user: User, *, manage: bool = False
 ) -> Agency:
-    obj = _fetch(Agency, agency_id, user, True, "agency")
-    allowed = (
-        can_manage_agency_protocol(user, obj) if manage else can_view_agency_protocol(user, obj)
+    """The agency whose protocol status ``user`` may see (``manage``: change); 404 otherwise."""
+    allowed = can_manage_agency_protocol if manage else can_view_agency_protocol
+    return fetch_or_404(
+        Agency, agency_id, allowed=lambda agency: allowed(user, agency), kind="agency"
     )
-    return _fetch(Agency, agency_id, user, allowed, "agency")
 
 
 def get_signature_or_404(
     signature_id: int | None, user: User, *, manage: bool = False
 ) -> ProtocolSignature:
-    obj = _fetch(ProtocolSignature, signature_id, user, True, "protocol_signature")
-    allowed = (
-        can_manage_agency_protocol(user, obj.agency)
-        if manage
-        else can_view_agency_protocol(user, obj.agency)
+    """A signature of an agency ``user`` may see (``manage``: change); 404 otherwise."""
+    allowed = can_manage_agency_protocol if manage else can_view_agency_protocol
+    return fetch_or_404(
+        ProtocolSignature,
+        signature_id,
+        allowed=lambda signature: allowed(user, signature.agency),
+        kind="protocol_signature",
     )
-    return _fetch(ProtocolSignature, signature_id, user, allowed, "protocol_signature")
 
 
 def get_version_or_404(version_id: int | None, user: User) -> ProtocolVersion:
     """Protocol versions are county-wide: any register reader may see them."""
-    allowed = user.is_authenticated and user.role in VIEW_ROLES
-    return _fetch(ProtocolVersion, version_id, user, allowed, "protocol_version")
+    return fetch_or_404(
+        ProtocolVersion,
+        version_id,
+        allowed=lambda _version: can_read_register(user),
+        kind="protocol_version",
+    )

@@ -12,29 +12,27 @@ import enum
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm.exc import StaleDataError
 
-from marac_app.agencies.models import Agency, MaracArea
+from marac_app.agencies.models import Agency
+from marac_app.agencies.queries import agencies_of_area
 from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ConflictError, ServiceError
-from marac_app.db import utcnow
+from marac_app.common.time import london_today
 from marac_app.extensions import db
 from marac_app.protocol.models import ConfidentialityStatement, ProtocolSignature, ProtocolVersion
 
 logger = logging.getLogger(__name__)
 
-LONDON = ZoneInfo("Europe/London")
-
 
 def today() -> date:
     """Today's date in Europe/London (protocol dates are calendar dates there)."""
-    return utcnow().astimezone(LONDON).date()
+    return london_today()
 
 
 class SignupState(enum.StrEnum):
@@ -410,7 +408,7 @@ def agencies_visible_to(user: User) -> list[Agency]:
     if user.role == Role.ADMIN:
         return list(db.session.scalars(query))
     if user.role in (Role.COORDINATOR, Role.CHAIR) and user.area_id is not None:
-        return list(db.session.scalars(query.where(Agency.areas.any(MaracArea.id == user.area_id))))
+        return agencies_of_area(user.area_id, active_only=False)
     return []
 
 

@@ -22,10 +22,10 @@ from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
 from marac_app.agencies.models import Agency
-from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
-from marac_app.common.errors import ConflictError, ServiceError
-from marac_app.common.forms import show_error as _show_error
+from marac_app.common.errors import ServiceError
+from marac_app.common.forms import show_error
+from marac_app.common.transaction import Read, attempt, audit_read, render_read
 from marac_app.extensions import db
 from marac_app.permissions import roles_required
 from marac_app.protocol import services, statements
@@ -42,6 +42,7 @@ from marac_app.protocol.permissions import (
     VIEW_ROLES,
     can_manage_agency_protocol,
     can_manage_protocol,
+    can_read_register,
     get_agency_for_protocol_or_404,
     get_signature_or_404,
     get_version_or_404,
@@ -80,7 +81,7 @@ def signup_tag_class(status: services.SignupStatus) -> str:
 @bp.app_template_global()
 def protocol_home_counts() -> services.SignupCounts | None:
     """Counts for the home-page panel: agencies the signed-in user may see."""
-    if not current_user.is_authenticated or current_user.role not in VIEW_ROLES:
+    if not can_read_register(current_user):
         return None
     return services.signup_counts(
         services.register_rows(services.agencies_visible_to(current_user))
@@ -109,14 +110,13 @@ def _register_rows() -> list[services.RegisterRow]:
 @readers
 def register() -> ResponseReturnValue:
     rows = _register_rows()
-    record(
-        AuditAction.PROTOCOL_REGISTER_VIEWED,
-        object_type="protocol_register",
-        detail=f"rows={len(rows)}",
-    )
-    db.session.commit()
-    return render_template(
+    return render_read(
         "protocol/register.html",
+        audit=Read(
+            AuditAction.PROTOCOL_REGISTER_VIEWED,
+            object_type="protocol_register",
+            detail=f"rows={len(rows)}",
+        ),
         rows=rows,
         counts=services.signup_counts(rows),
         current=services.current_protocol(),
@@ -128,14 +128,13 @@ def register() -> ResponseReturnValue:
 @readers
 def register_print() -> ResponseReturnValue:
     rows = _register_rows()
-    record(
-        AuditAction.PROTOCOL_REGISTER_PRINTED,
-        object_type="protocol_register",
-        detail=f"rows={len(rows)}",
-    )
-    db.session.commit()
-    return render_template(
+    return render_read(
         "protocol/register_print.html",
+        audit=Read(
+            AuditAction.PROTOCOL_REGISTER_PRINTED,
+            object_type="protocol_register",
+            detail=f"rows={len(rows)}",
+        ),
         rows=rows,
         current=services.current_protocol(),
         on=services.today(),
@@ -146,12 +145,13 @@ def register_print() -> ResponseReturnValue:
 @readers
 def register_download() -> ResponseReturnValue:
     rows = _register_rows()
-    record(
-        AuditAction.PROTOCOL_REGISTER_EXPORTED,
-        object_type="protocol_register",
-        detail=f"rows={len(rows)} format=csv",
+    audit_read(
+        Read(
+            AuditAction.PROTOCOL_REGISTER_EXPORTED,
+            object_type="protocol_register",
+            detail=f"rows={len(rows)} format=csv",
+        )
     )
-    db.session.commit()
     filename = f"isp-register-{services.today().isoformat()}.csv"
     return Response(
         register_csv(rows),
@@ -165,17 +165,16 @@ def register_download() -> ResponseReturnValue:
 def agency(agency_id: int) -> ResponseReturnValue:
     found = get_agency_for_protocol_or_404(agency_id, current_user)
     history = services.signature_history(found)
-    record(
-        AuditAction.PROTOCOL_AGENCY_VIEWED,
-        object_type="agency",
-        object_id=found.id,
-        detail=f"signatures={len(history)}",
-    )
-    db.session.commit()
-    return render_template(
+    return render_read(
         "protocol/agency.html",
+        audit=Read(
+            AuditAction.PROTOCOL_AGENCY_VIEWED,
+            object_type="agency",
+            object_id=found.id,
+            detail=f"signatures={len(history)}",
+        ),
         agency=found,
-        status=services.signup_status(found),
+        signup=services.signup_status(found),
         history=history,
         can_manage=can_manage_agency_protocol(current_user, found),
     )
@@ -210,16 +209,11 @@ def signature_new(agency_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         current = services.current_protocol()
         form.protocol_version_id.data = str(current.id) if current else ""
-    if form.validate_on_submit():
-        try:
-            services.record_signature(found, _details(form), actor=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"The signature for {found.name} has been recorded.")
-            return redirect(url_for("protocol.agency", agency_id=found.id))
+    if form.validate_on_submit() and attempt(
+        lambda: services.record_signature(found, _details(form), actor=current_user), form
+    ):
+        flash(f"The signature for {found.name} has been recorded.")
+        return redirect(url_for("protocol.agency", agency_id=found.id))
     return render_template(
         "protocol/signature_form.html", form=form, agency=found, signature=None
     ), _status(form)
@@ -234,25 +228,25 @@ def signature_edit(signature_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.protocol_version_id.data = str(signature.protocol_version_id)
         form.version.data = str(signature.version)
-        record(
-            AuditAction.PROTOCOL_SIGNATURE_VIEWED,
-            object_type="protocol_signature",
-            object_id=signature.id,
-        )
-        db.session.commit()
-    if form.validate_on_submit():
-        try:
-            services.update_signature(
-                signature, _details(form), version=_form_version(form), actor=current_user
+        audit_read(
+            Read(
+                AuditAction.PROTOCOL_SIGNATURE_VIEWED,
+                object_type="protocol_signature",
+                object_id=signature.id,
             )
-        except ConflictError as error:
-            db.session.rollback()
-            return _signature_conflict(form, signature_id, error)
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
+        )
+    if form.validate_on_submit():
+        saved = attempt(
+            lambda: services.update_signature(
+                signature, _details(form), version=_form_version(form), actor=current_user
+            ),
+            None,
+        )
+        if saved.conflict and saved.error is not None:
+            return _signature_conflict(form, signature_id, saved.error)
+        if saved.error is not None:
+            show_error(form, saved.error)
         else:
-            db.session.commit()
             flash("The signature has been saved.")
             return redirect(url_for("protocol.agency", agency_id=signature.agency_id))
     return render_template(
@@ -291,22 +285,21 @@ def signature_withdraw(signature_id: int) -> ResponseReturnValue:
         form.version.data = str(signature.version)
         form.withdrawn_on.process(None, services.today())
     if form.validate_on_submit():
-        try:
-            services.withdraw_signature(
+        withdrawn = attempt(
+            lambda: services.withdraw_signature(
                 signature,
                 withdrawn_on=form.withdrawn_on.data or services.today(),
                 reason=form.withdrawal_reason.data or "",
                 version=_form_version(form),
                 actor=current_user,
-            )
-        except ConflictError as error:
-            db.session.rollback()
-            return _signature_conflict(form, signature_id, error)
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
+            ),
+            None,
+        )
+        if withdrawn.conflict and withdrawn.error is not None:
+            return _signature_conflict(form, signature_id, withdrawn.error)
+        if withdrawn.error is not None:
+            show_error(form, withdrawn.error)
         else:
-            db.session.commit()
             flash(f"The withdrawal of {signature.agency.name}'s signature has been recorded.")
             return redirect(url_for("protocol.agency", agency_id=signature.agency_id))
     return render_template(
@@ -336,20 +329,19 @@ def version_new() -> ResponseReturnValue:
         form.grace_days.data = current_app.config.get("ISP_GRACE_DAYS", 30)
         form.effective_date.process(None, services.today())
     if form.validate_on_submit():
-        try:
-            created = services.create_version(
+        added = attempt(
+            lambda: services.create_version(
                 title=form.title.data or "",
                 version_label=form.version_label.data or "",
                 effective_date=form.effective_date.data or services.today(),
                 text=form.text.data or "",
                 grace_days=form.grace_days.data or 0,
                 actor=current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if added and added.value is not None:
+            created = added.value
             flash(
                 f"Version {created.version_label} of the protocol has been added. Every "
                 f"agency now needs to sign it."
@@ -392,13 +384,11 @@ def statement_new() -> ResponseReturnValue:
     if request.method == "GET" and current is not None:
         form.text.data = current.text
     if form.validate_on_submit():
-        try:
-            published = statements.publish_statement(form.text.data or "", actor=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+        done = attempt(
+            lambda: statements.publish_statement(form.text.data or "", actor=current_user), form
+        )
+        if done and done.value is not None:
+            published = done.value
             flash(
                 f"Version {published.version_number} of the confidentiality statement has "
                 f"been published. Meetings opened from now on will use it."

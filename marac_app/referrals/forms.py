@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from wtforms import (
@@ -17,7 +17,6 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.utils import unset_value
 from wtforms.validators import (
     Email,
     InputRequired,
@@ -28,6 +27,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import TextArea
 
+from marac_app.common.dates import GovukDateField
 from marac_app.common.forms import (
     ConfirmForm,  # noqa: F401 - used by this feature's views
     MaracForm,
@@ -44,91 +44,9 @@ from marac_app.referrals.people import (
     Sexuality,
 )
 
-DATE_PARTS = ("day", "month", "year")
-
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
-
-
-class DateInputField(Field):
-    """A GOV.UK date input: three boxes ``<name>-day``, ``<name>-month``, ``<name>-year``.
-
-    Keeps what was typed in ``raw`` so a refused form shows it again. ``data`` is a date or
-    None. Messages: "<Label> must include a month", "<Label> must be a real date" …
-    """
-
-    def __init__(
-        self,
-        label: str,
-        validators: Sequence[Any] | None = None,
-        *,
-        required_message: str | None = None,
-        past: bool = False,
-        not_future: bool = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(label, validators, **kwargs)
-        self.required_message = required_message
-        self.past = past
-        self.not_future = not_future
-        self.raw: dict[str, str] = dict.fromkeys(DATE_PARTS, "")
-        self.error_part: str = "day"
-
-    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
-        self.process_errors = []
-        self.data = None
-        if formdata is not None and any(f"{self.name}-{p}" in formdata for p in DATE_PARTS):
-            self.raw = {
-                p: str(formdata.get(f"{self.name}-{p}", "")).strip()[:10] for p in DATE_PARTS
-            }
-            return
-        value = self.default if data is unset_value else data
-        if callable(value):
-            value = value()
-        if isinstance(value, date):
-            self.data = value
-            self.raw = {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
-
-    def pre_validate(self, form: Any) -> None:
-        if self.data is not None and not any(self.raw.values()):
-            return
-        label = self.label.text
-        raw = self.raw
-        if not any(raw.values()):
-            if self.required_message:
-                raise StopValidation(self.required_message)
-            return
-        missing = [p for p in DATE_PARTS if not raw[p]]
-        if missing:
-            self.error_part = missing[0]
-            raise StopValidation(f"{label} must include a {' and '.join(missing)}")
-        try:
-            day, month, year = (int(raw[p]) for p in DATE_PARTS)
-            if year < 1000:
-                raise ValueError
-            value = date(year, month, day)
-        except (ValueError, OverflowError):  # a huge day or month overflows date()
-            raise StopValidation(f"{label} must be a real date") from None
-        today = date.today()
-        if self.past and value >= today:
-            raise StopValidation(f"{label} must be in the past")
-        if self.not_future and value > today:
-            raise StopValidation(f"{label} must be today or in the past")
-        if value.year < 1900:
-            raise StopValidation(f"{label} must be after 1900")
-        self.data = value
-
-    def _value(self) -> str:
-        return ""
-
-    def set_date(self, value: date | None) -> None:
-        self.data = value
-        self.raw = (
-            {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
-            if value
-            else dict.fromkeys(DATE_PARTS, "")
-        )
 
 
 class CheckedSelectField(SelectField):
@@ -142,7 +60,7 @@ class CheckedSelectField(SelectField):
         self.message = message
 
     def pre_validate(self, form: Any) -> None:
-        allowed = {str(c.value) for c in self.choices}  # type: ignore[union-attr]
+        allowed = {str(c.value) for c in self.choices}
         if self.data not in (None, "") and str(self.data) not in allowed:
             raise StopValidation(self.message)
 
@@ -158,12 +76,12 @@ class CheckedRadioField(RadioField):
         self.message = message
 
     def pre_validate(self, form: Any) -> None:
-        allowed = {str(c.value) for c in self.choices}  # type: ignore[union-attr]
+        allowed = {str(c.value) for c in self.choices}
         if self.data not in (None, "") and str(self.data) not in allowed:
             raise StopValidation(self.message)
 
 
-def _choices(enum_class: type, not_recorded: str = "Not recorded") -> list[SelectChoice]:
+def _choices(enum_class: type[StrEnum], not_recorded: str = "Not recorded") -> list[SelectChoice]:
     return [SelectChoice("", not_recorded)] + [
         SelectChoice(member.value, CHOICE_LABELS[member.value]) for member in enum_class
     ]
@@ -187,7 +105,7 @@ def _text(
 class PerpetratorForm(MaracSubForm):
     full_name = _text("Full name", 120)
     aliases = _text("Other names they use", 255)
-    date_of_birth = DateInputField("Date of birth", past=True)
+    date_of_birth = GovukDateField("Date of birth", required=False, past=True)
     relationship_to_victim = _text("Relationship to the victim", 60)
     gender = CheckedSelectField(
         "Gender", _choices(Gender), message="Select the gender from the list"
@@ -196,7 +114,7 @@ class PerpetratorForm(MaracSubForm):
 
 class HouseholdMemberForm(MaracSubForm):
     full_name = _text("Full name", 120)
-    date_of_birth = DateInputField("Date of birth", not_future=True)
+    date_of_birth = GovukDateField("Date of birth", required=False, not_in_future=True)
     kind = CheckedSelectField(
         "Child or adult",
         [
@@ -224,13 +142,13 @@ class ReferralForm(MaracForm):
         "Name of the person referring", 120, "Enter the name of the person referring"
     )
     referrer_role = _text("Their job title or role", 120)
-    referred_on = DateInputField(
-        "Date of referral", required_message=("Enter the date of the referral"), not_future=True
+    referred_on = GovukDateField(
+        "Date of referral", required_message="Enter the date of the referral", not_in_future=True
     )
     # Victim
     victim_name = _text("Victim's full name", 120, "Enter the victim's full name")
     victim_aliases = _text("Other names the victim uses", 255)
-    victim_date_of_birth = DateInputField(
+    victim_date_of_birth = GovukDateField(
         "Victim's date of birth", required_message="Enter the victim's date of birth", past=True
     )
     victim_address = _text("Address", 500, textarea=True)
@@ -303,7 +221,7 @@ class ReferralForm(MaracForm):
         for number, entry in enumerate(field.entries, start=1):
             sub = entry.form
             has_more = (
-                any(raw for raw in sub.date_of_birth.raw.values())
+                any(raw for raw in sub.date_of_birth.parts.values())
                 or sub.relationship_to_victim.data
             )
             if has_more and not sub.full_name.data:
@@ -338,8 +256,8 @@ class ReferralForm(MaracForm):
 
 
 def _anchor(field: Field) -> str:
-    if isinstance(field, DateInputField):
-        return f"{field.id}-{field.error_part}"
+    if isinstance(field, GovukDateField):
+        return field.error_anchor
     if isinstance(field, CheckedRadioField):
         return field.id
     return field.id

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 
 from marac_app.auth.models import Role, User
 from marac_app.extensions import db
-from marac_app.meetings.models import Invitation
-from marac_app.permissions import _fetch
+from marac_app.meetings.models import Invitation, Meeting
+from marac_app.meetings.permissions import can_view_meeting
+from marac_app.permissions import fetch_or_404
 from marac_app.protocol.services import signup_problem
 from marac_app.referrals.models import AgendaItem, Case, Referral
 from marac_app.referrals.restriction import is_restricted, restricted_case_ids
@@ -61,8 +62,8 @@ def can_view_case(user: User, case: Case) -> bool:
                     invited_case_ids(user).where(AgendaItem.case_id == case.id).subquery()
                 )
             )
-            > 0
-        )
+            or 0
+        ) > 0
     return False
 
 
@@ -74,6 +75,11 @@ def can_manage_cases(user: User, area_id: int | None) -> bool:
         and user.area_id is not None
         and user.area_id == area_id
     )
+
+
+def can_record_referral(user: User) -> bool:
+    """Record a new referral (in their own area): coordinators."""
+    return _active(user) and user.role == Role.COORDINATOR
 
 
 def can_see_full_contact_details(user: User, case: Case) -> bool:
@@ -103,20 +109,57 @@ def visible_cases_query(user: User) -> sa.Select:
     return query.where(sa.false())
 
 
+def can_see_meeting_case_list(user: User, meeting: Meeting) -> bool:
+    """The case list of a meeting (with restricted cases and those awaiting allocation):
+    the coordinator and chairs of its area, not the invited representatives."""
+    return user.role in (Role.COORDINATOR, Role.CHAIR) and can_view_meeting(user, meeting)
+
+
+def can_allocate_to_meeting(user: User, meeting: Meeting) -> bool:
+    """Put referrals on a meeting's case list: the coordinator of its area."""
+    return can_view_meeting(user, meeting) and can_manage_cases(user, meeting.area_id)
+
+
 def get_case_or_404(case_id: int | None, user: User) -> Case:
     """The case if ``user`` may see it; otherwise 404 (audited as denied)."""
-    case = db.session.get(Case, case_id) if case_id is not None else None
-    return _fetch(Case, case_id, user, case is not None and can_view_case(user, case), "case")
+    return fetch_or_404(Case, case_id, allowed=lambda case: can_view_case(user, case), kind="case")
 
 
 def get_referral_to_manage_or_404(referral_id: int | None, user: User) -> Referral:
     """A referral the coordinator of its area may act on (decide a repeat); 404 otherwise."""
-    referral = db.session.get(Referral, referral_id) if referral_id is not None else None
-    allowed = referral is not None and can_manage_cases(user, referral.area_id)
-    return _fetch(Referral, referral_id, user, allowed, "referral")
+    return fetch_or_404(
+        Referral,
+        referral_id,
+        allowed=lambda referral: can_manage_cases(user, referral.area_id),
+        kind="referral",
+    )
 
 
 def get_agenda_item_to_manage_or_404(item_id: int | None, user: User) -> AgendaItem:
-    item = db.session.get(AgendaItem, item_id) if item_id is not None else None
-    allowed = item is not None and can_manage_cases(user, item.meeting.area_id)
-    return _fetch(AgendaItem, item_id, user, allowed, "agenda_item")
+    """A case-list entry the coordinator of the meeting's area may move or remove."""
+    return fetch_or_404(
+        AgendaItem,
+        item_id,
+        allowed=lambda item: can_manage_cases(user, item.meeting.area_id),
+        kind="agenda_item",
+    )
+
+
+def get_meeting_case_list_or_404(meeting_id: int | None, user: User) -> Meeting:
+    """A meeting whose full case list ``user`` may see (``can_see_meeting_case_list``)."""
+    return fetch_or_404(
+        Meeting,
+        meeting_id,
+        allowed=lambda meeting: can_see_meeting_case_list(user, meeting),
+        kind="meeting",
+    )
+
+
+def get_meeting_to_allocate_or_404(meeting_id: int | None, user: User) -> Meeting:
+    """A meeting ``user`` may allocate referrals to (``can_allocate_to_meeting``)."""
+    return fetch_or_404(
+        Meeting,
+        meeting_id,
+        allowed=lambda meeting: can_allocate_to_meeting(user, meeting),
+        kind="meeting",
+    )

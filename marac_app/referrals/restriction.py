@@ -26,8 +26,8 @@ def restricted_case_ids() -> sa.Select[tuple[int]]:
 
 def is_restricted(case_id: int) -> bool:
     return (
-        db.session.scalar(sa.select(sa.func.count()).where(CaseRestriction.case_id == case_id)) > 0
-    )
+        db.session.scalar(sa.select(sa.func.count()).where(CaseRestriction.case_id == case_id)) or 0
+    ) > 0
 
 
 def restriction_for(case_id: int) -> CaseRestriction | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -22,6 +23,7 @@ from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import User
 from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.common.time import london_today
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
@@ -187,7 +189,7 @@ def allocate_case_number(area: MaracArea, year: int) -> int:
     area's counter for one year, held until the request commits (a referral is short).
     A number is never given back: a rolled-back request leaves a gap, which is harmless.
     """
-    counter = CaseReferenceCounter.__table__
+    counter = cast(sa.Table, CaseReferenceCounter.__table__)
     bump = (
         sa.update(counter)
         .where(counter.c.area_id == area.id, counter.c.year == year)
@@ -202,17 +204,17 @@ def allocate_case_number(area: MaracArea, year: int) -> int:
     start = insert(counter).values(
         area_id=area.id, year=year, last_number=_highest_number_in_use(area, year) + 1
     )
-    start = start.on_conflict_do_update(
+    upsert = start.on_conflict_do_update(
         index_elements=[counter.c.area_id, counter.c.year],
         set_={"last_number": counter.c.last_number + 1},
     ).returning(counter.c.last_number)
-    return int(db.session.execute(start).scalar_one())
+    return int(db.session.execute(upsert).scalar_one())
 
 
 def next_case_reference(area: MaracArea, year: int | None = None) -> str:
     """The next reference of ``area`` for ``year``, e.g. ``CAM-2026-0042``: numbers run per
     area per year and are never reused, not even after the case is erased."""
-    year = year or date.today().year
+    year = year or london_today().year
     return f"{area.code.upper()}-{year}-{allocate_case_number(area, year):04d}"
 
 
@@ -385,7 +387,7 @@ def create_referral(*, area: MaracArea, details: ReferralDetails, actor: User | 
         dash_answers=answers,
         dash_score=score,
         created_by_id=actor.id if actor else None,
-        linked_case_id=(earlier or linked).id if (earlier or linked) else None,
+        linked_case_id=earlier.id if earlier else (linked.id if linked else None),
     )
     if earlier is not None:
         referral.is_repeat = True

@@ -6,6 +6,7 @@ and every change is audited in the same transaction.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,11 +27,11 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from marac_app.agencies.models import Agency, agency_areas
-from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role
-from marac_app.common.errors import ConflictError, ServiceError
-from marac_app.common.forms import show_error as _show_error
+from marac_app.common.errors import ServiceError
+from marac_app.common.pagination import page_number, paginate
+from marac_app.common.transaction import Read, attempt, audit_read, render_read
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting, MeetingStatus
 from marac_app.meetings.permissions import can_view_meeting, get_meeting_or_404
@@ -59,9 +60,13 @@ from marac_app.referrals.people import (
 )
 from marac_app.referrals.permissions import (
     can_manage_cases,
+    can_record_referral,
     can_see_full_contact_details,
+    can_see_meeting_case_list,
     get_agenda_item_to_manage_or_404,
     get_case_or_404,
+    get_meeting_case_list_or_404,
+    get_meeting_to_allocate_or_404,
     get_referral_to_manage_or_404,
     visible_cases_query,
 )
@@ -79,6 +84,16 @@ def _no_store(response: Response) -> Response:
     return response
 
 
+def _read_page(template: str, *, audit: Read, status: int = 200, **context: Any) -> Response:
+    """``render_read`` for a page of personal data that no cache may keep."""
+    html, code = render_read(template, audit=audit, status=status, **context)
+    return _no_store(Response(html, status=code))
+
+
+def _page(template: str, *, status: int = 200, **context: Any) -> Response:
+    return _no_store(Response(render_template(template, **context), status=status))
+
+
 # --- Case list (all cases) and case page ----------------------------------------------------
 
 
@@ -87,10 +102,7 @@ def _no_store(response: Response) -> Response:
 def index() -> ResponseReturnValue:
     search = request.args.get("q", "").strip()[:100]
     status = request.args.get("status", "")
-    try:
-        page = max(1, min(int(request.args.get("page", "1")), 10_000))
-    except ValueError:
-        page = 1
+    page = page_number(request.args.get("page", "1"))
     query = visible_cases_query(current_user)
     if status in {s.value for s in CaseStatus}:
         query = query.where(Case.status == CaseStatus(status))
@@ -108,37 +120,32 @@ def index() -> ResponseReturnValue:
                 Case.reference.contains(search.upper(), autoescape=True), Case.id.in_(victim_cases)
             )
         )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    cases = list(
-        db.session.scalars(
-            query.options(selectinload(Case.referrals).selectinload(Referral.people))
-            .order_by(Case.created_at.desc(), Case.id.desc())
-            .offset((page - 1) * PAGE_SIZE)
-            .limit(PAGE_SIZE)
-        )
+    listed = paginate(
+        query.options(selectinload(Case.referrals).selectinload(Referral.people)).order_by(
+            Case.created_at.desc(), Case.id.desc()
+        ),
+        page=page,
+        per_page=PAGE_SIZE,
     )
-    record(
-        AuditAction.CASE_LIST_VIEWED,
-        object_type="case",
-        detail=f"rows={len(cases)} total={total} search={'yes' if search else 'no'} "
-        f"status={status or 'any'} page={page}",
-    )
-    db.session.commit()
-    pages = max(1, -(-total // PAGE_SIZE))
-    return _no_store(
-        Response(
-            render_template(
-                "referrals/index.html",
-                cases=cases,
-                search=search,
-                status=status,
-                page=page,
-                pages=pages,
-                total=total,
-                statuses=list(CaseStatus),
-                can_refer=current_user.role == Role.COORDINATOR,
-            )
-        )
+    cases = list(listed.items)
+    total = listed.total or 0
+    return _read_page(
+        "referrals/index.html",
+        audit=Read(
+            AuditAction.CASE_LIST_VIEWED,
+            object_type="case",
+            case_ids=[c.id for c in cases],
+            detail=f"rows={len(cases)} total={total} search={'yes' if search else 'no'} "
+            f"status={status or 'any'} page={page}",
+        ),
+        cases=cases,
+        search=search,
+        status_filter=status,
+        page=page,
+        pages=max(1, listed.pages),
+        total=total,
+        statuses=list(CaseStatus),
+        can_refer=can_record_referral(current_user),
     )
 
 
@@ -146,27 +153,24 @@ def index() -> ResponseReturnValue:
 @case_roles
 def case(case_id: int) -> ResponseReturnValue:
     found = get_case_or_404(case_id, current_user)
-    record(AuditAction.CASE_VIEWED, object_type="case", object_id=found.id)
-    db.session.commit()
     window = services.repeat_window_days()
     items = sorted(
         (i for i in _agenda_items(found) if can_view_meeting(current_user, i.meeting)),
         key=lambda i: i.meeting.starts_at,
     )
-    return _no_store(
-        Response(
-            render_template(
-                "referrals/case.html",
-                case=found,
-                window=window,
-                expires_on=found.repeat_flag_expires_on(window),
-                agenda_items=items,
-                full_details=can_see_full_contact_details(current_user, found),
-                can_edit=can_manage_cases(current_user, found.area_id),
-                labels=CHOICE_LABELS,
-                format_dob=format_dob,
-            )
-        )
+    return _read_page(
+        "referrals/case.html",
+        audit=Read(
+            AuditAction.CASE_VIEWED, object_type="case", object_id=found.id, case_ids=[found.id]
+        ),
+        case=found,
+        window=window,
+        expires_on=found.repeat_flag_expires_on(window),
+        agenda_items=items,
+        full_details=can_see_full_contact_details(current_user, found),
+        can_edit=can_manage_cases(current_user, found.area_id),
+        labels=CHOICE_LABELS,
+        format_dob=format_dob,
     )
 
 
@@ -195,6 +199,13 @@ def _yes_no(value: str | None) -> bool | None:
 
 def _enum_or_none(enum_class: type, value: str | None) -> Any:
     return enum_class(value) if value else None
+
+
+def _required_date(value: date | None) -> date:
+    """A date the form's validators made required (present once the form validated)."""
+    if value is None:
+        raise ValueError("a required date is missing after validation")
+    return value
 
 
 def _details(form: ReferralForm) -> services.ReferralDetails:
@@ -226,7 +237,8 @@ def _details(form: ReferralForm) -> services.ReferralDetails:
         for sub in (entry.form for entry in form.perpetrators.entries)
         if sub.full_name.data
     ]
-    children, adults = [], []
+    children: list[services.PersonDetails] = []
+    adults: list[services.PersonDetails] = []
     for sub in (entry.form for entry in form.household.entries):
         if not sub.full_name.data:
             continue
@@ -242,7 +254,7 @@ def _details(form: ReferralForm) -> services.ReferralDetails:
         referring_agency_id=int(form.referring_agency.data),
         referrer_name=form.referrer_name.data,
         referrer_role=form.referrer_role.data or None,
-        referred_on=form.referred_on.data,
+        referred_on=_required_date(form.referred_on.data),
         criterion=Criterion(form.criterion.data),
         victim=victim,
         reasons=form.reasons.data or None,
@@ -274,15 +286,14 @@ def new_referral() -> ResponseReturnValue:
         }:
             form.referring_agency.errors = ["Select the referring agency from the list"]
         else:
-            try:
-                referral = services.create_referral(
+            saved = attempt(
+                lambda: services.create_referral(
                     area=area, details=_details(form), actor=current_user
-                )
-            except ServiceError as error:
-                db.session.rollback()
-                _show_error(form, error)
-            else:
-                db.session.commit()
+                ),
+                form,
+            )
+            if saved and saved.value is not None:
+                referral = saved.value
                 if referral.case is None:
                     flash(
                         "The referral has been saved. It may be a repeat referral: confirm "
@@ -291,20 +302,15 @@ def new_referral() -> ResponseReturnValue:
                     return redirect(url_for("referrals.repeat_decision", referral_id=referral.id))
                 flash(f"The referral has been saved as case {referral.case.reference}.")
                 return redirect(url_for("referrals.case", case_id=referral.case_id))
-    status = 400 if request.method == "POST" else 200
     config = current_app.config
-    return _no_store(
-        Response(
-            render_template(
-                "referrals/referral_form.html",
-                form=form,
-                checklist=checklist,
-                escalation_incidents=config["ESCALATION_INCIDENTS"],
-                escalation_months=config["ESCALATION_WINDOW_MONTHS"],
-                window=services.repeat_window_days(),
-            ),
-            status=status,
-        )
+    return _page(
+        "referrals/referral_form.html",
+        status=400 if request.method == "POST" else 200,
+        form=form,
+        checklist=checklist,
+        escalation_incidents=config["ESCALATION_INCIDENTS"],
+        escalation_months=config["ESCALATION_WINDOW_MONTHS"],
+        window=services.repeat_window_days(),
     )
 
 
@@ -370,27 +376,23 @@ def edit_referral(referral_id: int) -> ResponseReturnValue:
     status, current = 200, None
     if request.method == "GET":
         _fill_form(form, referral)
-        record(AuditAction.REFERRAL_VIEWED, object_type="referral", object_id=referral.id)
-        db.session.commit()
+        audit_read(_referral_read(referral))
     elif form.validate_on_submit():
         try:
             version = int(form.version.data or 0)
         except ValueError:
             version = 0
-        try:
-            services.update_referral(referral, _details(form), version=version, actor=current_user)
-        except ConflictError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
+        saved = attempt(
+            lambda: services.update_referral(
+                referral, _details(form), version=version, actor=current_user
+            ),
+            form,
+        )
+        status = saved.status
+        if saved.conflict:
             current = get_referral_to_manage_or_404(referral_id, current_user)
             form.version.data = str(current.version)
-            status = 409
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-            status = 400
-        else:
-            db.session.commit()
+        elif saved:
             flash("The referral has been saved.")
             if referral.case_id is None:
                 return redirect(url_for("referrals.repeat_decision", referral_id=referral.id))
@@ -398,21 +400,17 @@ def edit_referral(referral_id: int) -> ResponseReturnValue:
     else:
         status = 400
     config = current_app.config
-    return _no_store(
-        Response(
-            render_template(
-                "referrals/referral_form.html",
-                form=form,
-                checklist=checklist,
-                referral=referral,
-                current=current,
-                escalation_incidents=config["ESCALATION_INCIDENTS"],
-                escalation_months=config["ESCALATION_WINDOW_MONTHS"],
-                format_dob=format_dob,
-                window=services.repeat_window_days(),
-            ),
-            status=status,
-        )
+    return _page(
+        "referrals/referral_form.html",
+        status=status,
+        form=form,
+        checklist=checklist,
+        referral=referral,
+        current=current,
+        escalation_incidents=config["ESCALATION_INCIDENTS"],
+        escalation_months=config["ESCALATION_WINDOW_MONTHS"],
+        format_dob=format_dob,
+        window=services.repeat_window_days(),
     )
 
 
@@ -426,44 +424,42 @@ def repeat_decision(referral_id: int) -> ResponseReturnValue:
             return redirect(url_for("referrals.case", case_id=referral.case_id))
         abort(404)
     if form.validate_on_submit():
-        try:
-            case = services.decide_repeat(
+        decided = attempt(
+            lambda: services.decide_repeat(
                 referral, confirm=form.decision.data == "confirm", actor=current_user
             )
-        except ServiceError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(f"The referral is now part of case {case.reference}.")
-            return redirect(url_for("referrals.case", case_id=case.id))
-    else:
-        record(AuditAction.REFERRAL_VIEWED, object_type="referral", object_id=referral.id)
-        db.session.commit()
-    earlier = referral.linked_case
-    return _no_store(
-        Response(
-            render_template(
-                "referrals/repeat_decision.html",
-                form=form,
-                referral=referral,
-                earlier=earlier,
-                earlier_last=services.last_referral_on(earlier) if earlier else None,
-                format_dob=format_dob,
-            ),
-            status=400 if request.method == "POST" else 200,
         )
+        if decided.error is not None:
+            form.form_errors.append(decided.error.message)
+        elif decided.value is not None:
+            flash(f"The referral is now part of case {decided.value.reference}.")
+            return redirect(url_for("referrals.case", case_id=decided.value.id))
+    else:
+        audit_read(_referral_read(referral))
+    earlier = referral.linked_case
+    return _page(
+        "referrals/repeat_decision.html",
+        status=400 if request.method == "POST" else 200,
+        form=form,
+        referral=referral,
+        earlier=earlier,
+        earlier_last=services.last_referral_on(earlier) if earlier else None,
+        format_dob=format_dob,
+    )
+
+
+def _referral_read(referral: Referral) -> Read:
+    """The read of a referral's form or repeat decision (the earlier case it may join too)."""
+    cases = {referral.case_id, referral.linked_case_id}
+    return Read(
+        AuditAction.REFERRAL_VIEWED,
+        object_type="referral",
+        object_id=referral.id,
+        case_ids=sorted(c for c in cases if c is not None),
     )
 
 
 # --- Case list of a meeting, research list ------------------------------------------------
-
-
-def _meeting_for_area_staff(meeting_id: int) -> Meeting:
-    meeting = get_meeting_or_404(meeting_id, current_user)
-    if current_user.role not in (Role.COORDINATOR, Role.CHAIR):
-        deny(f"case_list:{meeting_id}", object_type="meeting", object_id=meeting_id)
-    return meeting
 
 
 def _cutoff(meeting: Meeting) -> Any:
@@ -476,38 +472,33 @@ def _cutoff(meeting: Meeting) -> Any:
 @bp.route("/meetings/<int:meeting_id>/case-list")
 @area_roles
 def meeting_case_list(meeting_id: int) -> ResponseReturnValue:
-    meeting = _meeting_for_area_staff(meeting_id)
+    meeting = get_meeting_case_list_or_404(meeting_id, current_user)
     items = services.case_list(meeting, include_restricted=True)
     manage = can_manage_cases(current_user, meeting.area_id)
     waiting = services.awaiting_allocation(meeting.area_id) if manage else []
-    record(
-        AuditAction.CASE_LIST_OF_MEETING_VIEWED,
-        object_type="meeting",
-        object_id=meeting.id,
-        detail=f"rows={len(items)} awaiting={len(waiting)}",
-    )
-    db.session.commit()
-    return _no_store(
-        Response(
-            render_template(
-                "referrals/meeting_case_list.html",
-                meeting=meeting,
-                items=items,
-                waiting=waiting,
-                manage=manage and meeting.status == MeetingStatus.SCHEDULED,
-                cutoff=_cutoff(meeting),
-                format_dob=format_dob,
-            )
-        )
+    shown = [item.case_id for item in items] + [r.case_id for r in waiting if r.case_id]
+    return _read_page(
+        "referrals/meeting_case_list.html",
+        audit=Read(
+            AuditAction.CASE_LIST_OF_MEETING_VIEWED,
+            object_type="meeting",
+            object_id=meeting.id,
+            case_ids=shown,
+            detail=f"rows={len(items)} awaiting={len(waiting)}",
+        ),
+        meeting=meeting,
+        items=items,
+        waiting=waiting,
+        manage=manage and meeting.status == MeetingStatus.SCHEDULED,
+        cutoff=_cutoff(meeting),
+        format_dob=format_dob,
     )
 
 
 @bp.route("/meetings/<int:meeting_id>/case-list/allocate", methods=["POST"])
 @coordinator_only
 def allocate(meeting_id: int) -> ResponseReturnValue:
-    meeting = get_meeting_or_404(meeting_id, current_user)
-    if not can_manage_cases(current_user, meeting.area_id):
-        deny(f"case_list:{meeting_id}", object_type="meeting", object_id=meeting_id)
+    meeting = get_meeting_to_allocate_or_404(meeting_id, current_user)
     form = AllocateForm()
     if form.validate_on_submit():
         try:
@@ -515,14 +506,11 @@ def allocate(meeting_id: int) -> ResponseReturnValue:
         except ValueError:
             referral_id = 0
         referral = get_referral_to_manage_or_404(referral_id, current_user)
-        try:
-            item = services.allocate_to_meeting(referral, meeting, current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"{item.case.reference} has been added to the case list.")
+        allocated = attempt(lambda: services.allocate_to_meeting(referral, meeting, current_user))
+        if allocated.error is not None:
+            flash(allocated.error.message, "error")
+        elif allocated.value is not None:
+            flash(f"{allocated.value.case.reference} has been added to the case list.")
     return redirect(url_for("referrals.meeting_case_list", meeting_id=meeting.id))
 
 
@@ -532,8 +520,7 @@ def move_item(item_id: int) -> ResponseReturnValue:
     item = get_agenda_item_to_manage_or_404(item_id, current_user)
     form = MoveForm()
     if form.validate_on_submit() and form.direction.data in ("up", "down"):
-        services.move_agenda_item(item, form.direction.data, current_user)
-        db.session.commit()
+        attempt(lambda: services.move_agenda_item(item, form.direction.data, current_user))
     return redirect(url_for("referrals.meeting_case_list", meeting_id=item.meeting_id))
 
 
@@ -543,13 +530,10 @@ def remove_item(item_id: int) -> ResponseReturnValue:
     item = get_agenda_item_to_manage_or_404(item_id, current_user)
     meeting_id = item.meeting_id
     if ConfirmForm().validate_on_submit():
-        try:
-            services.remove_from_meeting(item, current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+        removed = attempt(lambda: services.remove_from_meeting(item, current_user))
+        if removed.error is not None:
+            flash(removed.error.message, "error")
         else:
-            db.session.commit()
             flash("The case has been taken off the case list.")
     return redirect(url_for("referrals.meeting_case_list", meeting_id=meeting_id))
 
@@ -563,20 +547,18 @@ def _meeting_for_research(meeting_id: int) -> Meeting:
 def research_list(meeting_id: int) -> ResponseReturnValue:
     meeting = _meeting_for_research(meeting_id)
     rows = services.research_list(meeting)
-    record(
-        AuditAction.RESEARCH_LIST_VIEWED,
-        object_type="meeting",
-        object_id=meeting.id,
-        case_ids=[row.case_id for row in rows],
-        detail=f"rows={len(rows)}",
-    )
-    db.session.commit()
-    return _no_store(
-        Response(
-            render_template(
-                "referrals/research_list.html", meeting=meeting, rows=rows, format_dob=format_dob
-            )
-        )
+    return _read_page(
+        "referrals/research_list.html",
+        audit=Read(
+            AuditAction.RESEARCH_LIST_VIEWED,
+            object_type="meeting",
+            object_id=meeting.id,
+            case_ids=[row.case_id for row in rows],
+            detail=f"rows={len(rows)}",
+        ),
+        meeting=meeting,
+        rows=rows,
+        format_dob=format_dob,
     )
 
 
@@ -585,14 +567,15 @@ def research_list(meeting_id: int) -> ResponseReturnValue:
 def research_list_csv_download(meeting_id: int) -> ResponseReturnValue:
     meeting = _meeting_for_research(meeting_id)
     rows = services.research_list(meeting)
-    record(
-        AuditAction.RESEARCH_LIST_DOWNLOADED,
-        object_type="meeting",
-        object_id=meeting.id,
-        case_ids=[row.case_id for row in rows],
-        detail=f"rows={len(rows)} format=csv",
+    audit_read(
+        Read(
+            AuditAction.RESEARCH_LIST_DOWNLOADED,
+            object_type="meeting",
+            object_id=meeting.id,
+            case_ids=[row.case_id for row in rows],
+            detail=f"rows={len(rows)} format=csv",
+        )
     )
-    db.session.commit()
     response = Response(research_list_csv(rows), mimetype="text/csv")
     day = meeting.starts_at.strftime("%Y-%m-%d")
     response.headers["Content-Disposition"] = (
@@ -611,15 +594,23 @@ def _referral_partials() -> dict[str, Any]:
             return None
         return len(services.case_list(meeting))
 
-    def coordinator_summary() -> dict[str, Any]:
-        if not current_user.is_authenticated or current_user.role != Role.COORDINATOR:
-            return {"awaiting": [], "repeats": []}
+    def coordinator_summary() -> dict[str, Any] | None:
+        if not current_user.is_authenticated or not can_record_referral(current_user):
+            return None
         return {
             "awaiting": services.awaiting_allocation(current_user.area_id),
             "repeats": services.pending_repeats(current_user.area_id),
         }
 
+    def can_see_case_list(meeting: Meeting) -> bool:
+        return current_user.is_authenticated and can_see_meeting_case_list(current_user, meeting)
+
+    def can_allocate(meeting: Meeting) -> bool:
+        return current_user.is_authenticated and can_manage_cases(current_user, meeting.area_id)
+
     return {
+        "referrals_can_see_case_list": can_see_case_list,
+        "referrals_can_allocate": can_allocate,
         "referrals_meeting_case_count": meeting_case_count,
         "referrals_coordinator_summary": coordinator_summary,
     }

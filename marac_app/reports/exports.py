@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from marac_app.common.spreadsheet import csv_bytes, safe_cell
 from marac_app.reports.quarters import Quarter
@@ -21,7 +23,7 @@ MARKING = "OFFICIAL-SENSITIVE"
 HEADINGS: tuple[str, ...] = (*(heading for _, heading in COLUMNS), "Notes")
 
 
-def _cells(row: ReturnRow) -> list[object]:
+def _cells(row: ReturnRow) -> list[Any]:
     """The row's values in column order: dates as dates, blanks as None."""
     return [row.value(key) for key, _ in COLUMNS] + [row.notes or None]
 
@@ -36,10 +38,12 @@ def return_xlsx(rows: Sequence[ReturnRow], *, area_name: str, quarter: Quarter) 
     headings, data from row 5. The page header and footer carry the marking too."""
     workbook = Workbook()
     sheet = workbook.active
+    if not isinstance(sheet, Worksheet):
+        raise TypeError("a new workbook starts with one worksheet")
     sheet.title = f"Return {quarter.key}"
-    sheet.oddHeader.center.text = MARKING
-    sheet.oddFooter.center.text = MARKING
-    sheet.evenHeader.center.text = MARKING
+    for band in (sheet.oddHeader, sheet.oddFooter, sheet.evenHeader):
+        if band is not None:
+            band.center.text = MARKING
     sheet.cell(row=1, column=1, value=MARKING).font = Font(bold=True)
     sheet.cell(
         row=2,

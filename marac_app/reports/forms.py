@@ -5,8 +5,8 @@ from __future__ import annotations
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
+from marac_app.common.dates import GovukDateField
 from marac_app.common.forms import MaracForm
-from marac_app.protocol.forms import DateParts
 
 
 class ChooseReturnForm(MaracForm):
@@ -43,7 +43,7 @@ class PopulationForm(MaracForm):
         filters=[_clean],
         validators=[InputRequired("Enter the number of adult women")],
     )
-    as_of = DateParts("Date the figure refers to")
+    as_of = GovukDateField("Date the figure refers to")
 
     def validate_adult_women(self, field: StringField) -> None:
         number = whole_number(field.data)

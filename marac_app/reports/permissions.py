@@ -9,12 +9,9 @@ Another area's id answers 404, so areas a user cannot see are not revealed.
 
 from __future__ import annotations
 
-from flask import abort
-
 from marac_app.agencies.models import MaracArea
 from marac_app.auth.models import Role, User
-from marac_app.extensions import db
-from marac_app.permissions import deny, is_admin, mark_authorised
+from marac_app.permissions import fetch_or_404, is_admin
 
 REPORT_ROLES = (Role.COORDINATOR, Role.CHAIR, Role.ADMIN)
 
@@ -31,26 +28,15 @@ def can_set_population(user: User, area: MaracArea) -> bool:
     return user.role == Role.COORDINATOR and user.area_id == area.id
 
 
-def _load(area_id: int | None) -> MaracArea:
-    area = db.session.get(MaracArea, area_id) if area_id is not None else None
-    if area is None:
-        abort(404)
-    return area
-
-
 def get_report_area_or_404(area_id: int | None, user: User) -> MaracArea:
     """The area whose return ``user`` asks for: 404 when missing or not theirs (audited)."""
-    area = _load(area_id)
-    if not can_view_return(user, area):
-        deny(f"report_area:{area_id}", object_type="marac_area", object_id=area_id)
-    mark_authorised("marac_area", area.id)
-    return area
+    return fetch_or_404(
+        MaracArea, area_id, allowed=lambda area: can_view_return(user, area), kind="marac_area"
+    )
 
 
 def get_population_area_or_404(area_id: int | None, user: User) -> MaracArea:
     """The area whose population ``user`` edits: 404 when missing or not allowed (audited)."""
-    area = _load(area_id)
-    if not can_set_population(user, area):
-        deny(f"area_population:{area_id}", object_type="marac_area", object_id=area_id)
-    mark_authorised("marac_area", area.id)
-    return area
+    return fetch_or_404(
+        MaracArea, area_id, allowed=lambda area: can_set_population(user, area), kind="marac_area"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from marac_app.template_helpers import LONDON
+from marac_app.common.time import LONDON
 
 
 @dataclass(frozen=True, order=True)

@@ -50,6 +50,7 @@ from marac_app.agencies.models import Agency, AgencyKind, MaracArea
 from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.common.time import LONDON
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting, MeetingStatus
@@ -57,7 +58,6 @@ from marac_app.privacy.models import CaseStatistic
 from marac_app.referrals.models import AgendaItem, Referral
 from marac_app.reports.models import AreaPopulation
 from marac_app.reports.quarters import Quarter
-from marac_app.template_helpers import LONDON
 
 # SafeLives' recommended volume: 40 cases a year per 10,000 adult women.
 RECOMMENDED_PER_10000 = 40

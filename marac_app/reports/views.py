@@ -17,10 +17,10 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from marac_app.agencies.models import MaracArea
-from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
-from marac_app.common.errors import ConflictError, ServiceError
-from marac_app.db import utcnow
+from marac_app.common.ids import parse_id
+from marac_app.common.time import london_today
+from marac_app.common.transaction import Read, attempt, audit_read, render_read
 from marac_app.extensions import db
 from marac_app.permissions import is_admin, roles_required
 from marac_app.reports import services
@@ -34,7 +34,6 @@ from marac_app.reports.permissions import (
     get_report_area_or_404,
 )
 from marac_app.reports.quarters import Quarter, recent_quarters
-from marac_app.template_helpers import LONDON
 
 bp = Blueprint("reports", __name__)
 
@@ -44,7 +43,7 @@ CHOOSABLE_QUARTERS = 16
 
 
 def _today() -> date:
-    return utcnow().astimezone(LONDON).date()
+    return london_today()
 
 
 def _areas_for(user: Any) -> list[MaracArea]:
@@ -67,9 +66,7 @@ def _choose() -> tuple[ChooseReturnForm, MaracArea | None, Quarter | None]:
     form.quarter.choices = [SelectChoice(q.key, q.label) for q in quarters]
     requested_area = request.args.get("area", "").strip()
     if requested_area:
-        area_id = (
-            int(requested_area) if requested_area.isdigit() and len(requested_area) < 10 else -1
-        )
+        area_id = parse_id(requested_area) or -1
         area: MaracArea | None = get_report_area_or_404(area_id, current_user)
     else:
         area = areas[0] if areas else None
@@ -167,15 +164,14 @@ def index() -> ResponseReturnValue:
     rows = services.quarter_return(area.id, quarter)
     summaries = services.trend(area.id, quarter, TREND_QUARTERS, adult_women)
     series = _series(summaries)
-    record(
-        AuditAction.DATA_RETURN_VIEWED,
-        object_type="marac_area",
-        object_id=area.id,
-        detail=f"quarter={quarter.key} meetings={len(rows)}",
-    )
-    db.session.commit()
-    return render_template(
+    return render_read(
         "reports/index.html",
+        audit=Read(
+            AuditAction.DATA_RETURN_VIEWED,
+            object_type="marac_area",
+            object_id=area.id,
+            detail=f"quarter={quarter.key} meetings={len(rows)}",
+        ),
         form=form,
         area=area,
         quarter=quarter,
@@ -197,13 +193,14 @@ def _download(kind: str) -> tuple[MaracArea, Quarter, list[services.ReturnRow]]:
     if area is None or quarter is None:
         abort(400)
     rows = services.quarter_return(area.id, quarter)
-    record(
-        AuditAction.DATA_RETURN_DOWNLOADED,
-        object_type="marac_area",
-        object_id=area.id,
-        detail=f"quarter={quarter.key} meetings={len(rows)} format={kind}",
+    audit_read(
+        Read(
+            AuditAction.DATA_RETURN_DOWNLOADED,
+            object_type="marac_area",
+            object_id=area.id,
+            detail=f"quarter={quarter.key} meetings={len(rows)} format={kind}",
+        )
     )
-    db.session.commit()
     return area, quarter, rows
 
 
@@ -258,33 +255,26 @@ def population(area_id: int) -> ResponseReturnValue:
     conflict: dict[str, Any] | None = None
     if request.method == "POST":
         status = 400
-        if form.validate_on_submit():
-            try:
-                services.set_population(
+        as_of = form.as_of.data
+        if form.validate_on_submit() and as_of is not None:
+            saved_now = attempt(
+                lambda: services.set_population(
                     area,
                     adult_women=whole_number(form.adult_women.data) or 0,
-                    as_of=form.as_of.data,
+                    as_of=as_of,
                     version=form.version_number,
                     actor=current_user,
-                )
-            except ConflictError as error:
-                db.session.rollback()
-                form.form_errors.append(error.message)
+                ),
+                form,
+            )
+            if saved_now:
+                flash(f"The population of {area.name} has been saved.")
+                return redirect(url_for("reports.index", area=area.id))
+            if saved_now.conflict:
                 latest = services.population_for(area.id)
                 conflict = {"saved": latest}
                 form.version.data = str(latest.version) if latest else ""
                 status = 409
-            except ServiceError as error:
-                db.session.rollback()
-                field = getattr(form, error.field or "", None)
-                if field is not None:
-                    field.errors = [*field.errors, error.message]
-                else:
-                    form.form_errors.append(error.message)
-            else:
-                db.session.commit()
-                flash(f"The population of {area.name} has been saved.")
-                return redirect(url_for("reports.index", area=area.id))
     return render_template(
         "reports/population.html", form=form, area=area, saved=saved, conflict=conflict
     ), status

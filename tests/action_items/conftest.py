@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -11,7 +11,6 @@ from flask import Flask
 from marac_app.action_items.models import ActionItem, ActionPriority, ActionStatus
 from marac_app.agencies.models import Agency, AgencyKind, MaracArea
 from marac_app.auth.models import Role, User
-from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Invitation, Meeting
 from marac_app.protocol.services import today
@@ -46,22 +45,6 @@ def make_case(app: Flask) -> Callable[..., Case]:
             db.session.commit()
             db.session.refresh(case)
             return case
-
-    return factory
-
-
-@pytest.fixture()
-def make_meeting(app: Flask) -> Callable[..., Meeting]:
-    def factory(area: MaracArea, starts_at: datetime | None = None) -> Meeting:
-        with app.app_context():
-            starts = starts_at or utcnow()
-            meeting = Meeting(
-                area_id=area.id, starts_at=starts, ends_at=starts + timedelta(hours=3)
-            )
-            db.session.add(meeting)
-            db.session.commit()
-            db.session.refresh(meeting)
-            return meeting
 
     return factory
 

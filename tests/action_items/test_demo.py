@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from marac_app.action_items.demo import seed_actions_demo
 from marac_app.action_items.models import ActionItem, ActionStatus
 from marac_app.agencies.models import MaracArea
+from marac_app.common.time import london_today as today
 from marac_app.demo import seed_demo
 from marac_app.extensions import db
-from marac_app.protocol.services import today
 from marac_app.referrals.models import Case
 
 

@@ -13,10 +13,10 @@ from marac_app.agencies.models import Agency, AgencyKind
 from marac_app.audit import AuditEvent
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ConflictError, ServiceError
+from marac_app.common.time import london_today as today
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
-from marac_app.protocol.services import today
 from marac_app.referrals.models import Case
 
 

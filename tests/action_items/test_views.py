@@ -13,8 +13,8 @@ from marac_app.action_items.models import ActionItem, ActionStatus
 from marac_app.agencies.models import AgencyKind
 from marac_app.audit import AuditEvent
 from marac_app.auth.models import Role
+from marac_app.common.time import london_today as today
 from marac_app.extensions import db
-from marac_app.protocol.services import today
 from tests.conftest import csrf_token
 
 

@@ -3,9 +3,7 @@ coordinator, invited representatives and a confidentiality statement."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,31 +11,8 @@ from flask import Flask
 
 from marac_app.agencies.models import Agency, MaracArea
 from marac_app.auth.models import Role, User
-from marac_app.db import utcnow
 from marac_app.extensions import db
-from marac_app.meetings.models import Invitation, Meeting
-from marac_app.protocol.models import ConfidentialityStatement
-from marac_app.protocol.services import current_statement
-
-STATEMENT_TEXT = (
-    "Information discussed by the agency representatives within the ambit of this MARAC is "
-    "strictly confidential.\n\nIt must not be disclosed to third parties who have not signed "
-    "up to the information-sharing protocol."
-)
-
-
-@pytest.fixture()
-def statement(app: Flask) -> ConfidentialityStatement:
-    """The current statement, created only when none exists (until one is seeded)."""
-    with app.app_context():
-        existing = current_statement()
-        if existing is not None:
-            return existing
-        row = ConfidentialityStatement(version_number=1, text=STATEMENT_TEXT)
-        db.session.add(row)
-        db.session.commit()
-        db.session.refresh(row)
-        return row
+from marac_app.meetings.models import Meeting
 
 
 @dataclass
@@ -54,33 +29,6 @@ class World:
     unsigned_rep: User
     uninvited_rep: User
     meeting: Meeting
-
-
-@pytest.fixture()
-def make_meeting(app: Flask) -> Callable[..., Meeting]:
-    def factory(
-        area: MaracArea, *, invite: list[User] = (), chair: User | None = None, days: int = 0
-    ) -> Meeting:
-        with app.app_context():
-            starts = utcnow() + timedelta(days=days)
-            meeting = Meeting(
-                area_id=area.id,
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=2),
-                venue="Room 1",
-                chair_id=chair.id if chair else None,
-            )
-            db.session.add(meeting)
-            db.session.flush()
-            for user in invite:
-                db.session.add(
-                    Invitation(meeting_id=meeting.id, user_id=user.id, agency_id=user.agency_id)
-                )
-            db.session.commit()
-            db.session.refresh(meeting)
-            return meeting
-
-    return factory
 
 
 @pytest.fixture()

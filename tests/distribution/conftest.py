@@ -126,5 +126,9 @@ def _pdf_loggers_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
     already exist; the refusal log is behaviour under test, so switch it back on."""
     import logging
 
-    for name in ("marac_app.documents.pdf", "marac_app.distribution.services"):
+    for name in (
+        "marac_app.documents.pdf",
+        "marac_app.distribution.copies",
+        "marac_app.distribution.recipients",
+    ):
         monkeypatch.setattr(logging.getLogger(name), "disabled", False)

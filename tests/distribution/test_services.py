@@ -7,7 +7,7 @@ from flask import Flask
 
 from marac_app.audit import AuditEvent
 from marac_app.auth.models import Role
-from marac_app.distribution import services
+from marac_app.distribution import copies
 from marac_app.distribution.models import DocumentCopy, MasterKind, RenderedMaster
 from marac_app.documents.stamp import SLOT_MARKER
 from marac_app.extensions import db
@@ -26,17 +26,17 @@ def _renderer(calls: list[int]):
 def test_master_is_rendered_once_per_key(app: Flask) -> None:
     calls: list[int] = []
     with app.app_context():
-        key = services.extract_key(12, 3, 5)
+        key = copies.extract_key(12, 3, 5)
         assert key == "meeting:12:v3:agency:5"
-        first = services.get_or_render_master(
+        first = copies.get_or_render_master(
             key, _renderer(calls), kind=MasterKind.ACTION_EXTRACT, meeting_id=12, minutes_version=3
         )
         db.session.commit()
-        second = services.get_or_render_master(key, _renderer(calls))
+        second = copies.get_or_render_master(key, _renderer(calls))
         assert calls == [1]
         assert second.id == first.id
         assert SLOT_MARKER in second.pdf and second.page_count >= 1
-        other = services.get_or_render_master(services.minutes_key(12, 4), _renderer(calls))
+        other = copies.get_or_render_master(copies.minutes_key(12, 4), _renderer(calls))
         assert other.id != first.id and calls == [1, 1]
         stored = db.session.scalars(
             sa.select(RenderedMaster).where(RenderedMaster.key == key)
@@ -49,12 +49,12 @@ def test_issue_copy_stamps_logs_and_audits(app: Flask, make_user, make_agency) -
     recipient = make_user(Role.AGENCY_REP, agency=agency, name="Robin Recipient")
     coordinator = make_user(Role.COORDINATOR)
     with app.app_context():
-        master = services.get_or_render_master(
-            services.minutes_key(7, 1), _renderer([]), meeting_id=7, minutes_version=1
+        master = copies.get_or_render_master(
+            copies.minutes_key(7, 1), _renderer([]), meeting_id=7, minutes_version=1
         )
         recipient = db.session.merge(recipient)
         actor = db.session.merge(coordinator)
-        copy, pdf = services.issue_copy(master, recipient, actor=actor, ip="203.0.113.9")
+        copy, pdf = copies.issue_copy(master, recipient, actor=actor, ip="203.0.113.9")
         db.session.commit()
 
         for text in page_texts(pdf):
@@ -78,11 +78,11 @@ def test_issue_copy_stamps_logs_and_audits(app: Flask, make_user, make_agency) -
         assert event.actor_id == actor.id
         assert "Robin" not in (event.detail or "")
 
-        assert [c.id for c in services.copies_for_meeting(7)] == [copy.id]
-        services.revoke_copy(copy, actor=actor)
+        assert [c.id for c in copies.copies_for_meeting(7)] == [copy.id]
+        copies.revoke_copy(copy, actor=actor)
         db.session.commit()
-        assert services.find_copy(copy.document_id).is_revoked
-        assert services.copies_for_meeting(7, include_revoked=False) == []
+        assert copies.find_copy(copy.document_id).is_revoked
+        assert copies.copies_for_meeting(7, include_revoked=False) == []
         assert db.session.scalars(
             sa.select(AuditEvent).where(AuditEvent.action == "minutes_copy_revoked")
         ).all()
@@ -91,10 +91,10 @@ def test_issue_copy_stamps_logs_and_audits(app: Flask, make_user, make_agency) -
 def test_each_copy_gets_its_own_document_id(app: Flask, make_user) -> None:
     recipient = make_user(Role.AGENCY_REP)
     with app.app_context():
-        master = services.get_or_render_master("meeting:8:v1", _renderer([]), meeting_id=8)
+        master = copies.get_or_render_master("meeting:8:v1", _renderer([]), meeting_id=8)
         recipient = db.session.merge(recipient)
-        one, _ = services.issue_copy(master, recipient, actor=None, ip=None)
-        two, _ = services.issue_copy(master, recipient, actor=None, ip=None)
+        one, _ = copies.issue_copy(master, recipient, actor=None, ip=None)
+        two, _ = copies.issue_copy(master, recipient, actor=None, ip=None)
         assert one.document_id != two.document_id
         assert one.copy_sha256 != two.copy_sha256
 
@@ -102,11 +102,11 @@ def test_each_copy_gets_its_own_document_id(app: Flask, make_user) -> None:
 def test_deactivated_recipient_is_refused(app: Flask, make_user) -> None:
     recipient = make_user(Role.AGENCY_REP, active=False)
     with app.app_context():
-        master = services.get_or_render_master("meeting:9:v1", _renderer([]), meeting_id=9)
+        master = copies.get_or_render_master("meeting:9:v1", _renderer([]), meeting_id=9)
         try:
-            services.issue_copy(master, db.session.merge(recipient), actor=None, ip=None)
-        except services.CopyRefused:
+            copies.issue_copy(master, db.session.merge(recipient), actor=None, ip=None)
+        except copies.CopyRefused:
             pass
         else:
             raise AssertionError("a deactivated account was issued a copy")
-        assert not services.copies_for_meeting(9)
+        assert not copies.copies_for_meeting(9)

@@ -8,11 +8,11 @@ import pytest
 import sqlalchemy as sa
 
 from marac_app.auth.models import User
+from marac_app.common.time import LONDON
 from marac_app.extensions import db
 from marac_app.meetings import services
 from marac_app.meetings.ical import meeting_to_ical, meetings_feed
 from marac_app.meetings.models import Meeting, MeetingKind
-from marac_app.meetings.recurrence import LONDON
 from marac_app.referrals.models import AgendaItem, Case
 from tests.meetings.conftest import future_day
 from tests.meetings.helpers import event_of, parse_both

@@ -3,9 +3,11 @@ emails they send parsed back by two independent parsers."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from marac_app.audit import AuditEvent
+from marac_app.auth.models import Role
 from marac_app.extensions import db
 from marac_app.meetings.models import Invitation, Meeting
 from marac_app.referrals.models import AgendaItem, Case
@@ -115,7 +117,7 @@ def test_series_every_four_weeks_and_edit_this_and_future(world, auth, client, a
     assert response.status_code == 302
     with app.app_context():
         after = [db.session.get(Meeting, i) for i in ids]
-        from marac_app.meetings.recurrence import LONDON
+        from marac_app.common.time import LONDON
 
         assert after[0].venue == "Town Hall, Room 1"
         assert after[0].starts_at.astimezone(LONDON).hour == 10
@@ -333,3 +335,9 @@ def test_meeting_list_pages_past_and_upcoming(world, make_meeting, auth, client)
     assert "Upcoming meetings (1)" in text
     assert "Past meetings (0)" in client.get("/meetings/?show=past").get_data(as_text=True)
     assert client.get("/meetings/?page=99").status_code == 200
+
+
+@pytest.mark.parametrize("page", ["abc", "-3", "0", "99999999999999999999", "400"])
+def test_any_meetings_page_number_answers(auth, client, make_user, page) -> None:
+    auth.sign_in_as(make_user(Role.COORDINATOR))
+    assert client.get(f"/meetings/?page={page}&show=past").status_code == 200

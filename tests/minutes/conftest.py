@@ -19,7 +19,6 @@ from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
 from marac_app.referrals.models import AgendaItem, Case, Criterion, Referral
 from marac_app.referrals.people import Person, PersonRole
-from tests.attendance.conftest import make_meeting, statement  # noqa: F401
 
 _refs = itertools.count(1)
 

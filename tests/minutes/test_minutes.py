@@ -14,6 +14,7 @@ from marac_app.action_items.models import ActionItem
 from marac_app.agencies.models import Agency
 from marac_app.audit import AuditEvent
 from marac_app.auth.models import Role
+from marac_app.common.time import london_today
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
@@ -450,6 +451,31 @@ def test_actions_from_the_case_page(app, auth, mw, open_gate, make_agency) -> No
         assert action.agenda_item_id == mw.item.id and action.meeting_id == mw.meeting.id
     page = auth.client.get(mw.case_url()).get_data(as_text=True)
     assert "Install target hardening" in page
+
+
+def test_a_past_due_date_on_the_case_page_is_refused_on_the_date_field(
+    app, auth, mw, open_gate
+) -> None:
+    """Issue 13: the service names the date "due_date", which is not a field of the action
+    form; its refusal used to answer 500. It shows on the date's day box, nothing saved."""
+    open_gate()
+    auth.sign_in_as(mw.chair)
+    past = london_today() - timedelta(days=1)
+    data = {
+        "owner_agency": str(mw.housing.id),
+        "description": "Install target hardening",
+        "due_day": str(past.day),
+        "due_month": str(past.month),
+        "due_year": str(past.year),
+        "priority": "high",
+    }
+    refused = auth.post(mw.case_url() + "/actions", data, form_path="/")
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "The due date must be today or in the future" in html
+    assert 'href="#due_day"' in html or 'id="due_day-error"' in html
+    with app.app_context():
+        assert db.session.scalars(sa.select(ActionItem)).all() == []
 
 
 def test_next_and_previous_case_links(app, auth, mw, open_gate) -> None:

@@ -18,6 +18,7 @@ from flask import Flask
 
 from marac_app.agencies.models import MaracArea
 from marac_app.audit import AuditEvent
+from marac_app.common.time import london_today
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
@@ -147,7 +148,7 @@ def test_reference_never_reused_after_a_retention_purge(app: Flask, auth, world,
     newest = make_case(world, closed_on=date(2015, 1, 1))
     erased_reference = reference_of(app, newest)
     with app.app_context():
-        retention.apply_retention(date.today())
+        retention.apply_retention(london_today())
         tombstone = db.session.scalar(
             sa.select(ErasedCase).where(ErasedCase.reference == erased_reference)
         )

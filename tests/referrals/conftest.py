@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
@@ -14,9 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from marac_app.agencies.models import Agency, MaracArea
 from marac_app.auth.models import Role, User
-from marac_app.db import utcnow
 from marac_app.extensions import db
-from marac_app.meetings.models import Invitation, Meeting
 from marac_app.referrals import services
 from marac_app.referrals.models import Criterion, Referral
 
@@ -42,29 +40,6 @@ def ref_world(make_area, make_agency, make_user, sign_up) -> RefWorld:
         chair=make_user(Role.CHAIR, area=area, agency=agency),
         rep=make_user(Role.AGENCY_REP, agency=agency, area=area),
     )
-
-
-@pytest.fixture()
-def make_meeting(app: Flask) -> Callable[..., Meeting]:
-    def factory(
-        area: MaracArea, *, invite: list[User] | None = None, days_ahead: int = 7
-    ) -> Meeting:
-        with app.app_context():
-            starts = utcnow() + timedelta(days=days_ahead)
-            meeting = Meeting(
-                area_id=area.id, starts_at=starts, ends_at=starts + timedelta(hours=2)
-            )
-            db.session.add(meeting)
-            db.session.flush()
-            for user in invite or []:
-                db.session.add(
-                    Invitation(meeting_id=meeting.id, user_id=user.id, agency_id=user.agency_id)
-                )
-            db.session.commit()
-            db.session.refresh(meeting)
-            return meeting
-
-    return factory
 
 
 def details(

@@ -9,6 +9,7 @@ import io
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -227,8 +228,8 @@ def test_agency_rep_sees_a_case_only_on_an_agenda_they_are_invited_to(
     assert reference in client.get("/cases/?q=hidden").get_data(as_text=True)
     research = client.get(f"/cases/meetings/{meeting.id}/research-list")
     assert research.status_code == 200 and "Test Victim-Hidden" in research.get_data(as_text=True)
-    # The rep cannot manage the case list.
-    assert client.get(f"/cases/meetings/{meeting.id}/case-list").status_code in (403, 404)
+    # The rep cannot manage the case list (no representative may: the role rule's 403).
+    assert client.get(f"/cases/meetings/{meeting.id}/case-list").status_code == 403
     # Revoking the invitation takes effect on the next request.
     with app.app_context():
         invitation = db.session.scalars(
@@ -283,7 +284,8 @@ def test_admin_and_dpo_see_no_cases(ref_world, make_referral, make_user, auth, c
     referral = make_referral(ref_world)
     for role in (Role.ADMIN, Role.DPO):
         auth.sign_in_as(make_user(role))
-        assert client.get(f"/cases/{referral.case_id}").status_code in (403, 404)
+        # Neither role may use case pages at all: the role rule's 403.
+        assert client.get(f"/cases/{referral.case_id}").status_code == 403
         auth.sign_out()
 
 
@@ -425,3 +427,10 @@ def test_coordinator_corrects_a_referral_and_a_stale_save_is_refused_with_both_t
     auth.sign_out()
     auth.sign_in_as(make_user(Role.COORDINATOR, area=make_area()))
     assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("page", ["abc", "-3", "0", "99999999999999999999", "400"])
+def test_any_case_list_page_number_answers(ref_world, auth, client, page) -> None:
+    """Nonsense is page 1 and a page beyond the end is empty: never an error."""
+    auth.sign_in_as(ref_world.coordinator)
+    assert client.get(f"/cases/?page={page}").status_code == 200

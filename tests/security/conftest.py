@@ -38,7 +38,6 @@ from marac_app.privacy.models import SubjectRequest, SubjectRequestCase, Subject
 from marac_app.protocol.models import ProtocolSignature
 from marac_app.protocol.services import current_protocol
 from marac_app.referrals import services as referral_services
-from tests.attendance.conftest import make_meeting, statement  # noqa: F401
 from tests.conftest import CSRF_RE, Auth
 from tests.privacy.conftest import referral_details
 

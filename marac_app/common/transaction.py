@@ -25,6 +25,7 @@ from flask import render_template
 from wtforms import Form
 
 from marac_app.audit import record
+from marac_app.audit_actions import AuditAction
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.common.forms import show_error
 from marac_app.extensions import db
@@ -83,7 +84,7 @@ class Read:
 
     ``detail`` holds ids, counts and field names only (never names or narrative)."""
 
-    action: str
+    action: AuditAction
     object_type: str | None = None
     object_id: int | str | None = None
     case_ids: Iterable[int] = field(default_factory=tuple)

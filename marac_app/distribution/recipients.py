@@ -1,234 +1,54 @@
-"""Master cache and copy issuing. Services flush, never commit, never read ``request``.
+"""Recipients of the minutes and the access rules. Services flush, never commit, never read
+``request`` (except ``notify_recipients``, a background job's own transaction).
 
-Other features call these:
-
-* ``get_or_render_master(key, render, kind=..., meeting_id=..., minutes_version=...,
-  agency_id=...)`` renders a master once per key (the ``render`` callable is not called again
-  once the key is cached) and stores it stamp-ready.
-* ``issue_copy(master, recipient_user, actor=..., ip=...)`` stamps one copy, logs it and
-  audits ``minutes_copy_issued``; returns the log row and the PDF bytes.
-* ``revoke_copy(copy, actor=...)`` and ``copies_for_meeting(meeting_id)`` for "who holds a copy".
+Callers: distribution.views, distribution.permissions, distribution.jobs and the
+``minutes-pdf`` CLI command. Every copy a person downloads goes through
+``issue_minutes_copy`` / ``issue_action_extract``, which check access with the same rule the
+pages use (``minutes_access_problem`` / ``extract_access_problem``) before the copy log
+(``distribution.copies``) stamps and records it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
-import uuid
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from pypdf import PdfReader
-from sqlalchemy.exc import IntegrityError
 
 from marac_app import audit, mail
 from marac_app.action_items.models import ActionItem
+from marac_app.action_items.services import agreed_at
 from marac_app.agencies.models import Agency, agency_areas
 from marac_app.attendance.models import Attendance, AttendanceStatus
 from marac_app.attendance.services import attendance_of
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ServiceError
+from marac_app.common.time import LONDON, format_long_date
 from marac_app.db import db, utcnow
-from marac_app.distribution.models import (
-    DocumentCopy,
-    MasterKind,
-    MinutesRecipient,
-    RenderedMaster,
+from marac_app.distribution.copies import (
+    NOT_APPROVED,
+    CopyRefused,
+    approved_version,
+    extract_master,
+    issue_copy,
+    meeting_actions_for,
+    minutes_master,
+    revoke_copy,
 )
-from marac_app.documents.stamp import prepare_master, stamp_copy
+from marac_app.distribution.models import DocumentCopy, MinutesRecipient
 from marac_app.meetings.models import Invitation, Meeting
 from marac_app.meetings.permissions import is_invited
-from marac_app.minutes.builder import build_minutes_document
-from marac_app.minutes.document import ActionLine, MeetingInfo, format_long_date
-from marac_app.minutes.pdf import render_action_extract_pdf, render_minutes_pdf
-from marac_app.minutes.services import approval_of
 from marac_app.protocol.services import signup_problem
-from marac_app.referrals.models import AgendaItem, Case
-from marac_app.referrals.restriction import restricted_case_ids
 from marac_app.referrals.services import case_list
 
 logger = logging.getLogger(__name__)
 
-LONDON = ZoneInfo("Europe/London")
-NO_AGENCY = "No agency"
-
-
-class CopyRefused(Exception):
-    """A copy cannot be issued to this person (the message says why, without personal data)."""
-
-
-def minutes_key(meeting_id: int, minutes_version: int) -> str:
-    return f"meeting:{meeting_id}:v{minutes_version}"
-
-
-def extract_key(meeting_id: int, minutes_version: int, agency_id: int) -> str:
-    return f"{minutes_key(meeting_id, minutes_version)}:agency:{agency_id}"
-
-
-def find_master(key: str) -> RenderedMaster | None:
-    return db.session.scalars(select_master(key)).first()
-
-
-def select_master(key: str) -> sa.Select[tuple[RenderedMaster]]:
-    return sa.select(RenderedMaster).where(RenderedMaster.key == key)
-
-
-def get_or_render_master(
-    key: str,
-    render: Callable[[], bytes],
-    *,
-    kind: MasterKind = MasterKind.MINUTES,
-    meeting_id: int | None = None,
-    minutes_version: int = 1,
-    agency_id: int | None = None,
-) -> RenderedMaster:
-    """The cached master for ``key``, rendering it with ``render()`` only the first time.
-
-    The rendered bytes are made stamp-ready (``prepare_master``) before they are stored. If two
-    requests render the same key at once, the loser's insert fails on the unique key inside a
-    savepoint and it returns the winner's row, so there is only ever one master per key.
-    """
-    existing = find_master(key)
-    if existing is not None:
-        return existing
-    pdf = prepare_master(render())
-    master = RenderedMaster(
-        key=key,
-        kind=kind,
-        meeting_id=meeting_id,
-        agency_id=agency_id,
-        minutes_version=minutes_version,
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        page_count=len(PdfReader(io.BytesIO(pdf)).pages),
-        pdf=pdf,
-        created_at=utcnow(),
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(master)
-            db.session.flush()
-    except IntegrityError:
-        winner = find_master(key)
-        if winner is None:
-            raise
-        return winner
-    logger.info(
-        "pdf master rendered master=%s kind=%s pages=%s", master.id, kind, master.page_count
-    )
-    return master
-
-
-def issue_copy(
-    master: RenderedMaster,
-    recipient_user: User,
-    *,
-    actor: User | None,
-    ip: str | None,
-    case_ids: Iterable[int] = (),
-) -> tuple[DocumentCopy, bytes]:
-    """Stamp one copy of ``master`` for ``recipient_user``, log it and audit it as a read
-    of ``case_ids`` (the cases the document shows).
-
-    The caller has already decided that the recipient may hold a copy (permissions belong to
-    the distribution views); this refuses only a deactivated account. Raises ``CopyRefused``.
-    """
-    if not recipient_user.active:
-        raise CopyRefused("The recipient's account is deactivated")
-    agency = recipient_user.agency
-    document_id = uuid.uuid4()
-    issued_at = utcnow()
-    pdf = stamp_copy(
-        master.pdf,
-        recipient_name=recipient_user.name,
-        agency_name=agency.name if agency is not None else NO_AGENCY,
-        issued_at=issued_at,
-        document_id=str(document_id),
-    )
-    copy = DocumentCopy(
-        document_id=document_id,
-        master_id=master.id,
-        meeting_id=master.meeting_id,
-        kind=master.kind,
-        minutes_version=master.minutes_version,
-        recipient_user_id=recipient_user.id,
-        recipient_name=recipient_user.name,
-        recipient_agency=agency.name if agency is not None else NO_AGENCY,
-        recipient_agency_id=recipient_user.agency_id,
-        issued_by_id=actor.id if actor is not None else None,
-        issued_at=issued_at,
-        ip_address=ip,
-        copy_sha256=hashlib.sha256(pdf).hexdigest(),
-    )
-    db.session.add(copy)
-    db.session.flush()
-    audit.record(
-        AuditAction.MINUTES_COPY_ISSUED,
-        actor=actor,
-        object_type="document_copy",
-        object_id=str(document_id),
-        case_ids=case_ids,
-        detail=(
-            f"kind={master.kind} master={master.id} meeting={master.meeting_id} "
-            f"version={master.minutes_version} recipient={recipient_user.id}"
-        ),
-    )
-    return copy, pdf
-
-
-def revoke_copy(copy: DocumentCopy, *, actor: User | None) -> DocumentCopy:
-    """Mark ``copy`` revoked (idempotent) and audit it."""
-    if copy.revoked_at is None:
-        copy.revoked_at = utcnow()
-        copy.revoked_by_id = actor.id if actor is not None else None
-        db.session.flush()
-        audit.record(
-            AuditAction.MINUTES_COPY_REVOKED,
-            actor=actor,
-            object_type="document_copy",
-            object_id=str(copy.document_id),
-            detail=f"recipient={copy.recipient_user_id}",
-        )
-    return copy
-
-
-def copies_for_meeting(meeting_id: int, *, include_revoked: bool = True) -> list[DocumentCopy]:
-    """Every copy issued for ``meeting_id``, newest first ("who holds a copy")."""
-    query = sa.select(DocumentCopy).where(DocumentCopy.meeting_id == meeting_id)
-    if not include_revoked:
-        query = query.where(DocumentCopy.revoked_at.is_(None))
-    return list(
-        db.session.scalars(query.order_by(DocumentCopy.issued_at.desc(), DocumentCopy.id.desc()))
-    )
-
-
-def find_copy(document_id: uuid.UUID) -> DocumentCopy | None:
-    return db.session.scalars(
-        sa.select(DocumentCopy).where(DocumentCopy.document_id == document_id)
-    ).first()
-
-
-# --- Recipients, access and the copies people download ---------------------------------
-# Callers: distribution.views, distribution.jobs and the ``minutes-pdf`` CLI command. Every
-# copy goes through ``issue_minutes_copy`` / ``issue_action_extract``, which check access with
-# the same rule the pages use.
-
-NOT_APPROVED = "The minutes of this meeting have not been approved yet"
 NOT_A_RECIPIENT = "This person is not a recipient of these minutes"
 REMOVED = "This person's access to these minutes has been removed"
 ACCOUNT_INACTIVE = "This person's account is deactivated"
 NO_ACTIONS_ACCESS = "This person may not receive this agency's actions"
 OTHER_AREA = "This person does not take part in this MARAC area"
-
-
-def approved_version(meeting: Meeting) -> int | None:
-    """The approved minutes version of ``meeting`` (None before approval)."""
-
-    approval = approval_of(meeting)
-    return approval.minutes_version if approval is not None else None
 
 
 def oversees_area(user: User, meeting: Meeting) -> bool:
@@ -274,17 +94,15 @@ def of_meeting_area(user: User, meeting: Meeting) -> bool:
         return False
     if user.area_id is not None and user.area_id != meeting.area_id:
         return False
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(agency_areas)
-            .where(
-                agency_areas.c.agency_id == user.agency_id,
-                agency_areas.c.area_id == meeting.area_id,
-            )
+    serves = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(agency_areas)
+        .where(
+            agency_areas.c.agency_id == user.agency_id,
+            agency_areas.c.area_id == meeting.area_id,
         )
-        > 0
     )
+    return bool(serves)
 
 
 def recipient_candidates(meeting: Meeting) -> list[User]:
@@ -325,13 +143,8 @@ def default_recipient_ids(meeting: Meeting) -> set[int]:
     agency_ids = {
         a.agency_id for a in attendance_of(meeting) if a.status == AttendanceStatus.PRESENT
     }
-    items = sa.select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id)
     agency_ids |= set(
-        db.session.scalars(
-            sa.select(ActionItem.owner_agency_id).where(
-                sa.or_(ActionItem.meeting_id == meeting.id, ActionItem.agenda_item_id.in_(items))
-            )
-        )
+        db.session.scalars(sa.select(ActionItem.owner_agency_id).where(agreed_at(meeting)))
     )
     chosen = {
         u.id
@@ -474,95 +287,6 @@ def extract_access_problem(meeting: Meeting, agency: Agency, user: User) -> str 
     return signup_problem(user.agency)
 
 
-def restriction_suffix(meeting: Meeting) -> str:
-    """A cache-key suffix naming which of the meeting's cases are under restriction of
-    processing ("" when none): restricting a case after approval gives the next copy a new
-    master rendered without it, instead of the cached one that still prints it."""
-
-    ids = sorted(
-        db.session.scalars(
-            sa.select(AgendaItem.case_id)
-            .where(
-                AgendaItem.meeting_id == meeting.id, AgendaItem.case_id.in_(restricted_case_ids())
-            )
-            .distinct()
-        )
-    )
-    if not ids:
-        return ""
-    return ":r" + hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:12]
-
-
-def minutes_master(meeting: Meeting) -> RenderedMaster:
-    """The cached master of the approved minutes version (rendered on first use)."""
-
-    version = approved_version(meeting)
-    if version is None:
-        raise CopyRefused(NOT_APPROVED)
-    return get_or_render_master(
-        minutes_key(meeting.id, version) + restriction_suffix(meeting),
-        lambda: render_minutes_pdf(build_minutes_document(meeting)),
-        kind=MasterKind.MINUTES,
-        meeting_id=meeting.id,
-        minutes_version=version,
-    )
-
-
-def meeting_actions_for(meeting: Meeting, agency: Agency) -> list[ActionLine]:
-    """``agency``'s actions agreed at ``meeting`` (cases under restriction left out)."""
-
-    items = sa.select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id)
-    rows = db.session.execute(
-        sa.select(ActionItem, Case.reference)
-        .join(Case, Case.id == ActionItem.case_id)
-        .where(
-            ActionItem.owner_agency_id == agency.id,
-            sa.or_(ActionItem.meeting_id == meeting.id, ActionItem.agenda_item_id.in_(items)),
-            ActionItem.case_id.not_in(restricted_case_ids()),
-        )
-        .order_by(Case.reference, ActionItem.due_date, ActionItem.id)
-    ).all()
-    return [
-        ActionLine(
-            case_reference=reference,
-            agency=agency.name,
-            description=action.description,
-            due_date=action.due_date,
-            status=action.status.label,
-            case_id=action.case_id,
-        )
-        for action, reference in rows
-    ]
-
-
-def extract_master(meeting: Meeting, agency: Agency) -> RenderedMaster:
-
-    version = approved_version(meeting)
-    if version is None:
-        raise CopyRefused(NOT_APPROVED)
-
-    def render() -> bytes:
-        london = meeting.starts_at.astimezone(LONDON)
-        info = MeetingInfo(
-            area_name=meeting.area.name,
-            meeting_title=f"{meeting.area.name} MARAC",
-            meeting_date=london.date(),
-            venue=meeting.venue or "",
-            chair_name=meeting.chair.name if meeting.chair else "",
-            minutes_version=version,
-        )
-        return render_action_extract_pdf(agency.name, info, meeting_actions_for(meeting, agency))
-
-    return get_or_render_master(
-        extract_key(meeting.id, version, agency.id) + restriction_suffix(meeting),
-        render,
-        kind=MasterKind.ACTION_EXTRACT,
-        meeting_id=meeting.id,
-        minutes_version=version,
-        agency_id=agency.id,
-    )
-
-
 def issue_minutes_copy(
     meeting: Meeting, recipient: User, *, actor: User | None, ip: str | None
 ) -> tuple[DocumentCopy, bytes]:
@@ -598,15 +322,6 @@ def issue_action_extract(
         recipient.id,
     )
     return copy, pdf
-
-
-def minutes_filename(meeting: Meeting, *, agency_id: int | None = None) -> str:
-    """A download name with no personal data: area code, date and (for extracts) agency id."""
-    day = meeting.starts_at.astimezone(LONDON).date().isoformat()
-    code = "".join(c for c in (meeting.area.code or "") if c.isalnum()) or "MARAC"
-    if agency_id is None:
-        return f"marac-minutes-{code}-{day}.pdf"
-    return f"marac-actions-{code}-{day}-agency-{agency_id}.pdf"
 
 
 @dataclass(frozen=True)

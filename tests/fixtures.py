@@ -1,0 +1,159 @@
+"""The test factories: one callable factory fixture per model, shared by every test package.
+
+Registered from tests/conftest.py (``pytest_plugins``), so every package uses the same
+``make_area``, ``make_agency``, ``make_user``, ``make_meeting`` and ``statement`` and no
+conftest imports another's. A factory commits what it makes and returns it (the session keeps
+attributes loaded: ``expire_on_commit=False``); each test's transaction is rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+import pytest
+from flask import Flask
+
+from marac_app.agencies.models import Agency, AgencyKind, MaracArea
+from marac_app.auth.models import Role, User
+from marac_app.db import utcnow
+from marac_app.extensions import db
+from marac_app.meetings.models import Invitation, Meeting
+from marac_app.protocol.models import ConfidentialityStatement
+from marac_app.protocol.services import current_statement
+from tests.conftest import PASSWORD, password_hash
+
+_counter = {"n": 0}
+
+
+def _next() -> int:
+    _counter["n"] += 1
+    return _counter["n"]
+
+
+@pytest.fixture()
+def make_area(app: Flask) -> Callable[..., MaracArea]:
+    def factory(name: str | None = None, code: str | None = None) -> MaracArea:
+        n = _next()
+        with app.app_context():
+            area = MaracArea(name=name or f"Test area {n}", code=code or f"TA{n}"[:8])
+            db.session.add(area)
+            db.session.commit()
+            db.session.refresh(area)
+            return area
+
+    return factory
+
+
+@pytest.fixture()
+def make_agency(app: Flask, make_area: Callable[..., MaracArea]) -> Callable[..., Agency]:
+    def factory(
+        name: str | None = None,
+        kind: AgencyKind = AgencyKind.POLICE,
+        areas: list[MaracArea] | None = None,
+    ) -> Agency:
+        n = _next()
+        with app.app_context():
+            agency = Agency(name=name or f"Test agency {n}", kind=kind)
+            agency.areas = [db.session.merge(a) for a in (areas or [make_area()])]
+            db.session.add(agency)
+            db.session.commit()
+            db.session.refresh(agency)
+            return agency
+
+    return factory
+
+
+@pytest.fixture()
+def make_user(
+    app: Flask, make_agency: Callable[..., Agency], make_area: Callable[..., MaracArea]
+) -> Callable[..., User]:
+    def factory(
+        role: Role = Role.AGENCY_REP,
+        *,
+        agency: Agency | None = None,
+        area: MaracArea | None = None,
+        email: str | None = None,
+        password: str = PASSWORD,
+        active: bool = True,
+        name: str | None = None,
+    ) -> User:
+        n = _next()
+        with app.app_context():
+            if role.needs_area and area is None:
+                area = make_area()
+            if role.needs_agency and agency is None:
+                agency = make_agency(areas=[area] if area else None)
+            user = User(
+                email=email or f"user{n}@agency.example",
+                name=name or f"Test User {n}",
+                job_title="Officer",
+                role=role,
+                agency_id=agency.id if agency else None,
+                area_id=area.id if area else None,
+                password_hash=password_hash(password),
+                active=active,
+            )
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            return user
+
+    return factory
+
+
+@pytest.fixture()
+def make_meeting(app: Flask) -> Callable[..., Meeting]:
+    """A meeting of ``area`` starting at ``starts_at`` (default: now plus ``days``), lasting
+    ``hours``, with ``chair`` and an invitation for each user in ``invite``."""
+
+    def factory(
+        area: MaracArea,
+        starts_at: datetime | None = None,
+        *,
+        days: int = 0,
+        hours: int = 2,
+        invite: Sequence[User] = (),
+        chair: User | None = None,
+    ) -> Meeting:
+        with app.app_context():
+            starts = starts_at or utcnow() + timedelta(days=days)
+            meeting = Meeting(
+                area_id=area.id,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=hours),
+                venue="Room 1",
+                chair_id=chair.id if chair else None,
+            )
+            db.session.add(meeting)
+            db.session.flush()
+            for user in invite:
+                db.session.add(
+                    Invitation(meeting_id=meeting.id, user_id=user.id, agency_id=user.agency_id)
+                )
+            db.session.commit()
+            db.session.refresh(meeting)
+            return meeting
+
+    return factory
+
+
+STATEMENT_TEXT = (
+    "Information discussed by the agency representatives within the ambit of this MARAC is "
+    "strictly confidential.\n\nIt must not be disclosed to third parties who have not signed "
+    "up to the information-sharing protocol."
+)
+
+
+@pytest.fixture()
+def statement(app: Flask) -> ConfidentialityStatement:
+    """The current statement, created only when none exists (until one is seeded)."""
+    with app.app_context():
+        existing = current_statement()
+        if existing is not None:
+            return existing
+        row = ConfidentialityStatement(version_number=1, text=STATEMENT_TEXT)
+        db.session.add(row)
+        db.session.commit()
+        db.session.refresh(row)
+        return row

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,6 @@ from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 
 from marac_app import create_app
-from marac_app.agencies.models import Agency
 from marac_app.auth import passwords
 from marac_app.auth.models import User
 from marac_app.extensions import db, limiter
@@ -198,39 +197,3 @@ def outbox(app: Flask) -> Path:
 
 
 # --- Information-sharing protocol (shared by every feature's tests) ----------------------
-
-
-@pytest.fixture()
-def sign_up(app: Flask) -> Callable[[Agency], None]:
-    """Sign ``agency`` up to the protocol in force (creating a version if none is)."""
-    from datetime import date
-
-    from marac_app.protocol.models import ProtocolSignature, ProtocolVersion
-    from marac_app.protocol.services import current_protocol
-
-    def factory(agency: Agency) -> None:
-        with app.app_context():
-            version = current_protocol()
-            if version is None:
-                version = ProtocolVersion(
-                    title="Test ISP",
-                    version_label="test-1",
-                    effective_date=date(2020, 1, 1),
-                    grace_days=0,
-                    text="Agencies agree to share information.",
-                )
-                db.session.add(version)
-                db.session.flush()
-            db.session.add(
-                ProtocolSignature(
-                    agency_id=agency.id,
-                    protocol_version_id=version.id,
-                    signatory_name="Sam Signatory",
-                    signatory_job_title="Head of Safeguarding",
-                    signed_on=date(2020, 1, 2),
-                    review_due_on=date(2099, 1, 1),
-                )
-            )
-            db.session.commit()
-
-    return factory

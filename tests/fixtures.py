@@ -1,7 +1,8 @@
 """The test factories: one callable factory fixture per model, shared by every test package.
 
 Registered from tests/conftest.py (``pytest_plugins``), so every package uses the same
-``make_area``, ``make_agency``, ``make_user``, ``make_meeting`` and ``statement`` and no
+``make_area``, ``make_agency``, ``make_user``, ``make_meeting``, ``make_case``,
+``make_agenda_item`` and ``statement`` and no
 conftest imports another's. A factory commits what it makes and returns it (the session keeps
 attributes loaded: ``expire_on_commit=False``); each test's transaction is rolled back.
 """
@@ -9,7 +10,7 @@ attributes loaded: ``expire_on_commit=False``); each test's transaction is rolle
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -19,8 +20,10 @@ from marac_app.auth.models import Role, User
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Invitation, Meeting
-from marac_app.protocol.models import ConfidentialityStatement
-from marac_app.protocol.services import current_statement
+from marac_app.protocol.models import ConfidentialityStatement, ProtocolSignature, ProtocolVersion
+from marac_app.protocol.services import current_protocol, current_statement
+from marac_app.referrals.models import AgendaItem, Case, Criterion, Referral
+from marac_app.referrals.people import Person, PersonRole
 from tests.conftest import PASSWORD, password_hash
 
 _counter = {"n": 0}
@@ -157,3 +160,118 @@ def statement(app: Flask) -> ConfidentialityStatement:
         db.session.commit()
         db.session.refresh(row)
         return row
+
+
+@pytest.fixture()
+def make_case(app: Flask, make_area: Callable[..., MaracArea]) -> Callable[..., Case]:
+    """A bare case (no referral) of ``area`` (a new area when none), e.g. ``TST-2026-0007``.
+    Packages that need a whole heard case build one through the services instead."""
+
+    def factory(area: MaracArea | None = None, reference: str | None = None) -> Case:
+        area = area or make_area()
+        with app.app_context():
+            case = Case(area_id=area.id, reference=reference or f"TST-2026-{_next():04d}")
+            db.session.add(case)
+            db.session.commit()
+            db.session.refresh(case)
+            return case
+
+    return factory
+
+
+@pytest.fixture()
+def make_agenda_item(app: Flask) -> Callable[..., AgendaItem]:
+    """``case`` put on ``meeting``'s case list."""
+
+    def factory(meeting: Meeting, case: Case) -> AgendaItem:
+        with app.app_context():
+            item = AgendaItem(meeting_id=meeting.id, case_id=case.id)
+            db.session.add(item)
+            db.session.commit()
+            db.session.refresh(item)
+            return item
+
+    return factory
+
+
+def sign_up_agency(agency: Agency) -> None:
+    """Sign ``agency`` up to the protocol in force, creating a version if none is (flushes;
+    inside an app context). For world builders that make many objects in one transaction."""
+    version = current_protocol()
+    if version is None:
+        version = ProtocolVersion(
+            title="Test ISP",
+            version_label="test-1",
+            effective_date=date(2020, 1, 1),
+            grace_days=0,
+            text="Agencies agree to share information.",
+        )
+        db.session.add(version)
+        db.session.flush()
+    db.session.add(
+        ProtocolSignature(
+            agency_id=agency.id,
+            protocol_version_id=version.id,
+            signatory_name="Sam Signatory",
+            signatory_job_title="Head of Safeguarding",
+            signed_on=date(2020, 1, 2),
+            review_due_on=date(2099, 1, 1),
+        )
+    )
+    db.session.flush()
+
+
+@pytest.fixture()
+def sign_up(app: Flask) -> Callable[[Agency], None]:
+    """Sign ``agency`` up to the protocol in force (creating a version if none is)."""
+
+    def factory(agency: Agency) -> None:
+        with app.app_context():
+            sign_up_agency(db.session.get(Agency, agency.id))
+            db.session.commit()
+
+    return factory
+
+
+def listed_case(
+    area_id: int,
+    agency_id: int,
+    meeting_id: int,
+    position: int,
+    victim: str,
+    *,
+    prefix: str = "TST",
+    with_child: bool = True,
+) -> tuple[Case, AgendaItem]:
+    """A case referred by ``agency_id`` (victim, "Peter Perp" and, ``with_child``, "Cara
+    Child") on ``meeting_id``'s case list at ``position`` (flushes; inside an app context).
+    The one builder behind the minutes, distribution and performance worlds."""
+    case = Case(area_id=area_id, reference=f"{prefix}-2026-{_next():06d}")
+    db.session.add(case)
+    db.session.flush()
+    referral = Referral(
+        area_id=area_id,
+        case_id=case.id,
+        referring_agency_id=agency_id,
+        referrer_name="Rita Referrer",
+        referred_on=date(2026, 1, 5),
+        criterion=Criterion.VISIBLE_HIGH_RISK,
+        dash_score=17,
+    )
+    people = [
+        Person(role=PersonRole.VICTIM, full_name=victim, normalised_name=victim.lower()),
+        Person(role=PersonRole.PERPETRATOR, full_name="Peter Perp", normalised_name="peter perp"),
+    ]
+    if with_child:
+        people.append(
+            Person(role=PersonRole.CHILD, full_name="Cara Child", normalised_name="cara child")
+        )
+    referral.people = people
+    db.session.add(referral)
+    db.session.flush()
+    item = AgendaItem(
+        meeting_id=meeting_id, case_id=case.id, referral_id=referral.id, position=position
+    )
+    db.session.add(item)
+    db.session.flush()
+    return case, item

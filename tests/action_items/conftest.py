@@ -14,7 +14,7 @@ from marac_app.auth.models import Role, User
 from marac_app.extensions import db
 from marac_app.meetings.models import Invitation, Meeting
 from marac_app.protocol.services import today
-from marac_app.referrals.models import AgendaItem, Case
+from marac_app.referrals.models import Case
 
 _count = {"n": 0}
 
@@ -32,32 +32,6 @@ def signed_agency(make_agency, sign_up) -> Callable[..., Agency]:
         agency = make_agency(name=name, kind=kind, areas=[area])
         sign_up(agency)
         return agency
-
-    return factory
-
-
-@pytest.fixture()
-def make_case(app: Flask) -> Callable[..., Case]:
-    def factory(area: MaracArea, reference: str | None = None) -> Case:
-        with app.app_context():
-            case = Case(area_id=area.id, reference=reference or f"TST-2026-{_n():04d}")
-            db.session.add(case)
-            db.session.commit()
-            db.session.refresh(case)
-            return case
-
-    return factory
-
-
-@pytest.fixture()
-def make_agenda_item(app: Flask) -> Callable[..., AgendaItem]:
-    def factory(meeting: Meeting, case: Case) -> AgendaItem:
-        with app.app_context():
-            item = AgendaItem(meeting_id=meeting.id, case_id=case.id)
-            db.session.add(item)
-            db.session.commit()
-            db.session.refresh(item)
-            return item
 
     return factory
 

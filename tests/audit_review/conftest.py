@@ -35,22 +35,6 @@ def is_postgres(db_transaction: sa.Connection) -> bool:
 
 
 @pytest.fixture()
-def make_case(app: Flask, make_area) -> Callable[..., object]:
-    from marac_app.referrals.models import Case
-
-    def factory(area=None, reference: str | None = None) -> Case:
-        area = area or make_area()
-        with app.app_context():
-            case = Case(area_id=area.id, reference=reference or f"AUD-2026-{next(_numbers):04d}")
-            db.session.add(case)
-            db.session.commit()
-            db.session.refresh(case)
-            return case
-
-    return factory
-
-
-@pytest.fixture()
 def add_event(app: Flask) -> Callable[..., AuditEvent]:
     """Write one event through the real ``record`` and commit it; returns it detached."""
 

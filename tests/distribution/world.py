@@ -7,9 +7,8 @@ the case list, the confidentiality gate open, entries, one action per agency, ap
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -23,10 +22,10 @@ from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Invitation, Meeting
 from marac_app.minutes import services as minutes
-from marac_app.protocol.models import ConfidentialityStatement, ProtocolSignature, ProtocolVersion
-from marac_app.protocol.services import current_protocol, current_statement, today
-from marac_app.referrals.models import AgendaItem, Case, Criterion, Referral
-from marac_app.referrals.people import Person, PersonRole
+from marac_app.protocol.models import ConfidentialityStatement
+from marac_app.protocol.services import current_statement, today
+from marac_app.referrals.models import AgendaItem, Case
+from tests.fixtures import listed_case, sign_up_agency
 
 STATEMENT_TEXT = (
     "Distribution-statement: information shared at this MARAC is strictly "
@@ -37,8 +36,6 @@ FACT = "FACTMARK police attended the address"
 OPINION = "OPINIONMARK the risk is escalating"
 POLICE_ACTION = "POLICEACTION flag the address"
 HOUSING_ACTION = "HOUSINGACTION priority transfer"
-
-_refs = itertools.count(1)
 
 
 @dataclass
@@ -64,58 +61,12 @@ class DW:
         return f"/distribution/meetings/{self.meeting.id}"
 
 
-def sign_up_agency(agency: Agency) -> None:
-    version = current_protocol()
-    if version is None:
-        version = ProtocolVersion(
-            title="Test ISP",
-            version_label="dist-1",
-            effective_date=date(2020, 1, 1),
-            grace_days=0,
-            text="Agencies agree to share information.",
-        )
-        db.session.add(version)
-        db.session.flush()
-    db.session.add(
-        ProtocolSignature(
-            agency_id=agency.id,
-            protocol_version_id=version.id,
-            signatory_name="Sam Signatory",
-            signatory_job_title="Head of Safeguarding",
-            signed_on=date(2020, 1, 2),
-            review_due_on=date(2099, 1, 1),
-        )
-    )
-    db.session.flush()
-
-
 def _case(
     area: MaracArea, agency: Agency, meeting: Meeting, position: int, victim: str
 ) -> tuple[Case, AgendaItem]:
-    case = Case(area_id=area.id, reference=f"DST-2026-{next(_refs):06d}")  # a real shape
-    db.session.add(case)
-    db.session.flush()
-    referral = Referral(
-        area_id=area.id,
-        case_id=case.id,
-        referring_agency_id=agency.id,
-        referrer_name="Rita Referrer",
-        referred_on=date(2026, 1, 5),
-        criterion=Criterion.VISIBLE_HIGH_RISK,
-        dash_score=17,
+    return listed_case(
+        area.id, agency.id, meeting.id, position, victim, prefix="DST", with_child=False
     )
-    referral.people = [
-        Person(role=PersonRole.VICTIM, full_name=victim, normalised_name=victim.lower()),
-        Person(role=PersonRole.PERPETRATOR, full_name="Peter Perp", normalised_name="peter perp"),
-    ]
-    db.session.add(referral)
-    db.session.flush()
-    item = AgendaItem(
-        meeting_id=meeting.id, case_id=case.id, referral_id=referral.id, position=position
-    )
-    db.session.add(item)
-    db.session.flush()
-    return case, item
 
 
 @pytest.fixture()

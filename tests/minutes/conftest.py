@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 from flask import Flask
@@ -17,10 +15,8 @@ from marac_app.attendance.models import AcknowledgementMethod, AttendanceStatus
 from marac_app.auth.models import Role, User
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
-from marac_app.referrals.models import AgendaItem, Case, Criterion, Referral
-from marac_app.referrals.people import Person, PersonRole
-
-_refs = itertools.count(1)
+from marac_app.referrals.models import AgendaItem, Case
+from tests.fixtures import listed_case
 
 
 @dataclass
@@ -47,31 +43,7 @@ class MinutesWorld:
 def _case(
     area: MaracArea, agency: Agency, meeting: Meeting, position: int, victim: str
 ) -> tuple[Case, AgendaItem]:
-    case = Case(area_id=area.id, reference=f"MIN-2026-{next(_refs):04d}-{area.id}")
-    db.session.add(case)
-    db.session.flush()
-    referral = Referral(
-        area_id=area.id,
-        case_id=case.id,
-        referring_agency_id=agency.id,
-        referrer_name="Rita Referrer",
-        referred_on=date(2026, 1, 5),
-        criterion=Criterion.VISIBLE_HIGH_RISK,
-        dash_score=17,
-    )
-    referral.people = [
-        Person(role=PersonRole.VICTIM, full_name=victim, normalised_name=victim.lower()),
-        Person(role=PersonRole.PERPETRATOR, full_name="Peter Perp", normalised_name="peter perp"),
-        Person(role=PersonRole.CHILD, full_name="Cara Child", normalised_name="cara child"),
-    ]
-    db.session.add(referral)
-    db.session.flush()
-    item = AgendaItem(
-        meeting_id=meeting.id, case_id=case.id, referral_id=referral.id, position=position
-    )
-    db.session.add(item)
-    db.session.flush()
-    return case, item
+    return listed_case(area.id, agency.id, meeting.id, position, victim, prefix="MIN")
 
 
 @pytest.fixture()

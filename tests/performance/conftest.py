@@ -10,11 +10,10 @@ the test's bound one).
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -29,12 +28,8 @@ from marac_app.auth.models import Role, User
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Invitation, Meeting
-from marac_app.protocol.models import ProtocolSignature, ProtocolVersion
-from marac_app.protocol.services import current_protocol
-from marac_app.referrals.models import AgendaItem, Case, Criterion, Referral
-from marac_app.referrals.people import Person, PersonRole
-
-_refs = itertools.count(1)
+from marac_app.referrals.models import AgendaItem, Case
+from tests.fixtures import listed_case, sign_up_agency
 
 
 @dataclass
@@ -58,55 +53,7 @@ def add_case(
     area_id: int, agency_id: int, meeting_id: int, position: int, victim: str
 ) -> tuple[Case, AgendaItem]:
     """A case with a referral (victim, perpetrator, child) on a meeting's list (flushed)."""
-    case = Case(area_id=area_id, reference=f"PRF-2026-{next(_refs):05d}")
-    db.session.add(case)
-    db.session.flush()
-    referral = Referral(
-        area_id=area_id,
-        case_id=case.id,
-        referring_agency_id=agency_id,
-        referrer_name="Rita Referrer",
-        referred_on=date(2026, 1, 5),
-        criterion=Criterion.VISIBLE_HIGH_RISK,
-        dash_score=17,
-    )
-    referral.people = [
-        Person(role=PersonRole.VICTIM, full_name=victim, normalised_name=victim.lower()),
-        Person(role=PersonRole.PERPETRATOR, full_name="Peter Perp", normalised_name="peter perp"),
-        Person(role=PersonRole.CHILD, full_name="Cara Child", normalised_name="cara child"),
-    ]
-    db.session.add(referral)
-    db.session.flush()
-    item = AgendaItem(
-        meeting_id=meeting_id, case_id=case.id, referral_id=referral.id, position=position
-    )
-    db.session.add(item)
-    db.session.flush()
-    return case, item
-
-
-def _sign_up(agency: Agency) -> None:
-    version = current_protocol()
-    if version is None:
-        version = ProtocolVersion(
-            title="Perf ISP",
-            version_label="perf-1",
-            effective_date=date(2020, 1, 1),
-            grace_days=0,
-            text="Agencies agree to share information.",
-        )
-        db.session.add(version)
-        db.session.flush()
-    db.session.add(
-        ProtocolSignature(
-            agency_id=agency.id,
-            protocol_version_id=version.id,
-            signatory_name="Sam Signatory",
-            signatory_job_title="Head of Safeguarding",
-            signed_on=date(2020, 1, 2),
-            review_due_on=date(2099, 1, 1),
-        )
-    )
+    return listed_case(area_id, agency_id, meeting_id, position, victim, prefix="PRF")
 
 
 @pytest.fixture()
@@ -126,7 +73,7 @@ def perf(
     dpo = make_user(Role.DPO)
     with app.app_context():
         for agency in (police, housing):
-            _sign_up(db.session.merge(agency))
+            sign_up_agency(db.session.merge(agency))
         starts = utcnow()
         meeting = Meeting(
             area_id=area.id,

@@ -106,7 +106,7 @@ def referral_details(
 
 
 @pytest.fixture()
-def make_case(app: Flask) -> Callable[..., int]:
+def make_heard_case(app: Flask) -> Callable[..., int]:
     """A full case in ``world``; returns its id. ``closed_on`` closes it."""
 
     def factory(

@@ -105,15 +105,15 @@ def new_referral_reference(app: Flask, auth, world, victim: str) -> str:
 
 
 def test_reference_never_reused_after_erasure_and_who_viewed_still_finds_it(
-    app: Flask, auth, client, world, make_case
+    app: Flask, auth, client, world, make_heard_case
 ) -> None:
     with app.app_context():  # a real area code (letters only), as the audit search expects
         db.session.execute(
             sa.update(MaracArea).where(MaracArea.id == world.area.id).values(code="ERQZ")
         )
         db.session.commit()
-    make_case(world, victim="Olive Olderson")
-    newest = make_case(world)
+    make_heard_case(world, victim="Olive Olderson")
+    newest = make_heard_case(world)
     erased_reference = reference_of(app, newest)
     auth.sign_in_as(world.coordinator)
     assert client.get(f"/cases/{newest}").status_code == 200  # a read the trail keeps
@@ -144,8 +144,10 @@ def test_reference_never_reused_after_erasure_and_who_viewed_still_finds_it(
     assert viewer not in page.get_data(as_text=True)
 
 
-def test_reference_never_reused_after_a_retention_purge(app: Flask, auth, world, make_case) -> None:
-    newest = make_case(world, closed_on=date(2015, 1, 1))
+def test_reference_never_reused_after_a_retention_purge(
+    app: Flask, auth, world, make_heard_case
+) -> None:
+    newest = make_heard_case(world, closed_on=date(2015, 1, 1))
     erased_reference = reference_of(app, newest)
     with app.app_context():
         retention.apply_retention(london_today())
@@ -158,7 +160,7 @@ def test_reference_never_reused_after_a_retention_purge(app: Flask, auth, world,
 
 
 def test_the_tombstone_holds_no_personal_data_and_survives_the_purge(
-    app: Flask, auth, world, make_case
+    app: Flask, auth, world, make_heard_case
 ) -> None:
     assert set(ErasedCase.__table__.columns.keys()) == {
         "id",
@@ -173,7 +175,7 @@ def test_the_tombstone_holds_no_personal_data_and_survives_the_purge(
         "was_on_upcoming_list",
     }
     assert "erased_case" not in retention.dependency_report()
-    case_id = make_case(world, closed_on=date(2025, 2, 3))
+    case_id = make_heard_case(world, closed_on=date(2025, 2, 3))
     request_id = erasure_request(app, world, case_id)
     auth.sign_in_as(world.dpo)
     assert auth.post(f"/privacy/requests/{request_id}/erase", {"confirm": "y"}).status_code == 302
@@ -191,9 +193,9 @@ def test_the_tombstone_holds_no_personal_data_and_survives_the_purge(
 
 
 def test_consequences_are_shown_before_anything_is_erased(
-    app: Flask, auth, client, world, make_case
+    app: Flask, auth, client, world, make_heard_case
 ) -> None:
-    case_id = make_case(world)
+    case_id = make_heard_case(world)
     put_on_upcoming_list(app, world, case_id)
     request_id = erasure_request(app, world, case_id)
     auth.sign_in_as(world.dpo)
@@ -221,9 +223,9 @@ def test_consequences_are_shown_before_anything_is_erased(
 
 
 def test_listed_open_case_is_refused_without_a_reason_and_erased_with_one(
-    app: Flask, auth, world, make_case
+    app: Flask, auth, world, make_heard_case
 ) -> None:
-    case_id = make_case(world)
+    case_id = make_heard_case(world)
     put_on_upcoming_list(app, world, case_id)
     request_id = erasure_request(app, world, case_id)
     path = f"/privacy/requests/{request_id}/erase"
@@ -254,9 +256,9 @@ def test_listed_open_case_is_refused_without_a_reason_and_erased_with_one(
 
 
 def test_erasure_needs_an_explicit_confirmation_and_keeps_what_was_typed(
-    app: Flask, auth, world, make_case
+    app: Flask, auth, world, make_heard_case
 ) -> None:
-    case_id = make_case(world)
+    case_id = make_heard_case(world)
     put_on_upcoming_list(app, world, case_id)
     request_id = erasure_request(app, world, case_id)
     auth.sign_in_as(world.dpo)
@@ -273,9 +275,9 @@ def test_erasure_needs_an_explicit_confirmation_and_keeps_what_was_typed(
 
 
 def test_a_closed_case_not_on_a_list_needs_only_the_confirmation(
-    app: Flask, auth, client, world, make_case
+    app: Flask, auth, client, world, make_heard_case
 ) -> None:
-    case_id = make_case(world, closed_on=date(2026, 4, 1))
+    case_id = make_heard_case(world, closed_on=date(2026, 4, 1))
     put_on_upcoming_list(app, world, case_id)  # closed: no reason asked
     request_id = erasure_request(app, world, case_id)
     auth.sign_in_as(world.dpo)
@@ -288,9 +290,9 @@ def test_a_closed_case_not_on_a_list_needs_only_the_confirmation(
 
 @pytest.mark.parametrize("role", [SubjectRole.PERPETRATOR, SubjectRole.CHILD])
 def test_erasure_is_refused_when_the_requester_is_not_the_victim(
-    app: Flask, auth, client, world, make_case, role: SubjectRole
+    app: Flask, auth, client, world, make_heard_case, role: SubjectRole
 ) -> None:
-    case_id = make_case(world)
+    case_id = make_heard_case(world)
     request_id = erasure_request(app, world, case_id, role=role)
     auth.sign_in_as(world.dpo)
     page = client.get(f"/privacy/requests/{request_id}/erase").get_data(as_text=True)
@@ -308,8 +310,10 @@ def test_erasure_is_refused_when_the_requester_is_not_the_victim(
         assert db.session.get(SubjectRequest, request_id).status == RequestStatus.OPEN
 
 
-def test_erasure_is_refused_under_a_legal_hold(app: Flask, auth, client, world, make_case) -> None:
-    case_id = make_case(world)
+def test_erasure_is_refused_under_a_legal_hold(
+    app: Flask, auth, client, world, make_heard_case
+) -> None:
+    case_id = make_heard_case(world)
     request_id = erasure_request(app, world, case_id)
     with app.app_context():
         retention.set_legal_hold(db.session.get(Case, case_id), "Court order", actor=None)
@@ -337,14 +341,14 @@ class Collector:
 
 
 def test_the_areas_coordinator_is_told_by_email_and_sees_the_reference_on_signing_in(
-    app: Flask, auth, client, world, make_case, make_area, make_user, monkeypatch
+    app: Flask, auth, client, world, make_heard_case, make_area, make_user, monkeypatch
 ) -> None:
     from marac_app.auth.models import Role
 
     other_area = make_area()
     other_coordinator = make_user(Role.COORDINATOR, area=other_area)
     make_user(Role.COORDINATOR, area=world.area, active=False)  # deactivated: not told
-    case_id = make_case(world)
+    case_id = make_heard_case(world)
     reference = reference_of(app, case_id)
     request_id = erasure_request(app, world, case_id)
     handler = Collector()
@@ -398,11 +402,11 @@ def test_the_areas_coordinator_is_told_by_email_and_sees_the_reference_on_signin
 
 
 def test_dpo_previews_and_applies_retention_from_the_page(
-    app: Flask, auth, client, world, make_case
+    app: Flask, auth, client, world, make_heard_case
 ) -> None:
-    due = make_case(world, victim="Dora Duecase", closed_on=date(2015, 1, 1))
-    held = make_case(world, victim="Hilda Heldcase", closed_on=date(2014, 6, 1))
-    recent = make_case(world, victim="Rita Recentcase", closed_on=date(2024, 1, 1))
+    due = make_heard_case(world, victim="Dora Duecase", closed_on=date(2015, 1, 1))
+    held = make_heard_case(world, victim="Hilda Heldcase", closed_on=date(2014, 6, 1))
+    recent = make_heard_case(world, victim="Rita Recentcase", closed_on=date(2024, 1, 1))
     with app.app_context():
         retention.set_legal_hold(db.session.get(Case, held), "Domestic homicide review", actor=None)
         db.session.commit()

@@ -72,7 +72,7 @@ def test_footer_links_the_privacy_notice_when_signed_in(client, auth, world) -> 
 
 
 def test_dpo_home_shows_open_and_overdue_requests(
-    app: Flask, client, auth, world, make_case
+    app: Flask, client, auth, world, make_heard_case
 ) -> None:
     with app.app_context():
         for received in (date(2026, 1, 31), date(2099, 1, 1)):
@@ -89,9 +89,9 @@ def test_dpo_home_shows_open_and_overdue_requests(
 
 
 def test_dpo_sees_the_policy_and_puts_a_case_under_legal_hold(
-    app: Flask, client, auth, world, make_case
+    app: Flask, client, auth, world, make_heard_case
 ) -> None:
-    case_id = make_case(world, closed_on=date(2015, 1, 1))
+    case_id = make_heard_case(world, closed_on=date(2015, 1, 1))
     with app.app_context():
         reference = db.session.get(Case, case_id).reference
     auth.sign_in_as(world.dpo)
@@ -126,11 +126,11 @@ def test_dpo_sees_the_policy_and_puts_a_case_under_legal_hold(
 
 
 def test_coordinator_closes_a_case_of_their_own_area_only(
-    app: Flask, client, auth, world, make_case, make_area, make_user
+    app: Flask, client, auth, world, make_heard_case, make_area, make_user
 ) -> None:
     from marac_app.auth.models import Role
 
-    case_id = make_case(world)
+    case_id = make_heard_case(world)
     with app.app_context():
         reference = db.session.get(Case, case_id).reference
     other = make_user(Role.COORDINATOR, area=make_area())
@@ -162,8 +162,8 @@ def test_coordinator_closes_a_case_of_their_own_area_only(
     assert client.get("/privacy/cases/close").status_code == 403
 
 
-def test_dpo_changes_the_retention_period(app: Flask, client, auth, world, make_case) -> None:
-    case_id = make_case(world, closed_on=date(2017, 1, 1))
+def test_dpo_changes_the_retention_period(app: Flask, client, auth, world, make_heard_case) -> None:
+    case_id = make_heard_case(world, closed_on=date(2017, 1, 1))
     with app.app_context():
         reference = db.session.get(Case, case_id).reference
     auth.sign_in_as(world.dpo)
@@ -179,12 +179,12 @@ def test_dpo_changes_the_retention_period(app: Flask, client, auth, world, make_
     assert "20 years" in page and reference not in page
 
 
-def test_restricted_banner_partial(app: Flask, world, make_case) -> None:
+def test_restricted_banner_partial(app: Flask, world, make_heard_case) -> None:
     from flask import render_template_string
 
     from marac_app.referrals import restriction
 
-    case_id = make_case(world)
+    case_id = make_heard_case(world)
     with app.test_request_context("/"):
         case = db.session.get(Case, case_id)
         include = '{% include "privacy/_restricted_banner.html" %}'

@@ -79,9 +79,9 @@ def only_request(app: Flask) -> SubjectRequest:
 
 @pytest.mark.parametrize("right", list(SubjectRight))
 def test_each_right_is_logged_with_its_due_date(
-    app: Flask, auth, world, make_case, right: SubjectRight
+    app: Flask, auth, world, make_heard_case, right: SubjectRight
 ) -> None:
-    case_id = make_case(world)
+    case_id = make_heard_case(world)
     auth.sign_in_as(world.dpo)
     response = log(auth, right)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
@@ -143,8 +143,8 @@ def test_bad_request_form_says_what_is_wrong_and_saves_nothing(app: Flask, auth,
 
 
 @pytest.mark.parametrize("who", ["admin", "coordinator", "chair", "rep"])
-def test_requests_are_for_the_dpo_only(app: Flask, auth, world, make_case, who: str) -> None:
-    make_case(world)
+def test_requests_are_for_the_dpo_only(app: Flask, auth, world, make_heard_case, who: str) -> None:
+    make_heard_case(world)
     with app.app_context():
         saved = services.log_request(
             services.NewRequest(VICTIM, None, SubjectRight.ACCESS, date(2026, 1, 5), None, []),
@@ -215,9 +215,9 @@ def _check_schema(value: Any, schema: dict[str, Any], path: str = "$") -> None:
 
 
 def test_victims_copy_has_her_data_and_nothing_about_the_perpetrator(
-    app: Flask, auth, world, make_case
+    app: Flask, auth, world, make_heard_case
 ) -> None:
-    make_case(world)
+    make_heard_case(world)
     request_id, case_id = _logged(app, world, SubjectRight.ACCESS)
     auth.sign_in_as(world.dpo)
     keys = disclose_all(auth, request_id, case_id)
@@ -263,9 +263,9 @@ def test_victims_copy_has_her_data_and_nothing_about_the_perpetrator(
 
 
 def test_portability_json_follows_the_documented_structure(
-    app: Flask, auth, world, make_case
+    app: Flask, auth, world, make_heard_case
 ) -> None:
-    make_case(world)
+    make_heard_case(world)
     request_id, case_id = _logged(app, world, SubjectRight.PORTABILITY)
     auth.sign_in_as(world.dpo)
     disclose_all(auth, request_id, case_id)
@@ -281,10 +281,10 @@ def test_portability_json_follows_the_documented_structure(
 
 
 def test_export_of_a_case_not_linked_to_the_request_is_404(
-    app: Flask, auth, world, make_case
+    app: Flask, auth, world, make_heard_case
 ) -> None:
-    make_case(world)
-    other = make_case(world, victim="Someone Else")
+    make_heard_case(world)
+    other = make_heard_case(world, victim="Someone Else")
     request_id, _ = _logged(app, world, SubjectRight.ACCESS)
     auth.sign_in_as(world.dpo)
     assert (
@@ -294,9 +294,9 @@ def test_export_of_a_case_not_linked_to_the_request_is_404(
 
 
 def test_rectification_keeps_who_when_why_and_the_old_value(
-    app: Flask, auth, world, make_case
+    app: Flask, auth, world, make_heard_case
 ) -> None:
-    make_case(world)
+    make_heard_case(world)
     request_id, case_id = _logged(app, world, SubjectRight.RECTIFICATION)
     auth.sign_in_as(world.dpo)
     path = f"/privacy/requests/{request_id}/rectify"
@@ -331,9 +331,9 @@ def test_rectification_keeps_who_when_why_and_the_old_value(
 
 
 def test_erasure_carried_out_keeps_statistics_and_the_request(
-    app: Flask, auth, world, make_case
+    app: Flask, auth, world, make_heard_case
 ) -> None:
-    make_case(world)
+    make_heard_case(world)
     request_id, case_id = _logged(app, world, SubjectRight.ERASURE)
     auth.sign_in_as(world.dpo)
     response = auth.post(f"/privacy/requests/{request_id}/erase", {"confirm": "y"})
@@ -356,8 +356,8 @@ def test_erasure_carried_out_keeps_statistics_and_the_request(
     assert "This case has been erased" in page
 
 
-def test_erasure_refused_with_the_legal_reason(app: Flask, auth, world, make_case) -> None:
-    make_case(world)
+def test_erasure_refused_with_the_legal_reason(app: Flask, auth, world, make_heard_case) -> None:
+    make_heard_case(world)
     request_id, case_id = _logged(app, world, SubjectRight.ERASURE)
     with app.app_context():
         retention.set_legal_hold(db.session.get(Case, case_id), "Court order", actor=None)
@@ -395,8 +395,8 @@ def test_erasure_refused_with_the_legal_reason(app: Flask, auth, world, make_cas
     assert stale.status_code == 409
 
 
-def test_objection_is_logged_with_its_decision(app: Flask, auth, world, make_case) -> None:
-    make_case(world)
+def test_objection_is_logged_with_its_decision(app: Flask, auth, world, make_heard_case) -> None:
+    make_heard_case(world)
     request_id, _ = _logged(app, world, SubjectRight.OBJECTION)
     auth.sign_in_as(world.dpo)
     with app.app_context():
@@ -415,8 +415,8 @@ def test_objection_is_logged_with_its_decision(app: Flask, auth, world, make_cas
     assert "Objection not upheld" in page and "Completed" in page
 
 
-def _restrict(app: Flask, auth, world, make_case) -> tuple[int, int]:
-    make_case(world)
+def _restrict(app: Flask, auth, world, make_heard_case) -> tuple[int, int]:
+    make_heard_case(world)
     request_id, case_id = _logged(app, world, SubjectRight.RESTRICTION)
     auth.sign_in_as(world.dpo)
     response = auth.post(
@@ -429,8 +429,8 @@ def _restrict(app: Flask, auth, world, make_case) -> tuple[int, int]:
     return request_id, case_id
 
 
-def test_restriction_is_recorded_and_shown(app: Flask, auth, world, make_case) -> None:
-    request_id, case_id = _restrict(app, auth, world, make_case)
+def test_restriction_is_recorded_and_shown(app: Flask, auth, world, make_heard_case) -> None:
+    request_id, case_id = _restrict(app, auth, world, make_heard_case)
     with app.app_context():
         assert restriction.is_restricted(case_id)
         assert case_id in set(db.session.scalars(restriction.restricted_case_ids()))
@@ -453,9 +453,9 @@ def test_restriction_is_recorded_and_shown(app: Flask, auth, world, make_case) -
 
 
 def test_restricted_case_is_hidden_from_a_representative(
-    app: Flask, auth, world, make_case
+    app: Flask, auth, world, make_heard_case
 ) -> None:
-    _, case_id = _restrict(app, auth, world, make_case)
+    _, case_id = _restrict(app, auth, world, make_heard_case)
     auth.sign_in_as(world.coordinator)
     assert auth.client.get(f"/cases/{case_id}").status_code == 200
     auth.sign_out()
@@ -469,9 +469,9 @@ def test_restricted_case_is_hidden_from_a_representative(
 
 
 def test_restricted_case_is_left_out_of_the_chairs_case_list(
-    app: Flask, auth, world, make_case
+    app: Flask, auth, world, make_heard_case
 ) -> None:
-    _, case_id = _restrict(app, auth, world, make_case)
+    _, case_id = _restrict(app, auth, world, make_heard_case)
     with app.app_context():
         reference = db.session.get(Case, case_id).reference
     auth.sign_in_as(world.chair)
@@ -480,12 +480,12 @@ def test_restricted_case_is_left_out_of_the_chairs_case_list(
 
 
 def test_restricted_case_is_left_out_of_distributed_minutes(
-    app: Flask, auth, world, make_case
+    app: Flask, auth, world, make_heard_case
 ) -> None:
     from marac_app.meetings.models import Meeting
     from marac_app.minutes.builder import build_minutes_document
 
-    _, case_id = _restrict(app, auth, world, make_case)
+    _, case_id = _restrict(app, auth, world, make_heard_case)
     with app.app_context():
         reference = db.session.get(Case, case_id).reference
         document = build_minutes_document(db.session.get(Meeting, world.meeting.id))

@@ -30,14 +30,16 @@ def counts() -> dict[str, int]:
 
 
 def test_boundary_seven_years_minus_a_day_kept_plus_a_day_purged(
-    app: Flask, world, make_case
+    app: Flask, world, make_heard_case
 ) -> None:
-    kept = make_case(world, victim="Kept Person", closed_on=SEVEN_YEARS_AGO + relativedelta(days=1))
-    on_the_day = make_case(world, victim="Anniversary Person", closed_on=SEVEN_YEARS_AGO)
-    purged = make_case(
+    kept = make_heard_case(
+        world, victim="Kept Person", closed_on=SEVEN_YEARS_AGO + relativedelta(days=1)
+    )
+    on_the_day = make_heard_case(world, victim="Anniversary Person", closed_on=SEVEN_YEARS_AGO)
+    purged = make_heard_case(
         world, victim="Purged Person", closed_on=SEVEN_YEARS_AGO - relativedelta(days=1)
     )
-    still_open = make_case(world, victim="Open Person")
+    still_open = make_heard_case(world, victim="Open Person")
     with app.app_context():
         run = retention.apply_retention(TODAY)
         assert [c.case_id for c in run.cases] == [purged]
@@ -48,8 +50,8 @@ def test_boundary_seven_years_minus_a_day_kept_plus_a_day_purged(
         assert "Purged Person" not in names and "Kept Person" in names
 
 
-def test_legal_hold_keeps_an_old_case(app: Flask, world, make_case) -> None:
-    held = make_case(world, closed_on=date(2020, 1, 1))
+def test_legal_hold_keeps_an_old_case(app: Flask, world, make_heard_case) -> None:
+    held = make_heard_case(world, closed_on=date(2020, 1, 1))
     with app.app_context():
         retention.set_legal_hold(db.session.get(Case, held), "Domestic homicide review", actor=None)
         db.session.commit()
@@ -60,8 +62,8 @@ def test_legal_hold_keeps_an_old_case(app: Flask, world, make_case) -> None:
         assert [c.case_id for c in retention.apply_retention(TODAY).cases] == [held]
 
 
-def test_dry_run_changes_nothing_and_names_nobody(app: Flask, world, make_case) -> None:
-    old = make_case(world, victim="Dryrun Victim", closed_on=date(2020, 1, 1))
+def test_dry_run_changes_nothing_and_names_nobody(app: Flask, world, make_heard_case) -> None:
+    old = make_heard_case(world, victim="Dryrun Victim", closed_on=date(2020, 1, 1))
     with app.app_context():
         before = counts()
         plan = retention.dry_run(TODAY)
@@ -81,10 +83,10 @@ def test_dry_run_changes_nothing_and_names_nobody(app: Flask, world, make_case) 
 
 
 def test_purge_killed_midway_then_rerun_finishes_without_orphans(
-    app: Flask, world, make_case
+    app: Flask, world, make_heard_case
 ) -> None:
     ids = [
-        make_case(world, victim=f"Batch Person {n}", closed_on=date(2020, 1, n + 1))
+        make_heard_case(world, victim=f"Batch Person {n}", closed_on=date(2020, 1, n + 1))
         for n in range(3)
     ]
     calls: list[int] = []
@@ -140,8 +142,8 @@ def test_purge_killed_midway_then_rerun_finishes_without_orphans(
         assert retention.apply_retention(TODAY).cases == []
 
 
-def test_statistics_survive_the_purge(app: Flask, world, make_case) -> None:
-    case_id = make_case(world, closed_on=date(2020, 1, 1))
+def test_statistics_survive_the_purge(app: Flask, world, make_heard_case) -> None:
+    case_id = make_heard_case(world, closed_on=date(2020, 1, 1))
     with app.app_context():
         retention.apply_retention(TODAY)
         rows = list(
@@ -160,8 +162,8 @@ def test_statistics_survive_the_purge(app: Flask, world, make_case) -> None:
         assert row.purged_at is not None
 
 
-def test_snapshot_is_idempotent(app: Flask, world, make_case) -> None:
-    case_id = make_case(world)
+def test_snapshot_is_idempotent(app: Flask, world, make_heard_case) -> None:
+    case_id = make_heard_case(world)
     with app.app_context():
         case = db.session.get(Case, case_id)
         retention.snapshot_case_statistics(case)
@@ -196,10 +198,10 @@ def test_every_table_hanging_off_a_case_is_covered() -> None:
     assert "case_statistic" not in reached and "subject_request" not in reached
 
 
-def test_cached_minutes_pdf_of_a_purged_case_is_retired(app: Flask, world, make_case) -> None:
+def test_cached_minutes_pdf_of_a_purged_case_is_retired(app: Flask, world, make_heard_case) -> None:
     from marac_app.distribution.models import DocumentCopy, RenderedMaster
 
-    make_case(world, closed_on=date(2020, 1, 1))
+    make_heard_case(world, closed_on=date(2020, 1, 1))
     with app.app_context():
         retention.apply_retention(TODAY)
         master = db.session.scalar(

@@ -169,9 +169,9 @@ def review_count(app: Flask) -> int:
 
 
 def test_perpetrators_request_finds_them_in_their_role_and_exports_none_of_the_victims_data(
-    app: Flask, auth, world, make_case
+    app: Flask, auth, world, make_heard_case
 ) -> None:
-    case_id = make_case(world)
+    case_id = make_heard_case(world)
     add_entry(
         app,
         case_id,
@@ -270,10 +270,10 @@ def test_the_demo_perpetrators_request_is_answered_from_his_record_only(
 
 
 def test_police_stays_in_the_copy_whoever_has_a_name_like_it(
-    app: Flask, auth, world, make_case, make_user
+    app: Flask, auth, world, make_heard_case, make_user
 ) -> None:
     make_user(Role.AGENCY_REP, agency=world.agency, area=world.area, name="Priya Demo-Police")
-    case_id = make_case(world)
+    case_id = make_heard_case(world)
     add_entry(
         app,
         case_id,
@@ -296,8 +296,8 @@ def _victims_entry(auth, request_id: int, case_id: int) -> str:
     return next(k for k in PASSAGE_RE.findall(page) if k.startswith("entry:"))
 
 
-def test_redact_takes_out_the_selected_words_only(app: Flask, auth, world, make_case) -> None:
-    case_id = make_case(world)
+def test_redact_takes_out_the_selected_words_only(app: Flask, auth, world, make_heard_case) -> None:
+    case_id = make_heard_case(world)
     auth.sign_in_as(world.dpo)
     request_id = log(auth, VICTIM)
     attach(auth, request_id, offered(matches_page(auth, request_id)))
@@ -334,9 +334,9 @@ def test_redact_takes_out_the_selected_words_only(app: Flask, auth, world, make_
 
 
 def test_withhold_leaves_the_passage_out_and_says_under_which_exemption(
-    app: Flask, auth, world, make_case
+    app: Flask, auth, world, make_heard_case
 ) -> None:
-    case_id = make_case(world)
+    case_id = make_heard_case(world)
     auth.sign_in_as(world.dpo)
     request_id = log(auth, VICTIM)
     attach(auth, request_id, offered(matches_page(auth, request_id)))
@@ -370,9 +370,9 @@ def test_withhold_leaves_the_passage_out_and_says_under_which_exemption(
 
 
 def test_stale_review_is_invalidated_when_the_text_changes(
-    app: Flask, auth, world, make_case
+    app: Flask, auth, world, make_heard_case
 ) -> None:
-    case_id = make_case(world)
+    case_id = make_heard_case(world)
     auth.sign_in_as(world.dpo)
     request_id = log(auth, PERPETRATOR)
     attach(auth, request_id, offered(matches_page(auth, request_id)))
@@ -397,8 +397,8 @@ def test_stale_review_is_invalidated_when_the_text_changes(
 # --- Plain words, other roles, attaching by reference -------------------------------------------
 
 
-def test_the_copy_uses_plain_words_and_uk_dates(app: Flask, auth, world, make_case) -> None:
-    case_id = make_case(world)
+def test_the_copy_uses_plain_words_and_uk_dates(app: Flask, auth, world, make_heard_case) -> None:
+    case_id = make_heard_case(world)
     with app.app_context():
         victim = db.session.get(Case, case_id).victim
         victim.sexuality = Sexuality.PREFER_NOT_TO_SAY
@@ -435,7 +435,7 @@ def _values(value: Any) -> list[str]:
 
 
 def test_a_child_and_a_household_member_are_found_in_their_roles(
-    app: Flask, auth, world, make_case
+    app: Flask, auth, world, make_heard_case
 ) -> None:
     with app.app_context():
         from marac_app.agencies.models import MaracArea
@@ -510,8 +510,8 @@ def test_a_child_and_a_household_member_are_found_in_their_roles(
     assert "1 Safe Street" not in text and "stay at home" not in text
 
 
-def test_a_referrer_gets_only_what_records_them(app: Flask, auth, world, make_case) -> None:
-    case_id = make_case(world)
+def test_a_referrer_gets_only_what_records_them(app: Flask, auth, world, make_heard_case) -> None:
+    case_id = make_heard_case(world)
     auth.sign_in_as(world.dpo)
     request_id = log(auth, "Rhiannon Referrer-Staff")
     page = matches_page(auth, request_id)
@@ -528,11 +528,11 @@ def test_a_referrer_gets_only_what_records_them(app: Flask, auth, world, make_ca
 
 
 def test_a_case_in_another_area_is_found_too(
-    app: Flask, auth, world, make_case, make_area, make_agency
+    app: Flask, auth, world, make_heard_case, make_area, make_agency
 ) -> None:
     from marac_app.agencies.models import MaracArea
 
-    make_case(world)
+    make_heard_case(world)
     other_area = make_area(name="Fenland test")
     other_agency = make_agency(areas=[other_area])
     with app.app_context():
@@ -550,9 +550,9 @@ def test_a_case_in_another_area_is_found_too(
 
 
 def test_a_case_added_by_reference_asks_who_the_requester_is(
-    app: Flask, auth, world, make_case
+    app: Flask, auth, world, make_heard_case
 ) -> None:
-    case_id = make_case(world)
+    case_id = make_heard_case(world)
     with app.app_context():
         reference = db.session.get(Case, case_id).reference
         perpetrator_id = db.session.scalar(
@@ -595,9 +595,9 @@ def test_a_case_added_by_reference_asks_who_the_requester_is(
     assert links(app, request_id) == [(case_id, SubjectRole.VICTIM)] and review_count(app) == 0
 
 
-def test_a_link_without_a_role_exports_nothing(app: Flask, auth, world, make_case) -> None:
+def test_a_link_without_a_role_exports_nothing(app: Flask, auth, world, make_heard_case) -> None:
     """Links made before roles were recorded (migration 0015) say nothing about the requester."""
-    case_id = make_case(world)
+    case_id = make_heard_case(world)
     with app.app_context():
         case = db.session.get(Case, case_id)
         old = SubjectRequest(
@@ -622,9 +622,9 @@ def test_a_link_without_a_role_exports_nothing(app: Flask, auth, world, make_cas
 
 
 def test_a_perpetrators_rectification_request_never_changes_the_victims_record(
-    app: Flask, auth, world, make_case
+    app: Flask, auth, world, make_heard_case
 ) -> None:
-    case_id = make_case(world)
+    case_id = make_heard_case(world)
     auth.sign_in_as(world.dpo)
     request_id = log(auth, PERPETRATOR, right=SubjectRight.RECTIFICATION)
     attach(auth, request_id, offered(matches_page(auth, request_id)))
@@ -657,9 +657,9 @@ def test_a_perpetrators_rectification_request_never_changes_the_victims_record(
     ],
 )
 def test_bad_decisions_are_refused_with_nothing_saved(
-    app: Flask, auth, world, make_case, data: dict[str, str]
+    app: Flask, auth, world, make_heard_case, data: dict[str, str]
 ) -> None:
-    case_id = make_case(world)
+    case_id = make_heard_case(world)
     auth.sign_in_as(world.dpo)
     request_id = log(auth, VICTIM)
     attach(auth, request_id, offered(matches_page(auth, request_id)))
@@ -670,9 +670,9 @@ def test_bad_decisions_are_refused_with_nothing_saved(
     assert review_count(app) == 0
 
 
-def test_odd_ids_and_choices_answer_4xx(app: Flask, auth, world, make_case) -> None:
-    case_id = make_case(world)
-    other_case = make_case(world, victim="Someone Else")
+def test_odd_ids_and_choices_answer_4xx(app: Flask, auth, world, make_heard_case) -> None:
+    case_id = make_heard_case(world)
+    other_case = make_heard_case(world, victim="Someone Else")
     auth.sign_in_as(world.dpo)
     request_id = log(auth, VICTIM)
     with app.app_context():

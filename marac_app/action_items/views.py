@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from marac_app.action_items import services
 from marac_app.action_items.forms import SERVICE_FIELDS, ActionForm, StatusForm
+from marac_app.action_items.home import my_agency_actions
 from marac_app.action_items.models import ActionItem, ActionStatus
 from marac_app.action_items.permissions import (
     agency_actions_withheld,
@@ -25,7 +26,6 @@ from marac_app.action_items.permissions import (
     can_update_action,
     get_action_or_404,
     get_case_for_new_action_or_404,
-    rep_may_see_agency_actions,
     sees_own_agency_actions,
 )
 from marac_app.agencies.models import Agency
@@ -301,52 +301,8 @@ def new(case_id: int | None = None) -> ResponseReturnValue:
 
 
 # --- Home-page partials -----------------------------------------------------------------
-# Nothing here writes: the home view writes the read's audit event (``home_actions_read``)
+# Nothing here writes: the home view writes the read's audit event (``home.home_actions_read``)
 # before it renders, and the template global shows the same rows (computed once a request).
-
-
-def my_agency_actions(user: User) -> dict[str, Any] | None:
-    """A representative's "My agency's actions" summary (None for anyone else, or while
-    their agency is not signed up): counts, the next few open actions as plain rows, and the
-    ids of the cases those rows show. Read only; computed once per request."""
-    if "_my_agency_actions" in g:
-        cached: dict[str, Any] | None = g._my_agency_actions
-        return cached
-    summary: dict[str, Any] | None = None
-    if user.is_authenticated and sees_own_agency_actions(user) and rep_may_see_agency_actions(user):
-        found = services.actions_summary(user)
-        summary = {
-            "open": found.open,
-            "overdue": found.overdue,
-            "completed": found.completed,
-            "next_actions": [
-                {
-                    "id": a.id,
-                    "reference": a.case.reference,
-                    "description": a.description,
-                    "due_date": a.due_date,
-                    "overdue": a.is_overdue(found.on),
-                }
-                for a in found.next_actions
-            ],
-            "case_ids": sorted({a.case_id for a in found.next_actions}),
-        }
-    g._my_agency_actions = summary
-    return summary
-
-
-def home_actions_read(user: User) -> Read | None:
-    """The audit event of the home page's "My agency's actions" (None when the page shows
-    none). The home view writes it (``audit_read``) before rendering the page."""
-    summary = my_agency_actions(user)
-    if summary is None:
-        return None
-    return Read(
-        AuditAction.ACTION_LIST_VIEWED,
-        object_type="action",
-        case_ids=summary["case_ids"],
-        detail=f"home rows={len(summary['next_actions'])}",
-    )
 
 
 def _area_overdue_count() -> int | None:

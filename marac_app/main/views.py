@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from marac_app.action_items.views import home_actions_read
+from marac_app.action_items.home import home_actions_read
 from marac_app.common.transaction import audit_read
 from marac_app.main import services
 from marac_app.permissions import public, signed_in

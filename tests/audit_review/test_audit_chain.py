@@ -11,10 +11,31 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from marac_app import create_app
-from marac_app.audit import GENESIS_HASH, AuditEvent, compute_hash, record
+from marac_app.audit import CHAIN_FIELDS, GENESIS_HASH, AuditEvent, compute_hash, record
 from marac_app.audit_review.services import verify_chain
 from marac_app.extensions import db
 from tests.audit_review.conftest import drop_append_only
+
+# The hashed fields, written out here on purpose: a change to ``CHAIN_FIELDS`` (which would
+# invalidate every stored hash) must be made in this test too.
+HASHED_FIELDS = (
+    "id",
+    "occurred_at",
+    "actor_id",
+    "actor_role",
+    "actor_agency_id",
+    "action",
+    "object_type",
+    "object_id",
+    "outcome",
+    "ip_address",
+    "request_id",
+    "detail",
+)
+
+
+def test_the_hashed_fields_are_the_pinned_ones() -> None:
+    assert CHAIN_FIELDS == HASHED_FIELDS
 
 
 def verify(app: Flask) -> tuple[int, str]:
@@ -42,23 +63,7 @@ def test_each_event_links_to_the_one_before(app: Flask, add_event, reviewer) -> 
     stored = rows[-1]
     assert (
         compute_hash(
-            {
-                c: getattr(stored, c)
-                for c in (
-                    "id",
-                    "occurred_at",
-                    "actor_id",
-                    "actor_role",
-                    "actor_agency_id",
-                    "action",
-                    "object_type",
-                    "object_id",
-                    "outcome",
-                    "ip_address",
-                    "request_id",
-                    "detail",
-                )
-            },
+            {c: getattr(stored, c) for c in HASHED_FIELDS},
             stored.prev_hash,
         )
         == stored.row_hash
@@ -121,23 +126,7 @@ def test_verify_audit_finds_a_row_changed_with_its_hash_recomputed(
     drop_append_only(db_transaction)
     with app.app_context():
         row = db.session.get(AuditEvent, target.id)
-        fields = {
-            c: getattr(row, c)
-            for c in (
-                "id",
-                "occurred_at",
-                "actor_id",
-                "actor_role",
-                "actor_agency_id",
-                "action",
-                "object_type",
-                "object_id",
-                "outcome",
-                "ip_address",
-                "request_id",
-                "detail",
-            )
-        }
+        fields = {c: getattr(row, c) for c in HASHED_FIELDS}
     fields["object_id"] = "99"
     db_transaction.execute(
         sa.text("UPDATE audit_event SET object_id = '99', row_hash = :h WHERE id = :id"),

@@ -56,7 +56,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-static/dist/app.css: node_modules/.installed static/src/app.scss static/src/app.mjs scripts/build-assets.mjs
+static/dist/app.css: node_modules/.installed $(wildcard static/src/*) scripts/build-assets.mjs
 	node scripts/build-assets.mjs
 
 # Debian packages: chromium for the browser tests, Pango for WeasyPrint, poppler for pdfinfo.

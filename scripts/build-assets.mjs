@@ -1,5 +1,5 @@
 // Builds static/dist from GOV.UK Frontend and our Sass: CSS (Arial), the JS module, icons.
-import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as sass from "sass";
@@ -20,7 +20,10 @@ const css = sass.compile(join(root, "static", "src", "app.scss"), {
 writeFileSync(join(dist, "app.css"), css.css);
 
 cpSync(join(govuk, "govuk-frontend.min.js"), join(dist, "govuk-frontend.min.js"));
-cpSync(join(root, "static", "src", "app.mjs"), join(dist, "app.mjs"));
+// Every module in static/src (app.mjs imports the others by relative path).
+for (const name of readdirSync(join(root, "static", "src"))) {
+  if (name.endsWith(".mjs")) cpSync(join(root, "static", "src", name), join(dist, name));
+}
 // Only the icons the components draw; no crown, crest or GOV.UK images are copied.
 mkdirSync(join(dist, "assets"), { recursive: true });
 console.log("assets built in static/dist");

@@ -12,10 +12,11 @@ import hashlib
 import logging
 import secrets
 from datetime import timedelta
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
-from flask import current_app, session
+from flask import current_app, request, session
 
 from marac_app.auth.models import User, UserSession
 from marac_app.db import utcnow
@@ -26,6 +27,22 @@ logger = logging.getLogger(__name__)
 SESSION_KEY = "sid"
 # Record activity at most this often, so every page view does not write to the database.
 TOUCH_INTERVAL = timedelta(seconds=60)
+
+_PASSIVE = "_marac_passive"
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def passive(view: View) -> View:
+    """Mark a view as not being activity: a background poll (live minutes, the session-status
+    check behind the timeout warning) must not keep an unattended page signed in for ever.
+    ``functools.wraps`` copies the mark outwards, so it may sit under other decorators."""
+    setattr(view, _PASSIVE, True)
+    return view
+
+
+def is_passive_request() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, _PASSIVE, False))
 
 
 class EndReason:
@@ -87,7 +104,7 @@ def load_user(user_id: str) -> User | None:
         db.session.commit()
         session["signed_out_reason"] = reason
         return None
-    if now - row.last_seen_at > TOUCH_INTERVAL:
+    if now - row.last_seen_at > TOUCH_INTERVAL and not is_passive_request():
         row.last_seen_at = now
         db.session.commit()
     return row.user

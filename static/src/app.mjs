@@ -1,5 +1,11 @@
 // Starts GOV.UK Frontend's JavaScript (served as a module: no inline script is needed).
 import { initAll } from "./govuk-frontend.min.js";
+// One module per behaviour; each finds its own elements by data attribute and does nothing
+// on a page without them (progressive enhancement: every page works without JavaScript).
+import "./timeout.mjs"; // the session-timeout warning dialog
+import "./drafts.mjs"; // server-side drafts of typed text, offline notice and retry
+import "./live.mjs"; // the live case page: saves in place, polling for the other person's entries
+import "./meeting-run.mjs"; // the run page: case clocks and projected finish
 
 initAll();
 

@@ -1,0 +1,1 @@
+// drafts.mjs: filled in by its feature (see app.mjs).

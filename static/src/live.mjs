@@ -1,0 +1,1 @@
+// live.mjs: filled in by its feature (see app.mjs).

@@ -1,0 +1,1 @@
+// meeting-run.mjs: filled in by its feature (see app.mjs).

@@ -1,0 +1,1 @@
+// timeout.mjs: filled in by its feature (see app.mjs).

@@ -70,8 +70,16 @@ class BaseConfig:
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": _env_bool("MARAC_SECURE_COOKIES", False),
             "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
-            "SESSION_IDLE_TIMEOUT": timedelta(minutes=idle_minutes),
-            "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=absolute_hours),
+            # The *_SECONDS knobs are for tests of the timeout warning only (minutes/hours
+            # are the settings to use); either, when set, wins.
+            "SESSION_IDLE_TIMEOUT": timedelta(
+                seconds=_env_int("MARAC_IDLE_TIMEOUT_SECONDS", idle_minutes * 60)
+            ),
+            "SESSION_ABSOLUTE_TIMEOUT": timedelta(
+                seconds=_env_int("MARAC_ABSOLUTE_TIMEOUT_SECONDS", absolute_hours * 3600)
+            ),
+            # The timeout warning opens this long before either timeout (WCAG 2.2.1).
+            "SESSION_WARNING_SECONDS": 120,
             "PERMANENT_SESSION_LIFETIME": timedelta(hours=absolute_hours),
             "WTF_CSRF_ENABLED": True,
             "WTF_CSRF_TIME_LIMIT": None,  # the session itself expires; a stale form still fails

@@ -53,12 +53,12 @@ def build_meeting(cases: int, entries_per_case: int, actions_per_case: int) -> i
     from marac_app.attendance import services as attendance
     from marac_app.attendance.models import AcknowledgementMethod, AttendanceStatus
     from marac_app.auth.models import Role, User
+    from marac_app.common.time import london_today as today
     from marac_app.db import utcnow
     from marac_app.extensions import db
     from marac_app.meetings.models import Invitation, Meeting
     from marac_app.minutes import services as minutes
     from marac_app.protocol.models import ProtocolSignature, ProtocolVersion
-    from marac_app.protocol.services import today
     from marac_app.referrals.models import AgendaItem, Case, Criterion, Referral
     from marac_app.referrals.people import Person, PersonRole
 

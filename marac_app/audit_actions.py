@@ -34,6 +34,10 @@ class AuditAction(enum.StrEnum):
     CASE_ACCESS_REVIEWED = "case_access_reviewed"
     CASE_ALLOCATED = "case_allocated"
     CASE_CLOSED = "case_closed"
+    CASE_DEFERRAL_FORM_VIEWED = "case_deferral_form_viewed"
+    CASE_DEFERRED = "case_deferred"
+    CASE_HEARING_ENDED = "case_hearing_ended"
+    CASE_HEARING_STARTED = "case_hearing_started"
     CASE_LIST_OF_MEETING_VIEWED = "case_list_of_meeting_viewed"
     CASE_LIST_REORDERED = "case_list_reordered"
     CASE_LIST_VIEWED = "case_list_viewed"
@@ -76,16 +80,26 @@ class AuditAction(enum.StrEnum):
     MFA_RESET = "mfa_reset"
     MFA_THROTTLED = "mfa_throttled"
     MFA_VERIFIED = "mfa_verified"
+    MINUTE_DRAFT_DISCARDED = "minute_draft_discarded"
+    MINUTE_DRAFT_KEPT_AFTER_SIGN_OUT = "minute_draft_kept_after_sign_out"
+    MINUTE_DRAFT_MOVED = "minute_draft_moved"  # its case was deferred to a later meeting
+    MINUTE_DRAFT_SAVED = "minute_draft_saved"
     MINUTE_ENTRY_CREATED = "minute_entry_created"
     MINUTE_ENTRY_HISTORY_VIEWED = "minute_entry_history_viewed"
     MINUTE_ENTRY_UPDATED = "minute_entry_updated"
     MINUTE_ENTRY_VIEWED = "minute_entry_viewed"
     MINUTES_AMENDED = "minutes_amended"
+    MINUTES_APPROVAL_CHECK_VIEWED = "minutes_approval_check_viewed"
     MINUTES_APPROVED = "minutes_approved"
     MINUTES_CASE_VIEWED = "minutes_case_viewed"
     MINUTES_COPIES_VIEWED = "minutes_copies_viewed"
     MINUTES_COPY_ISSUED = "minutes_copy_issued"
     MINUTES_COPY_REVOKED = "minutes_copy_revoked"
+    MINUTES_DRAFT_CIRCULATED = "minutes_draft_circulated"
+    MINUTES_DRAFT_COMMENT_ADDED = "minutes_draft_comment_added"
+    MINUTES_DRAFT_COMMENTS_VIEWED = "minutes_draft_comments_viewed"
+    MINUTES_DRAFT_REVIEWED = "minutes_draft_reviewed"
+    MINUTES_LATE_ENTRY_ADDED = "minutes_late_entry_added"
     MINUTES_MEETING_VIEWED = "minutes_meeting_viewed"
     MINUTES_RECIPIENT_ADDED = "minutes_recipient_added"
     MINUTES_RECIPIENT_NOTIFIED = "minutes_recipient_notified"
@@ -128,6 +142,7 @@ class AuditAction(enum.StrEnum):
     RISK_SUMMARY_SAVED = "risk_summary_saved"
     RISK_SUMMARY_VIEWED = "risk_summary_viewed"
     SET_PASSWORD_LINK_ISSUED = "set_password_link_issued"
+    SESSION_EXTENDED = "session_extended"
     SIGN_IN = "sign_in"
     SIGN_IN_FAILED = "sign_in_failed"
     SIGN_IN_PASSWORD_ACCEPTED = "sign_in_password_accepted"
@@ -175,6 +190,7 @@ READS: dict[AuditAction, str] = {
     AuditAction.CASE_LIST_VIEWED: "case",
     AuditAction.CASE_PEOPLE_VIEWED: "case",
     AuditAction.CASE_VIEWED: "case",
+    AuditAction.CASE_DEFERRAL_FORM_VIEWED: "case",
     AuditAction.CONFIDENTIALITY_ACKNOWLEDGEMENT_VIEWED: "meeting",
     AuditAction.DATA_RETURN_DOWNLOADED: "statistics",
     AuditAction.DATA_RETURN_VIEWED: "statistics",
@@ -187,9 +203,12 @@ READS: dict[AuditAction, str] = {
     AuditAction.MEETING_VIEWED: "meeting",
     AuditAction.MINUTE_ENTRY_HISTORY_VIEWED: "case",
     AuditAction.MINUTE_ENTRY_VIEWED: "case",
+    AuditAction.MINUTES_APPROVAL_CHECK_VIEWED: "case",
     AuditAction.MINUTES_CASE_VIEWED: "case",
     AuditAction.MINUTES_COPIES_VIEWED: "case",
     AuditAction.MINUTES_COPY_ISSUED: "case",  # a stamped PDF copy downloaded
+    AuditAction.MINUTES_DRAFT_COMMENTS_VIEWED: "case",
+    AuditAction.MINUTES_DRAFT_REVIEWED: "case",  # a person present read the circulated draft
     AuditAction.MINUTES_MEETING_VIEWED: "case",
     AuditAction.MINUTES_RECIPIENTS_VIEWED: "case",
     AuditAction.MINUTES_VIEWED: "case",

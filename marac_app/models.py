@@ -7,6 +7,7 @@ from marac_app.action_items.models import ActionItem, ActionStatusUpdate
 from marac_app.agencies.models import Agency, AgencyKind, MaracArea, agency_areas
 from marac_app.attendance.models import (
     Attendance,
+    CaseDeferral,
     ConfidentialityAcknowledgement,
     MeetingOpening,
     Observer,
@@ -17,6 +18,10 @@ from marac_app.distribution.models import DocumentCopy, RenderedMaster
 from marac_app.jobs.models import BackgroundJob
 from marac_app.meetings.models import Invitation, Meeting, MeetingSeries
 from marac_app.minutes.models import (
+    ApprovalReason,
+    DraftCirculation,
+    DraftComment,
+    DraftRecipient,
     MinuteEntry,
     MinuteEntryRevision,
     MinutesAmendment,
@@ -29,6 +34,10 @@ from marac_app.referrals.models import AgendaItem, Case, CaseStatus
 from marac_app.reports.models import AreaPopulation  # noqa: F401
 
 __all__ = [
+    "ApprovalReason",
+    "DraftCirculation",
+    "DraftComment",
+    "DraftRecipient",
     "MinuteEntry",
     "MinuteEntryRevision",
     "MinutesAmendment",
@@ -41,6 +50,7 @@ __all__ = [
     "ConfidentialityAcknowledgement",
     "MeetingOpening",
     "Observer",
+    "CaseDeferral",
     "ActionItem",
     "ActionStatusUpdate",
     "AgendaItem",

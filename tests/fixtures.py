@@ -5,17 +5,25 @@ Registered from tests/conftest.py (``pytest_plugins``), so every package uses th
 ``make_agenda_item`` and ``statement`` and no
 conftest imports another's. A factory commits what it makes and returns it (the session keeps
 attributes loaded: ``expire_on_commit=False``); each test's transaction is rolled back.
+``smtp_server`` is the one loopback SMTP server for tests of mail delivery.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import socket
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 
 from marac_app.agencies.models import Agency, AgencyKind, MaracArea
+from marac_app.attendance import services as attendance
+from marac_app.attendance.models import AcknowledgementMethod, AttendanceStatus
 from marac_app.auth.models import Role, User
 from marac_app.db import utcnow
 from marac_app.extensions import db
@@ -275,3 +283,57 @@ def listed_case(
     db.session.add(item)
     db.session.flush()
     return case, item
+
+
+def open_confidentiality_gate(meeting: Meeting, chair_id: int, rep_id: int) -> None:
+    """Open ``meeting``'s confidentiality gate as the chair would, through the attendance
+    services: the statement read, the representative ``rep_id`` present and acknowledged
+    (flushes; inside an app context). The gate of the distribution and performance worlds."""
+    chair = db.session.get(User, chair_id)
+    version = attendance.required_version(meeting)
+    attendance.mark_statement_read(meeting, shown_version=version, actor=chair)
+    present = attendance.record_invitee_attendance(
+        meeting,
+        db.session.get(User, rep_id),
+        status=AttendanceStatus.PRESENT,
+        information_sent=None,
+        actor=chair,
+    )
+    attendance.acknowledge(
+        meeting,
+        actor=chair,
+        attendance=present,
+        method=AcknowledgementMethod.RECORDED_BY_CHAIR,
+    )
+
+
+class SmtpCollector:
+    """An aiosmtpd handler keeping every message it is sent (parsed, ``policy.default``)."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 OK"
+
+
+@pytest.fixture()
+def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpCollector]:
+    """A loopback SMTP server on a free port, with the app sending its mail there (so there
+    is no outbox page) for the test; yields the collector whose ``messages`` the test reads.
+    A message is in ``messages`` once the request that sent it has returned."""
+    handler = SmtpCollector()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", port)
+    try:
+        yield handler
+    finally:
+        controller.stop()

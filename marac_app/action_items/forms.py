@@ -1,24 +1,23 @@
-"""Forms for agreeing actions and recording their status (GOV.UK date inputs as three boxes)."""
+"""Forms for agreeing actions and recording their status (dates: ``GovukDateField``)."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from marac_app.action_items.models import DESCRIPTION_MAX, NOTE_MAX, ActionPriority
-from marac_app.common.dates import read_date_fields
+from marac_app.action_items.services import (
+    DESCRIPTION_MISSING,
+    DESCRIPTION_TOO_LONG,
+    DUE_DATE_MISSING,
+    NOTE_TOO_LONG,
+    OWNER_AGENCY_MISSING,
+    PRIORITY_MISSING,
+    STATUS_MISSING,
+)
+from marac_app.common.dates import GovukDateField
 from marac_app.common.forms import MaracForm, coerce_id
-
-# A service's field names → the form field that shows the refusal: a date shows on its "day"
-# box; the agenda item and meeting are not fields (their refusals go to the error summary).
-SERVICE_FIELDS: dict[str, str] = {"due_date": "due_day", "dated": "dated_day"}
-
-
-def _date_part(label: str) -> StringField:
-    return StringField(label, validators=[Optional(), Length(max=4)])
 
 
 class ActionForm(MaracForm):
@@ -26,7 +25,7 @@ class ActionForm(MaracForm):
         "Owner agency",
         coerce=coerce_id,
         validate_choice=False,
-        validators=[InputRequired("Select the owner agency")],
+        validators=[InputRequired(OWNER_AGENCY_MISSING)],
     )
     owner_user = SelectField(
         "Named representative (optional)",
@@ -37,25 +36,19 @@ class ActionForm(MaracForm):
     description = TextAreaField(
         "What is the action?",
         validators=[
-            InputRequired("Enter what the action is"),
-            Length(
-                max=DESCRIPTION_MAX,
-                message=f"The action must be {DESCRIPTION_MAX} characters or fewer",
-            ),
+            InputRequired(DESCRIPTION_MISSING),
+            Length(max=DESCRIPTION_MAX, message=DESCRIPTION_TOO_LONG),
         ],
     )
-    due_day = _date_part("Day")
-    due_month = _date_part("Month")
-    due_year = _date_part("Year")
+    # The label is the subject of the date's messages ("The due date must be a real date");
+    # the page's legend says "Due date".
+    due_date = GovukDateField("The due date", required_message=DUE_DATE_MISSING)
     priority = RadioField(
         "Priority",
         choices=[SelectChoice(p.value, p.label) for p in ActionPriority],
-        validators=[InputRequired("Select the priority")],
+        validators=[InputRequired(PRIORITY_MISSING)],
     )
     agenda_item_id = HiddenField()
-
-    def due_date(self) -> date | None:
-        return read_date_fields(self.due_day, self.due_month, self.due_year, "The due date")
 
 
 class StatusForm(MaracForm):
@@ -63,7 +56,7 @@ class StatusForm(MaracForm):
     status = RadioField(
         "New status",
         validate_choice=False,
-        validators=[InputRequired("Select the new status of the action")],
+        validators=[InputRequired(STATUS_MISSING)],
     )
     # One note for every status (the message asking for it names the status chosen). A
     # conditionally revealed note per radio would be the GOV.UK pattern, but govuk-frontend
@@ -72,18 +65,7 @@ class StatusForm(MaracForm):
         "Note",
         validators=[
             Optional(),
-            Length(max=NOTE_MAX, message=f"The note must be {NOTE_MAX} characters or fewer"),
+            Length(max=NOTE_MAX, message=NOTE_TOO_LONG),
         ],
     )
-    dated_day = _date_part("Day")
-    dated_month = _date_part("Month")
-    dated_year = _date_part("Year")
-
-    def dated(self) -> date | None:
-        return read_date_fields(
-            self.dated_day,
-            self.dated_month,
-            self.dated_year,
-            "The date this happened",
-            not_in_future=True,
-        )
+    dated = GovukDateField("The date this happened", not_in_future=True)

@@ -39,6 +39,15 @@ from marac_app.referrals.restriction import restricted_case_ids
 
 logger = logging.getLogger(__name__)
 
+# The refusals the forms give too (marac_app/action_items/forms.py): one wording for each.
+DESCRIPTION_MISSING = "Enter what the action is"
+DESCRIPTION_TOO_LONG = f"The action must be {DESCRIPTION_MAX} characters or fewer"
+OWNER_AGENCY_MISSING = "Select the owner agency"
+DUE_DATE_MISSING = "Enter the due date"
+PRIORITY_MISSING = "Select the priority"
+STATUS_MISSING = "Select the new status of the action"
+NOTE_TOO_LONG = f"The note must be {NOTE_MAX} characters or fewer"
+
 # Where an action may go from each status. Reopening (back to OPEN) is for coordinators only.
 TRANSITIONS: dict[ActionStatus, frozenset[ActionStatus]] = {
     ActionStatus.OPEN: frozenset(
@@ -112,19 +121,19 @@ def create_action(
     text = _clean_text(
         description,
         field="description",
-        empty="Enter what the action is",
-        too_long=f"The action must be {DESCRIPTION_MAX} characters or fewer",
+        empty=DESCRIPTION_MISSING,
+        too_long=DESCRIPTION_TOO_LONG,
         limit=DESCRIPTION_MAX,
     )
     if owner_agency is None:
-        raise ServiceError("Select the owner agency", field="owner_agency")
+        raise ServiceError(OWNER_AGENCY_MISSING, field="owner_agency")
     if case.area_id not in {area.id for area in owner_agency.areas} or not owner_agency.active:
         raise ServiceError(
             f"{owner_agency.name} does not take part in this MARAC area", field="owner_agency"
         )
     require_signed_up(owner_agency, field="owner_agency")
     if due_date is None:
-        raise ServiceError("Enter the due date", field="due_date")
+        raise ServiceError(DUE_DATE_MISSING, field="due_date")
     if due_date < london_today():
         raise ServiceError("The due date must be today or in the future", field="due_date")
     try:
@@ -132,7 +141,7 @@ def create_action(
     except ValueError:
         level = None
     if level is None:
-        raise ServiceError("Select the priority", field="priority")
+        raise ServiceError(PRIORITY_MISSING, field="priority")
     if owner_user is not None and (
         owner_user.agency_id != owner_agency.id or not owner_user.active
     ):
@@ -141,10 +150,11 @@ def create_action(
         )
     if agenda_item is not None:
         if agenda_item.case_id != case.id:
-            raise ServiceError("The agenda item belongs to another case", field="agenda_item")
+            # Not a field of any form (the form carries the item's id): the error summary.
+            raise ServiceError("The agenda item belongs to another case")
         meeting = meeting or agenda_item.meeting
     if meeting is not None and meeting.area_id != case.area_id:
-        raise ServiceError("The meeting belongs to another MARAC area", field="meeting")
+        raise ServiceError("The meeting belongs to another MARAC area")
     action = ActionItem(
         case_id=case.id,
         agenda_item_id=agenda_item.id if agenda_item else None,
@@ -198,7 +208,7 @@ def update_status(
     except ValueError:
         target = None
     if target is None:
-        raise ServiceError("Select the new status of the action", field="status")
+        raise ServiceError(STATUS_MISSING, field="status")
     if target not in TRANSITIONS[action.status]:
         if target is action.status:
             raise ServiceError(f"The action is already {target.label.lower()}", field="status")
@@ -211,7 +221,7 @@ def update_status(
         note,
         field="note",
         empty=NOTE_PROMPTS[target],
-        too_long=f"The note must be {NOTE_MAX} characters or fewer",
+        too_long=NOTE_TOO_LONG,
         limit=NOTE_MAX,
     )
     dated = dated or london_today()

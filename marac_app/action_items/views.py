@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from marac_app.action_items import services
-from marac_app.action_items.forms import SERVICE_FIELDS, ActionForm, StatusForm
+from marac_app.action_items.forms import ActionForm, StatusForm
 from marac_app.action_items.home import my_agency_actions
 from marac_app.action_items.models import ActionItem, ActionStatus
 from marac_app.action_items.permissions import (
@@ -32,6 +32,7 @@ from marac_app.agencies.models import Agency
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
 from marac_app.common.ids import parse_id, to_id
+from marac_app.common.pagination import page_number
 from marac_app.common.time import london_today
 from marac_app.common.transaction import Read, attempt, render_read
 from marac_app.extensions import db
@@ -76,7 +77,7 @@ def _read_filters(args: MultiDict[str, str], user: User) -> services.ActionFilte
 @action_roles
 def index() -> ResponseReturnValue:
     filters = _read_filters(request.args, current_user)
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number(request.args.get("page"))
     result = services.list_actions(current_user, filters, page=page, per_page=PER_PAGE)
     on = london_today()
     agencies: list[Agency] = []
@@ -115,9 +116,7 @@ def _status_form(action: ActionItem, formdata: Any = None) -> StatusForm:
     ]
     if formdata is None:
         form.version.data = str(action.version)
-        now = london_today()
-        form.dated_day.data, form.dated_month.data = str(now.day), str(now.month)
-        form.dated_year.data = str(now.year)
+        form.dated.set_date(london_today())
     return form
 
 
@@ -173,46 +172,41 @@ def update(action_id: int) -> ResponseReturnValue:
     form = _status_form(action, request.form)
     if form.validate_on_submit():
         chosen = form.status.data
-        dated = form.dated()
-        if not form.dated_day.errors:
-            done = attempt(
-                lambda: services.update_status(
-                    action,
-                    status=chosen,
-                    note=form.note.data,
-                    dated=dated,
-                    version=_version(form.version.data),
-                    actor=current_user,
-                ),
+        done = attempt(
+            lambda: services.update_status(
+                action,
+                status=chosen,
+                note=form.note.data,
+                dated=form.dated.data,
+                version=_version(form.version.data),
+                actor=current_user,
+            ),
+            form,
+        )
+        if done:
+            flash(f"The action's status is now: {ActionStatus(chosen).label}.")
+            return redirect(url_for("action_items.view", action_id=action.id))
+        if done.conflict:
+            mine = {
+                "status": ActionStatus(chosen).label
+                if chosen in {s.value for s in ActionStatus}
+                else "",
+                "note": form.note.data or "",
+            }
+            fresh = get_action_or_404(action_id, current_user)
+            form.version.data = str(fresh.version)
+            form.status.choices = [
+                SelectChoice(s.value, s.label)
+                for s in services.allowed_statuses(fresh, current_user)
+            ]
+            return _render_action(
+                fresh,
                 form,
-                aliases=SERVICE_FIELDS,
+                409,
+                current=fresh,
+                mine=mine,
+                detail="update refused: version conflict",
             )
-            if done:
-                flash(f"The action's status is now: {ActionStatus(chosen).label}.")
-                return redirect(url_for("action_items.view", action_id=action.id))
-            if done.conflict:
-                mine = {
-                    "status": ActionStatus(chosen).label
-                    if chosen in {s.value for s in ActionStatus}
-                    else "",
-                    "note": form.note.data or "",
-                }
-                fresh = get_action_or_404(action_id, current_user)
-                form.version.data = str(fresh.version)
-                form.status.choices = [
-                    SelectChoice(s.value, s.label)
-                    for s in services.allowed_statuses(fresh, current_user)
-                ]
-                return _render_action(
-                    fresh,
-                    form,
-                    409,
-                    current=fresh,
-                    mine=mine,
-                    detail="update refused: version conflict",
-                )
-    elif not form.dated_day.errors:
-        form.dated()  # show date problems alongside the others
     action = get_action_or_404(action_id, current_user)
     return _render_action(action, form, 400, detail="update refused: input")
 
@@ -260,31 +254,26 @@ def new(case_id: int | None = None) -> ResponseReturnValue:
         form.priority.data = "medium"
     agenda_item = _agenda_item(form.agenda_item_id.data, case)
     if form.validate_on_submit():
-        due = form.due_date()
-        if not form.due_day.errors:
-            done = attempt(
-                lambda: services.create_action(
-                    case,
-                    owner_agency=db.session.get(Agency, form.owner_agency.data)
-                    if form.owner_agency.data
-                    else None,
-                    description=form.description.data,
-                    due_date=due,
-                    priority=form.priority.data,
-                    actor=current_user,
-                    agenda_item=agenda_item,
-                    owner_user=db.session.get(User, form.owner_user.data)
-                    if form.owner_user.data
-                    else None,
-                ),
-                form,
-                aliases=SERVICE_FIELDS,
-            )
-            if done.value is not None:
-                flash(f"The action for {case.reference} has been added.")
-                return redirect(url_for("action_items.view", action_id=done.value.id))
-    elif request.method == "POST":
-        form.due_date()  # show date problems alongside the others
+        done = attempt(
+            lambda: services.create_action(
+                case,
+                owner_agency=db.session.get(Agency, form.owner_agency.data)
+                if form.owner_agency.data
+                else None,
+                description=form.description.data,
+                due_date=form.due_date.data,
+                priority=form.priority.data,
+                actor=current_user,
+                agenda_item=agenda_item,
+                owner_user=db.session.get(User, form.owner_user.data)
+                if form.owner_user.data
+                else None,
+            ),
+            form,
+        )
+        if done.value is not None:
+            flash(f"The action for {case.reference} has been added.")
+            return redirect(url_for("action_items.view", action_id=done.value.id))
     return render_read(
         "action_items/new.html",
         audit=Read(

@@ -11,7 +11,7 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from marac_app.agencies.models import AGENCY_KIND_LABELS
 from marac_app.auth.forms import strip
@@ -39,6 +39,19 @@ class AreaForm(MaracForm):
         ],
     )
     active = BooleanField("Area is active", default=True)
+    # Blank keeps the area's current target (12 minutes for a new area).
+    case_target_minutes = StringField("Target minutes per case at a meeting")
+
+    def validate_case_target_minutes(self, field: StringField) -> None:
+        if self.target_minutes() is None and str(field.data or "").strip():
+            raise ValidationError("Target minutes per case must be a whole number from 1 to 120")
+
+    def target_minutes(self) -> int | None:
+        """The target entered (1 to 120), or None when blank or not such a number."""
+        text = str(self.case_target_minutes.data or "").strip()
+        if text.isascii() and text.isdigit() and len(text) <= 3 and 1 <= int(text) <= 120:
+            return int(text)
+        return None
 
 
 class AgencyForm(MaracForm):

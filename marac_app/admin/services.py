@@ -34,7 +34,13 @@ def _unique(
 
 
 def save_area(
-    *, name: str, code: str, active: bool, actor: User | None, area: MaracArea | None = None
+    *,
+    name: str,
+    code: str,
+    active: bool,
+    actor: User | None,
+    area: MaracArea | None = None,
+    case_target_minutes: int | None = None,
 ) -> MaracArea:
     """Create an area (``area`` None) or change one. Names and codes are unique."""
     name, code = name.strip(), code.strip().upper()
@@ -46,6 +52,8 @@ def save_area(
         db.session.add(area)
     else:
         area.name, area.code, area.active = name, code, active
+    if case_target_minutes is not None:
+        area.case_target_minutes = case_target_minutes
     db.session.flush()
     record(
         AuditAction.AREA_CREATED if created else AuditAction.AREA_UPDATED,

@@ -67,6 +67,7 @@ def area_form(area_id: int | None = None) -> ResponseReturnValue:
                 active=form.active.data,
                 actor=current_user,
                 area=area,
+                case_target_minutes=form.target_minutes(),
             ),
             form,
         )

@@ -66,6 +66,11 @@ agency_areas = sa.Table(
 )
 
 
+DEFAULT_CASE_TARGET_MINUTES = 12
+MIN_CASE_TARGET_MINUTES = 1
+MAX_CASE_TARGET_MINUTES = 120
+
+
 class MaracArea(Model):
     """One MARAC area of the county (e.g. Cambridge, Peterborough, Fenland)."""
 
@@ -76,6 +81,11 @@ class MaracArea(Model):
     # Short code used in case references, e.g. CAM in CAM-2026-0042.
     code: Mapped[str] = mapped_column(sa.String(8), unique=True)
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # The time the chair aims to give each case at a meeting (SafeLives: 10-15 minutes); the
+    # run page's projected finish and overrun cue use it.
+    case_target_minutes: Mapped[int] = mapped_column(
+        default=DEFAULT_CASE_TARGET_MINUTES, server_default=str(DEFAULT_CASE_TARGET_MINUTES)
+    )
     created_at: Mapped[created_at]
 
     agencies: Mapped[list[Agency]] = relationship(

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
@@ -131,3 +139,66 @@ class ObserverForm(MaracForm):
 
 class AcknowledgeForm(MaracForm):
     """A button: the person (or the chair for them) acknowledges the statement."""
+
+
+class AcknowledgeSeveralForm(MaracForm):
+    """The chair ticks the people who acknowledged the statement aloud and records them
+    all at once. Values are ``attendance-<id>`` or ``observer-<id>``; the view sets the
+    choices to the people still to acknowledge."""
+
+    people = SelectMultipleField(
+        "Who has acknowledged the confidentiality statement?", validate_choice=False
+    )
+
+    def validate_people(self, field: SelectMultipleField) -> None:
+        offered = {str(choice.value) for choice in (field.choices or [])}
+        chosen = field.data or []
+        if not chosen:
+            raise ValidationError(
+                "Select the people who have acknowledged the confidentiality statement"
+            )
+        if any(value not in offered for value in chosen):
+            raise ValidationError(
+                "Select only people shown here who have not acknowledged the statement yet"
+            )
+
+    def chosen_ids(self, kind: str) -> list[int]:
+        """The ids chosen of ``kind`` ("attendance" or "observer")."""
+        prefix = f"{kind}-"
+        return [
+            int(value[len(prefix) :])
+            for value in (self.people.data or [])
+            if value.startswith(prefix) and value[len(prefix) :].isdigit()
+        ]
+
+
+class DeferForm(MaracForm):
+    reason = TextAreaField(
+        "Why is the case being deferred?",
+        filters=[clean],
+        validators=[
+            InputRequired("Enter why the case is being deferred"),
+            Length(max=500, message="The reason must be 500 characters or fewer"),
+        ],
+    )
+
+    def validate_reason(self, field: TextAreaField) -> None:
+        if not (field.data or "").strip():
+            raise ValidationError("Enter why the case is being deferred")
+
+
+class CaseTargetForm(MaracForm):
+    minutes = StringField(
+        "Target minutes per case",
+        filters=[clean],
+        validators=[InputRequired("Enter the target minutes per case, like 12")],
+    )
+
+    def validate_minutes(self, field: StringField) -> None:
+        text = str(field.data or "")
+        if not (text.isascii() and text.isdigit() and len(text) <= 3) or not 1 <= int(text) <= 120:
+            raise ValidationError("Target minutes per case must be a whole number from 1 to 120")
+
+    def minutes_value(self) -> int | None:
+        text = str(self.minutes.data or "")
+        return int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else None

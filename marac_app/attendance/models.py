@@ -9,6 +9,7 @@
   agency (a student, an inspector); recorded separately.
 - ``ConfidentialityAcknowledgement``: a present person or observer acknowledged a version of
   the statement — when, and how (on their own device, or recorded by the chair for them).
+- ``CaseDeferral``: a case the chair deferred from this meeting to the area's next one.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marac_app.agencies.models import Agency
 from marac_app.auth.models import User
 from marac_app.db import Model, UTCDateTime, created_at, intpk, str_enum, str_short, utcnow
+from marac_app.meetings.models import Meeting
+from marac_app.referrals.models import Case
 
 
 class AttendanceStatus(enum.StrEnum):
@@ -150,3 +153,27 @@ class ConfidentialityAcknowledgement(Model):
         sa.UniqueConstraint("observer_id", "statement_version"),
         sa.CheckConstraint("(attendance_id IS NULL) <> (observer_id IS NULL)", name="one_person"),
     )
+
+
+class CaseDeferral(Model):
+    """The chair deferred a case from one meeting to the next meeting of the same area.
+
+    The case leaves ``from_meeting``'s list (it was not discussed there: no minutes, so the
+    SafeLives return does not count it twice) and joins the end of ``to_meeting``'s. This row
+    is what the first meeting's run page and minutes show: which case, to when, and why.
+    ``reason`` is plain text (autoescaped), about the hearing, never narrative of the case.
+    """
+
+    __tablename__ = "case_deferral"
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("marac_case.id"), index=True)
+    from_meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
+    to_meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    deferred_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    deferred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    case: Mapped[Case] = relationship()
+    to_meeting: Mapped[Meeting] = relationship(foreign_keys=[to_meeting_id])
+    deferred_by: Mapped[User] = relationship()

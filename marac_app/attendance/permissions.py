@@ -5,6 +5,8 @@
 - The chair or the area's coordinator records attendance and observers and sees the gate and
   the live case list.
 - Anyone marked present acknowledges for themselves on their own device.
+- The chair or the coordinator keeps time (starts and ends hearing a case) and defers a case
+  to the area's next meeting; the area's coordinator sets its target minutes per case.
 
 Fetch-then-authorise: the meeting is loaded through ``get_meeting_or_404`` (404 for another
 area's meeting or a meeting a representative is not invited to), then the role check here
@@ -13,8 +15,9 @@ area's meeting or a meeting a representative is not invited to), then the role c
 
 from __future__ import annotations
 
+from marac_app.agencies.models import MaracArea
 from marac_app.attendance.models import Attendance, AttendanceStatus, Observer
-from marac_app.auth.models import User
+from marac_app.auth.models import Role, User
 from marac_app.meetings.models import Meeting
 from marac_app.meetings.permissions import (
     can_chair_meeting,
@@ -22,6 +25,8 @@ from marac_app.meetings.permissions import (
     get_meeting_or_404,
 )
 from marac_app.permissions import deny, fetch_or_404
+from marac_app.referrals.models import AgendaItem
+from marac_app.referrals.restriction import is_restricted
 
 
 def can_open_meeting(user: User, meeting: Meeting) -> bool:
@@ -82,4 +87,31 @@ def get_observer_or_404(observer_id: int, meeting: Meeting, user: User) -> Obser
         observer_id,
         allowed=lambda row: row.meeting_id == meeting.id,
         kind="meeting_observer",
+    )
+
+
+def get_listed_item_or_404(item_id: int, meeting: Meeting) -> AgendaItem:
+    """A case on ``meeting``'s list (404 for another meeting's item, or a case under
+    restriction of processing, which the live meeting does not show)."""
+    return fetch_or_404(
+        AgendaItem,
+        item_id,
+        allowed=lambda item: item.meeting_id == meeting.id and not is_restricted(item.case_id),
+        kind="agenda_item",
+    )
+
+
+def can_set_case_target(user: User, area: MaracArea) -> bool:
+    """Change the area's target minutes per case: its coordinator (admins use the admin
+    area form)."""
+    return user.role == Role.COORDINATOR and user.area_id == area.id
+
+
+def get_area_to_set_target_or_404(area_id: int, user: User) -> MaracArea:
+    """The area if ``user`` coordinates it (404 for any other area)."""
+    return fetch_or_404(
+        MaracArea,
+        area_id,
+        allowed=lambda area: can_set_case_target(user, area),
+        kind="marac_area",
     )

@@ -3,17 +3,19 @@ the live case list. Mounted at /meetings (the meetings feature owns /meetings/<i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from marac_app.attendance import services
+from marac_app.attendance import roll_call, run_views, services
 from marac_app.attendance.forms import (
     AcknowledgeForm,
+    AcknowledgeSeveralForm,
     InviteeAttendanceForm,
     MarkReadForm,
     ObserverForm,
@@ -108,17 +110,43 @@ def _person_form(meeting: Meeting, form: PresentPersonForm | None = None) -> Pre
     return form
 
 
+def _several_form(
+    meeting: Meeting,
+    attendance: list[Attendance],
+    acks: Mapping[int, object],
+    observer_acks: Mapping[int, object],
+    form: AcknowledgeSeveralForm | None = None,
+) -> AcknowledgeSeveralForm:
+    """The chair's "record several acknowledgements" form: a box for each present person
+    and observer who has not acknowledged yet."""
+    form = form or AcknowledgeSeveralForm(prefix="several")
+    form.people.choices = [
+        SelectChoice(f"attendance-{row.id}", f"{row.name} ({row.agency.name})")
+        for row in attendance
+        if row.status == AttendanceStatus.PRESENT and row.id not in acks
+    ] + [
+        SelectChoice(
+            f"observer-{observer.id}", f"{observer.name} (observer, {observer.organisation})"
+        )
+        for observer in services.observers_of(meeting)
+        if observer.id not in observer_acks
+    ]
+    return form
+
+
 def _render_attendance(
     meeting: Meeting,
     *,
     person_form: PresentPersonForm | None = None,
     observer_form: ObserverForm | None = None,
+    several_form: AcknowledgeSeveralForm | None = None,
     page_errors: list[str] | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
     attendance = services.attendance_of(meeting)
     by_user = {row.user_id: row for row in attendance if row.user_id is not None}
-    invitees = [(user, by_user.get(user.id)) for user in services.invitees_of(meeting)]
+    invitees = [(user, by_user.get(user.id)) for user in roll_call.expected_people(meeting)]
+    chair_ids = {user.id for user in roll_call.chairs_of(meeting)}
     invited_ids = {user.id for user, _ in invitees}
     others = [row for row in attendance if row.user_id not in invited_ids]
     acks = {
@@ -153,8 +181,11 @@ def _render_attendance(
         person_form=_person_form(meeting, person_form),
         observer_form=observer_form or ObserverForm(prefix="observer"),
         ack_form=AcknowledgeForm(),
+        several_form=_several_form(meeting, attendance, acks, observer_acks, several_form),
         may_acknowledge=can_open_meeting(current_user, meeting),
         present=AttendanceStatus.PRESENT,
+        chair_ids=chair_ids,
+        unrecorded=sum(1 for _user, row in invitees if row is None),
         page_errors=page_errors or [],
     )
 
@@ -170,7 +201,7 @@ def attendance(meeting_id: int) -> ResponseReturnValue:
 @chair_or_coordinator
 def record_invitee(meeting_id: int, user_id: int) -> ResponseReturnValue:
     meeting = get_meeting_to_run_or_404(meeting_id, current_user)
-    invitee = next((u for u in services.invitees_of(meeting) if u.id == user_id), None)
+    invitee = next((u for u in roll_call.expected_people(meeting) if u.id == user_id), None)
     if invitee is None:
         deny(f"invitee:{user_id}", object_type="user", object_id=user_id)
     mark_authorised("invitee", invitee.id)
@@ -281,6 +312,68 @@ def observer_acknowledge_on_behalf(meeting_id: int, observer_id: int) -> Respons
     return _acknowledge_on_behalf(meeting, observer)
 
 
+@bp.route("/<int:meeting_id>/attendance/everyone-present", methods=["POST"])
+@chair_or_coordinator
+def mark_everyone_present(meeting_id: int) -> ResponseReturnValue:
+    meeting = get_meeting_to_run_or_404(meeting_id, current_user)
+    form = AcknowledgeForm()  # a button: the CSRF token is its only field
+    if not form.validate_on_submit():
+        return _render_attendance(
+            meeting, page_errors=["Your form could not be sent. Try again"], status=400
+        )
+    done = attempt(lambda: roll_call.mark_everyone_present(meeting, actor=current_user))
+    if done.error is not None or done.value is None:
+        message = done.error.message if done.error else "Try again"
+        return _render_attendance(meeting, page_errors=[message], status=400)
+    result = done.value
+    count = len(result.marked)
+    if count:
+        flash(
+            f"{count} {'person has' if count == 1 else 'people have'} been marked present. "
+            "Change the attendance of anyone who is not here."
+        )
+    else:
+        flash("Everyone invited already has their attendance recorded.")
+    for name, reason in result.left_out:
+        flash(f"{name} was not marked present: {reason}.")
+    return redirect(url_for("attendance.attendance", meeting_id=meeting.id, _anchor="invited"))
+
+
+@bp.route("/<int:meeting_id>/attendance/acknowledgements", methods=["POST"])
+@chair_only
+def acknowledge_several(meeting_id: int) -> ResponseReturnValue:
+    meeting = get_meeting_to_chair_or_404(meeting_id, current_user)
+    attendance = services.attendance_of(meeting)
+    acks = {a.attendance_id: a for a in services.acknowledgements_of(meeting) if a.attendance_id}
+    observer_acks = {
+        a.observer_id: a for a in services.acknowledgements_of(meeting) if a.observer_id
+    }
+    form = _several_form(
+        meeting, attendance, acks, observer_acks, AcknowledgeSeveralForm(prefix="several")
+    )
+    if form.validate_on_submit():
+        rows = [
+            get_attendance_or_404(i, meeting, current_user) for i in form.chosen_ids("attendance")
+        ]
+        observers = [
+            get_observer_or_404(i, meeting, current_user) for i in form.chosen_ids("observer")
+        ]
+        done = attempt(
+            lambda: roll_call.acknowledge_several(
+                meeting, actor=current_user, attendances=rows, observers=observers
+            ),
+            form,
+        )
+        if done:
+            count = len(rows) + len(observers)
+            flash(
+                f"{count} {'acknowledgement' if count == 1 else 'acknowledgements'} of the "
+                f"confidentiality statement {'has' if count == 1 else 'have'} been recorded."
+            )
+            return redirect(url_for("attendance.attendance", meeting_id=meeting.id))
+    return _render_attendance(meeting, several_form=form, status=400)
+
+
 # --- Own-device acknowledgement --------------------------------------------------------------
 
 
@@ -334,29 +427,8 @@ def acknowledge(meeting_id: int) -> ResponseReturnValue:
     )
 
 
-# --- The live case list ------------------------------------------------------------------------
-
-
-@bp.route("/<int:meeting_id>/run")
-@chair_or_coordinator
-def run_meeting(meeting_id: int) -> ResponseReturnValue:
-    meeting = get_meeting_to_run_or_404(meeting_id, current_user)
-    problems = services.gate_problems(meeting)
-    items = [] if problems else services.case_list(meeting)
-    return render_read(
-        "attendance/run.html",
-        audit=Read(
-            AuditAction.MEETING_CASE_LIST_VIEWED,
-            object_type="meeting",
-            object_id=meeting.id,
-            case_ids=[item.case_id for item in items],
-            detail="gate=closed" if problems else f"gate=open rows={len(items)}",
-        ),
-        meeting=meeting,
-        problems=problems,
-        items=items,
-        has_case_page="minutes.case_minutes" in current_app.view_functions,
-    )
+# The live case list, keeping time and deferral: attendance/run_views.py.
+run_views.register(bp)
 
 
 # --- Partials on other features' pages --------------------------------------------------------

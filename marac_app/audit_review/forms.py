@@ -11,7 +11,7 @@ from wtforms.validators import Length, Optional, Regexp
 from marac_app.audit import Outcome
 from marac_app.audit_review import services
 from marac_app.audit_review.services import AuditFilters
-from marac_app.common.dates import read_date_fields
+from marac_app.common.dates import GovukDateField
 from marac_app.common.forms import MaracForm
 from marac_app.common.ids import parse_id
 from marac_app.common.time import london_day_bounds
@@ -91,12 +91,8 @@ class AuditSearchForm(_GetForm):
         choices=OUTCOME_CHOICES,
         validate_choice=False,
     )
-    from_day = StringField("Day", filters=[_strip])
-    from_month = StringField("Month", filters=[_strip])
-    from_year = StringField("Year", filters=[_strip])
-    to_day = StringField("Day", filters=[_strip])
-    to_month = StringField("Month", filters=[_strip])
-    to_year = StringField("Year", filters=[_strip])
+    from_date = GovukDateField("Date from", required=False)
+    to_date = GovukDateField("Date to", required=False)
 
     filters: AuditFilters | None = None
 
@@ -105,13 +101,10 @@ class AuditSearchForm(_GetForm):
         self.outcome.data = self.outcome.data or ""
         if self.outcome.data not in {choice.value for choice in OUTCOME_CHOICES}:
             self.outcome.errors = [*self.outcome.errors, "Select an outcome from the list"]
-        start = read_date_fields(
-            self.from_day, self.from_month, self.from_year, "Date from", required=False
-        )
-        end = read_date_fields(self.to_day, self.to_month, self.to_year, "Date to", required=False)
+        start, end = self.from_date.data, self.to_date.data
         if start and end and end < start:
-            self.to_day.errors = [
-                *self.to_day.errors,
+            self.to_date.errors = [
+                *self.to_date.errors,
                 "Date to must be the same as or after date from",
             ]
         actor_id = None

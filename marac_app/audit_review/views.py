@@ -31,12 +31,12 @@ SEARCH_FIELDS = (
     "object_id",
     "action",
     "outcome",
-    "from_day",
-    "from_month",
-    "from_year",
-    "to_day",
-    "to_month",
-    "to_year",
+    "from_date-day",
+    "from_date-month",
+    "from_date-year",
+    "to_date-day",
+    "to_date-month",
+    "to_date-year",
 )
 
 
@@ -62,18 +62,23 @@ def _before() -> int | None:
     return parse_id(value)  # an audit event id; anything else starts from the newest
 
 
+def _refused_search(form: AuditSearchForm) -> ResponseReturnValue:
+    """The search page again with the form's errors (400); nothing was searched or read."""
+    return render_template(
+        "audit_review/index.html",
+        form=form,
+        rows=None,
+        next_before=None,
+        search_args=_search_args(),
+    ), 400
+
+
 @bp.route("/")
 @reviewers_only
 def index() -> ResponseReturnValue:
     form = AuditSearchForm(formdata=request.args)
     if not form.validate():
-        return render_template(
-            "audit_review/index.html",
-            form=form,
-            rows=None,
-            next_before=None,
-            search_args=_search_args(),
-        ), 400
+        return _refused_search(form)
     assert form.filters is not None
     before = _before()
     rows, next_before = services.search(form.filters, before_id=before)
@@ -93,13 +98,7 @@ def index() -> ResponseReturnValue:
 def export_csv() -> ResponseReturnValue:
     form = AuditSearchForm(formdata=request.args)
     if not form.validate():
-        return render_template(
-            "audit_review/index.html",
-            form=form,
-            rows=None,
-            next_before=None,
-            search_args=_search_args(),
-        ), 400
+        return _refused_search(form)
     assert form.filters is not None
     text, read = services.export_csv(form.filters)
     audit_read(read)

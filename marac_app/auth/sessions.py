@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
@@ -146,3 +146,26 @@ def count_other_sessions(user: User) -> int:
     if current is not None:
         query = query.where(UserSession.id != current.id)
     return db.session.scalar(query) or 0
+
+
+def seconds_left(row: UserSession) -> tuple[int, int]:
+    """Seconds before ``row`` reaches its idle and its absolute timeout (never below 0).
+
+    ``last_seen_at`` is written at most every ``TOUCH_INTERVAL``, so the idle figure may be
+    up to that much lower than the truth: a warning comes early, never late."""
+    now = utcnow()
+    config = current_app.config
+    idle = config["SESSION_IDLE_TIMEOUT"] - (now - row.last_seen_at)
+    absolute = config["SESSION_ABSOLUTE_TIMEOUT"] - (now - row.created_at)
+    return max(0, int(idle.total_seconds())), max(0, int(absolute.total_seconds()))
+
+
+def extend_current_session() -> UserSession | None:
+    """Count this moment as activity for the idle timeout ("Stay signed in"). The absolute
+    timeout cannot be extended. Returns the live row, or None. Flushes, never commits."""
+    row = current_session_row()
+    if row is None or row.ended_at is not None:
+        return None
+    row.last_seen_at = utcnow()
+    db.session.flush()
+    return row

@@ -193,25 +193,18 @@ class GovukDateField(Field):
         self.parts = date_parts(value)
 
     @property
+    def required_date(self) -> date:
+        """The date of a required field once its form has validated (it then holds one);
+        raises ``ValueError`` when called before that, a bug in the caller."""
+        if self.data is None:
+            raise ValueError(f"{self.name}: a required date is missing after validation")
+        value: date = self.data
+        return value
+
+    @property
     def error_anchor(self) -> str:
         """The id of the box to focus: the day box carries the field's own id."""
         return self.id if self.error_part == "day" else f"{self.id}-{self.error_part}"
 
     def _value(self) -> str:
         return self.data.isoformat() if self.data else ""
-
-
-def read_date_fields(
-    day: Field, month: Field, year: Field, label: str, **limits: Any
-) -> date | None:
-    """The date typed into three separate text fields of a form (``<x>_day``, ``<x>_month``,
-    ``<x>_year``: the older shape of some forms), read like a ``GovukDateField``; on a problem,
-    None and the message appended to ``day``'s errors. ``limits``: ``read_date_parts``."""
-    reading = read_date_parts(
-        {"day": day.data or "", "month": month.data or "", "year": year.data or ""},
-        label,
-        **limits,
-    )
-    if reading.error:
-        day.errors = [*day.errors, reading.error]
-    return reading.value

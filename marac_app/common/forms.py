@@ -220,7 +220,10 @@ def show_error(form: Form, error: ServiceError, aliases: Mapping[str, str] | Non
     name to the form's), or in the error summary when it names none."""
     name = (aliases or {}).get(error.field, error.field) if error.field else None
     field = getattr(form, name, None) if name and name != "csrf_token" else None
-    if field is not None:
+    # Only a real field: a name that is a method of the form (``due_date()`` reading three
+    # boxes) once made this an AttributeError, a 500 (issue 13; tests/common/
+    # test_service_refusals.py checks every service's field names against its forms).
+    if isinstance(field, Field):
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)

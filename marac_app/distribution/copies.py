@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from marac_app import audit
 from marac_app.action_items.services import actions_agreed_at
 from marac_app.agencies.models import Agency
+from marac_app.attendance.models import CaseDeferral
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import User
 from marac_app.common.errors import ServiceError
@@ -215,15 +216,15 @@ def restriction_suffix(meeting: Meeting) -> str:
     processing ("" when none): restricting a case after approval gives the next copy a new
     master rendered without it, instead of the cached one that still prints it."""
 
-    ids = sorted(
-        db.session.scalars(
-            sa.select(AgendaItem.case_id)
-            .where(
-                AgendaItem.meeting_id == meeting.id, AgendaItem.case_id.in_(restricted_case_ids())
-            )
-            .distinct()
-        )
+    listed = sa.select(AgendaItem.case_id).where(
+        AgendaItem.meeting_id == meeting.id, AgendaItem.case_id.in_(restricted_case_ids())
     )
+    # The minutes also print the cases deferred from the meeting.
+    deferred = sa.select(CaseDeferral.case_id).where(
+        CaseDeferral.from_meeting_id == meeting.id,
+        CaseDeferral.case_id.in_(restricted_case_ids()),
+    )
+    ids = sorted(set(db.session.scalars(listed)) | set(db.session.scalars(deferred)))
     if not ids:
         return ""
     return ":r" + hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:12]

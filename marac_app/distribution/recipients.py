@@ -39,7 +39,8 @@ from marac_app.distribution.copies import (
 from marac_app.distribution.models import DocumentCopy, MinutesRecipient
 from marac_app.meetings.models import Invitation, Meeting
 from marac_app.meetings.permissions import is_invited
-from marac_app.protocol.services import signup_problem
+from marac_app.minutes.builder import deferrals_of
+from marac_app.protocol.services import choose_signed_up_people, signup_problem
 from marac_app.referrals.services import case_list
 
 logger = logging.getLogger(__name__)
@@ -174,23 +175,11 @@ def save_recipients(
     live = {uid for uid, r in existing.items() if r.revoked_at is None}
     if not wanted and not live:
         raise ServiceError("Select at least one person to send the minutes to", field="people")
-    candidates = {u.id: u for u in recipient_candidates(meeting)}
-    problems: list[str] = []
-    new_people: list[User] = []
-    for user_id in wanted:
-        if user_id in live:
-            continue
-        person = candidates.get(user_id)
-        if person is None:
-            problems.append("Select people from the list")
-            continue
-        problem = signup_problem(person.agency)
-        if problem:
-            problems.append(f"{person.name} cannot receive the minutes: {problem}")
-            continue
-        new_people.append(person)
-    if problems:
-        raise ServiceError(". ".join(dict.fromkeys(problems)), field="people")
+    new_people = choose_signed_up_people(
+        [user_id for user_id in wanted if user_id not in live],
+        recipient_candidates(meeting),
+        refused="cannot receive the minutes",
+    )
     now = utcnow()
     added: list[MinutesRecipient] = []
     for person in new_people:
@@ -297,7 +286,9 @@ def issue_minutes_copy(
     problem = minutes_access_problem(meeting, recipient)
     if problem:
         raise CopyRefused(problem)
-    shown = [item.case_id for item in case_list(meeting)]
+    items = case_list(meeting)
+    deferred = [d.case_id for d in deferrals_of(meeting, items) if d.case_id is not None]
+    shown = [item.case_id for item in items] + deferred  # the PDF prints the deferrals too
     copy, pdf = issue_copy(minutes_master(meeting), recipient, actor=actor, ip=ip, case_ids=shown)
     logger.info("minutes copy issued meeting=%s copy=%s user=%s", meeting.id, copy.id, recipient.id)
     return copy, pdf

@@ -25,6 +25,12 @@ from marac_app.common.forms import (
     coerce_id,
 )
 from marac_app.meetings.recurrence import ORDINALS, WEEKDAY_NAMES, RepeatKind
+from marac_app.meetings.services import (
+    CHAIR_NOT_OF_AREA,
+    END_BEFORE_START,
+    NO_PLACE,
+    NOBODY_TO_INVITE,
+)
 
 
 def _strip(value: Any) -> Any:
@@ -94,21 +100,18 @@ class MeetingForm(MaracForm):
     def validate_chair(self, field: SelectField) -> None:
         allowed = {c.value for c in field.choices}
         if field.data not in allowed:
-            raise ValidationError("Select a chair of this MARAC area")
+            raise ValidationError(CHAIR_NOT_OF_AREA)
 
     def validate_end_time(self, field: TimeField) -> None:
         if field.data and self.start_time.data and field.data <= self.start_time.data:
-            raise ValidationError("The end time must be after the start time")
+            raise ValidationError(END_BEFORE_START)
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
         self.messages_for_times()
         # Cross-field rules here: an Optional() field skips its own inline validators.
         if not (self.venue.data or self.online_link.data) and not self.venue.errors:
-            self.venue.errors = [
-                *self.venue.errors,
-                "Enter a venue or an online meeting link (or both)",
-            ]
+            self.venue.errors = [*self.venue.errors, NO_PLACE]
             ok = False
         return self.extra_checks() and ok
 
@@ -238,5 +241,5 @@ class InviteForm(MaracForm):
         "People to invite",
         coerce=coerce_id,
         validate_choice=False,
-        validators=[InputRequired("Select at least one person to invite")],
+        validators=[InputRequired(NOBODY_TO_INVITE)],
     )

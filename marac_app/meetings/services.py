@@ -36,9 +36,15 @@ from marac_app.meetings.models import (
 )
 from marac_app.meetings.recurrence import Recurrence, occurrences
 from marac_app.meetings.working_days import working_days_before
-from marac_app.protocol.services import signup_problem
+from marac_app.protocol.services import choose_signed_up_people
 
 logger = logging.getLogger(__name__)
+
+# The refusals the forms give too (marac_app/meetings/forms.py): one wording for each.
+END_BEFORE_START = "The end time must be after the start time"
+NO_PLACE = "Enter a venue or an online meeting link (or both)"
+CHAIR_NOT_OF_AREA = "Select a chair of this MARAC area"
+NOBODY_TO_INVITE = "Select at least one person to invite"
 
 MEETING_HEADER = "X-MARAC-Meeting"
 
@@ -177,9 +183,9 @@ def next_meetings(user: User, limit: int = 3) -> list[Meeting]:
 
 def _check_details(details: MeetingDetails, area_id: int) -> None:
     if details.end <= details.start:
-        raise ServiceError("The end time must be after the start time", field="end_time")
+        raise ServiceError(END_BEFORE_START, field="end_time")
     if not (details.venue or details.online_link):
-        raise ServiceError("Enter a venue or an online meeting link (or both)", field="venue")
+        raise ServiceError(NO_PLACE, field="venue")
     if details.chair_id is not None:
         chair = db.session.get(User, details.chair_id)
         if (
@@ -188,7 +194,7 @@ def _check_details(details: MeetingDetails, area_id: int) -> None:
             or chair.area_id != area_id
             or not chair.active
         ):
-            raise ServiceError("Select a chair of this MARAC area", field="chair")
+            raise ServiceError(CHAIR_NOT_OF_AREA, field="chair")
 
 
 def _check_version(meeting: Meeting, version: int | None) -> None:
@@ -386,22 +392,10 @@ def invite(meeting: Meeting, user_ids: Sequence[int], *, actor: User) -> list[In
     if meeting.is_cancelled:
         raise ServiceError("A cancelled meeting cannot have new invitations")
     if not user_ids:
-        raise ServiceError("Select at least one person to invite", field="people")
-    candidates = {u.id: u for u in invitation_candidates(meeting)}
-    problems: list[str] = []
-    people: list[User] = []
-    for user_id in dict.fromkeys(user_ids):
-        person = candidates.get(user_id)
-        if person is None:
-            problems.append("Select people from the list")
-            continue
-        problem = signup_problem(person.agency)
-        if problem:
-            problems.append(f"{person.name} cannot be invited: {problem}")
-            continue
-        people.append(person)
-    if problems:
-        raise ServiceError(". ".join(dict.fromkeys(problems)), field="people")
+        raise ServiceError(NOBODY_TO_INVITE, field="people")
+    people = choose_signed_up_people(
+        user_ids, invitation_candidates(meeting), refused="cannot be invited"
+    )
     existing = {
         i.user_id: i
         for i in db.session.scalars(

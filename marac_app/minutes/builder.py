@@ -10,16 +10,19 @@ from marac_app.action_items.models import ActionItem
 from marac_app.action_items.services import actions_agreed_at_by_case, outstanding_actions
 from marac_app.attendance import services as attendance
 from marac_app.attendance.models import AttendanceStatus
+from marac_app.attendance.timing import deferrals_from
 from marac_app.common.sanitize import html_to_text
 from marac_app.common.time import LONDON
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
 from marac_app.minutes import services
+from marac_app.minutes.approval import reasons_of as approval_reasons_of
 from marac_app.minutes.document import (
     Acknowledgement,
     ActionLine,
     Apology,
     CaseSection,
+    Deferral,
     Entry,
     MinutesDocument,
     Observer,
@@ -29,11 +32,18 @@ from marac_app.minutes.document import (
 )
 from marac_app.minutes.models import RISK_FIELDS, EntryKind, MinuteEntry, Subject
 from marac_app.protocol.models import ConfidentialityStatement
+from marac_app.referrals.models import AgendaItem
 
 
 def _entry(entry: MinuteEntry) -> Entry:
     html = entry.text_html
     for amendment in entry.amendments:
+        if amendment.late_entry:  # the entry's own text is what it added
+            html = (
+                f"<p><strong>Late entry, added after approval (minutes version "
+                f"{amendment.minutes_version}):</strong> {escape(amendment.reason)}</p>{html}"
+            )
+            continue
         html += (
             f"<p><strong>Amendment (minutes version {amendment.minutes_version}):"
             f"</strong> {escape(amendment.reason)}</p>{amendment.new_html}"
@@ -54,6 +64,23 @@ def _action_line(action: ActionItem) -> ActionLine:
         due_date=action.due_date,
         status=action.status.label,
     )
+
+
+def deferrals_of(meeting: Meeting, items: list[AgendaItem] | None = None) -> list[Deferral]:
+    """The cases deferred from ``meeting`` to a later meeting, oldest first, for its minutes:
+    without cases under restriction of processing, nor a case put back on ``items`` (the
+    meeting's case list) since. ``case_id`` is for the caller's audit of the read."""
+    listed = {item.case_id for item in (attendance.case_list(meeting) if items is None else items)}
+    return [
+        Deferral(
+            reference=deferral.case.reference,
+            to_date=deferral.to_meeting.starts_at.astimezone(LONDON).date(),
+            reason=deferral.reason,
+            case_id=deferral.case_id,
+        )
+        for deferral in deferrals_from(meeting)
+        if deferral.case_id not in listed
+    ]
 
 
 def build_minutes_document(meeting: Meeting) -> MinutesDocument:
@@ -83,7 +110,9 @@ def build_minutes_document(meeting: Meeting) -> MinutesDocument:
         )
     cases = []
     agreed = actions_agreed_at_by_case(meeting)
-    for item in attendance.case_list(meeting):
+    reasons = approval_reasons_of(meeting)
+    items = attendance.case_list(meeting)
+    for item in items:
         entries = services.entries_of(item)
         subjects = []
         for subject in Subject:
@@ -121,6 +150,12 @@ def build_minutes_document(meeting: Meeting) -> MinutesDocument:
                 victim_view=views,
                 risk_summary=risk,
                 actions=tuple(_action_line(a) for a in actions),
+                approval_note=(
+                    f"Approved without {reasons[item.id].missing_text}. "
+                    f"Reason: {reasons[item.id].reason}"
+                    if item.id in reasons
+                    else ""
+                ),
             )
         )
     return MinutesDocument(
@@ -151,4 +186,5 @@ def build_minutes_document(meeting: Meeting) -> MinutesDocument:
             _action_line(a) for a in outstanding_actions(meeting.area_id, meeting)
         ),
         cases=tuple(cases),
+        deferrals=tuple(deferrals_of(meeting, items)),
     )

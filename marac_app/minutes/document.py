@@ -70,6 +70,26 @@ class CaseSection:
     victim_view: tuple[Entry, ...] = ()
     risk_summary: RiskSummary = field(default_factory=RiskSummary)
     actions: tuple[ActionLine, ...] = ()
+    # Why the chair approved the case without entries, a risk summary or actions ("" if not).
+    approval_note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Deferral:
+    """A case on the list that the chair deferred to a later meeting without discussing it."""
+
+    reference: str
+    to_date: date
+    reason: str  # plain text about the hearing, never narrative of the case
+    case_id: int | None = None  # for the audit trail of a read or a copy; never printed
+
+    @property
+    def text(self) -> str:
+        """``Case MIN-2026-0002 was deferred to the meeting on 14 January 2027: <reason>``."""
+        return (
+            f"Case {self.reference} was deferred to the meeting on "
+            f"{format_long_date(self.to_date)}: {self.reason}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +142,7 @@ class MinutesDocument:
     observers: tuple[Observer, ...] = ()
     outstanding_actions: tuple[ActionLine, ...] = ()
     cases: tuple[CaseSection, ...] = ()
+    deferrals: tuple[Deferral, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

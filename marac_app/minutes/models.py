@@ -212,6 +212,9 @@ class MinutesAmendment(Model):
     reason: Mapped[str] = mapped_column(sa.Text())
     old_html: Mapped[str] = mapped_column(sa.Text())
     new_html: Mapped[str] = mapped_column(sa.Text())
+    # A late entry: the entry was added after approval through the amendment path (its
+    # ``old_html`` is empty; the minutes said nothing before).
+    late_entry: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     minutes_version: Mapped[int]
     amended_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     amended_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -223,3 +226,133 @@ class MinutesAmendment(Model):
     @property
     def field_label(self) -> str:
         return RISK_FIELDS.get(self.field or "", "")
+
+
+class MinuteDraft(Model):
+    """Text typed on a live minutes form and not saved yet, kept on the server for the person
+    who typed it (never in the browser): restored into that form when the page is shown
+    again, removed when the real record is saved (``marac_app.minutes.drafts``).
+
+    ``key`` names the form (``entry-new``, ``entry-<id>-edit``, ``risk-summary`` …);
+    ``body`` is a JSON object of that form's own fields only, each capped in size.
+    """
+
+    __tablename__ = "minute_draft"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    agenda_item_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(sa.String(40))
+    body: Mapped[str] = mapped_column(sa.Text())
+    updated_at: Mapped[updated_at]
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "agenda_item_id", "key"),)
+
+
+# --- The approval check and the draft's circulation for accuracy comments ----------------
+
+MISSING_LABELS = {
+    "entries": "entries",
+    "risk_summary": "a risk summary",
+    "actions": "actions",
+}
+
+
+def missing_text(keys: list[str]) -> str:
+    """ "entries, a risk summary and actions" for the ``MISSING_LABELS`` keys given."""
+    words = [MISSING_LABELS[key] for key in keys if key in MISSING_LABELS]
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+class ApprovalReason(Model):
+    """Why the chair approved the minutes with a case left without entries, a risk summary
+    or actions (given on the approval check page; printed with the case in the minutes).
+
+    ``missing`` holds the keys of ``MISSING_LABELS`` that were missing, space-separated."""
+
+    __tablename__ = "minutes_approval_reason"
+
+    id: Mapped[intpk]
+    approval_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("minutes_approval.id", ondelete="CASCADE"), index=True
+    )
+    agenda_item_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agenda_item.id", ondelete="RESTRICT"), index=True
+    )
+    missing: Mapped[str] = mapped_column(sa.String(80))
+    reason: Mapped[str] = mapped_column(sa.Text())
+
+    agenda_item: Mapped[AgendaItem] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("approval_id", "agenda_item_id"),)
+
+    @property
+    def missing_text(self) -> str:
+        """ "entries and a risk summary" — what the case was approved without."""
+        return missing_text(self.missing.split())
+
+
+class DraftCirculation(Model):
+    """The draft minutes sent to the people present for accuracy comments until a time."""
+
+    __tablename__ = "minutes_circulation"
+
+    id: Mapped[intpk]
+    meeting_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    comments_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    circulated_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    circulated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    circulated_by: Mapped[User] = relationship()
+    recipients: Mapped[list[DraftRecipient]] = relationship(
+        back_populates="circulation", order_by="DraftRecipient.id", cascade="all, delete-orphan"
+    )
+
+
+class DraftRecipient(Model):
+    """A person recorded as present who was sent the draft (and may read and comment on it
+    while the circulation is open)."""
+
+    __tablename__ = "circulation_recipient"
+
+    id: Mapped[intpk]
+    circulation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("minutes_circulation.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    emailed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    circulation: Mapped[DraftCirculation] = relationship(back_populates="recipients")
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("circulation_id", "user_id"),)
+
+
+class DraftComment(Model):
+    """An accuracy comment on the circulated draft, about one case or the whole minutes.
+    Plain text (escaped when shown); read only by the area's chair and coordinator."""
+
+    __tablename__ = "circulation_comment"
+
+    id: Mapped[intpk]
+    circulation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("minutes_circulation.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(sa.Text())
+    created_at: Mapped[created_at]
+
+    circulation: Mapped[DraftCirculation] = relationship()
+    author: Mapped[User] = relationship()
+    agenda_item: Mapped[AgendaItem | None] = relationship()

@@ -27,6 +27,7 @@ from marac_app.common.sanitize import is_blank, sanitize_html
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
+from marac_app.minutes import drafts
 from marac_app.minutes.models import (
     RISK_FIELDS,
     TEXT_MAX,
@@ -38,6 +39,7 @@ from marac_app.minutes.models import (
     RiskSummary,
     Subject,
 )
+from marac_app.protocol.services import require_signed_up, signup_problem
 from marac_app.referrals.models import AgendaItem
 
 APPROVED_MESSAGE = (
@@ -85,6 +87,7 @@ def entries_of(
         .options(
             joinedload(MinuteEntry.source_agency),
             joinedload(MinuteEntry.author),
+            joinedload(MinuteEntry.updated_by),
             selectinload(MinuteEntry.amendments),
             selectinload(MinuteEntry.revisions),
         )
@@ -146,9 +149,18 @@ def _choice(enum_class: type, value: object, *, field: str, message: str):  # no
         raise ServiceError(message, field=field) from None
 
 
+def entry_agencies(meeting: Meeting) -> list[Agency]:
+    """The agencies an entry of ``meeting`` may cite as its source: those of the meeting's
+    area that are signed up to the information-sharing protocol today."""
+    return [a for a in agencies_of_area(meeting.area_id) if signup_problem(a) is None]
+
+
 def _agency_of_area(meeting: Meeting, agency: Agency | None) -> Agency:
+    """``agency`` when an entry of ``meeting`` may cite it; else ServiceError on the field:
+    not one of the area's agencies, or not signed up to the protocol (the reason named)."""
     if agency is None or agency.id not in {a.id for a in agencies_of_area(meeting.area_id)}:
         raise ServiceError("Select the agency that shared this information", field="source_agency")
+    require_signed_up(agency, field="source_agency")
     return agency
 
 
@@ -169,7 +181,7 @@ def agree_action(
     refusals name its fields: ``due_date``, ``owner_agency``, …)."""
     require_gate_open(item.meeting)
     require_not_approved(item.meeting)
-    return create_action(
+    action = create_action(
         item.case,
         owner_agency=owner_agency,
         description=description,
@@ -178,6 +190,8 @@ def agree_action(
         actor=actor,
         agenda_item=item,
     )
+    drafts.discard(actor.id, item.id, "action-new")
+    return action
 
 
 def add_entry(
@@ -222,6 +236,7 @@ def add_entry(
         object_id=entry.id,
         detail=f"meeting={meeting.id} case={item.case_id} kind={kind_value.value}",
     )
+    drafts.discard(actor.id, item.id, "entry-new")
     return entry
 
 
@@ -266,6 +281,7 @@ def edit_entry(
         if old != new
     ]
     if not changed:
+        drafts.discard(actor.id, entry.agenda_item_id, drafts.entry_key(entry.id, "edit"))
         return entry
     entry.revisions.append(
         MinuteEntryRevision(
@@ -294,6 +310,7 @@ def edit_entry(
         object_id=entry.id,
         detail=f"changed: {', '.join(changed)}",
     )
+    drafts.discard(actor.id, entry.agenda_item_id, drafts.entry_key(entry.id, "edit"))
     return entry
 
 
@@ -353,14 +370,19 @@ def save_risk_summary(
         object_id=summary.id,
         detail=f"meeting={meeting.id} case={item.case_id}",
     )
+    drafts.discard(actor.id, item.id, "risk-summary")
     return summary
 
 
 # --- Approval and amendments -----------------------------------------------------------
 
 
-def approve(meeting: Meeting, *, actor: User) -> MinutesApproval:
-    """The chair approves the minutes: from now on they are read-only."""
+def approve(meeting: Meeting, *, actor: User, incomplete: int = 0) -> MinutesApproval:
+    """The chair approves the minutes: from now on they are read-only.
+
+    The primitive: the approval check, the chair's confirmation and the reasons for
+    incomplete cases (``incomplete`` of them) are ``approval.approve_checked``'s, which the
+    approve page uses; fixtures and benchmarks call this directly."""
     require_not_approved(meeting)
     require_gate_open(meeting)
     approval = MinutesApproval(
@@ -373,7 +395,7 @@ def approve(meeting: Meeting, *, actor: User) -> MinutesApproval:
         actor=actor,
         object_type="meeting",
         object_id=meeting.id,
-        detail="minutes_version=1",
+        detail=f"minutes_version=1 incomplete={incomplete}",
     )
     return approval
 
@@ -429,6 +451,7 @@ def amend_entry(
         object_id=amendment.id,
         detail=f"meeting={meeting.id} entry={entry.id} minutes_version={approval.minutes_version}",
     )
+    drafts.discard(actor.id, entry.agenda_item_id, drafts.entry_key(entry.id, "amend"))
     return amendment
 
 
@@ -466,4 +489,87 @@ def amend_risk_summary(
         detail=f"meeting={meeting.id} risk_summary={summary.id} field={field} "
         f"minutes_version={approval.minutes_version}",
     )
+    drafts.discard(actor.id, summary.agenda_item_id, "risk-summary-amend")
     return amendment
+
+
+def add_late_entry(
+    item: AgendaItem,
+    *,
+    subject: Subject | str | None,
+    kind: EntryKind | str | None,
+    source_agency: Agency | None,
+    text: str | None,
+    reason: str | None,
+    actor: User,
+) -> MinutesAmendment:
+    """Add an entry to a case of approved minutes, through the amendment path: the entry,
+    and a ``late_entry`` amendment holding its text and the reason, which makes a new
+    version of the minutes. So a case approved with nothing recorded can still be completed.
+
+    Refused before approval (entries are then added directly), and as ``add_entry`` for
+    the subject, kind, source agency (signed up) and text, each on its field."""
+    meeting = item.meeting
+    approval = _approved_or_error(meeting)
+    subject_value = _choice(
+        Subject, subject, field="subject", message="Select who the information is about"
+    )
+    kind_value = _choice(
+        EntryKind,
+        kind,
+        field="kind",
+        message="Select whether this is a fact, a professional opinion or the victim's view",
+    )
+    agency = _agency_of_area(meeting, source_agency)
+    html = _rich_text(text, field="text", empty="Enter what was shared")
+    why = _reason(reason)
+    entry = MinuteEntry(
+        agenda_item_id=item.id,
+        subject=subject_value,
+        kind=kind_value,
+        source_agency_id=agency.id,
+        text_html=html,
+        author_id=actor.id,
+        updated_by_id=actor.id,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    amendment = MinutesAmendment(
+        meeting_id=meeting.id,
+        entry_id=entry.id,
+        reason=why,
+        old_html="",
+        new_html=html,
+        late_entry=True,
+        minutes_version=_bump(approval),
+        amended_by_id=actor.id,
+        amended_at=utcnow(),
+    )
+    db.session.add(amendment)
+    db.session.flush()
+    record(
+        AuditAction.MINUTES_LATE_ENTRY_ADDED,
+        actor=actor,
+        object_type="minutes_amendment",
+        object_id=amendment.id,
+        detail=f"meeting={meeting.id} case={item.case_id} entry={entry.id} "
+        f"kind={kind_value.value} minutes_version={approval.minutes_version}",
+    )
+    return amendment
+
+
+def amend_case_risk_summary(
+    item: AgendaItem, *, field: str | None, reason: str | None, text: str | None, actor: User
+) -> MinutesAmendment:
+    """``amend_risk_summary`` for the case of ``item``; a case approved without a risk
+    summary first gets an empty one (each part "Not recorded"), so the chair can record it
+    late, part by part, as amendments with a reason."""
+    summary = risk_summary_of(item)
+    if summary is None:
+        _approved_or_error(item.meeting)
+        summary = RiskSummary(agenda_item_id=item.id, author_id=actor.id)
+        for name in RISK_FIELDS:
+            setattr(summary, name, "")
+        db.session.add(summary)
+        db.session.flush()
+    return amend_risk_summary(summary, field=field, reason=reason, text=text, actor=actor)

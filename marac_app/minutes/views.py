@@ -9,27 +9,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from marac_app.action_items import services as action_services
-from marac_app.action_items.forms import SERVICE_FIELDS, ActionForm
+from marac_app.action_items.forms import ActionForm
 from marac_app.agencies.models import Agency
 from marac_app.attendance.services import case_list, gate_problems
 from marac_app.audit_actions import AuditAction
+from marac_app.auth.sessions import passive
 from marac_app.common.sanitize import editable_text
 from marac_app.common.transaction import Read, attempt, render_read
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
-from marac_app.minutes import services
+from marac_app.minutes import (
+    approval,
+    circulation,
+    circulation_views,
+    deferral_hooks,
+    draft_views,
+    drafts,
+    live,
+    services,
+)
+from marac_app.minutes.builder import deferrals_of
 from marac_app.minutes.forms import (
     AmendEntryForm,
     AmendRiskForm,
     ApproveForm,
     EntryForm,
+    LateEntryForm,
     RiskSummaryForm,
+    approve_form,
 )
 from marac_app.minutes.models import (
     RISK_FIELDS,
@@ -50,6 +63,12 @@ from marac_app.referrals.models import AgendaItem
 from marac_app.referrals.permissions import get_case_or_404
 
 bp = Blueprint("minutes", __name__)
+# Drafts of the live forms, and keeping text past a timeout (minutes/draft_views.py).
+draft_views.register(bp)
+# The draft circulated for accuracy comments (minutes/circulation_views.py).
+circulation_views.register(bp)
+# Deferring a case on the run page: refused once approved; drafts follow the case.
+deferral_hooks.install()
 
 
 def _int(value: Any) -> int | None:
@@ -81,7 +100,7 @@ def _require_chair(meeting: Meeting, what: str) -> None:
 
 def _agency_choices(meeting: Meeting) -> list[SelectChoice]:
     return [SelectChoice("", "Select an agency")] + [
-        SelectChoice(a.id, a.name) for a in action_services.agencies_of_area(meeting.area_id)
+        SelectChoice(a.id, a.name) for a in services.entry_agencies(meeting)
     ]
 
 
@@ -139,6 +158,58 @@ def _grouped(entries: list[MinuteEntry]) -> list[dict[str, Any]]:
     return groups
 
 
+# --- In-place saves and polling (live.mjs) ----------------------------------------------
+# live.mjs sends ``X-Requested-With: fetch`` on its saves and polls; those get an HTML
+# fragment of the page's live regions (templates/minutes/_live_fragment.html) instead of a
+# redirect or a whole page. Without JavaScript the same routes answer as they always did.
+ENTRY_REGIONS = ("entry_form", "entries")
+POLL_REGIONS = ("entries", "risk", "actions")
+
+
+def _wants_fragment() -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _filter_variant() -> str:
+    kind, subject = _filters()
+    return f"{kind or ''}/{subject or ''}"
+
+
+def _draft_url(meeting: Meeting, item: AgendaItem) -> str | None:
+    """Where drafts.mjs saves this case's drafts (minutes/draft_views.py), when installed."""
+    if "minutes.save_draft" not in current_app.view_functions:
+        return None
+    return url_for("minutes.save_draft", meeting_id=meeting.id, case_id=item.case_id)
+
+
+def _sticky_entry_form(meeting: Meeting) -> EntryForm:
+    """A fresh entry form with the last entry's subject, kind and agency still selected
+    (passed back in the address after a save without JavaScript: choices, never text)."""
+    subject = request.args.get("entry_subject", "")
+    kind = request.args.get("entry_kind", "")
+    agency = _int(request.args.get("entry_agency"))
+    form = _entry_form(
+        meeting,
+        None,
+        subject=subject if subject in {s.value for s in Subject} else None,
+        kind=kind if kind in {k.value for k in EntryKind} else None,
+        source_agency=agency,
+    )
+    if agency not in {choice.value for choice in form.source_agency.choices}:
+        form.source_agency.data = None
+    return form
+
+
+def _next_entry_form(meeting: Meeting, entry: MinuteEntry) -> EntryForm:
+    return _entry_form(
+        meeting,
+        None,
+        subject=entry.subject.value,
+        kind=entry.kind.value,
+        source_agency=entry.source_agency_id,
+    )
+
+
 def _render_case(
     meeting: Meeting,
     item: AgendaItem,
@@ -149,8 +220,16 @@ def _render_case(
     action_form: ActionForm | None = None,
     risk_theirs: RiskSummary | None = None,
     detail: str = "",
+    regions: tuple[str, ...] | None = None,
+    notice: str | None = None,
+    notice_region: str | None = None,
+    announce: str = "",
 ) -> ResponseReturnValue:
-    """The live case page; audited as a read of the case's minutes (ids only)."""
+    """The live case page; audited as a read of the case's minutes (ids only).
+
+    With ``regions`` (an in-place save or a poll): only those live regions, as a fragment
+    carrying the new live-state ETag and what the aria-live region should ``announce``;
+    ``notice`` is shown as a success banner in ``notice_region``."""
     problems = gate_problems(meeting)
     approval = services.approval_of(meeting)
     context: dict[str, Any] = {
@@ -190,18 +269,50 @@ def _render_case(
             current_risk_text=services.current_risk_text,
         )
         if open_for_edits and context["can_write"]:
-            context["entry_form"] = entry_form or _entry_form(meeting)
+            context["entry_form"] = entry_form or (
+                _sticky_entry_form(meeting) if regions is None else _entry_form(meeting)
+            )
             context["action_form"] = action_form or _action_form(meeting)
         if open_for_edits and context["can_chair"]:
             context["risk_form"] = risk_form or _risk_form(summary)
+        version = live.state_version(item)
+        context.update(
+            live_etag=live.etag_for(current_user, item.id, version, _filter_variant()),
+            live_poll_url=url_for(
+                "minutes.live_state",
+                meeting_id=meeting.id,
+                case_id=item.case_id,
+                kind=kind.value if kind else None,
+                subject=subject.value if subject else None,
+            ),
+            draft_url=_draft_url(meeting, item),
+        )
+        if regions is None:
+            # The repeat-case panel: part of this audited read (the same case).
+            repeat = live.repeat_panel(item, current_user)
+            context["repeat"] = repeat
+            if repeat.previous is not None:
+                detail = f"{detail} previous_item={repeat.previous.item.id}".strip()
+    drafts.restore_case_forms(context, current_user, item)
     read = Read(
         AuditAction.MINUTES_CASE_VIEWED,
         object_type="case",
         object_id=item.case_id,
         case_ids=[item.case_id],
         detail=f"meeting={meeting.id} gate={'closed' if problems else 'open'}"
+        f"{' fragment=' + '+'.join(regions) if regions else ''}"
         f"{' ' + detail if detail else ''}",
     )
+    if regions is not None:
+        context.update(
+            regions=regions,
+            in_fragment=True,
+            notice=notice,
+            notice_region=notice_region,
+            announce=announce,
+            live_status="ok" if status < 400 else "refused",
+        )
+        return render_read("minutes/_live_fragment.html", audit=read, status=status, **context)
     return render_read("minutes/case.html", audit=read, status=status, **context)
 
 
@@ -232,14 +343,73 @@ def case_minutes(meeting_id: int, case_id: int) -> ResponseReturnValue:
         entry = done.value
         if entry is None:
             return _render_case(
-                meeting, item, entry_form=form, status=done.status, detail="entry refused"
+                meeting,
+                item,
+                entry_form=form,
+                status=done.status,
+                detail="entry refused",
+                regions=("entry_form",) if _wants_fragment() else None,
             )
-        flash(f"{entry.kind.label} about the {entry.subject.label.lower()} added.")
+        message = f"{entry.kind.label} about the {entry.subject.label.lower()} added."
+        if _wants_fragment():
+            return _render_case(
+                meeting,
+                item,
+                entry_form=_next_entry_form(meeting, entry),
+                regions=ENTRY_REGIONS,
+                notice=message,
+                notice_region="live-entry-form",
+                announce="Entry added",
+            )
+        flash(message)
         return redirect(
-            url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=item.case_id)
-            + "#entries"
+            url_for(
+                "minutes.case_minutes",
+                meeting_id=meeting.id,
+                case_id=item.case_id,
+                entry_subject=entry.subject.value,
+                entry_kind=entry.kind.value,
+                entry_agency=entry.source_agency_id,
+            )
+            + "#add-entry"
         )
-    return _render_case(meeting, item, entry_form=form, status=400, detail="entry refused")
+    return _render_case(
+        meeting,
+        item,
+        entry_form=form,
+        status=400,
+        detail="entry refused",
+        regions=("entry_form",) if _wants_fragment() else None,
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/cases/<int:case_id>/live")
+@signed_in
+@passive
+def live_state(meeting_id: int, case_id: int) -> ResponseReturnValue:
+    """The background poll of the live case page (live.mjs, about once a second): 304 with
+    no body and no audit event while nothing has changed (``If-None-Match``), else the
+    entries, risk summary and actions as a fragment, audited as a read of the case.
+    Passive: polling is not activity for the idle timeout. Same permissions as the page."""
+    # As _load_item, with the agenda item and the live state read in one statement that also
+    # loads the meeting and the case for the checks (nothing is answered before they pass).
+    state = live.state_of(meeting_id, case_id)
+    get_minutes_meeting_or_404(meeting_id, current_user)
+    get_case_or_404(case_id, current_user)
+    if state is None:
+        _load_item(meeting_id, case_id)  # denies (audited 404), as for the page
+        abort(404)
+    etag = live.etag_for(current_user, state.item_id, state.version, _filter_variant())
+    if etag in request.if_none_match:
+        response = make_response("", 304)
+        response.set_etag(etag)
+        return response
+    meeting, item = _load_item(meeting_id, case_id)
+    if gate_problems(meeting) and services.approval_of(meeting) is None:
+        return "", 204
+    response = make_response(_render_case(meeting, item, regions=POLL_REGIONS, detail="poll"))
+    response.set_etag(etag)
+    return response
 
 
 @bp.route("/meetings/<int:meeting_id>/cases/<int:case_id>/risk-summary", methods=["POST"])
@@ -271,17 +441,39 @@ def risk_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
                 risk_theirs=theirs,
                 status=409,
                 detail="risk summary refused",
+                regions=("risk",) if _wants_fragment() else None,
             )
         if not done:
             return _render_case(
-                meeting, item, risk_form=form, status=400, detail="risk summary refused"
+                meeting,
+                item,
+                risk_form=form,
+                status=400,
+                detail="risk summary refused",
+                regions=("risk",) if _wants_fragment() else None,
+            )
+        if _wants_fragment():
+            return _render_case(
+                meeting,
+                item,
+                regions=("risk",),
+                notice="The risk summary has been saved.",
+                notice_region="live-risk",
+                announce="Risk summary saved",
             )
         flash("The risk summary has been saved.")
         return redirect(
             url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=item.case_id)
             + "#risk-summary"
         )
-    return _render_case(meeting, item, risk_form=form, status=400, detail="risk summary refused")
+    return _render_case(
+        meeting,
+        item,
+        risk_form=form,
+        status=400,
+        detail="risk summary refused",
+        regions=("risk",) if _wants_fragment() else None,
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/cases/<int:case_id>/actions", methods=["POST"])
@@ -293,30 +485,42 @@ def add_action(meeting_id: int, case_id: int) -> ResponseReturnValue:
             f"action:meeting={meeting.id}", status=403, object_type="meeting", object_id=meeting.id
         )
     form = _action_form(meeting, request.form)
-    valid = form.validate_on_submit()
-    due = form.due_date()
-    if valid and not form.due_day.errors:
+    if form.validate_on_submit():
         agency = db.session.get(Agency, form.owner_agency.data) if form.owner_agency.data else None
-        # The service names the due date "due_date"; the form shows it on its day box.
         done = attempt(
             lambda: services.agree_action(
                 item,
                 owner_agency=agency,
                 description=form.description.data,
-                due_date=due,
+                due_date=form.due_date.data,
                 priority=form.priority.data,
                 actor=current_user,
             ),
             form,
-            aliases=SERVICE_FIELDS,
         )
+        if done and agency is not None and _wants_fragment():
+            return _render_case(
+                meeting,
+                item,
+                regions=("actions", "action_form"),
+                notice=f"Action added for {agency.name}.",
+                notice_region="live-action-form",
+                announce="Action added",
+            )
         if done and agency is not None:
             flash(f"Action added for {agency.name}.")
             return redirect(
                 url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=item.case_id)
                 + "#actions"
             )
-    return _render_case(meeting, item, action_form=form, status=400, detail="action refused")
+    return _render_case(
+        meeting,
+        item,
+        action_form=form,
+        status=400,
+        detail="action refused",
+        regions=("action_form",) if _wants_fragment() else None,
+    )
 
 
 # --- Editing an entry ------------------------------------------------------------------
@@ -336,12 +540,23 @@ def _render_edit(
         object_type="minute_entry",
         object_id=entry.id,
         case_ids=[entry.agenda_item.case_id],
-        detail=f"meeting={meeting.id}{' refused' if status >= 400 else ''}",
+        detail=f"meeting={meeting.id}{' refused' if status >= 400 else ''}"
+        f"{' fragment' if _wants_fragment() else ''}",
     )
+    # In place (live.mjs): the edit form is shown above the (hidden) "Add an entry" form, so
+    # its fields take ids of their own (the names posted stay the same).
+    fragment = _wants_fragment()
+    if fragment and form is not None:
+        for field in form:
+            field.id = f"edit-{field.id}"
     return render_read(
-        "minutes/edit_entry.html",
+        "minutes/_live_fragment.html" if fragment else "minutes/edit_entry.html",
         audit=read,
         status=status,
+        regions=("entry_edit",),
+        in_fragment=fragment,
+        live_status="ok" if status < 400 else "refused",
+        draft_url=_draft_url(meeting, entry.agenda_item),
         meeting=meeting,
         entry=entry,
         form=form,
@@ -382,6 +597,7 @@ def edit_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
             source_agency=entry.source_agency_id,
             text=editable_text(entry.text_html),
         )
+        drafts.restore(form, current_user, entry.agenda_item, drafts.entry_key(entry.id, "edit"))
         return _render_edit(meeting, entry, form)
     form = _entry_form(meeting, request.form)
     if form.validate_on_submit():
@@ -410,6 +626,15 @@ def edit_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
         if not done:
             return _render_edit(
                 meeting, get_entry_or_404(meeting, entry_id, current_user), form, status=400
+            )
+        if _wants_fragment():
+            return _render_case(
+                meeting,
+                entry.agenda_item,
+                regions=("entries",),
+                notice="The entry has been saved. Its earlier text is kept in its history.",
+                notice_region="live-entries",
+                announce="Entry saved",
             )
         flash("The entry has been saved. Its earlier text is kept in its history.")
         return redirect(
@@ -457,6 +682,7 @@ def amend_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
     form = AmendEntryForm()
     if request.method == "GET":
         form.text.data = editable_text(services.current_text(entry))
+        drafts.restore(form, current_user, entry.agenda_item, drafts.entry_key(entry.id, "amend"))
     elif form.validate_on_submit():
         done = attempt(
             lambda: services.amend_entry(
@@ -500,6 +726,62 @@ def amend_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
     )
 
 
+@bp.route("/meetings/<int:meeting_id>/cases/<int:case_id>/late-entry", methods=["GET", "POST"])
+@signed_in
+def late_entry(meeting_id: int, case_id: int) -> ResponseReturnValue:
+    """After approval, the chair adds an entry to a case through the amendment path, with a
+    reason (a case approved with nothing recorded can still be completed)."""
+    meeting, item = _load_item(meeting_id, case_id)
+    _require_chair(meeting, "minutes_amend")
+    if services.approval_of(meeting) is None:
+        return redirect(
+            url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=item.case_id)
+        )
+    form = LateEntryForm(formdata=request.form if request.method == "POST" else None)
+    form.source_agency.choices = _agency_choices(meeting)
+    if request.method == "POST" and form.validate_on_submit():
+        done = attempt(
+            lambda: services.add_late_entry(
+                item,
+                subject=form.subject.data,
+                kind=form.kind.data,
+                source_agency=db.session.get(Agency, form.source_agency.data)
+                if form.source_agency.data
+                else None,
+                text=form.text.data,
+                reason=form.reason.data,
+                actor=current_user,
+            ),
+            form,
+        )
+        amendment = done.value
+        if amendment is not None:
+            flash(
+                f"The late entry has been recorded as an amendment. The minutes are now "
+                f"version {amendment.minutes_version}."
+            )
+            return redirect(
+                url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=item.case_id)
+                + f"#entry-{amendment.entry_id}"
+            )
+    read = Read(
+        AuditAction.MINUTES_CASE_VIEWED,
+        object_type="case",
+        object_id=item.case_id,
+        case_ids=[item.case_id],
+        detail=f"meeting={meeting.id} late entry",
+    )
+    return render_read(
+        "minutes/late_entry.html",
+        audit=read,
+        status=400 if request.method == "POST" else 200,
+        meeting=meeting,
+        form=form,
+        case=item.case,
+        approval=services.approval_of(meeting),
+    )
+
+
 @bp.route(
     "/meetings/<int:meeting_id>/cases/<int:case_id>/risk-summary/amend", methods=["GET", "POST"]
 )
@@ -507,14 +789,16 @@ def amend_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
 def amend_risk_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
     meeting, item = _load_item(meeting_id, case_id)
     _require_chair(meeting, "minutes_amend")
-    summary = services.risk_summary_of(item)
-    if summary is None or services.approval_of(meeting) is None:
+    if services.approval_of(meeting) is None:
         abort(404)
     form = AmendRiskForm()
+    if request.method == "GET":
+        drafts.restore(form, current_user, item, "risk-summary-amend")
     if request.method == "POST" and form.validate_on_submit():
+        # A case approved without a risk summary gets one late, part by part.
         done = attempt(
-            lambda: services.amend_risk_summary(
-                summary,
+            lambda: services.amend_case_risk_summary(
+                item,
                 field=form.field.data,
                 reason=form.reason.data,
                 text=form.text.data,
@@ -533,15 +817,15 @@ def amend_risk_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
                 + "#risk-summary"
             )
     current = services.risk_summary_of(item)
-    if current is None:
-        abort(404)
     read = Read(
         AuditAction.RISK_SUMMARY_VIEWED,
-        object_type="risk_summary",
-        object_id=current.id,
+        object_type="risk_summary" if current else "case",
+        object_id=current.id if current else item.case_id,
         case_ids=[item.case_id],
-        detail=f"meeting={meeting.id} amend",
+        detail=f"meeting={meeting.id} amend{'' if current else ' late'}",
     )
+    if current is None:  # not recorded before approval: every part reads "Not recorded"
+        current = RiskSummary(harm_identified="", contributing_factors="", protective_factors="")
     return render_read(
         "minutes/amend.html",
         audit=read,
@@ -575,13 +859,18 @@ def _render_meeting(
     more_outstanding = len(outstanding) > OUTSTANDING_SHOWN
     outstanding = outstanding[:OUTSTANDING_SHOWN]
     items = case_list(meeting)
+    deferrals = deferrals_of(meeting, items)
     approval = services.approval_of(meeting)
     read = Read(
         AuditAction.MINUTES_MEETING_VIEWED,
         object_type="meeting",
         object_id=meeting.id,
-        case_ids=sorted({item.case_id for item in items} | {a.case_id for a in outstanding}),
-        detail=f"outstanding={len(outstanding)} cases={len(items)}",
+        case_ids=sorted(
+            {item.case_id for item in items}
+            | {a.case_id for a in outstanding}
+            | {d.case_id for d in deferrals if d.case_id is not None}
+        ),
+        detail=f"outstanding={len(outstanding)} cases={len(items)} deferred={len(deferrals)}",
     )
     return render_read(
         "minutes/meeting.html",
@@ -592,9 +881,14 @@ def _render_meeting(
         outstanding=outstanding,
         more_outstanding=more_outstanding,
         items=items,
+        deferrals=deferrals,
         approval=approval,
         form=form or ApproveForm(formdata=None),
         can_chair=can_chair_minutes(current_user, meeting),
+        can_write=can_write_entries(current_user, meeting),
+        circulation=circulation.current_circulation(meeting),
+        circulation_open=circulation.is_open(circulation.current_circulation(meeting)),
+        comment_count=len(circulation.comments_of(meeting)),
     )
 
 
@@ -605,22 +899,89 @@ def meeting_minutes(meeting_id: int) -> ResponseReturnValue:
     return _render_meeting(meeting)
 
 
-@bp.route("/meetings/<int:meeting_id>/approve", methods=["POST"])
+def _approve_form(checks: list[approval.CaseCheck], formdata: Any = None) -> ApproveForm:
+    return approve_form(
+        {
+            check.field_name: f"Why is case {check.item.case.reference} approved without "
+            f"{check.missing_text}?"
+            for check in checks
+            if not check.complete
+        },
+        formdata,
+    )
+
+
+def _render_approval(
+    meeting: Meeting,
+    checks: list[approval.CaseCheck],
+    form: ApproveForm,
+    *,
+    status: int = 200,
+) -> ResponseReturnValue:
+    """The approval check page; audited as a read of every case on the list (ids only)."""
+    current = circulation.current_circulation(meeting)
+    read = Read(
+        AuditAction.MINUTES_APPROVAL_CHECK_VIEWED,
+        object_type="meeting",
+        object_id=meeting.id,
+        case_ids=[check.item.case_id for check in checks],
+        detail=f"cases={len(checks)} incomplete={sum(not c.complete for c in checks)}"
+        f"{' refused' if status >= 400 else ''}",
+    )
+    return render_read(
+        "minutes/approve.html",
+        audit=read,
+        status=status,
+        meeting=meeting,
+        checks=checks,
+        incomplete=[check for check in checks if not check.complete],
+        form=form,
+        problems=gate_problems(meeting),
+        approval=services.approval_of(meeting),
+        circulation=current,
+        circulation_open=circulation.is_open(current),
+        comment_count=len(circulation.comments_of(meeting)),
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/approve", methods=["GET", "POST"])
 @signed_in
 def approve(meeting_id: int) -> ResponseReturnValue:
+    """The approval check page (GET) and the approval itself (POST): the chair confirms,
+    with a reason for every incomplete case (marac_app/minutes/approval.py)."""
     meeting = get_minutes_meeting_or_404(meeting_id, current_user)
     _require_chair(meeting, "minutes_approve")
-    form = ApproveForm()
-    if form.validate_on_submit():
-        done = attempt(lambda: services.approve(meeting, actor=current_user), form)
-        if not done:
-            return _render_meeting(meeting, form=form, status=done.status)
-        flash(
-            "The minutes have been approved. They are now read-only: corrections are "
-            "made as amendments with a reason."
-        )
-        return redirect(url_for("minutes.meeting_minutes", meeting_id=meeting.id))
-    return _render_meeting(meeting, form=form, status=400)
+    checks = approval.approval_check(meeting)
+    if request.method == "GET":
+        return _render_approval(meeting, checks, _approve_form(checks))
+    form = _approve_form(checks, request.form)
+    if not form.validate_on_submit():
+        return _render_approval(meeting, checks, form, status=400)
+    reasons = {
+        check.item.id: getattr(form, check.field_name).data
+        for check in checks
+        if not check.complete
+    }
+    confirmed = bool(form.confirm.data)
+    if not gate_problems(meeting) and services.approval_of(meeting) is None:
+        refused = approval.refusals(checks, confirmed=confirmed, reasons=reasons)
+        for name, message in refused.items():
+            getattr(form, name).errors.append(message)
+        if refused:
+            return _render_approval(meeting, checks, form, status=400)
+    done = attempt(
+        lambda: approval.approve_checked(
+            meeting, confirmed=confirmed, reasons=reasons, actor=current_user
+        ),
+        form,
+    )
+    if not done:
+        return _render_approval(meeting, approval.approval_check(meeting), form, status=done.status)
+    flash(
+        "The minutes have been approved. They are now read-only: corrections are "
+        "made as amendments with a reason."
+    )
+    return redirect(url_for("minutes.meeting_minutes", meeting_id=meeting.id))
 
 
 @bp.route("/meetings/<int:meeting_id>/view")
@@ -628,30 +989,22 @@ def approve(meeting_id: int) -> ResponseReturnValue:
 def view_minutes(meeting_id: int) -> ResponseReturnValue:
     meeting = get_minutes_meeting_or_404(meeting_id, current_user)
     items = case_list(meeting)
-    agreed = action_services.actions_agreed_at_by_case(meeting)
-    cases = []
-    for item in items:
-        entries = services.entries_of(item)
-        cases.append(
-            {
-                "item": item,
-                "groups": _grouped(entries),
-                "summary": services.risk_summary_of(item),
-                "actions": agreed.get(item.case_id, []),
-            }
-        )
+    cases = circulation_views.minutes_cases(meeting, items)
+    deferrals = deferrals_of(meeting, items)
     read = Read(
         AuditAction.MINUTES_VIEWED,
         object_type="meeting",
         object_id=meeting.id,
-        case_ids=[item.case_id for item in items],
-        detail=f"cases={len(items)}",
+        case_ids=[item.case_id for item in items]
+        + [d.case_id for d in deferrals if d.case_id is not None],
+        detail=f"cases={len(items)} deferred={len(deferrals)}",
     )
     return render_read(
         "minutes/view.html",
         audit=read,
         meeting=meeting,
         cases=cases,
+        deferrals=deferrals,
         approval=services.approval_of(meeting),
         risk_fields=RISK_FIELDS,
         current_text=services.current_text,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -23,18 +21,26 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from marac_app.common.dates import read_date_fields
+from marac_app.common.dates import GovukDateField
 from marac_app.common.forms import MaracForm
 from marac_app.privacy.models import RIGHT_LABELS, RequestStatus
-from marac_app.privacy.services import RECTIFIABLE
-
-
-def _date_part(label: str) -> StringField:
-    return StringField(label, validators=[Optional(), Length(max=4)])
+from marac_app.privacy.services import DETAIL_TO_CORRECT_MISSING, RECTIFIABLE
 
 
 def _clean(value: str | None) -> str | None:
     return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
+def _case_reference() -> StringField:
+    """The case a DPO puts under a hold, or a coordinator closes, typed by its reference."""
+    return StringField(
+        "Case reference",
+        filters=[_clean],
+        validators=[
+            DataRequired("Enter the case reference, for example CAM-2026-0042"),
+            Length(max=20, message="Case reference must be 20 characters or fewer"),
+        ],
+    )
 
 
 class RequestForm(MaracForm):
@@ -46,18 +52,15 @@ class RequestForm(MaracForm):
             Length(max=120, message="Name must be 120 characters or fewer"),
         ],
     )
-    dob_day = _date_part("Day")
-    dob_month = _date_part("Month")
-    dob_year = _date_part("Year")
+    # A date's label is the subject of its messages; the page's legend may differ.
+    date_of_birth = GovukDateField("The date of birth", required=False)
     right = RadioField(
         "Which right are they using?",
         validate_choice=False,
         choices=[SelectChoice(k.value, v) for k, v in RIGHT_LABELS.items()],
         validators=[InputRequired("Select which right the person is using")],
     )
-    received_day = _date_part("Day")
-    received_month = _date_part("Month")
-    received_year = _date_part("Year")
+    received_on = GovukDateField("The date the request was received", not_in_future=True)
     details = TextAreaField(
         "What the person asked for (optional)",
         filters=[_clean],
@@ -70,21 +73,6 @@ class RequestForm(MaracForm):
     def validate_right(self, field: RadioField) -> None:
         if field.data not in {choice.value for choice in field.choices}:
             raise ValidationError("Select which right the person is using")
-
-    def date_of_birth(self) -> date | None:
-        return read_date_fields(
-            self.dob_day, self.dob_month, self.dob_year, "The date of birth", required=False
-        )
-
-    def received_on(self, today: date) -> date | None:
-        return read_date_fields(
-            self.received_day,
-            self.received_month,
-            self.received_year,
-            "The date the request was received",
-            not_in_future=True,
-            today=today,
-        )
 
 
 class DecisionForm(MaracForm):
@@ -124,7 +112,7 @@ class RectifyForm(MaracForm):
         validate_choice=False,
         choices=[SelectChoice("", "Select a detail")]
         + [SelectChoice(k, v) for k, v in RECTIFIABLE.items()],
-        validators=[InputRequired("Select the detail to correct")],
+        validators=[InputRequired(DETAIL_TO_CORRECT_MISSING)],
     )
     new_value = StringField(
         "Corrected value",
@@ -159,14 +147,7 @@ class ReasonForm(MaracForm):
 
 
 class HoldForm(MaracForm):
-    reference = StringField(
-        "Case reference",
-        filters=[_clean],
-        validators=[
-            DataRequired("Enter the case reference, for example CAM-2026-0042"),
-            Length(max=20, message="Case reference must be 20 characters or fewer"),
-        ],
-    )
+    reference = _case_reference()
     reason = StringField(
         "Reason for the legal hold",
         filters=[_clean],
@@ -178,27 +159,8 @@ class HoldForm(MaracForm):
 
 
 class CloseCaseForm(MaracForm):
-    reference = StringField(
-        "Case reference",
-        filters=[_clean],
-        validators=[
-            DataRequired("Enter the case reference, for example CAM-2026-0042"),
-            Length(max=20, message="Case reference must be 20 characters or fewer"),
-        ],
-    )
-    closed_day = _date_part("Day")
-    closed_month = _date_part("Month")
-    closed_year = _date_part("Year")
-
-    def closed_on(self, today: date) -> date | None:
-        return read_date_fields(
-            self.closed_day,
-            self.closed_month,
-            self.closed_year,
-            "The date the case closed",
-            not_in_future=True,
-            today=today,
-        )
+    reference = _case_reference()
+    closed_on = GovukDateField("The date the case closed", not_in_future=True)
 
 
 class ConfirmForm(MaracForm):

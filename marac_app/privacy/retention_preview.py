@@ -43,6 +43,16 @@ RECORD_WORDS: dict[str, tuple[str, str]] = {
         "decision on a passage for a data-subject request",
         "decisions on passages for data-subject requests",
     ),
+    "minute_draft": ("unsaved draft of minutes text", "unsaved drafts of minutes text"),
+    "circulation_comment": (
+        "accuracy comment on draft minutes",
+        "accuracy comments on draft minutes",
+    ),
+    "case_deferral": ("deferral to a later meeting", "deferrals to later meetings"),
+    "minutes_approval_reason": (
+        "reason for approving the minutes with the case incomplete",
+        "reasons for approving the minutes with cases incomplete",
+    ),
 }
 
 

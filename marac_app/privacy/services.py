@@ -152,6 +152,9 @@ def request_summary(today: date) -> dict[str, object]:
 
 # --- Rectification ----------------------------------------------------------------------------
 
+# The refusal RectifyForm gives too (privacy/forms.py).
+DETAIL_TO_CORRECT_MISSING = "Select the detail to correct"
+
 RECTIFIABLE = {
     "full_name": "Full name",
     "aliases": "Other names",
@@ -176,7 +179,7 @@ def rectify_victim(
     when, why, old value). Returns the number of records changed. Refused under a
     ``request`` whose requester is someone else in the case (an alleged perpetrator …)."""
     if field not in RECTIFIABLE:
-        raise ServiceError("Select the detail to correct", field="field")
+        raise ServiceError(DETAIL_TO_CORRECT_MISSING, field="field")
     link = next((c for c in request.cases if c.case_id == case.id), None) if request else None
     if link is not None and link.subject_role not in (None, SubjectRole.VICTIM):
         # Someone else's request never changes the victim's record.

@@ -16,8 +16,6 @@ shown again with the error (HTTP 400, or 409 for an export not yet allowed).
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -27,24 +25,17 @@ from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role
 from marac_app.common.errors import ServiceError
 from marac_app.common.forms import has_control_characters
-from marac_app.common.transaction import Read, attempt, audit_read, render_read
+from marac_app.common.transaction import Read, attempt, audit_read
 from marac_app.permissions import deny, roles_required
 from marac_app.privacy import export, review, services, subjects
 from marac_app.privacy.models import Exemption, SubjectRequest, SubjectRequestCase, SubjectRight
+from marac_app.privacy.pages import no_store, read_page
 from marac_app.privacy.permissions import get_link_and_case_or_404, get_request_or_404
 from marac_app.privacy.subject_forms import AttachForm, PassageForm
 from marac_app.referrals.models import Case
 
 dpo_only = roles_required(Role.DPO)
 EXPORT_RIGHTS = {SubjectRight.ACCESS: ("json", "pdf"), SubjectRight.PORTABILITY: ("json",)}
-
-
-def _read(template: str, audit: Read, status: int = 200, **context: Any) -> ResponseReturnValue:
-    """A page of personal data: audited and committed, then rendered, never cached."""
-    body, status = render_read(template, audit=audit, status=status, **context)
-    response = Response(body, status=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 # --- Finding and attaching the requester's records --------------------------------------------
@@ -55,7 +46,7 @@ def _matches_page(
 ) -> ResponseReturnValue:
     matches = subjects.find_matches(found.person_name, found.date_of_birth)
     attached = {link.case_id: link for link in found.cases}
-    return _read(
+    return read_page(
         "privacy/matches.html",
         Read(
             AuditAction.SUBJECT_MATCHES_VIEWED,
@@ -126,7 +117,7 @@ def _case_page(found: SubjectRequest, form: AttachForm, status: int = 200) -> Re
         )
         return _matches_page(found, AttachForm(formdata=None), 400, reference_error=problem)
     choices = subjects.choices_in_case(case)
-    return _read(
+    return read_page(
         "privacy/add_case.html",
         Read(AuditAction.CASE_PEOPLE_VIEWED, "case", case.id, detail=f"request={found.id}"),
         status,
@@ -201,7 +192,7 @@ def _review_page(
     states = review.states(link, case)
     records = export.requester_records(link, case)
     refused = " refused" if status == 409 else ""
-    return _read(
+    return read_page(
         "privacy/review.html",
         Read(
             AuditAction.SUBJECT_REVIEW_VIEWED,
@@ -293,8 +284,7 @@ def export_case(request_id: int, case_id: int, fmt: str) -> ResponseReturnValue:
     response.headers["Content-Disposition"] = (
         f'attachment; filename="subject-request-{found.id}-{case.reference}.{fmt}"'
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return no_store(response)
 
 
 def register(bp: Blueprint) -> None:

@@ -1,17 +1,18 @@
 """Pages for data protection, mounted at /privacy.
 
-Data-subject requests, retention and legal holds are for the Data Protection Officer only;
-the privacy notice is read by every signed-in user; the accessibility statement is public
-(GOV.UK practice: people must be able to read it before signing in). Every read of personal
-data is audited (ids only, with every case the page shows) by ``render_read``; every change
-runs through ``attempt`` (one commit, or a rollback and the error on the form).
+Data-subject requests (here and in subject_views.py), retention and legal holds
+(retention_views.py) are for the Data Protection Officer only; the privacy notice is read by
+every signed-in user; the accessibility statement is public (GOV.UK practice: people must be
+able to read it before signing in). Every read of personal data is audited (ids only, with
+every case the page shows) by ``render_read``; every change runs through ``attempt`` (one
+commit, or a rollback and the error on the form).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms import Form
@@ -19,7 +20,7 @@ from wtforms import Form
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role
 from marac_app.common.time import london_today
-from marac_app.common.transaction import Read, attempt, render_read
+from marac_app.common.transaction import Read, attempt
 from marac_app.db import utcnow
 from marac_app.jobs import services as jobs
 from marac_app.jobs.models import BackgroundJob
@@ -27,31 +28,26 @@ from marac_app.permissions import public, roles_required, signed_in
 from marac_app.privacy import (
     erasure,
     retention,
-    retention_preview,
+    retention_views,
     review,
     services,
     subject_views,
 )
 from marac_app.privacy import jobs as privacy_jobs
 from marac_app.privacy.forms import (
-    ApplyRetentionForm,
-    CloseCaseForm,
     ConfirmForm,
     DecisionForm,
     EraseForm,
-    HoldForm,
     NoticeForm,
-    PolicyForm,
     ReasonForm,
     RectifyForm,
     RequestForm,
 )
 from marac_app.privacy.models import RequestStatus, SubjectRequest, SubjectRight
+from marac_app.privacy.pages import page, read_page
 from marac_app.privacy.permissions import (
     can_edit_notice,
     erasures_area_of,
-    find_case_to_close,
-    get_case_for_dpo_or_404,
     get_linked_case_or_404,
     get_request_or_404,
     is_dpo,
@@ -61,24 +57,10 @@ from marac_app.referrals import restriction
 bp = Blueprint("privacy", __name__)
 # Finding a requester's records, reviewing passages and the export (privacy/subject_views.py).
 subject_views.register(bp)
+# Retention, legal holds and case closure (privacy/retention_views.py).
+retention_views.register(bp)
 
 dpo_only = roles_required(Role.DPO)
-
-
-def _no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _page(template: str, status: int = 200, **context: Any) -> ResponseReturnValue:
-    """A page that shows no personal data of its own (or re-shows a refused form)."""
-    return _no_store(Response(render_template(template, **context), status=status))
-
-
-def _read(template: str, audit: Read, status: int = 200, **context: Any) -> ResponseReturnValue:
-    """A page of personal data: audited and committed, then rendered, never cached."""
-    body, status = render_read(template, audit=audit, status=status, **context)
-    return _no_store(Response(body, status=status))
 
 
 # --- Data-subject requests --------------------------------------------------------------------
@@ -88,7 +70,7 @@ def _read(template: str, audit: Read, status: int = 200, **context: Any) -> Resp
 @dpo_only
 def requests() -> ResponseReturnValue:
     found = services.list_requests()
-    return _read(
+    return read_page(
         "privacy/requests.html",
         Read(AuditAction.SUBJECT_REQUESTS_VIEWED, "subject_request", detail=f"rows={len(found)}"),
         requests=found,
@@ -101,17 +83,14 @@ def requests() -> ResponseReturnValue:
 def new_request() -> ResponseReturnValue:
     form = RequestForm()
     if request.method == "POST":
-        valid = form.validate_on_submit()
-        dob = form.date_of_birth()
-        received = form.received_on(london_today())
-        if valid and received is not None and not form.dob_day.errors:
+        if form.validate_on_submit():
             logged = attempt(
                 lambda: services.log_request(
                     services.NewRequest(
                         person_name=form.person_name.data,
-                        date_of_birth=dob,
+                        date_of_birth=form.date_of_birth.data,
                         right=SubjectRight(form.right.data),
-                        received_on=received,
+                        received_on=form.received_on.required_date,
                         details=form.details.data or None,
                     ),
                     actor=current_user,
@@ -121,8 +100,8 @@ def new_request() -> ResponseReturnValue:
             if (saved := logged.value) is not None:
                 flash(f"Request {saved.id} has been logged. It is due by {saved.due_on:%-d %B %Y}.")
                 return redirect(url_for("privacy.subject_matches", request_id=saved.id))
-        return _page("privacy/new_request.html", 400, form=form)
-    return _page("privacy/new_request.html", form=form)
+        return page("privacy/new_request.html", 400, form=form)
+    return page("privacy/new_request.html", form=form)
 
 
 def _detail_context(found: SubjectRequest, **forms: Any) -> dict[str, Any]:
@@ -161,7 +140,7 @@ def _detail_page(
         case_ids=[case.id for _, case in context["links"] if case is not None],
         detail=detail,
     )
-    return _read("privacy/request.html", audit, status, **context)
+    return read_page("privacy/request.html", audit, status, **context)
 
 
 def _decision_form(found: SubjectRequest) -> DecisionForm:
@@ -238,7 +217,7 @@ def rectify(request_id: int) -> ResponseReturnValue:
             return redirect(url_for("privacy.request_detail", request_id=found.id))
     # The refused form again (the request page it came from was audited when it was shown).
     found = get_request_or_404(request_id, current_user)
-    return _page("privacy/request.html", 400, **_detail_context(found, rectify_form=form))
+    return page("privacy/request.html", 400, **_detail_context(found, rectify_form=form))
 
 
 @bp.route("/requests/<int:request_id>/restrict", methods=["POST"])
@@ -256,7 +235,7 @@ def restrict(request_id: int) -> ResponseReturnValue:
         flash(f"Processing of case {case.reference} is now restricted.")
         return redirect(url_for("privacy.request_detail", request_id=found.id))
     found = get_request_or_404(request_id, current_user)
-    return _page("privacy/request.html", 400, **_detail_context(found, reason_form=form))
+    return page("privacy/request.html", 400, **_detail_context(found, reason_form=form))
 
 
 @bp.route("/requests/<int:request_id>/lift-restriction", methods=["POST"])
@@ -332,7 +311,7 @@ def _erase_page(found: SubjectRequest, form: EraseForm, status: int = 200) -> Re
         or not present
         or any(c.refusal for c in present)
     )
-    return _read(
+    return read_page(
         "privacy/erase.html",
         Read(
             AuditAction.ERASURE_CONSEQUENCES_VIEWED,
@@ -351,145 +330,6 @@ def _erase_page(found: SubjectRequest, form: EraseForm, status: int = 200) -> Re
     )
 
 
-# --- Retention, legal holds and case closure ---------------------------------------------------
-
-
-@bp.route("/retention")
-@dpo_only
-def retention_page() -> ResponseReturnValue:
-    return _retention_page(HoldForm(formdata=None))
-
-
-def _retention_page(
-    form: HoldForm,
-    status: int = 200,
-    policy_form: PolicyForm | None = None,
-    apply_form: ApplyRetentionForm | None = None,
-) -> ResponseReturnValue:
-    plan = retention_preview.preview(london_today())
-    holds = retention.list_holds()
-    if policy_form is None:
-        policy_form = PolicyForm(formdata=None, years=retention.case_policy().years)
-    if apply_form is None:
-        apply_form = ApplyRetentionForm(formdata=None)
-    apply_form.case_ids.data = ",".join(str(i) for i in plan.case_ids)
-    shown = dict.fromkeys([*plan.case_ids, *(case.id for _hold, case in holds)])
-    return _read(
-        "privacy/retention.html",
-        Read(
-            AuditAction.RETENTION_VIEWED,
-            "case",
-            case_ids=list(shown),
-            detail=f"due={len(plan.due)}",
-        ),
-        status,
-        policies=retention.all_policies(),
-        plan=plan,
-        holds=holds,
-        form=form,
-        policy_form=policy_form,
-        apply_form=apply_form,
-        covered=retention_preview.records_covered(),
-    )
-
-
-@bp.route("/retention/apply", methods=["POST"])
-@dpo_only
-def apply_retention() -> ResponseReturnValue:
-    """Delete the cases the DPO saw in the preview (a case that became due since, or was put
-    under a hold, is left alone), in a background job: one case per transaction."""
-    form = ApplyRetentionForm()
-    if not form.validate_on_submit():
-        return _retention_page(HoldForm(formdata=None), 400, apply_form=form)
-    previewed = form.previewed_ids()
-    if previewed is None:
-        form.form_errors.append("The list of records could not be read. Check it again below")
-        return _retention_page(HoldForm(formdata=None), 400, apply_form=form)
-    if not previewed:
-        form.form_errors.append("No case is past its retention period: there is nothing to delete")
-        return _retention_page(HoldForm(formdata=None), 400, apply_form=form)
-    if not form.confirm.data:
-        form.confirm.errors = ["Confirm that you have checked the list of records to delete"]
-        return _retention_page(HoldForm(formdata=None), 400, apply_form=form)
-    today = london_today()
-    still_due = retention.due_case_ids(today, previewed)
-    if not still_due:
-        form.form_errors.append(
-            "None of these cases is due for deletion any more. Check the list again below"
-        )
-        return _retention_page(HoldForm(formdata=None), 400, apply_form=form)
-    started = attempt(
-        lambda: privacy_jobs.start_retention(today, still_due, owner=current_user), form
-    )
-    if (job := started.value) is None:
-        return _retention_page(HoldForm(formdata=None), 400, apply_form=form)
-    jobs.dispatch(job)
-    return redirect(url_for("jobs.status_page", public_id=job.public_id))
-
-
-@bp.route("/retention/policy", methods=["POST"])
-@dpo_only
-def set_policy() -> ResponseReturnValue:
-    form = PolicyForm()
-    if form.validate_on_submit() and attempt(
-        lambda: retention.set_case_years(form.years.data, actor=current_user), form
-    ):
-        flash(f"Case records are now kept for {form.years.data} years after the case closed.")
-        return redirect(url_for("privacy.retention_page"))
-    return _retention_page(HoldForm(formdata=None), 400, policy_form=form)
-
-
-@bp.route("/retention/holds", methods=["POST"])
-@dpo_only
-def set_hold() -> ResponseReturnValue:
-    form = HoldForm()
-    if form.validate_on_submit():
-        case = services.find_case_by_reference(form.reference.data)
-        if case is None:
-            form.reference.errors = [f"No case has the reference {form.reference.data.upper()}"]
-        elif attempt(
-            lambda: retention.set_legal_hold(case, form.reason.data, actor=current_user), form
-        ):
-            flash(f"Case {case.reference} is now under a legal hold.")
-            return redirect(url_for("privacy.retention_page"))
-    return _retention_page(form, 400)
-
-
-@bp.route("/retention/holds/<int:case_id>/lift", methods=["POST"])
-@dpo_only
-def lift_hold(case_id: int) -> ResponseReturnValue:
-    case = get_case_for_dpo_or_404(case_id, current_user)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        lifted = attempt(lambda: retention.lift_legal_hold(case, actor=current_user))
-        if lifted:
-            flash(f"The legal hold on case {case.reference} has been lifted.")
-        elif lifted.error is not None:
-            flash(lifted.error.message, "error")
-    return redirect(url_for("privacy.retention_page"))
-
-
-@bp.route("/cases/close", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
-def close_case() -> ResponseReturnValue:
-    form = CloseCaseForm()
-    if request.method == "POST":
-        valid = form.validate_on_submit()
-        closed_on = form.closed_on(london_today())
-        if valid and closed_on is not None:
-            case = find_case_to_close(form.reference.data, current_user)
-            if case is None:
-                form.reference.errors = [
-                    f"No case in your area has the reference {form.reference.data.upper()}"
-                ]
-            elif attempt(lambda: retention.close_case(case, closed_on, actor=current_user), form):
-                flash(f"Case {case.reference} is closed from {closed_on:%-d %B %Y}.")
-                return redirect(url_for("privacy.close_case"))
-        return _page("privacy/close_case.html", 400, form=form)
-    form.reference.data = request.args.get("reference", "")[:20]
-    return _page("privacy/close_case.html", form=form)
-
-
 # --- Privacy notice and accessibility statement --------------------------------------------
 
 
@@ -498,7 +338,7 @@ def close_case() -> ResponseReturnValue:
 def notice() -> ResponseReturnValue:
     current = services.current_notice()
     body = services.render_notice(current.body) if current else None
-    return _page(
+    return page(
         "privacy/notice.html", notice=current, body=body, can_edit=can_edit_notice(current_user)
     )
 
@@ -511,7 +351,7 @@ def edit_notice() -> ResponseReturnValue:
     if request.method == "GET":
         form.body.data = current.body if current else ""
         form.version.data = str(current.version if current else 0)
-        return _page("privacy/edit_notice.html", form=form, notice=current)
+        return page("privacy/edit_notice.html", form=form, notice=current)
     if form.validate_on_submit():
         try:
             version = int(form.version.data or 0)
@@ -525,14 +365,14 @@ def edit_notice() -> ResponseReturnValue:
             flash("The privacy notice has been published.")
             return redirect(url_for("privacy.notice"))
         if saved.conflict:
-            return _page(
+            return page(
                 "privacy/edit_notice.html",
                 409,
                 form=form,
                 notice=services.current_notice(),
                 conflict=True,
             )
-    return _page("privacy/edit_notice.html", 400, form=form, notice=current)
+    return page("privacy/edit_notice.html", 400, form=form, notice=current)
 
 
 @bp.route("/accessibility")

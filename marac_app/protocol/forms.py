@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from marac_app.common.dates import GovukDateField
 from marac_app.common.forms import MaracForm, ValidId
+from marac_app.protocol.services import VERSION_SIGNED_MISSING
 
 
 def _strip(value: str | None) -> str | None:
@@ -70,8 +71,8 @@ class SignatureForm(MaracForm):
         coerce=str,
         validate_choice=False,
         validators=[
-            InputRequired("Select the protocol version that was signed"),
-            ValidId("Select the protocol version that was signed"),
+            InputRequired(VERSION_SIGNED_MISSING),
+            ValidId(VERSION_SIGNED_MISSING),
         ],
     )
     signatory_name = StringField(
@@ -101,7 +102,7 @@ class SignatureForm(MaracForm):
 
     def validate_protocol_version_id(self, field: Field) -> None:
         if self.version_id() is None:
-            raise ValidationError("Select the protocol version that was signed")
+            raise ValidationError(VERSION_SIGNED_MISSING)
 
 
 class WithdrawForm(MaracForm):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -29,10 +30,8 @@ from marac_app.protocol.models import ConfidentialityStatement, ProtocolSignatur
 
 logger = logging.getLogger(__name__)
 
-
-def today() -> date:
-    """Today's date in Europe/London (protocol dates are calendar dates there)."""
-    return london_today()
+# The refusal SignatureForm gives too (protocol/forms.py).
+VERSION_SIGNED_MISSING = "Select the protocol version that was signed"
 
 
 class SignupState(enum.StrEnum):
@@ -71,7 +70,7 @@ SIGNUP_LABELS = {
 
 def current_protocol(on: date | None = None) -> ProtocolVersion | None:
     """The version in force on ``on`` (default today): the newest already effective."""
-    on = on or today()
+    on = on or london_today()
     return db.session.scalar(
         sa.select(ProtocolVersion)
         .where(ProtocolVersion.effective_date <= on)
@@ -131,7 +130,7 @@ def signup_status(agency: Agency, on: date | None = None) -> SignupStatus:
     review date; or, within the grace period of a new version, such a signature to the
     version before it (state NEEDS_RESIGN, still signed up).
     """
-    on = on or today()
+    on = on or london_today()
     version = current_protocol(on)
     if version is None:
         return SignupStatus(
@@ -202,6 +201,31 @@ def require_signed_up(
     problem = signup_problem(agency, on)
     if problem:
         raise ServiceError(problem, field=field)
+
+
+def choose_signed_up_people(
+    user_ids: Iterable[int], candidates: Iterable[User], *, refused: str
+) -> list[User]:
+    """The people ``user_ids`` name (in order, once each), all or nothing: each must be one of
+    ``candidates`` and belong to an agency signed up to the protocol. Otherwise raises one
+    ServiceError on ``people`` naming every problem ("Select people from the list", or
+    "<name> <refused>: <reason>", e.g. refused="cannot be invited")."""
+    found = {person.id: person for person in candidates}
+    problems: list[str] = []
+    people: list[User] = []
+    for user_id in dict.fromkeys(user_ids):
+        person = found.get(user_id)
+        if person is None:
+            problems.append("Select people from the list")
+            continue
+        problem = signup_problem(person.agency)
+        if problem:
+            problems.append(f"{person.name} {refused}: {problem}")
+            continue
+        people.append(person)
+    if problems:
+        raise ServiceError(". ".join(dict.fromkeys(problems)), field="people")
+    return people
 
 
 def current_statement() -> ConfidentialityStatement | None:
@@ -283,10 +307,8 @@ class SignatureDetails:
 def _check_details(details: SignatureDetails) -> ProtocolVersion:
     version = db.session.get(ProtocolVersion, details.protocol_version_id)
     if version is None:
-        raise ServiceError(
-            "Select the protocol version that was signed", field="protocol_version_id"
-        )
-    if details.signed_on > today():
+        raise ServiceError(VERSION_SIGNED_MISSING, field="protocol_version_id")
+    if details.signed_on > london_today():
         raise ServiceError("Date signed must be today or in the past", field="signed_on")
     review = details.review_due_on
     if review is not None and review <= details.signed_on:
@@ -420,7 +442,7 @@ class RegisterRow:
 
 def register_rows(agencies: list[Agency], on: date | None = None) -> list[RegisterRow]:
     """One row per agency with its sign-up status on ``on`` (default today)."""
-    on = on or today()
+    on = on or london_today()
     return [RegisterRow(agency, signup_status(agency, on)) for agency in agencies]
 
 

@@ -25,6 +25,7 @@ from marac_app.agencies.models import Agency
 from marac_app.audit_actions import AuditAction
 from marac_app.common.errors import ServiceError
 from marac_app.common.forms import show_error
+from marac_app.common.time import london_today
 from marac_app.common.transaction import Read, attempt, audit_read, render_read
 from marac_app.extensions import db
 from marac_app.permissions import roles_required
@@ -137,7 +138,7 @@ def register_print() -> ResponseReturnValue:
         ),
         rows=rows,
         current=services.current_protocol(),
-        on=services.today(),
+        on=london_today(),
     )
 
 
@@ -152,7 +153,7 @@ def register_download() -> ResponseReturnValue:
             detail=f"rows={len(rows)} format=csv",
         )
     )
-    filename = f"isp-register-{services.today().isoformat()}.csv"
+    filename = f"isp-register-{london_today().isoformat()}.csv"
     return Response(
         register_csv(rows),
         mimetype="text/csv",
@@ -195,7 +196,7 @@ def _details(form: SignatureForm) -> services.SignatureDetails:
         protocol_version_id=form.version_id() or 0,
         signatory_name=form.signatory_name.data or "",
         signatory_job_title=form.signatory_job_title.data or "",
-        signed_on=form.signed_on.data or services.today(),
+        signed_on=form.signed_on.data or london_today(),
         review_due_on=form.review_due_on.data,
     )
 
@@ -283,12 +284,12 @@ def signature_withdraw(signature_id: int) -> ResponseReturnValue:
     form = WithdrawForm()
     if request.method == "GET":
         form.version.data = str(signature.version)
-        form.withdrawn_on.process(None, services.today())
+        form.withdrawn_on.process(None, london_today())
     if form.validate_on_submit():
         withdrawn = attempt(
             lambda: services.withdraw_signature(
                 signature,
-                withdrawn_on=form.withdrawn_on.data or services.today(),
+                withdrawn_on=form.withdrawn_on.data or london_today(),
                 reason=form.withdrawal_reason.data or "",
                 version=_form_version(form),
                 actor=current_user,
@@ -327,13 +328,13 @@ def version_new() -> ResponseReturnValue:
     form = ProtocolVersionForm()
     if request.method == "GET":
         form.grace_days.data = current_app.config.get("ISP_GRACE_DAYS", 30)
-        form.effective_date.process(None, services.today())
+        form.effective_date.process(None, london_today())
     if form.validate_on_submit():
         added = attempt(
             lambda: services.create_version(
                 title=form.title.data or "",
                 version_label=form.version_label.data or "",
-                effective_date=form.effective_date.data or services.today(),
+                effective_date=form.effective_date.data or london_today(),
                 text=form.text.data or "",
                 grace_days=form.grace_days.data or 0,
                 actor=current_user,

@@ -43,6 +43,7 @@ from marac_app.referrals.people import (
     Gender,
     Sexuality,
 )
+from marac_app.referrals.services import JUDGEMENT_REASONS_MISSING, REFERRING_AGENCY_MISSING
 
 
 def _strip(value: Any) -> Any:
@@ -136,7 +137,7 @@ class ReferralForm(MaracForm):
         "Referring agency",
         [],
         message=("Select the referring agency from the list"),
-        validators=[InputRequired("Select the referring agency")],
+        validators=[InputRequired(REFERRING_AGENCY_MISSING)],
     )
     referrer_name = _text(
         "Name of the person referring", 120, "Enter the name of the person referring"
@@ -206,7 +207,7 @@ class ReferralForm(MaracForm):
 
     def validate_reasons(self, field: StringField) -> None:
         if self.criterion.data == "professional_judgement" and not field.data:
-            raise ValidationError("Give the reasons for your professional judgement")
+            raise ValidationError(JUDGEMENT_REASONS_MISSING)
 
     def validate_perpetrators(self, field: FieldList) -> None:
         first = field.entries[0].form

@@ -183,6 +183,12 @@ class AgendaItem(Model):
     # The referral being heard (None for a case brought back for review only).
     referral_id: Mapped[int | None] = mapped_column(sa.ForeignKey("referral.id"))
     position: Mapped[int] = mapped_column(default=0)
+    # Keeping time at the meeting (attendance.timing): the latest hearing's start and end
+    # (UTC; no start = waiting, a start without an end = being heard) and the seconds of
+    # earlier hearings of this item, when the chair came back to a case already heard.
+    hearing_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hearing_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hearing_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[created_at]
 
     meeting: Mapped[Meeting] = relationship()

@@ -52,6 +52,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_REPEAT_WINDOW_DAYS = 365
 
+# The refusals ReferralForm gives too (referrals/forms.py): one wording for each.
+REFERRING_AGENCY_MISSING = "Select the referring agency"
+JUDGEMENT_REASONS_MISSING = "Give the reasons for your professional judgement"
+
 
 def _setting(name: str, default: int) -> int:
     if has_app_context():
@@ -145,7 +149,7 @@ def decide_criterion(
             field="criterion",
         )
     if requested == Criterion.PROFESSIONAL_JUDGEMENT and not (reasons or "").strip():
-        raise ServiceError("Give the reasons for your professional judgement", field="reasons")
+        raise ServiceError(JUDGEMENT_REASONS_MISSING, field="reasons")
     if requested == Criterion.POTENTIAL_ESCALATION:
         needed = _setting("ESCALATION_INCIDENTS", 3)
         months = _setting("ESCALATION_WINDOW_MONTHS", 12)
@@ -323,6 +327,29 @@ def _person(role: PersonRole, details: PersonDetails, position: int) -> Person:
     )
 
 
+def _assessed(
+    details: ReferralDetails, checklist: RiskChecklistVersion
+) -> tuple[Agency, dict[str, str], int, Criterion]:
+    """The referring agency, the DASH answers kept, their score on ``checklist`` and the
+    criterion decided (``decide_criterion``); ServiceError when the agency is missing or the
+    criterion is refused. Shared by a new referral and a corrected one."""
+    agency = db.session.get(Agency, details.referring_agency_id)
+    if agency is None:
+        raise ServiceError(REFERRING_AGENCY_MISSING, field="referring_agency")
+    answers = {
+        str(k): v for k, v in details.dash_answers.items() if v in ("yes", "no", "not_known")
+    }
+    score = checklist.score(answers)
+    criterion = decide_criterion(
+        checklist,
+        score,
+        details.criterion,
+        reasons=details.reasons,
+        escalation_incidents=details.escalation_incidents,
+    )
+    return agency, answers, score, criterion
+
+
 def create_referral(*, area: MaracArea, details: ReferralDetails, actor: User | None) -> Referral:
     """Record a referral in ``area`` and return it (flushed).
 
@@ -331,21 +358,8 @@ def create_referral(*, area: MaracArea, details: ReferralDetails, actor: User | 
     with no case yet; otherwise a new case with the next reference is opened. Raises
     ServiceError (with the form field) when a rule refuses the referral; nothing is saved.
     """
-    agency = db.session.get(Agency, details.referring_agency_id)
-    if agency is None:
-        raise ServiceError("Select the referring agency", field="referring_agency")
     version = active_checklist()
-    answers = {
-        str(k): v for k, v in details.dash_answers.items() if v in ("yes", "no", "not_known")
-    }
-    score = version.score(answers)
-    criterion = decide_criterion(
-        version,
-        score,
-        details.criterion,
-        reasons=details.reasons,
-        escalation_incidents=details.escalation_incidents,
-    )
+    agency, answers, score, criterion = _assessed(details, version)
     linked: Case | None = None
     if details.linked_case_reference and details.linked_case_reference.strip():
         linked = find_case_by_reference(area.id, details.linked_case_reference)
@@ -429,21 +443,8 @@ def update_referral(
             "Someone else changed this referral while you were editing it. "
             "Check what is saved now, then save your changes again"
         )
-    agency = db.session.get(Agency, details.referring_agency_id)
-    if agency is None:
-        raise ServiceError("Select the referring agency", field="referring_agency")
     checklist = referral.checklist_version or active_checklist()
-    answers = {
-        str(k): v for k, v in details.dash_answers.items() if v in ("yes", "no", "not_known")
-    }
-    score = checklist.score(answers)
-    criterion = decide_criterion(
-        checklist,
-        score,
-        details.criterion,
-        reasons=details.reasons,
-        escalation_incidents=details.escalation_incidents,
-    )
+    agency, answers, score, criterion = _assessed(details, checklist)
     if criterion == Criterion.REPEAT and not referral.is_repeat:
         raise ServiceError(
             "Only a referral added to an earlier case can be a repeat referral", field="criterion"

@@ -6,7 +6,6 @@ and every change is audited in the same transaction.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -201,13 +200,6 @@ def _enum_or_none(enum_class: type, value: str | None) -> Any:
     return enum_class(value) if value else None
 
 
-def _required_date(value: date | None) -> date:
-    """A date the form's validators made required (present once the form validated)."""
-    if value is None:
-        raise ValueError("a required date is missing after validation")
-    return value
-
-
 def _details(form: ReferralForm) -> services.ReferralDetails:
     victim = services.PersonDetails(
         full_name=form.victim_name.data,
@@ -254,7 +246,7 @@ def _details(form: ReferralForm) -> services.ReferralDetails:
         referring_agency_id=int(form.referring_agency.data),
         referrer_name=form.referrer_name.data,
         referrer_role=form.referrer_role.data or None,
-        referred_on=_required_date(form.referred_on.data),
+        referred_on=form.referred_on.required_date,
         criterion=Criterion(form.criterion.data),
         victim=victim,
         reasons=form.reasons.data or None,

@@ -7,6 +7,7 @@ from wtforms.validators import InputRequired, ValidationError
 
 from marac_app.common.dates import GovukDateField
 from marac_app.common.forms import MaracForm
+from marac_app.reports.services import POPULATION_MAX, POPULATION_OUT_OF_RANGE
 
 
 class ChooseReturnForm(MaracForm):
@@ -49,8 +50,8 @@ class PopulationForm(MaracForm):
         number = whole_number(field.data)
         if number is None:
             raise ValidationError("Number of adult women must be a whole number, like 85000")
-        if not 1 <= number <= 10_000_000:
-            raise ValidationError("Number of adult women must be between 1 and 10,000,000")
+        if not 1 <= number <= POPULATION_MAX:
+            raise ValidationError(POPULATION_OUT_OF_RANGE)
 
     @property
     def version_number(self) -> int | None:

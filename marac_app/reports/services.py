@@ -516,6 +516,11 @@ def population_for(area_id: int) -> AreaPopulation | None:
     return db.session.scalar(sa.select(AreaPopulation).where(AreaPopulation.area_id == area_id))
 
 
+# The population an area may have, and the refusal the form gives too (reports/forms.py).
+POPULATION_MAX = 10_000_000
+POPULATION_OUT_OF_RANGE = "Number of adult women must be between 1 and 10,000,000"
+
+
 def set_population(
     area: MaracArea, *, adult_women: int, as_of: date, version: int | None, actor: Any
 ) -> AreaPopulation:
@@ -524,10 +529,8 @@ def set_population(
     Raises ConflictError when ``version`` is not the saved one (someone saved in between) and
     ServiceError for a number out of range.
     """
-    if not 1 <= adult_women <= 10_000_000:
-        raise ServiceError(
-            "Number of adult women must be between 1 and 10,000,000", field="adult_women"
-        )
+    if not 1 <= adult_women <= POPULATION_MAX:
+        raise ServiceError(POPULATION_OUT_OF_RANGE, field="adult_women")
     population = population_for(area.id)
     if population is None:
         if version not in (None, 0):

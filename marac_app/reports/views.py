@@ -7,7 +7,6 @@ Access: coordinators (own area), chairs (own area, read only) and admins (any ar
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,10 +41,6 @@ TREND_QUARTERS = 8
 CHOOSABLE_QUARTERS = 16
 
 
-def _today() -> date:
-    return london_today()
-
-
 def _areas_for(user: Any) -> list[MaracArea]:
     if is_admin(user):
         return list(db.session.scalars(sa.select(MaracArea).order_by(MaracArea.name)))
@@ -62,7 +57,7 @@ def _choose() -> tuple[ChooseReturnForm, MaracArea | None, Quarter | None]:
     form = ChooseReturnForm(request.args)
     areas = _areas_for(current_user)
     form.area.choices = [SelectChoice(str(a.id), a.name) for a in areas]
-    quarters = recent_quarters(_today(), CHOOSABLE_QUARTERS)
+    quarters = recent_quarters(london_today(), CHOOSABLE_QUARTERS)
     form.quarter.choices = [SelectChoice(q.key, q.label) for q in quarters]
     requested_area = request.args.get("area", "").strip()
     if requested_area:

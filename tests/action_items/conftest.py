@@ -11,9 +11,9 @@ from flask import Flask
 from marac_app.action_items.models import ActionItem, ActionPriority, ActionStatus
 from marac_app.agencies.models import Agency, AgencyKind, MaracArea
 from marac_app.auth.models import Role, User
+from marac_app.common.time import london_today as today
 from marac_app.extensions import db
 from marac_app.meetings.models import Invitation, Meeting
-from marac_app.protocol.services import today
 from marac_app.referrals.models import Case
 
 _count = {"n": 0}

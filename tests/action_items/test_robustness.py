@@ -62,9 +62,9 @@ def test_status_form_never_errors(
         "csrf_token": token,
         "status": status,
         "note": note,
-        "dated_day": day,
-        "dated_month": month,
-        "dated_year": year,
+        "dated-day": day,
+        "dated-month": month,
+        "dated-year": year,
         "version": version,
     }
     response = client.post(
@@ -103,9 +103,9 @@ def test_new_action_form_never_errors(
         "owner_agency": agency,
         "owner_user": user,
         "description": description,
-        "due_day": day,
-        "due_month": month,
-        "due_year": year,
+        "due_date-day": day,
+        "due_date-month": month,
+        "due_date-year": year,
         "priority": priority,
     }
     response = client.post(path, data={k: _strip_nul(v) for k, v in data.items()})

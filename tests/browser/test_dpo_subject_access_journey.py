@@ -117,9 +117,9 @@ def test_dpo_answers_a_perpetrators_access_request_passage_by_passage(
     received = (utcnow() - timedelta(days=3)).date()
     page.get_by_label("Name of the person, as given").fill(PERPETRATOR)
     page.get_by_label("Access (a copy of their data)").check()
-    page.locator('[name="received_day"]').fill(str(received.day))
-    page.locator('[name="received_month"]').fill(str(received.month))
-    page.locator('[name="received_year"]').fill(str(received.year))
+    page.locator('[name="received_on-day"]').fill(str(received.day))
+    page.locator('[name="received_on-month"]').fill(str(received.month))
+    page.locator('[name="received_on-year"]').fill(str(received.year))
     page.get_by_role("button", name="Log request").click()
 
     # Found in his role; nothing attached until the DPO confirms.

@@ -102,9 +102,8 @@ def test_chair_runs_a_case_and_approves_then_the_rep_updates_their_action(
     page.goto(f"/minutes/meetings/{meeting_id}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Run the meeting")
     headings = page.locator("main h2").all_inner_texts()
-    assert headings[:3] == ["Outstanding actions from earlier meetings", "Case list", "Approval"], (
-        headings
-    )
+    assert headings[:2] == ["Outstanding actions from earlier meetings", "Case list"], headings
+    assert "Approval" in headings, headings
     expect(page.locator("#outstanding-actions, #no-outstanding").first).to_be_visible()
     assert_accessible(page, "the meeting's start page")
     screenshot(page, "minutes-start")
@@ -175,6 +174,13 @@ def test_chair_runs_a_case_and_approves_then_the_rep_updates_their_action(
 
     # Approve: the minutes become read-only.
     page.get_by_role("link", name="Back to the meeting").first.click()
+    page.get_by_role("button", name="Check and approve the minutes").click()
+    # The check page: the other demo cases were not minuted here, so each needs a reason.
+    for reason in page.locator("textarea[name^='reason_']").all():
+        reason.fill("Not heard in this journey")
+    page.get_by_role(
+        "checkbox", name=re.compile("I have checked the minutes of every case")
+    ).check()
     page.get_by_role("button", name="Approve the minutes").click()
     expect(page.locator("#approved")).to_contain_text(f"Approved by {CHAIR.name}")
     assert_accessible(page, "the meeting after approval")

@@ -53,9 +53,9 @@ def test_dpo_logs_an_access_request_and_downloads_the_copy(
 
     page.get_by_label("Name of the person, as given").fill("Demo Victim-Two")
     page.get_by_label("Access (a copy of their data)").check()
-    page.locator('[name="received_day"]').fill("2")
-    page.locator('[name="received_month"]').fill("11")
-    page.locator('[name="received_year"]').fill("2026")
+    page.locator('[name="received_on-day"]').fill("2")
+    page.locator('[name="received_on-month"]').fill("11")
+    page.locator('[name="received_on-year"]').fill("2026")
     page.get_by_role("button", name="Log request").click()
     # Nothing is attached until the DPO confirms the record found is hers, in her role.
     expect(page.get_by_role("heading", level=1)).to_have_text(

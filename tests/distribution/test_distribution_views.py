@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from marac_app.audit import AuditEvent
 from marac_app.auth.models import Role, User
+from marac_app.common.time import london_today as today
 from marac_app.distribution.copies import minutes_key
 from marac_app.distribution.models import (
     DocumentCopy,
@@ -23,7 +24,6 @@ from marac_app.distribution.models import (
 )
 from marac_app.extensions import db
 from marac_app.meetings.models import Invitation, Meeting
-from marac_app.protocol.services import today
 from tests.distribution.world import DW, FACT, HOUSING_ACTION, OPINION, POLICE_ACTION, VICTIM
 
 

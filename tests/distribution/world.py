@@ -15,17 +15,15 @@ from flask import Flask
 
 from marac_app.action_items.services import create_action
 from marac_app.agencies.models import Agency, MaracArea
-from marac_app.attendance import services as attendance
-from marac_app.attendance.models import AcknowledgementMethod, AttendanceStatus
 from marac_app.auth.models import Role, User
-from marac_app.db import utcnow
+from marac_app.common.time import london_today as today
 from marac_app.extensions import db
-from marac_app.meetings.models import Invitation, Meeting
+from marac_app.meetings.models import Meeting
 from marac_app.minutes import services as minutes
 from marac_app.protocol.models import ConfidentialityStatement
-from marac_app.protocol.services import current_statement, today
+from marac_app.protocol.services import current_statement
 from marac_app.referrals.models import AgendaItem, Case
-from tests.fixtures import listed_case, sign_up_agency
+from tests.fixtures import listed_case, open_confidentiality_gate, sign_up_agency
 
 STATEMENT_TEXT = (
     "Distribution-statement: information shared at this MARAC is strictly "
@@ -70,7 +68,7 @@ def _case(
 
 
 @pytest.fixture()
-def dw(app: Flask, make_area, make_agency, make_user) -> DW:
+def dw(app: Flask, make_area, make_agency, make_user, make_meeting) -> DW:
     area = make_area()
     other_area = make_area()
     police = make_agency(areas=[area])
@@ -84,6 +82,7 @@ def dw(app: Flask, make_area, make_agency, make_user) -> DW:
     housing_rep = make_user(Role.AGENCY_REP, agency=housing, name="Hana Housing")
     police_rep2 = make_user(Role.AGENCY_REP, agency=police, name="Paul Police")
     health_rep = make_user(Role.AGENCY_REP, agency=health, name="Hugo Health")
+    made = make_meeting(area, chair=chair, invite=[rep, housing_rep])
     with app.app_context():
         sign_up_agency(db.session.get(Agency, police.id))
         sign_up_agency(db.session.get(Agency, housing.id))
@@ -92,41 +91,14 @@ def dw(app: Flask, make_area, make_agency, make_user) -> DW:
             statement = ConfidentialityStatement(version_number=1, text=STATEMENT_TEXT)
             db.session.add(statement)
             db.session.flush()
-        starts = utcnow()
-        meeting = Meeting(
-            area_id=area.id,
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            venue="Room 1",
-            chair_id=chair.id,
-        )
-        db.session.add(meeting)
-        db.session.flush()
-        for user in (rep, housing_rep):
-            db.session.add(
-                Invitation(meeting_id=meeting.id, user_id=user.id, agency_id=user.agency_id)
-            )
-        db.session.flush()
+        meeting = db.session.get(Meeting, made.id)
+        assert meeting is not None
         police_row = db.session.get(Agency, police.id)
         housing_row = db.session.get(Agency, housing.id)
         case, item = _case(area, police_row, meeting, 1, VICTIM)
         case2, item2 = _case(area, police_row, meeting, 2, "Wendy Victim")
         chair_row = db.session.get(User, chair.id)
-        version = attendance.required_version(meeting)
-        attendance.mark_statement_read(meeting, shown_version=version, actor=chair_row)
-        present = attendance.record_invitee_attendance(
-            meeting,
-            db.session.get(User, rep.id),
-            status=AttendanceStatus.PRESENT,
-            information_sent=None,
-            actor=chair_row,
-        )
-        attendance.acknowledge(
-            meeting,
-            actor=chair_row,
-            attendance=present,
-            method=AcknowledgementMethod.RECORDED_BY_CHAIR,
-        )
+        open_confidentiality_gate(meeting, chair.id, rep.id)
         minutes.add_entry(
             item,
             subject="victim",

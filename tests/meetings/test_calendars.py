@@ -3,56 +3,35 @@
 from __future__ import annotations
 
 import re
-import socket
-from email import message_from_bytes, policy
-from typing import Any
 
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
 from marac_app.extensions import db
 from marac_app.meetings.models import CalendarFeedToken
 from marac_app.referrals.models import AgendaItem, Case
 from tests.conftest import csrf_token
+from tests.fixtures import SmtpCollector
 from tests.meetings.helpers import parse_both
 
 FEED_RE = re.compile(r"https?://[^<\s]+/meetings/feed/([A-Za-z0-9_\-]+)\.ics")
 
 
-class Collector:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
 def test_invitations_are_delivered_by_smtp_with_the_calendar_part(
-    world, make_meeting, auth, app, monkeypatch
+    world, make_meeting, auth, smtp_server: SmtpCollector
 ) -> None:
     meeting = make_meeting()
-    handler = Collector()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-        monkeypatch.setitem(app.config, "SMTP_PORT", port)
-        auth.sign_in_as(world.coordinator)
-        response = auth.post(
-            f"/meetings/{meeting.id}/invitations",
-            {"people": [str(world.rep.id), str(world.chair.id)]},
-        )
-        assert response.status_code == 302
-        # With SMTP configured there is no outbox page.
-        assert auth.client.get("/meetings/outbox").status_code == 404
-    finally:
-        controller.stop()
-    assert sorted(m["To"] for m in handler.messages) == sorted([world.rep.email, world.chair.email])
-    for message in handler.messages:
+    auth.sign_in_as(world.coordinator)
+    response = auth.post(
+        f"/meetings/{meeting.id}/invitations",
+        {"people": [str(world.rep.id), str(world.chair.id)]},
+    )
+    assert response.status_code == 302
+    # With SMTP configured there is no outbox page.
+    assert auth.client.get("/meetings/outbox").status_code == 404
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(
+        [world.rep.email, world.chair.email]
+    )
+    for message in smtp_server.messages:
         parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
         assert len(parts) == 1 and parts[0].get_param("method") == "REQUEST"
         calendar, _ = parse_both(parts[0].get_payload(decode=True))

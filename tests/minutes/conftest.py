@@ -130,3 +130,15 @@ def entry_data(
         "source_agency": str((agency or mw.police).id),
         "text": text,
     }
+
+
+def approval_data(app: Flask, meeting_id: int, reason: str = "Not discussed in full") -> dict:
+    """What the approval check page posts once the chair has confirmed, with ``reason`` for
+    every case on the list (the page only reads the reasons of incomplete cases)."""
+    import sqlalchemy as sa
+
+    with app.app_context():
+        ids = db.session.scalars(
+            sa.select(AgendaItem.id).where(AgendaItem.meeting_id == meeting_id)
+        ).all()
+    return {"confirm": "y", **{f"reason_{item_id}": reason for item_id in ids}}

@@ -27,7 +27,7 @@ from marac_app.minutes.models import (
     RiskSummary,
     Subject,
 )
-from tests.minutes.conftest import MinutesWorld, entry_data
+from tests.minutes.conftest import MinutesWorld, approval_data, entry_data
 
 
 def _entries(app: Flask) -> list[MinuteEntry]:
@@ -39,8 +39,9 @@ def _add(auth, mw: MinutesWorld, **kwargs):
     return auth.post(mw.case_url(), entry_data(mw, **kwargs), form_path="/")
 
 
-def _approve(auth, mw: MinutesWorld):
-    return auth.post(f"/minutes/meetings/{mw.meeting.id}/approve", {}, form_path="/")
+def _approve(auth, mw: MinutesWorld, data: dict | None = None):
+    """Approve through the check page: confirmed, with a reason for each incomplete case."""
+    return auth.post(f"/minutes/meetings/{mw.meeting.id}/approve", data or {}, form_path="/")
 
 
 def test_gate_closed_refuses_entries_then_open_allows(app, auth, mw, open_gate) -> None:
@@ -283,7 +284,8 @@ def test_approved_minutes_refuse_edits_and_accept_amendments(app, auth, mw, open
     assert _approve(auth, mw).status_code == 403  # only the chair approves
     auth.sign_out()
     auth.sign_in_as(mw.chair)
-    assert _approve(auth, mw).status_code == 302
+    assert _approve(auth, mw).status_code == 400  # one click is not enough: confirm first
+    assert _approve(auth, mw, approval_data(app, mw.meeting.id)).status_code == 302
     meeting_page = auth.client.get(f"/minutes/meetings/{mw.meeting.id}").get_data(as_text=True)
     assert "Approved by Charlie Chair" in meeting_page
 
@@ -428,9 +430,9 @@ def test_actions_from_the_case_page(app, auth, mw, open_gate, make_agency) -> No
     data = {
         "owner_agency": str(mw.housing.id),
         "description": "Install target hardening",
-        "due_day": str(due.day),
-        "due_month": str(due.month),
-        "due_year": str(due.year),
+        "due_date-day": str(due.day),
+        "due_date-month": str(due.month),
+        "due_date-year": str(due.year),
         "priority": "high",
     }
     assert auth.post(mw.case_url() + "/actions", data, form_path="/").status_code == 302
@@ -441,7 +443,7 @@ def test_actions_from_the_case_page(app, auth, mw, open_gate, make_agency) -> No
     assert "has not signed" in refused.get_data(as_text=True) or "not signed" in refused.get_data(
         as_text=True
     )
-    no_date = auth.post(mw.case_url() + "/actions", {**data, "due_day": ""}, form_path="/")
+    no_date = auth.post(mw.case_url() + "/actions", {**data, "due_date-day": ""}, form_path="/")
     assert no_date.status_code == 400 and "The due date must include a day" in no_date.get_data(
         as_text=True
     )
@@ -464,16 +466,21 @@ def test_a_past_due_date_on_the_case_page_is_refused_on_the_date_field(
     data = {
         "owner_agency": str(mw.housing.id),
         "description": "Install target hardening",
-        "due_day": str(past.day),
-        "due_month": str(past.month),
-        "due_year": str(past.year),
+        "due_date-day": str(past.day),
+        "due_date-month": str(past.month),
+        "due_date-year": str(past.year),
         "priority": "high",
     }
     refused = auth.post(mw.case_url() + "/actions", data, form_path="/")
     assert refused.status_code == 400
     html = refused.get_data(as_text=True)
     assert "The due date must be today or in the future" in html
-    assert 'href="#due_day"' in html or 'id="due_day-error"' in html
+    assert 'href="#due_date"' in html
+    # On the due-date field itself, and what was typed is shown again.
+    on_field = html.split('id="due_date-date-error"', 1)
+    assert len(on_field) == 2 and "The due date must be today or in the future" in on_field[1][:300]
+    assert "Install target hardening" in html
+    assert f'value="{past.day}"' in html and f'value="{past.year}"' in html
     with app.app_context():
         assert db.session.scalars(sa.select(ActionItem)).all() == []
 

@@ -13,7 +13,7 @@ from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
 from marac_app.minutes.builder import build_minutes_document
 from marac_app.minutes.models import MinuteEntry
-from tests.minutes.conftest import entry_data
+from tests.minutes.conftest import approval_data, entry_data
 
 XSS = [
     "<script>alert('x1')</script>",
@@ -148,7 +148,10 @@ def test_xss_corpus_through_every_rich_text_field(app, auth, mw, open_gate) -> N
     )
     _assert_clean(re.sub(r"<textarea.*?</textarea>", "", main, flags=re.S))
 
-    assert auth.post(f"{base}/approve", {}, form_path="/").status_code == 302
+    assert (
+        auth.post(f"{base}/approve", approval_data(app, mw.meeting.id), form_path="/").status_code
+        == 302
+    )
     assert (
         auth.post(
             f"{base}/entries/{entry_id}/amend",
@@ -262,7 +265,10 @@ def test_document_after_approval_carries_amendments_and_version(app, auth, mw, o
     auth.sign_in_as(mw.chair)
     auth.post(mw.case_url(), entry_data(mw, "Original"), form_path="/")
     base = f"/minutes/meetings/{mw.meeting.id}"
-    assert auth.post(f"{base}/approve", {}, form_path="/").status_code == 302
+    assert (
+        auth.post(f"{base}/approve", approval_data(app, mw.meeting.id), form_path="/").status_code
+        == 302
+    )
     with app.app_context():
         entry_id = db.session.scalar(sa.select(MinuteEntry.id))
     assert (

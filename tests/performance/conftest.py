@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,13 +22,11 @@ from flask.testing import FlaskClient
 
 from marac_app.agencies.models import Agency, MaracArea
 from marac_app.attendance import services as attendance
-from marac_app.attendance.models import AcknowledgementMethod, AttendanceStatus
 from marac_app.auth.models import Role, User
-from marac_app.db import utcnow
 from marac_app.extensions import db
-from marac_app.meetings.models import Invitation, Meeting
+from marac_app.meetings.models import Meeting
 from marac_app.referrals.models import AgendaItem, Case
-from tests.fixtures import listed_case, sign_up_agency
+from tests.fixtures import listed_case, open_confidentiality_gate, sign_up_agency
 
 
 @dataclass
@@ -62,6 +59,7 @@ def perf(
     make_area: Callable[..., MaracArea],
     make_agency: Callable[..., Agency],
     make_user: Callable[..., User],
+    make_meeting: Callable[..., Meeting],
 ) -> PerfWorld:
     area = make_area()
     police = make_agency(areas=[area])
@@ -71,40 +69,17 @@ def perf(
     rep = make_user(Role.AGENCY_REP, agency=police)
     housing_rep = make_user(Role.AGENCY_REP, agency=housing)
     dpo = make_user(Role.DPO)
+    made = make_meeting(area, chair=chair, invite=[rep, housing_rep])
     with app.app_context():
         for agency in (police, housing):
             sign_up_agency(db.session.merge(agency))
-        starts = utcnow()
-        meeting = Meeting(
-            area_id=area.id,
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            venue="Room 1",
-            chair_id=chair.id,
-        )
-        db.session.add(meeting)
-        db.session.flush()
-        for person in (rep, housing_rep):
-            db.session.add(
-                Invitation(meeting_id=meeting.id, user_id=person.id, agency_id=person.agency_id)
-            )
+        meeting = db.session.get(Meeting, made.id)
+        assert meeting is not None
         case, item = add_case(area.id, police.id, meeting.id, 1, "Vera Victim")
         db.session.commit()
         # Open the confidentiality gate: statement read, the police rep present and
         # acknowledged (through the attendance services, as the chair would).
-        chair_row = db.session.get(User, chair.id)
-        version = attendance.required_version(meeting)
-        attendance.mark_statement_read(meeting, shown_version=version, actor=chair_row)
-        row = attendance.record_invitee_attendance(
-            meeting,
-            db.session.get(User, rep.id),
-            status=AttendanceStatus.PRESENT,
-            information_sent=None,
-            actor=chair_row,
-        )
-        attendance.acknowledge(
-            meeting, actor=chair_row, attendance=row, method=AcknowledgementMethod.RECORDED_BY_CHAIR
-        )
+        open_confidentiality_gate(meeting, chair.id, rep.id)
         db.session.commit()
         assert attendance.gate_problems(meeting) == []
         for obj in (meeting, case, item):

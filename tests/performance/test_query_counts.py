@@ -14,11 +14,11 @@ from flask import Flask
 from marac_app.action_items.models import ActionItem, ActionStatus
 from marac_app.audit import record
 from marac_app.auth.models import User
+from marac_app.common.time import london_today as today
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Invitation, Meeting
 from marac_app.minutes.models import EntryKind, MinuteEntry, Subject
-from marac_app.protocol.services import today
 from tests.performance.conftest import PerfWorld, add_case, count_queries
 
 SMALL, LARGE = 2, 12

@@ -6,14 +6,10 @@ erasure, and the coordinator told by email (a loopback SMTP server) and on their
 from __future__ import annotations
 
 import re
-import socket
 from datetime import date, timedelta
-from email import message_from_bytes, policy
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from flask import Flask
 
 from marac_app.agencies.models import MaracArea
@@ -31,6 +27,7 @@ from marac_app.privacy.models import (
     SubjectRole,
 )
 from marac_app.referrals.models import AgendaItem, Case, ErasedCase, ErasureBasis
+from tests.fixtures import SmtpCollector
 from tests.privacy.conftest import CHILD, PERPETRATOR, case_exists, orphans
 from tests.referrals.test_views import form_data
 
@@ -331,17 +328,15 @@ def test_erasure_is_refused_under_a_legal_hold(
         assert case_exists(case_id)
 
 
-class Collector:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
 def test_the_areas_coordinator_is_told_by_email_and_sees_the_reference_on_signing_in(
-    app: Flask, auth, client, world, make_heard_case, make_area, make_user, monkeypatch
+    app: Flask,
+    auth,
+    client,
+    world,
+    make_heard_case,
+    make_area,
+    make_user,
+    smtp_server: SmtpCollector,
 ) -> None:
     from marac_app.auth.models import Role
 
@@ -351,24 +346,13 @@ def test_the_areas_coordinator_is_told_by_email_and_sees_the_reference_on_signin
     case_id = make_heard_case(world)
     reference = reference_of(app, case_id)
     request_id = erasure_request(app, world, case_id)
-    handler = Collector()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-        monkeypatch.setitem(app.config, "SMTP_PORT", port)
-        auth.sign_in_as(world.dpo)
-        response = auth.post(f"/privacy/requests/{request_id}/erase", {"confirm": "y"})
-        assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
-        status = client.get(response.headers["Location"]).get_data(as_text=True)
-        assert "1 coordinator has been emailed" in status
-    finally:
-        controller.stop()
-    assert [str(m["To"]) for m in handler.messages] == [world.coordinator.email]
-    message = handler.messages[0]
+    auth.sign_in_as(world.dpo)
+    response = auth.post(f"/privacy/requests/{request_id}/erase", {"confirm": "y"})
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    status = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 coordinator has been emailed" in status
+    assert [str(m["To"]) for m in smtp_server.messages] == [world.coordinator.email]
+    message = smtp_server.messages[0]
     assert str(message["Subject"]) == "MARAC Manager: a case in your area was erased"
     body = message.get_content()
     assert world.area.name in body and "Sign in to see which case" in body

@@ -31,14 +31,14 @@ def test_new_request_form_never_fails(
         {
             "person_name": name,
             "right": right,
-            "received_day": day,
-            "received_month": month,
-            "received_year": year,
+            "received_on-day": day,
+            "received_on-month": month,
+            "received_on-year": year,
             "case_references": refs,
             "details": details,
-            "dob_day": dob_day,
-            "dob_month": "1",
-            "dob_year": "1990",
+            "date_of_birth-day": dob_day,
+            "date_of_birth-month": "1",
+            "date_of_birth-year": "1990",
         },
     )
     assert response.status_code in (302, 400), response.status_code
@@ -108,7 +108,12 @@ def test_close_case_form_never_fails(auth, client, make_user, reference, day, ye
     _as(auth, client, make_user, Role.COORDINATOR)
     response = auth.post(
         "/privacy/cases/close",
-        {"reference": reference, "closed_day": day, "closed_month": "1", "closed_year": year},
+        {
+            "reference": reference,
+            "closed_on-day": day,
+            "closed_on-month": "1",
+            "closed_on-year": year,
+        },
     )
     assert response.status_code in (302, 400), response.status_code
 

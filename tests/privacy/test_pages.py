@@ -137,7 +137,12 @@ def test_coordinator_closes_a_case_of_their_own_area_only(
     auth.sign_in_as(other)
     refused = auth.post(
         "/privacy/cases/close",
-        {"reference": reference, "closed_day": "1", "closed_month": "6", "closed_year": "2026"},
+        {
+            "reference": reference,
+            "closed_on-day": "1",
+            "closed_on-month": "6",
+            "closed_on-year": "2026",
+        },
     )
     assert refused.status_code == 400
     assert f"No case in your area has the reference {reference}" in refused.get_data(as_text=True)
@@ -145,13 +150,23 @@ def test_coordinator_closes_a_case_of_their_own_area_only(
     auth.sign_in_as(world.coordinator)
     future = auth.post(
         "/privacy/cases/close",
-        {"reference": reference, "closed_day": "1", "closed_month": "6", "closed_year": "2999"},
+        {
+            "reference": reference,
+            "closed_on-day": "1",
+            "closed_on-month": "6",
+            "closed_on-year": "2999",
+        },
     )
     assert future.status_code == 400
     assert "must be today or in the past" in future.get_data(as_text=True)
     response = auth.post(
         "/privacy/cases/close",
-        {"reference": reference, "closed_day": "1", "closed_month": "6", "closed_year": "2026"},
+        {
+            "reference": reference,
+            "closed_on-day": "1",
+            "closed_on-month": "6",
+            "closed_on-year": "2026",
+        },
     )
     assert response.status_code == 302
     with app.app_context():

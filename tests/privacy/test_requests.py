@@ -58,9 +58,9 @@ def log(
         {
             "person_name": name,
             "right": right.value,
-            "received_day": day,
-            "received_month": month,
-            "received_year": year,
+            "received_on-day": day,
+            "received_on-month": month,
+            "received_on-year": year,
             **extra,
         },
     )
@@ -128,9 +128,9 @@ def test_bad_request_form_says_what_is_wrong_and_saves_nothing(app: Flask, auth,
         {
             "person_name": "<script>x</script>",
             "right": "dance",
-            "received_day": "31",
-            "received_month": "2",
-            "received_year": "2026",
+            "received_on-day": "31",
+            "received_on-month": "2",
+            "received_on-year": "2026",
         },
     )
     assert response.status_code == 400

@@ -96,9 +96,9 @@ def log(auth, name: str, *, right: SubjectRight = SubjectRight.ACCESS, **extra: 
         {
             "person_name": name,
             "right": right.value,
-            "received_day": "2",
-            "received_month": "3",
-            "received_year": "2026",
+            "received_on-day": "2",
+            "received_on-month": "3",
+            "received_on-year": "2026",
             **extra,
         },
     )
@@ -106,6 +106,15 @@ def log(auth, name: str, *, right: SubjectRight = SubjectRight.ACCESS, **extra: 
     match = re.search(r"/privacy/requests/(\d+)/matches$", response.headers["Location"])
     assert match, response.headers["Location"]
     return int(match.group(1))
+
+
+def _dob(day: int, month: int, year: int) -> dict[str, str]:
+    """The request form's date-of-birth boxes."""
+    return {
+        "date_of_birth-day": str(day),
+        "date_of_birth-month": str(month),
+        "date_of_birth-year": str(year),
+    }
 
 
 def matches_page(auth, request_id: int) -> str:
@@ -484,7 +493,7 @@ def test_a_child_and_a_household_member_are_found_in_their_roles(
         db.session.commit()
     auth.sign_in_as(world.dpo)
 
-    child_request = log(auth, CHILD, dob_day="6", dob_month="5", dob_year="2018")
+    child_request = log(auth, CHILD, **_dob(6, 5, 2018))
     page = matches_page(auth, child_request)
     assert ": Child" in page and "Matched on: full name and date of birth" in page
     attach(auth, child_request, offered(page))
@@ -496,7 +505,7 @@ def test_a_child_and_a_household_member_are_found_in_their_roles(
     for own in VICTIMS_OWN:
         assert own not in text and own not in pdf_text, own
 
-    wrong_dob = log(auth, "Gwen", dob_day="1", dob_month="1", dob_year="1950")
+    wrong_dob = log(auth, "Gwen", **_dob(1, 1, 1950))
     assert offered(matches_page(auth, wrong_dob)) == []
     adult_request = log(auth, "gwen")  # found by another name she is known by
     page = matches_page(auth, adult_request)

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 
 from marac_app.audit import AuditEvent
 from marac_app.auth.models import Role
+from marac_app.common.time import london_today as today
 from marac_app.extensions import db
 from marac_app.protocol.models import ConfidentialityStatement, ProtocolSignature, ProtocolVersion
-from marac_app.protocol.services import default_review_date, today
+from marac_app.protocol.services import default_review_date
 
 
 def audit_actions(app, action: str) -> list[AuditEvent]:

@@ -351,7 +351,7 @@ def test_multi_line_fields_keep_line_breaks(
     page = f"/actions/cases/{sw.x.case_id}/new"
     answer = coordinator.request("GET", page)
     spec = next(f for f in post_forms(page, answer.body) if f.action.startswith(page))
-    from marac_app.protocol.services import today
+    from marac_app.common.time import london_today as today
 
     due = today().replace(year=today().year + 1)
     data = {
@@ -359,9 +359,9 @@ def test_multi_line_fields_keep_line_breaks(
         "owner_agency": str(sw.x.agency.id),
         "priority": "high",
         "description": "Fit a door lock.\r\nThen check the window.\tToday.",
-        "due_day": str(due.day),
-        "due_month": str(due.month),
-        "due_year": str(due.year),
+        "due_date-day": str(due.day),
+        "due_date-month": str(due.month),
+        "due_date-year": str(due.year),
     }
     saved = coordinator.request("POST", spec.action, data)
     assert saved.status == 302, saved.body[:1000]

@@ -16,6 +16,7 @@ Both flush, never commit; the move is audited with ids and the draft's key only.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import g
 
 from marac_app.attendance import timing
 from marac_app.audit import record
@@ -29,10 +30,16 @@ from marac_app.referrals.models import AgendaItem
 
 def refuse_when_approved(item: AgendaItem) -> str | None:
     """Why ``item``'s case may not be deferred: its meeting's minutes are approved."""
-    approved = db.session.scalar(
-        sa.select(MinutesApproval.id).where(MinutesApproval.meeting_id == item.meeting_id)
-    )
-    if approved is None:
+    # Asked once per case on the run page: remember the answer per meeting for this request.
+    known: dict[int, bool] = g.setdefault("_minutes_approved", {})
+    if item.meeting_id not in known:
+        known[item.meeting_id] = (
+            db.session.scalar(
+                sa.select(MinutesApproval.id).where(MinutesApproval.meeting_id == item.meeting_id)
+            )
+            is not None
+        )
+    if not known[item.meeting_id]:
         return None
     return (
         f"The minutes of this meeting have been approved, so {item.case.reference} can no "

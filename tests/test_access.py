@@ -27,7 +27,9 @@ EXPECTED_PUBLIC = {
 }  # noqa: E501
 EXPECTED_PUBLIC |= {"meetings.feed"}  # calendar clients cannot sign in: a secret token decides
 EXPECTED_PUBLIC |= {"privacy.accessibility"}  # GOV.UK practice: readable before sign-in
-EXPECTED_PUBLIC |= {"auth.session_status"}  # says only "signed out" (JSON) or time left for this session
+EXPECTED_PUBLIC |= {
+    "auth.session_status"
+}  # says only "signed out" (JSON) or time left for this session
 
 
 def concrete_url(rule) -> str:

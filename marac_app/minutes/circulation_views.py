@@ -28,7 +28,7 @@ from marac_app.meetings.models import Meeting
 from marac_app.minutes import approval, circulation, services
 from marac_app.minutes.builder import deferrals_of
 from marac_app.minutes.forms import CirculateForm, DraftCommentForm
-from marac_app.minutes.models import RISK_FIELDS, EntryKind, MinuteEntry, Subject
+from marac_app.minutes.models import RISK_FIELDS
 from marac_app.minutes.permissions import (
     can_read_minutes,
     can_write_entries,
@@ -54,20 +54,6 @@ def register(bp: Blueprint) -> None:
     )
 
 
-def grouped_entries(entries: list[MinuteEntry]) -> list[dict[str, Any]]:
-    """Entries by subject, then by kind (only the groups that have entries)."""
-    groups = []
-    for subject in Subject:
-        kinds = []
-        for kind in EntryKind:
-            rows = [e for e in entries if e.subject == subject and e.kind == kind]
-            if rows:
-                kinds.append({"kind": kind, "entries": rows})
-        if kinds:
-            groups.append({"subject": subject, "kinds": kinds})
-    return groups
-
-
 def minutes_cases(meeting: Meeting, items: list[AgendaItem] | None = None) -> list[dict[str, Any]]:
     """What the minutes say for each case of the list: grouped entries, the risk summary,
     the actions agreed and the approval reason (templates/minutes/_minutes_cases.html)."""
@@ -77,7 +63,7 @@ def minutes_cases(meeting: Meeting, items: list[AgendaItem] | None = None) -> li
     return [
         {
             "item": item,
-            "groups": grouped_entries(services.entries_of(item)),
+            "groups": services.grouped_entries(services.entries_of(item)),
             "summary": services.risk_summary_of(item),
             "actions": agreed.get(item.case_id, []),
             "reason": reasons.get(item.id),

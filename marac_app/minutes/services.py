@@ -10,6 +10,7 @@ the original, and each amendment bumps the minutes version.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -573,3 +574,17 @@ def amend_case_risk_summary(
         db.session.add(summary)
         db.session.flush()
     return amend_risk_summary(summary, field=field, reason=reason, text=text, actor=actor)
+
+
+def grouped_entries(entries: list[MinuteEntry]) -> list[dict[str, Any]]:
+    """Entries by subject, then by kind (only the groups that have entries)."""
+    groups = []
+    for subject in Subject:
+        kinds = []
+        for kind in EntryKind:
+            rows = [e for e in entries if e.subject == subject and e.kind == kind]
+            if rows:
+                kinds.append({"kind": kind, "entries": rows})
+        if kinds:
+            groups.append({"subject": subject, "kinds": kinds})
+    return groups

@@ -138,6 +138,7 @@ def test_late_post_and_expired_form_keep_the_text_without_javascript(
 ) -> None:
     context = browser.new_context(base_url=live_server, locale="en-GB", java_script_enabled=False)
     page = context.new_page()
+    page.set_default_timeout(10_000)
     try:
         _sign_in(page, COORDINATOR)
         # (a) The idle timeout passes while typing; the POST arrives too late.
@@ -161,13 +162,21 @@ def test_late_post_and_expired_form_keep_the_text_without_javascript(
         other.get_by_role("button", name="Sign out").click()
         other.wait_for_load_state()
         _sign_in_form(other, COORDINATOR)
+        print("DBG other signed in", flush=True)
         other.close()
+        print("DBG other closed", flush=True)
+        print("DBG before click", flush=True)
         page.get_by_role("button", name="Add entry").click()
+        print("DBG clicked", flush=True)
         page.wait_for_load_state()
+        print("DBG loaded", page.url, flush=True)
         expect(page.get_by_role("alert")).to_contain_text("Your form expired, check and save again")
+        print("DBG alert ok", flush=True)
         expect(page.get_by_text(NOTICE)).to_be_visible()
         expect(_entry_text(page)).to_have_value(TEXT_EXPIRED)
+        print("DBG before axe", flush=True)
         assert_accessible(page, "the case page after an expired form")
+        print("DBG after axe", flush=True)
         _discard(page)
     finally:
         context.close()

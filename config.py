@@ -78,8 +78,9 @@ class BaseConfig:
             "SESSION_ABSOLUTE_TIMEOUT": timedelta(
                 seconds=_env_int("MARAC_ABSOLUTE_TIMEOUT_SECONDS", absolute_hours * 3600)
             ),
-            # The timeout warning opens this long before either timeout (WCAG 2.2.1).
-            "SESSION_WARNING_SECONDS": 120,
+            # The timeout warning opens this long before either timeout (WCAG 2.2.1); the
+            # MARAC_SESSION_WARNING_SECONDS knob is for tests of the warning only.
+            "SESSION_WARNING_SECONDS": _env_int("MARAC_SESSION_WARNING_SECONDS", 120),
             "PERMANENT_SESSION_LIFETIME": timedelta(hours=absolute_hours),
             "WTF_CSRF_ENABLED": True,
             "WTF_CSRF_TIME_LIMIT": None,  # the session itself expires; a stale form still fails

@@ -84,6 +84,7 @@ class AuditAction(enum.StrEnum):
     MINUTE_DRAFT_KEPT_AFTER_SIGN_OUT = "minute_draft_kept_after_sign_out"
     MINUTE_DRAFT_MOVED = "minute_draft_moved"  # its case was deferred to a later meeting
     MINUTE_DRAFT_SAVED = "minute_draft_saved"
+    MINUTE_DRAFTS_EXPIRED = "minute_drafts_expired"  # the retention run: a count only
     MINUTE_ENTRY_CREATED = "minute_entry_created"
     MINUTE_ENTRY_HISTORY_VIEWED = "minute_entry_history_viewed"
     MINUTE_ENTRY_UPDATED = "minute_entry_updated"

@@ -11,6 +11,10 @@
   draft of the person the session belonged to, and they are sent to sign in with a return to
   the page; a POST whose CSRF token has expired is kept for the signed-in person and the
   page is shown again with their text and "Your form expired, check and save again".
+- Only a genuine late form is kept: its CSRF token must be one this app signed for that
+  person (``csrf_token_user``: a good signature, any age up to the absolute timeout) or
+  still be good for the session. A missing, forged or another person's token keeps
+  nothing and gets the usual CSRF refusal, so no other site can plant text in a draft.
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ from typing import Any
 from flask import Blueprint, current_app, flash, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms import ValidationError
 
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import User
+from marac_app.auth.session_views import csrf_token_user, posted_csrf_token
 from marac_app.auth.sessions import EndReason, current_session_row
 from marac_app.common.time import LONDON
 from marac_app.common.transaction import attempt
@@ -217,6 +223,17 @@ def _keep(user: User, endpoint: str) -> tuple[AgendaItem, str] | None:
     return item, key
 
 
+def _token_is_theirs(user: User) -> bool:
+    """Whether the POST's CSRF token is still good for this session, or one this app signed
+    for ``user`` that has since expired (never a missing, forged or another's token)."""
+    token = posted_csrf_token()
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        return csrf_token_user(token) == user.id
+    return True
+
+
 def _sign_in_again(next_path: str | None) -> ResponseReturnValue:
     target = url_for("auth.sign_in", next=safe_next(next_path))
     if _wants_json():
@@ -240,7 +257,7 @@ def keep_text_of_ended_session() -> ResponseReturnValue | None:
     if utcnow() - row.ended_at > current_app.config["SESSION_ABSOLUTE_TIMEOUT"]:
         return None  # long gone: a copied cookie keeps nothing
     user = row.user
-    if not user.active:
+    if not user.active or not _token_is_theirs(user):
         return None
     kept = _keep(user, endpoint)
     if kept is None:
@@ -251,24 +268,29 @@ def keep_text_of_ended_session() -> ResponseReturnValue | None:
 
 
 def expired_form(error: CSRFError) -> ResponseReturnValue:
-    """A live minutes form whose CSRF token has expired: keep the text as a draft of the
-    signed-in person and show the page again with it and a clear error. Any other form, or
-    nobody signed in, gets the usual error page."""
+    """A live minutes form whose CSRF token has expired (signed for the signed-in person,
+    ``csrf_token_user``): keep the text as a draft of theirs and show the page again with it
+    and a clear error. Any other form, a missing or forged token, or nobody signed in, gets
+    the usual error page."""
     endpoint = request.endpoint or ""
     db.session.rollback()
-    if endpoint == "minutes.save_draft":
-        # drafts.mjs itself: nothing is kept without a good token (the text stays in the
-        # page, and the form's own save keeps it, below).
-        logger.warning("CSRF check failed on %s", endpoint)
-        return jsonify(saved=False, expired=True, error=EXPIRED_FORM), 400
     if endpoint in FORM_KEYS and current_user.is_authenticated:
-        kept = _keep(current_user._get_current_object(), endpoint)
+        user = current_user._get_current_object()
+        kept = _keep(user, endpoint) if csrf_token_user(posted_csrf_token()) == user.id else None
+        if endpoint == "minutes.save_draft":
+            # drafts.mjs itself: kept (reloading the page restores it) or not (the text
+            # stays in the page, and the form's own save gets the answer below).
+            logger.warning("CSRF check failed on %s", endpoint)
+            return jsonify(
+                saved=False, kept=kept is not None, expired=True, error=EXPIRED_FORM
+            ), 400
         if kept is not None:
             item, key = kept
             logger.info("kept a draft after an expired form on %s", endpoint)
+            # Also for live.mjs's in-place save: it reloads the page, which shows this.
+            flash(EXPIRED_FORM, "error")
             if _wants_json():
                 return jsonify(saved=False, kept=True, error=EXPIRED_FORM), 400
-            flash(EXPIRED_FORM, "error")
             return redirect(page_of(item.meeting_id, item.case_id, key))
     elif endpoint in FORM_KEYS:
         # Signed out too: the timed-out session's person keeps the text.

@@ -8,16 +8,20 @@ its ``key``:
 
 Only the fields of that form are kept (``fields_for``), each capped at the form's own limit.
 The draft is restored into the form when its page is shown again (``restore``) and removed
-when the real record is saved (``discard``, called by the minutes services). Services flush,
-never commit; the audit holds ids and the key only, never the text.
+when the real record is saved (``discard``, called by the minutes services). A draft not
+updated for ``EXPIRES_AFTER`` (30 days) is forgotten by the retention run
+(``purge_expired``). Services flush, never commit; the audit holds ids and the key only,
+never the text.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
@@ -32,6 +36,8 @@ from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.minutes.models import TEXT_MAX, MinuteDraft, MinuteEntry
 from marac_app.referrals.models import AgendaItem
+
+logger = logging.getLogger(__name__)
 
 ENTRY_FIELDS = ("version", "subject", "kind", "source_agency", "text")
 RISK_FIELDS = ("version", "harm_identified", "contributing_factors", "protective_factors")
@@ -63,6 +69,9 @@ CHAIR_KEYS = frozenset({"risk-summary", "risk-summary-amend"})
 # A value longer than its form allows could never be saved as a record either.
 FIELD_MAX = TEXT_MAX
 BODY_MAX = 4 * TEXT_MAX + 2_000  # the largest form (three risk fields) with room for JSON
+# Text nobody came back to for this long is not kept: it was abandoned, and it is personal
+# data held for no purpose (UK GDPR storage limitation).
+EXPIRES_AFTER = timedelta(days=30)
 
 
 def fields_for(key: str) -> tuple[str, ...] | None:
@@ -236,3 +245,29 @@ def restore_case_forms(context: dict[str, Any], user: User, item: AgendaItem) ->
         form = context.get(name)
         if form is not None and form is not refused:
             restore(form, user, item, key)
+
+
+def purge_expired(now: datetime | None = None, *, actor: User | None = None) -> int:
+    """Delete every draft not updated for ``EXPIRES_AFTER`` before ``now`` (default: now);
+    returns how many. Audited as one event holding the count only (no ids, keys or text).
+    Called by the retention run (``marac_app.privacy.jobs``). Flushes, never commits."""
+    cutoff = (now or utcnow()) - EXPIRES_AFTER
+    result = cast(
+        "sa.CursorResult[Any]",
+        db.session.execute(
+            sa.delete(MinuteDraft)
+            .where(MinuteDraft.updated_at < cutoff)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    purged = result.rowcount or 0
+    if purged:
+        record(
+            AuditAction.MINUTE_DRAFTS_EXPIRED,
+            actor=actor,
+            object_type="minute_draft",
+            detail=f"drafts={purged} older_than_days={EXPIRES_AFTER.days}",
+        )
+        logger.info("purged %s minute drafts not updated for %s days", purged, EXPIRES_AFTER.days)
+    db.session.flush()
+    return purged

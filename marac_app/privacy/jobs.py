@@ -15,6 +15,7 @@ from marac_app.auth.models import User
 from marac_app.extensions import db
 from marac_app.jobs.models import BackgroundJob
 from marac_app.jobs.services import JobResult, enqueue, job_handler
+from marac_app.minutes import drafts
 from marac_app.privacy import erasure, retention
 
 ERASURE_NOTICE = "privacy_erasure_notice"
@@ -60,6 +61,9 @@ def apply_retention(payload: dict[str, Any], job: BackgroundJob) -> JobResult:
         only=[int(i) for i in payload.get("case_ids", [])],
         actor=actor,
     )
+    # Unsaved minutes text nobody came back to for 30 days goes too (audited as a count).
+    drafts.purge_expired(actor=actor)
+    db.session.commit()
     cases = "case was" if len(run.cases) == 1 else "cases were"
     return JobResult(
         f"{len(run.cases)} {cases} deleted ({run.rows} records). Anonymous "

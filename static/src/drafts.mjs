@@ -16,7 +16,7 @@ const TOKEN_EXPIRED =
   "Your form expired. Your text is still on this page: save the form and it will be shown again to check.";
 const FAILED = "Your draft could not be saved. Your text is still on this page.";
 
-const state = new Map(); // key -> { timer, dirty, sending, sentBody, retryMs, retryTimer }
+const state = new Map(); // key -> { timer, dirty, sending (the save on its way, or null), sentBody, retryMs, retryTimer }
 
 function draftForms() {
   return [...document.querySelectorAll("form[data-draft-key][data-draft-url]")];
@@ -32,7 +32,7 @@ function formOf(element) {
 function stateOf(form) {
   const key = form.getAttribute("data-draft-key");
   if (!state.has(key)) {
-    state.set(key, { timer: 0, dirty: false, sending: false, sentBody: "", retryMs: 2000, retryTimer: 0 });
+    state.set(key, { timer: 0, dirty: false, sending: null, sentBody: "", retryMs: 2000, retryTimer: 0 });
   }
   return state.get(key);
 }
@@ -92,13 +92,26 @@ function offline(form) {
   entry.retryMs = Math.min(entry.retryMs * 2, RETRY_MAX_MS);
 }
 
+// Save the form's text now if it changed. Resolves once the server has answered: when a
+// save is already on its way, after it (and then sends what was typed since, if anything),
+// so flushAll() really means "everything typed is on the server".
 async function save(form, { keepalive = false } = {}) {
   const entry = stateOf(form);
   window.clearTimeout(entry.timer);
-  if (!entry.dirty || entry.sending || !form.isConnected) return;
+  if (entry.sending) {
+    await entry.sending;
+    return entry.dirty && form.isConnected ? save(form, { keepalive }) : undefined;
+  }
+  if (!entry.dirty || !form.isConnected) return undefined;
+  entry.sending = send(form, entry, keepalive).finally(() => {
+    entry.sending = null;
+  });
+  return entry.sending;
+}
+
+async function send(form, entry, keepalive) {
   const key = form.getAttribute("data-draft-key");
   const body = JSON.stringify({ key, fields: fieldsOf(form) });
-  entry.sending = true;
   entry.sentBody = body;
   try {
     const response = await fetch(form.getAttribute("data-draft-url"), {
@@ -133,18 +146,17 @@ async function save(form, { keepalive = false } = {}) {
       say(form, data.saved ? `Draft saved ${data.saved_at}` : "");
       document.dispatchEvent(new CustomEvent("marac:activity"));
       if (entry.dirty) schedule(form);
-    } else if (data.expired) {
-      say(form, TOKEN_EXPIRED);
     } else if (data.kept) {
+      // The page's form token expired, but the server kept the text: reloading restores it.
       entry.dirty = false;
       say(form, EXPIRED, { href: here(), text: "Reload the page" });
+    } else if (data.expired) {
+      say(form, TOKEN_EXPIRED);
     } else {
       say(form, data.error ? `${FAILED} ${data.error}.` : FAILED);
     }
   } catch {
     offline(form); // the network dropped: keep the text here and try again
-  } finally {
-    entry.sending = false;
   }
 }
 

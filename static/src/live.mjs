@@ -11,9 +11,19 @@
 //   the list of entries; Ctrl+Enter in a text box saves its form.
 // - Events for drafts.mjs (contract 3): "marac:saved" on the form after an in-place save,
 //   "marac:offline" on document when a save cannot reach the server.
+// - A save arriving too late (draft_views.py keeps its text as a draft and answers JSON):
+//   401 {signed_in: false, kept: true, sign_in} when the session timed out: the page's other
+//   drafts are saved, then the person goes to sign in (and comes back to their text);
+//   400 {kept: true} when the form's token expired: the same, then the page is reloaded and
+//   the server shows the text again with "Your form expired, check and save again".
 // Without JavaScript none of this runs and the forms post and redirect as before.
 
+import { flushAll } from "./drafts.mjs";
+
 const HEADERS = { "X-Requested-With": "fetch" };
+// Requests never follow a redirect: one to the sign-in page would use up its "you were signed
+// out because…" notice in the background, before the person is sent there.
+const MANUAL = "manual";
 const POLL_MS = 1000;
 
 const root = document.getElementById("live-case");
@@ -157,6 +167,28 @@ function start(root) {
     if (form) form.dataset.liveDirty = "1";
   });
 
+  // The answer to a late save (see the top): true when it was one and has been dealt with.
+  const kept = async (form, response) => {
+    const type = response.headers.get("Content-Type") || "";
+    if (response.ok || !type.includes("application/json")) return false;
+    let data = {};
+    try {
+      data = await response.clone().json(); // a clone: the body may still be read as HTML
+    } catch {
+      return false;
+    }
+    if (!data.kept || (response.status !== 401 && response.status !== 400)) return false;
+    delete form.dataset.liveDirty; // this form's text is the server's draft now
+    stopped = true; // no poll may replace what is on the page meanwhile
+    await flushAll();
+    if (response.status === 401) {
+      window.location.assign(data.sign_in || "/sign-in");
+    } else {
+      window.location.reload();
+    }
+    return true;
+  };
+
   const save = async (form) => {
     if (form.dataset.liveBusy) return; // one save at a time per form (a double press)
     form.dataset.liveBusy = "1";
@@ -169,8 +201,10 @@ function start(root) {
         method: "POST",
         body: new FormData(form),
         credentials: "same-origin",
+        redirect: MANUAL,
         headers: HEADERS,
       });
+      if (await kept(form, response)) return;
       fragment = parse(await response.text());
     } catch {
       delete form.dataset.liveBusy;
@@ -235,7 +269,11 @@ function start(root) {
     if (!link.closest("#live-entries") || !/\/entries\/\d+\/edit$/.test(link.pathname)) return;
     event.preventDefault();
     try {
-      const response = await fetch(link.href, { credentials: "same-origin", headers: HEADERS });
+      const response = await fetch(link.href, {
+        credentials: "same-origin",
+        redirect: MANUAL,
+        headers: HEADERS,
+      });
       const fragment = parse(await response.text());
       if (!fragment) {
         window.location.assign(link.href);
@@ -298,8 +336,13 @@ function start(root) {
       const response = await fetch(pollUrl, {
         credentials: "same-origin",
         cache: "no-store",
+        redirect: MANUAL,
         headers: { ...HEADERS, "If-None-Match": `"${etag}"` },
       });
+      if (response.type === "opaqueredirect") {
+        stopped = true; // signed out: the timeout dialog (timeout.mjs) takes over
+        return;
+      }
       if (response.status === 200) {
         const fragment = parse(await response.text());
         if (!fragment) {

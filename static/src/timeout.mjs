@@ -9,6 +9,10 @@
 
 import { flushAll } from "./drafts.mjs";
 
+// How long the drafts may take to reach the server before the page goes to sign in anyway
+// (a hung connection must not leave the minutes on screen).
+const FLUSH_WAIT_MS = 10_000;
+
 const dialog = document.getElementById("timeout-dialog");
 
 function minutesText(seconds) {
@@ -128,10 +132,13 @@ if (dialog && typeof dialog.showModal === "function") {
     if (finishing) return;
     finishing = true;
     window.clearInterval(tickTimer);
-    await flushAll();
+    // Every draft is on the server before the page leaves (the sign-in returns to it).
+    await Promise.race([flushAll(), new Promise((done) => window.setTimeout(done, FLUSH_WAIT_MS))]);
     const status = await fetchStatus();
-    if (status && status.signed_in && status.seconds_left > 0) {
-      finishing = false; // a draft save or another tab kept the session going
+    if (status && status.signed_in) {
+      // Not over yet (under a second left), or a draft save or another tab kept the session
+      // going: going to sign in now would land on the home page, signed in, without a way back.
+      finishing = false;
       apply(status);
       return;
     }

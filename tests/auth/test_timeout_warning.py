@@ -9,9 +9,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Flask
 
+from config import load_config
 from marac_app.audit import AuditEvent
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, UserSession
+from marac_app.auth.session_views import csrf_token_user
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from tests.conftest import csrf_token
@@ -121,3 +123,31 @@ def test_signed_in_pages_carry_the_warning_dialog(app, auth, client, make_user) 
     page = client.get("/").get_data(as_text=True)
     assert 'id="timeout-dialog"' in page and "Stay signed in" in page
     assert 'data-timeout-status-url="/session/status"' in page
+
+
+def test_warning_seconds_has_a_test_knob(monkeypatch) -> None:
+    assert load_config("development")["SESSION_WARNING_SECONDS"] == 120
+    monkeypatch.setenv("MARAC_SESSION_WARNING_SECONDS", "12")
+    assert load_config("development")["SESSION_WARNING_SECONDS"] == 12
+
+
+def test_csrf_tokens_name_the_person_they_were_signed_for(app, auth, client, make_user) -> None:
+    """Signed-in pages carry tokens this app can trace to their person even once they no
+    longer match (signed out and in again); tokens from before sign-in name nobody."""
+    anonymous = csrf_token(client, "/sign-in")
+    user = make_user(Role.CHAIR)
+    auth.sign_in_as(user)
+    first = csrf_token(client, "/")
+    with client.session_transaction() as session:
+        assert session["csrf_token"].startswith(f"u{user.id}.")
+    auth.sign_out()
+    auth.sign_in_as(user)
+    second = csrf_token(client, "/")
+    with app.test_request_context():
+        assert csrf_token_user(first) == csrf_token_user(second) == user.id
+        assert csrf_token_user(anonymous) is None
+        assert csrf_token_user(None) is None and csrf_token_user("junk") is None
+        assert csrf_token_user(first[:-2] + "xx") is None
+    # The first no longer works as a token (it expired); the second does.
+    assert _extend(client, first).status_code == 400
+    assert _extend(client, second).status_code == 200

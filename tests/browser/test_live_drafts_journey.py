@@ -87,11 +87,6 @@ def _idle_out(database_url: str, email: str) -> None:
         engine.dispose()
 
 
-# These journeys hang in the browser (the same paths pass over HTTP in tests/minutes/test_drafts.py
-# and tests/auth/test_timeout_warning.py); open in issue 13.
-HANGS = "hangs in the browser; open in issue 13"
-
-
 @pytest.fixture(scope="module")
 def case_path(browser: Browser, live_server: str) -> str:
     """The first case of today's demo meeting, with its confidentiality gate open."""
@@ -163,7 +158,40 @@ def test_draft_survives_an_idle_sign_out_with_javascript(
     assert_no_csp_errors(csp_errors)
 
 
-@pytest.mark.skip(reason=HANGS)
+def test_late_saves_in_place_keep_the_text_with_javascript(
+    page: Page, case_path: str, browser_database_url: str, csp_errors: list[str]
+) -> None:
+    """live.mjs's in-place save arriving too late: after the idle timeout (401, kept) it goes
+    to sign in; with an expired token (400, kept) it reloads the page with the message."""
+    _sign_in(page, COORDINATOR)
+    page.goto(case_path)
+    _entry_text(page).fill(TEXT_JS)
+    _idle_out(browser_database_url, COORDINATOR.email)
+    page.get_by_role("button", name="Add entry").click()
+    page.wait_for_url(re.compile(r"/sign-in\?next="))
+    expect(page.get_by_text("had not done anything for a while")).to_be_visible()
+    _sign_in_form(page, COORDINATOR)
+    assert page.url.split("#")[0].endswith(case_path)
+    expect(_entry_text(page)).to_have_value(TEXT_JS)
+    _discard(page)
+
+    _entry_text(page).fill(TEXT_EXPIRED)
+    other = page.context.new_page()
+    other.goto("/")
+    other.get_by_role("button", name="Sign out").click()
+    other.wait_for_load_state()
+    _sign_in_form(other, COORDINATOR)
+    other.close()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add entry").click()
+    expect(page.get_by_role("alert")).to_contain_text("Your form expired, check and save again")
+    expect(page.get_by_text(NOTICE)).to_be_visible()
+    expect(_entry_text(page)).to_have_value(TEXT_EXPIRED)
+    assert_accessible(page, "the case page reloaded after an expired form")
+    _discard(page)
+    assert_no_csp_errors(csp_errors)
+
+
 def test_late_post_and_expired_form_keep_the_text_without_javascript(
     browser: Browser, live_server: str, case_path: str, browser_database_url: str
 ) -> None:
@@ -291,7 +319,6 @@ def _focus_in_dialog(page: Page) -> bool:
     )
 
 
-@pytest.mark.skip(reason=HANGS)
 def test_timeout_warning_opens_and_stay_signed_in_extends(
     short_page: tuple[Page, list[str]],
 ) -> None:
@@ -327,7 +354,6 @@ def test_timeout_warning_opens_and_stay_signed_in_extends(
     assert_no_csp_errors(csp)
 
 
-@pytest.mark.skip(reason=HANGS)
 def test_time_up_flushes_the_drafts_before_going_to_sign_in(
     short_page: tuple[Page, list[str]], case_path: str
 ) -> None:

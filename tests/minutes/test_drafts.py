@@ -11,13 +11,17 @@ from html import escape
 
 import sqlalchemy as sa
 from flask import Flask
+from itsdangerous import URLSafeTimedSerializer
 
 from marac_app.audit import AuditEvent
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import UserSession
 from marac_app.db import utcnow
 from marac_app.extensions import db
+from marac_app.jobs.services import run_job
+from marac_app.minutes import drafts
 from marac_app.minutes.models import MinuteDraft, MinuteEntry
+from marac_app.privacy import jobs as privacy_jobs
 from tests.conftest import csrf_token
 from tests.minutes.conftest import MinutesWorld, entry_data
 
@@ -256,14 +260,44 @@ def test_signed_out_by_hand_keeps_nothing(app, auth, mw, open_gate) -> None:
     assert _drafts(app) == []
 
 
+def _expired_token(auth, mw: MinutesWorld, user) -> str:
+    """A token of ``user``'s from a page shown before they signed out and in again: this
+    app signed it for them, but it no longer matches their session (it expired)."""
+    auth.sign_in_as(user)
+    token = csrf_token(auth.client, mw.case_url())
+    auth.sign_out()
+    auth.sign_in_as(user)
+    return token
+
+
+def _forged_tokens(app: Flask, auth, mw: MinutesWorld) -> dict[str, str | None]:
+    """Tokens that must keep nothing: missing, junk, signed with another key in this app's
+    own format, signed for nobody (the sign-in page), and another person's real token."""
+    other = app.test_client()
+    other.post(
+        "/sign-in",
+        data={
+            "csrf_token": csrf_token(other),
+            "email": mw.other_coordinator.email,
+            "password": "correct horse battery staple",
+        },
+    )
+    wrong_key = URLSafeTimedSerializer("not-this-app", salt="wtf-csrf-token")
+    return {
+        "missing": None,
+        "junk": "expired-token",
+        "wrong key": wrong_key.dumps(f"u{mw.coordinator.id}.{'0' * 40}"),
+        "anonymous": csrf_token(app.test_client(), "/sign-in"),
+        "another person's": csrf_token(other, "/"),
+    }
+
+
 def test_expired_form_token_keeps_the_text_and_shows_the_form_again(
     app, auth, mw, open_gate
 ) -> None:
     open_gate()
-    auth.sign_in_as(mw.coordinator)
-    expired = auth.client.post(
-        mw.case_url(), data={"csrf_token": "expired-token", **entry_data(mw, SECRET)}
-    )
+    token = _expired_token(auth, mw, mw.coordinator)
+    expired = auth.client.post(mw.case_url(), data={"csrf_token": token, **entry_data(mw, SECRET)})
     assert expired.status_code == 302
     assert expired.headers["Location"] == f"{mw.case_url()}#add-entry"
     page = auth.client.get(mw.case_url()).get_data(as_text=True)
@@ -274,3 +308,116 @@ def test_expired_form_token_keeps_the_text_and_shows_the_form_again(
     # Other forms keep today's error page.
     other = auth.client.post("/account/sign-out-other-sessions", data={"csrf_token": "x"})
     assert other.status_code == 400
+
+
+def test_expired_token_in_place_save_answers_kept_json(app, auth, mw, open_gate) -> None:
+    """live.mjs's save in place: 400 {kept: true}; reloading shows the message and the text."""
+    open_gate()
+    token = _expired_token(auth, mw, mw.coordinator)
+    answer = auth.client.post(
+        mw.case_url(),
+        data={"csrf_token": token, **entry_data(mw, SECRET)},
+        headers={"X-Requested-With": "fetch"},
+    )
+    assert answer.status_code == 400 and answer.json["kept"] is True
+    page = auth.client.get(mw.case_url()).get_data(as_text=True)
+    assert "Your form expired, check and save again" in page
+    assert NOTICE in page and "sister" in page
+    # drafts.mjs's own save with that token is kept too (a reload restores it).
+    saved = _save(auth, mw, "action-new", {"description": SECRET}, token=token)
+    assert saved.status_code == 400 and saved.json["kept"] is True
+    assert {d.key for d in _drafts(app)} == {"entry-new", "action-new"}
+
+
+def test_forged_or_missing_token_keeps_nothing(app, auth, mw, open_gate) -> None:
+    open_gate()
+    forged = _forged_tokens(app, auth, mw)
+    auth.sign_in_as(mw.coordinator)
+    for what, token in forged.items():
+        data = {**entry_data(mw, SECRET), **({"csrf_token": token} if token else {})}
+        refused = auth.client.post(mw.case_url(), data=data)
+        assert refused.status_code == 400, what
+        fetched = auth.client.post(mw.case_url(), data=data, headers={"X-Requested-With": "fetch"})
+        assert fetched.status_code == 400 and fetched.json is None, what
+        drafted = _save(auth, mw, "entry-new", {"text": SECRET}, token=token or "")
+        assert drafted.status_code == 400 and drafted.json["kept"] is False, what
+        assert _drafts(app) == [], what
+    assert not _events(app, AuditAction.MINUTE_DRAFT_KEPT_AFTER_SIGN_OUT)
+    page = auth.client.get(mw.case_url()).get_data(as_text=True)
+    assert "Your form expired" not in page and NOTICE not in page
+
+
+def test_timed_out_post_needs_a_token_signed_for_that_person(app, auth, mw, open_gate) -> None:
+    open_gate()
+    forged = _forged_tokens(app, auth, mw)
+    auth.sign_in_as(mw.coordinator)
+    for what, token in forged.items():
+        _age_session(app, mw.coordinator.id, last_seen_at=utcnow() - timedelta(minutes=31))
+        data = {**entry_data(mw, SECRET), **({"csrf_token": token} if token else {})}
+        late = auth.client.post(mw.case_url(), data=data)
+        assert late.status_code == 400, what  # the usual CSRF refusal, nothing kept
+        assert _drafts(app) == [], what
+        auth.sign_in_as(mw.coordinator)
+    # An expired token of theirs (an earlier session) is kept, after the timeout too.
+    auth.sign_out()
+    token = _expired_token(auth, mw, mw.coordinator)
+    _age_session(app, mw.coordinator.id, last_seen_at=utcnow() - timedelta(minutes=31))
+    late = auth.client.post(mw.case_url(), data={"csrf_token": token, **entry_data(mw, SECRET)})
+    assert late.status_code == 302 and late.headers["Location"].startswith("/sign-in?next=")
+    [draft] = _drafts(app)
+    assert draft.user_id == mw.coordinator.id
+    # And JSON for live.mjs: 401 with where to sign in.
+    auth.sign_in_as(mw.coordinator)
+    token = csrf_token(auth.client, mw.case_url())
+    _age_session(app, mw.coordinator.id, last_seen_at=utcnow() - timedelta(minutes=31))
+    fetched = auth.client.post(
+        mw.case_url(),
+        data={"csrf_token": token, **entry_data(mw, SECRET + " again")},
+        headers={"X-Requested-With": "fetch"},
+    )
+    assert fetched.status_code == 401
+    assert fetched.json["kept"] is True and fetched.json["signed_in"] is False
+    assert fetched.json["sign_in"].startswith("/sign-in?next=")
+
+
+def _draft_aged(app: Flask, mw: MinutesWorld, key: str, days: int) -> None:
+    with app.app_context():
+        draft = MinuteDraft(
+            user_id=mw.coordinator.id, agenda_item_id=mw.item.id, key=key, body='{"text":"x"}'
+        )
+        db.session.add(draft)
+        db.session.flush()
+        # updated_at is set on every write: age it with a statement the ORM does not touch.
+        db.session.execute(
+            sa.update(MinuteDraft)
+            .where(MinuteDraft.id == draft.id)
+            .values(updated_at=utcnow() - timedelta(days=days))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+
+
+def test_drafts_not_updated_for_30_days_are_purged(app, mw) -> None:
+    _draft_aged(app, mw, "entry-new", 31)
+    _draft_aged(app, mw, "action-new", 29)
+    with app.app_context():
+        assert drafts.purge_expired() == 1
+        db.session.commit()
+        assert drafts.purge_expired() == 0
+    assert [d.key for d in _drafts(app)] == ["action-new"]
+    [event] = _events(app, AuditAction.MINUTE_DRAFTS_EXPIRED)
+    assert event.detail == "drafts=1 older_than_days=30" and event.object_id is None
+
+
+def test_the_retention_run_purges_expired_drafts(app, mw, make_user) -> None:
+    _draft_aged(app, mw, "entry-new", 45)
+    _draft_aged(app, mw, "risk-summary", 1)
+    with app.app_context():
+        owner = db.session.get(type(mw.chair), mw.chair.id)
+        job = privacy_jobs.start_retention(utcnow().date(), [], owner=owner)
+        db.session.commit()
+        done = run_job(job.id)
+        assert done is not None and done.status == "succeeded"
+    assert [d.key for d in _drafts(app)] == ["risk-summary"]
+    [event] = _events(app, AuditAction.MINUTE_DRAFTS_EXPIRED)
+    assert event.actor_id == mw.chair.id and "drafts=1" in event.detail

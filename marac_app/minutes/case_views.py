@@ -8,6 +8,8 @@ Chairs and coordinators of the meeting's area only; everyone else gets 404.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -17,6 +19,7 @@ from marac_app.attendance.services import gate_problems
 from marac_app.auth.sessions import passive
 from marac_app.common.transaction import attempt
 from marac_app.extensions import db
+from marac_app.meetings.models import Meeting
 from marac_app.minutes import live, services
 from marac_app.minutes.case_page import (
     action_form_for,
@@ -26,9 +29,11 @@ from marac_app.minutes.case_page import (
     render_case,
     risk_form_for,
 )
+from marac_app.minutes.forms import EntryForm
 from marac_app.minutes.pages import load_item, require_chair, to_int, wants_fragment
 from marac_app.minutes.permissions import can_write_entries, get_minutes_meeting_or_404
 from marac_app.permissions import deny, signed_in
+from marac_app.referrals.models import AgendaItem
 from marac_app.referrals.permissions import get_case_or_404
 
 # --- In-place saves and polling (live.mjs) ----------------------------------------------
@@ -40,6 +45,59 @@ POLL_REGIONS = ("entries", "risk", "actions")
 
 
 # --- The live case page ----------------------------------------------------------------
+
+
+def _saved(
+    meeting: Meeting,
+    item: AgendaItem,
+    message: str,
+    *,
+    anchor: str,
+    regions: tuple[str, ...],
+    notice_region: str,
+    announce: str,
+    entry_form: EntryForm | None = None,
+    **query: Any,
+) -> ResponseReturnValue:
+    """After a save on the live case page: the ``regions`` with ``message`` as a notice
+    when saved in place, else ``message`` flashed and a redirect to the page at ``anchor``
+    (with ``query`` in its URL)."""
+    if wants_fragment():
+        return render_case(
+            meeting,
+            item,
+            entry_form=entry_form,
+            regions=regions,
+            notice=message,
+            notice_region=notice_region,
+            announce=announce,
+        )
+    flash(message)
+    return redirect(
+        url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=item.case_id, **query)
+        + anchor
+    )
+
+
+def _refused(
+    meeting: Meeting,
+    item: AgendaItem,
+    region: str,
+    *,
+    detail: str,
+    status: int = 400,
+    **forms: Any,
+) -> ResponseReturnValue:
+    """The live case page again with the refused ``forms`` (only ``region`` when saved in
+    place), audited as a read with ``detail``."""
+    return render_case(
+        meeting,
+        item,
+        **forms,
+        status=status,
+        detail=detail,
+        regions=(region,) if wants_fragment() else None,
+    )
 
 
 @signed_in
@@ -64,45 +122,28 @@ def case_minutes(meeting_id: int, case_id: int) -> ResponseReturnValue:
         )
         entry = done.value
         if entry is None:
-            return render_case(
+            return _refused(
                 meeting,
                 item,
+                "entry_form",
                 entry_form=form,
                 status=done.status,
                 detail="entry refused",
-                regions=("entry_form",) if wants_fragment() else None,
             )
-        message = f"{entry.kind.label} about the {entry.subject.label.lower()} added."
-        if wants_fragment():
-            return render_case(
-                meeting,
-                item,
-                entry_form=next_entry_form(meeting, entry),
-                regions=ENTRY_REGIONS,
-                notice=message,
-                notice_region="live-entry-form",
-                announce="Entry added",
-            )
-        flash(message)
-        return redirect(
-            url_for(
-                "minutes.case_minutes",
-                meeting_id=meeting.id,
-                case_id=item.case_id,
-                entry_subject=entry.subject.value,
-                entry_kind=entry.kind.value,
-                entry_agency=entry.source_agency_id,
-            )
-            + "#add-entry"
+        return _saved(
+            meeting,
+            item,
+            f"{entry.kind.label} about the {entry.subject.label.lower()} added.",
+            anchor="#add-entry",
+            regions=ENTRY_REGIONS,
+            notice_region="live-entry-form",
+            announce="Entry added",
+            entry_form=next_entry_form(meeting, entry),
+            entry_subject=entry.subject.value,
+            entry_kind=entry.kind.value,
+            entry_agency=entry.source_agency_id,
         )
-    return render_case(
-        meeting,
-        item,
-        entry_form=form,
-        status=400,
-        detail="entry refused",
-        regions=("entry_form",) if wants_fragment() else None,
-    )
+    return _refused(meeting, item, "entry_form", entry_form=form, detail="entry refused")
 
 
 @signed_in
@@ -154,46 +195,27 @@ def risk_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
             theirs = services.risk_summary_of(item)
             if theirs is not None and services.approval_of(meeting) is None:
                 form.version.data = str(theirs.version)
-            return render_case(
+            return _refused(
                 meeting,
                 item,
+                "risk",
                 risk_form=form,
                 risk_theirs=theirs,
                 status=409,
                 detail="risk summary refused",
-                regions=("risk",) if wants_fragment() else None,
             )
         if not done:
-            return render_case(
-                meeting,
-                item,
-                risk_form=form,
-                status=400,
-                detail="risk summary refused",
-                regions=("risk",) if wants_fragment() else None,
-            )
-        if wants_fragment():
-            return render_case(
-                meeting,
-                item,
-                regions=("risk",),
-                notice="The risk summary has been saved.",
-                notice_region="live-risk",
-                announce="Risk summary saved",
-            )
-        flash("The risk summary has been saved.")
-        return redirect(
-            url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=item.case_id)
-            + "#risk-summary"
+            return _refused(meeting, item, "risk", risk_form=form, detail="risk summary refused")
+        return _saved(
+            meeting,
+            item,
+            "The risk summary has been saved.",
+            anchor="#risk-summary",
+            regions=("risk",),
+            notice_region="live-risk",
+            announce="Risk summary saved",
         )
-    return render_case(
-        meeting,
-        item,
-        risk_form=form,
-        status=400,
-        detail="risk summary refused",
-        regions=("risk",) if wants_fragment() else None,
-    )
+    return _refused(meeting, item, "risk", risk_form=form, detail="risk summary refused")
 
 
 @signed_in
@@ -217,29 +239,17 @@ def add_action(meeting_id: int, case_id: int) -> ResponseReturnValue:
             ),
             form,
         )
-        if done and agency is not None and wants_fragment():
-            return render_case(
+        if done and agency is not None:
+            return _saved(
                 meeting,
                 item,
+                f"Action added for {agency.name}.",
+                anchor="#actions",
                 regions=("actions", "action_form"),
-                notice=f"Action added for {agency.name}.",
                 notice_region="live-action-form",
                 announce="Action added",
             )
-        if done and agency is not None:
-            flash(f"Action added for {agency.name}.")
-            return redirect(
-                url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=item.case_id)
-                + "#actions"
-            )
-    return render_case(
-        meeting,
-        item,
-        action_form=form,
-        status=400,
-        detail="action refused",
-        regions=("action_form",) if wants_fragment() else None,
-    )
+    return _refused(meeting, item, "action_form", action_form=form, detail="action refused")
 
 
 def register(bp: Blueprint) -> None:

@@ -21,7 +21,7 @@ from marac_app.meetings.models import Meeting
 from marac_app.minutes import drafts, services
 from marac_app.minutes.case_page import agency_choices, entry_form_for, render_case
 from marac_app.minutes.forms import AmendEntryForm, AmendRiskForm, EntryForm, LateEntryForm
-from marac_app.minutes.models import RISK_FIELDS, MinuteEntry, RiskSummary
+from marac_app.minutes.models import RISK_FIELDS, MinuteEntry, MinutesAmendment, RiskSummary
 from marac_app.minutes.pages import (
     draft_url_for,
     load_item,
@@ -77,6 +77,21 @@ def _render_edit(
         message=message,
         case=entry.agenda_item.case,
         their_source=editable_text(theirs.text_html) if theirs else "",
+    )
+
+
+def _amended(
+    meeting: Meeting,
+    case_id: int,
+    amendment: MinutesAmendment,
+    anchor: str,
+    what: str = "The amendment has been recorded",
+) -> ResponseReturnValue:
+    """After an amendment of approved minutes: say which version they now are and go back
+    to the case's minutes at ``anchor``."""
+    flash(f"{what}. The minutes are now version {amendment.minutes_version}.")
+    return redirect(
+        url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=case_id) + anchor
     )
 
 
@@ -200,18 +215,8 @@ def amend_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
             ),
             form,
         )
-        amendment = done.value
-        if amendment is not None:
-            flash(
-                f"The amendment has been recorded. The minutes are now version "
-                f"{amendment.minutes_version}."
-            )
-            return redirect(
-                url_for(
-                    "minutes.case_minutes", meeting_id=meeting.id, case_id=entry.agenda_item.case_id
-                )
-                + f"#entry-{entry.id}"
-            )
+        if done.value is not None:
+            return _amended(meeting, entry.agenda_item.case_id, done.value, f"#entry-{entry.id}")
     entry = get_entry_or_404(meeting, entry_id, current_user)
     read = Read(
         AuditAction.MINUTE_ENTRY_VIEWED,
@@ -265,13 +270,12 @@ def late_entry(meeting_id: int, case_id: int) -> ResponseReturnValue:
         )
         amendment = done.value
         if amendment is not None:
-            flash(
-                f"The late entry has been recorded as an amendment. The minutes are now "
-                f"version {amendment.minutes_version}."
-            )
-            return redirect(
-                url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=item.case_id)
-                + f"#entry-{amendment.entry_id}"
+            return _amended(
+                meeting,
+                item.case_id,
+                amendment,
+                f"#entry-{amendment.entry_id}",
+                what="The late entry has been recorded as an amendment",
             )
     read = Read(
         AuditAction.MINUTES_CASE_VIEWED,
@@ -312,16 +316,8 @@ def amend_risk_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
             ),
             form,
         )
-        amendment = done.value
-        if amendment is not None:
-            flash(
-                f"The amendment has been recorded. The minutes are now version "
-                f"{amendment.minutes_version}."
-            )
-            return redirect(
-                url_for("minutes.case_minutes", meeting_id=meeting.id, case_id=item.case_id)
-                + "#risk-summary"
-            )
+        if done.value is not None:
+            return _amended(meeting, item.case_id, done.value, "#risk-summary")
     current = services.risk_summary_of(item)
     read = Read(
         AuditAction.RISK_SUMMARY_VIEWED,

@@ -422,6 +422,36 @@ def _bump(approval: MinutesApproval) -> int:
     return approval.minutes_version
 
 
+def _add_amendment(
+    approval: MinutesApproval,
+    *,
+    actor: User,
+    action: AuditAction,
+    detail: str,
+    **columns: Any,
+) -> MinutesAmendment:
+    """Add an amendment of ``approval``'s meeting (``columns`` say what it amends), making
+    a new version of the minutes, and audit it as ``action``; ``detail`` is followed by the
+    new version number."""
+    amendment = MinutesAmendment(
+        meeting_id=approval.meeting_id,
+        **columns,
+        minutes_version=_bump(approval),
+        amended_by_id=actor.id,
+        amended_at=utcnow(),
+    )
+    db.session.add(amendment)
+    db.session.flush()
+    record(
+        action,
+        actor=actor,
+        object_type="minutes_amendment",
+        object_id=amendment.id,
+        detail=f"{detail} minutes_version={approval.minutes_version}",
+    )
+    return amendment
+
+
 def amend_entry(
     entry: MinuteEntry, *, reason: str | None, text: str | None, actor: User
 ) -> MinutesAmendment:
@@ -433,24 +463,15 @@ def amend_entry(
     old = current_text(entry)
     if html == old:
         raise ServiceError("The corrected text is the same as the minutes", field="text")
-    amendment = MinutesAmendment(
-        meeting_id=meeting.id,
+    amendment = _add_amendment(
+        approval,
+        actor=actor,
+        action=AuditAction.MINUTES_AMENDED,
+        detail=f"meeting={meeting.id} entry={entry.id}",
         entry_id=entry.id,
         reason=why,
         old_html=old,
         new_html=html,
-        minutes_version=_bump(approval),
-        amended_by_id=actor.id,
-        amended_at=utcnow(),
-    )
-    db.session.add(amendment)
-    db.session.flush()
-    record(
-        AuditAction.MINUTES_AMENDED,
-        actor=actor,
-        object_type="minutes_amendment",
-        object_id=amendment.id,
-        detail=f"meeting={meeting.id} entry={entry.id} minutes_version={approval.minutes_version}",
     )
     drafts.discard(actor.id, entry.agenda_item_id, drafts.entry_key(entry.id, "amend"))
     return amendment
@@ -469,26 +490,16 @@ def amend_risk_summary(
     old = current_risk_text(summary, field)
     if html == old:
         raise ServiceError("The corrected text is the same as the minutes", field="text")
-    amendment = MinutesAmendment(
-        meeting_id=meeting.id,
+    amendment = _add_amendment(
+        approval,
+        actor=actor,
+        action=AuditAction.MINUTES_AMENDED,
+        detail=f"meeting={meeting.id} risk_summary={summary.id} field={field}",
         risk_summary_id=summary.id,
         field=field,
         reason=why,
         old_html=old,
         new_html=html,
-        minutes_version=_bump(approval),
-        amended_by_id=actor.id,
-        amended_at=utcnow(),
-    )
-    db.session.add(amendment)
-    db.session.flush()
-    record(
-        AuditAction.MINUTES_AMENDED,
-        actor=actor,
-        object_type="minutes_amendment",
-        object_id=amendment.id,
-        detail=f"meeting={meeting.id} risk_summary={summary.id} field={field} "
-        f"minutes_version={approval.minutes_version}",
     )
     drafts.discard(actor.id, summary.agenda_item_id, "risk-summary-amend")
     return amendment
@@ -535,28 +546,17 @@ def add_late_entry(
     )
     db.session.add(entry)
     db.session.flush()
-    amendment = MinutesAmendment(
-        meeting_id=meeting.id,
+    return _add_amendment(
+        approval,
+        actor=actor,
+        action=AuditAction.MINUTES_LATE_ENTRY_ADDED,
+        detail=f"meeting={meeting.id} case={item.case_id} entry={entry.id} kind={kind_value.value}",
         entry_id=entry.id,
         reason=why,
         old_html="",
         new_html=html,
         late_entry=True,
-        minutes_version=_bump(approval),
-        amended_by_id=actor.id,
-        amended_at=utcnow(),
     )
-    db.session.add(amendment)
-    db.session.flush()
-    record(
-        AuditAction.MINUTES_LATE_ENTRY_ADDED,
-        actor=actor,
-        object_type="minutes_amendment",
-        object_id=amendment.id,
-        detail=f"meeting={meeting.id} case={item.case_id} entry={entry.id} "
-        f"kind={kind_value.value} minutes_version={approval.minutes_version}",
-    )
-    return amendment
 
 
 def amend_case_risk_summary(

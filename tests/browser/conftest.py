@@ -28,6 +28,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
+from marac_app.demo import DEMO_USERS, DemoUser
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,6 +44,21 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 STARTUP_TIMEOUT_SECONDS = 30
+
+
+# --- The demo people and agencies the journeys use (marac_app.demo) ---------------------
+
+
+def demo_user(email: str) -> DemoUser:
+    """The demo person with ``email`` (the journeys sign in as them)."""
+    return next(person for person in DEMO_USERS if person.email == email)
+
+
+CHAIR = demo_user("chair@demo.example")
+COORDINATOR = demo_user("coordinator@demo.example")
+POLICE_REP = demo_user("police.rep@demo.example")
+POLICE = "Fenshire Constabulary (demo)"
+HOUSING = "Riverside Housing Association (demo)"
 
 
 # --- The database the live server uses -------------------------------------------------

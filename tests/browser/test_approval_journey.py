@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from marac_app.demo import DEMO_USERS
+from tests.browser.conftest import CHAIR, POLICE_REP
 from tests.browser.test_sign_in_accessibility import (
     assert_accessible,
     assert_no_csp_errors,
@@ -26,8 +26,6 @@ from tests.browser.test_sign_in_accessibility import (
 
 pytestmark = pytest.mark.browser
 
-CHAIR = next(p for p in DEMO_USERS if p.email == "chair@demo.example")
-POLICE_REP = next(p for p in DEMO_USERS if p.email == "police.rep@demo.example")
 REASON = "Deferred to the next meeting: the IDVA could not reach the victim in time."
 
 

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from marac_app.demo import DEMO_USERS
+from tests.browser.conftest import CHAIR, COORDINATOR, HOUSING, POLICE
 from tests.browser.test_sign_in_accessibility import (
     assert_accessible,
     assert_no_csp_errors,
@@ -21,11 +21,6 @@ from tests.browser.test_sign_in_accessibility import (
 )
 
 pytestmark = pytest.mark.browser
-
-CHAIR = next(p for p in DEMO_USERS if p.email == "chair@demo.example")
-COORDINATOR = next(p for p in DEMO_USERS if p.email == "coordinator@demo.example")
-POLICE = "Fenshire Constabulary (demo)"
-HOUSING = "Riverside Housing Association (demo)"
 
 
 def _ensure_gate_open(page: Page, meeting_path: str) -> None:

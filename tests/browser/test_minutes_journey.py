@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from marac_app.demo import DEMO_USERS
+from tests.browser.conftest import CHAIR, HOUSING, POLICE, POLICE_REP
 from tests.browser.test_sign_in_accessibility import (
     assert_accessible,
     assert_no_csp_errors,
@@ -23,10 +23,6 @@ from tests.browser.test_sign_in_accessibility import (
 
 pytestmark = pytest.mark.browser
 
-CHAIR = next(p for p in DEMO_USERS if p.email == "chair@demo.example")
-POLICE_REP = next(p for p in DEMO_USERS if p.email == "police.rep@demo.example")
-POLICE = "Fenshire Constabulary (demo)"
-HOUSING = "Riverside Housing Association (demo)"
 POLICE_ACTION = "Minutes journey: check bail conditions and tell the IDVA"
 HOUSING_ACTION = "Minutes journey: fit a door chain at the property"
 

@@ -15,8 +15,6 @@ from flask import Flask
 
 from marac_app.action_items.models import ActionItem
 from marac_app.agencies.models import Agency, MaracArea
-from marac_app.attendance import services as attendance
-from marac_app.attendance.models import AcknowledgementMethod, AttendanceStatus
 from marac_app.auth.models import Role, User
 from marac_app.auth.services import issue_set_password_token
 from marac_app.common.time import london_today
@@ -28,7 +26,7 @@ from marac_app.privacy.models import SubjectRequest, SubjectRight, SubjectRole
 from marac_app.protocol.models import ProtocolSignature
 from marac_app.protocol.services import current_protocol, signup_problem
 from marac_app.referrals.models import AgendaItem, Case, Referral
-from tests.fixtures import listed_case
+from tests.fixtures import listed_case, open_confidentiality_gate
 from tests.privacy.access_helpers import attach_role
 
 
@@ -118,19 +116,9 @@ def signed_soon(w: World, app: Flask) -> None:
 
 def open_gate(w: World, app: Flask) -> None:
     """The meeting's confidentiality gate opened: statement read, the rep present and
-    acknowledged (as tests/minutes/conftest.py's ``open_gate``)."""
+    acknowledged (``tests.fixtures.open_confidentiality_gate``, committed)."""
     with app.app_context():
-        meeting = db.session.get(Meeting, w.meeting.id)
-        chair = db.session.get(User, w.chair.id)
-        rep = db.session.get(User, w.rep.id)
-        version = attendance.required_version(meeting)
-        attendance.mark_statement_read(meeting, shown_version=version, actor=chair)
-        row = attendance.record_invitee_attendance(
-            meeting, rep, status=AttendanceStatus.PRESENT, information_sent=None, actor=chair
-        )
-        attendance.acknowledge(
-            meeting, actor=chair, attendance=row, method=AcknowledgementMethod.RECORDED_BY_CHAIR
-        )
+        open_confidentiality_gate(db.session.get(Meeting, w.meeting.id), w.chair.id, w.rep.id)
         db.session.commit()
 
 

@@ -11,12 +11,11 @@ from flask import Flask
 
 from marac_app.agencies.models import Agency, MaracArea
 from marac_app.attendance import services as attendance
-from marac_app.attendance.models import AcknowledgementMethod, AttendanceStatus
 from marac_app.auth.models import Role, User
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
 from marac_app.referrals.models import AgendaItem, Case
-from tests.fixtures import listed_case
+from tests.fixtures import listed_case, open_confidentiality_gate
 
 
 @dataclass
@@ -100,16 +99,7 @@ def open_gate(app: Flask, mw: MinutesWorld) -> Callable[[], None]:
     def opener() -> None:
         with app.app_context():
             meeting = db.session.get(Meeting, mw.meeting.id)
-            chair = db.session.get(User, mw.chair.id)
-            rep = db.session.get(User, mw.rep.id)
-            version = attendance.required_version(meeting)
-            attendance.mark_statement_read(meeting, shown_version=version, actor=chair)
-            row = attendance.record_invitee_attendance(
-                meeting, rep, status=AttendanceStatus.PRESENT, information_sent=None, actor=chair
-            )
-            attendance.acknowledge(
-                meeting, actor=chair, attendance=row, method=AcknowledgementMethod.RECORDED_BY_CHAIR
-            )
+            open_confidentiality_gate(meeting, mw.chair.id, mw.rep.id)
             db.session.commit()
             assert attendance.gate_problems(meeting) == []
 

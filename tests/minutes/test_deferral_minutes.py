@@ -58,6 +58,21 @@ def _case_ids(app: Flask, action: str) -> set[int]:
         )
 
 
+def _unsaved_drafts(
+    app: Flask, user_ids: tuple[int, ...], item_id: int, key: str, fields: dict[str, str]
+) -> None:
+    """A draft of ``fields`` under ``key`` by each of ``user_ids`` on the case of ``item_id``
+    (committed)."""
+    with app.app_context():
+        for user_id in user_ids:
+            db.session.add(
+                MinuteDraft(
+                    user_id=user_id, agenda_item_id=item_id, key=key, body=json.dumps(fields)
+                )
+            )
+        db.session.commit()
+
+
 def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
@@ -155,17 +170,13 @@ def test_a_restricted_deferred_case_leaves_the_minutes_and_the_cached_master(
 def test_unsaved_drafts_follow_the_deferred_case(app, auth, mw, open_gate, make_meeting) -> None:
     open_gate()
     later = make_meeting(mw.area, days=14)
-    with app.app_context():
-        for user in (mw.chair, mw.coordinator):
-            db.session.add(
-                MinuteDraft(
-                    user_id=user.id,
-                    agenda_item_id=mw.item2.id,
-                    key="action-new",
-                    body=json.dumps({"description": DRAFT_TEXT}),
-                )
-            )
-        db.session.commit()
+    _unsaved_drafts(
+        app,
+        (mw.chair.id, mw.coordinator.id),
+        mw.item2.id,
+        "action-new",
+        {"description": DRAFT_TEXT},
+    )
     auth.sign_in_as(mw.chair)
     assert _defer(auth, mw, mw.item2.id).status_code == 302
     with app.app_context():
@@ -192,16 +203,7 @@ def test_a_refused_deferral_keeps_the_drafts_where_they_were(
 ) -> None:
     """No later meeting: refused before anything moves; the draft stays with the case."""
     open_gate()
-    with app.app_context():
-        db.session.add(
-            MinuteDraft(
-                user_id=mw.chair.id,
-                agenda_item_id=mw.item2.id,
-                key="entry-new",
-                body=json.dumps({"text": DRAFT_TEXT}),
-            )
-        )
-        db.session.commit()
+    _unsaved_drafts(app, (mw.chair.id,), mw.item2.id, "entry-new", {"text": DRAFT_TEXT})
     auth.sign_in_as(mw.chair)
     assert _defer(auth, mw, mw.item2.id).status_code == 400
     with app.app_context():

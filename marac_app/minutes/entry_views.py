@@ -39,6 +39,17 @@ from marac_app.permissions import deny, signed_in
 # --- Editing an entry ------------------------------------------------------------------
 
 
+def _entry_read(action: AuditAction, meeting: Meeting, entry: MinuteEntry, detail: str) -> Read:
+    """The audited read of a page showing one minutes entry (names its case)."""
+    return Read(
+        action,
+        object_type="minute_entry",
+        object_id=entry.id,
+        case_ids=[entry.agenda_item.case_id],
+        detail=f"meeting={meeting.id}{detail}",
+    )
+
+
 def _render_edit(
     meeting: Meeting,
     entry: MinuteEntry,
@@ -48,13 +59,11 @@ def _render_edit(
     theirs: MinuteEntry | None = None,
     message: str | None = None,
 ) -> ResponseReturnValue:
-    read = Read(
+    read = _entry_read(
         AuditAction.MINUTE_ENTRY_VIEWED,
-        object_type="minute_entry",
-        object_id=entry.id,
-        case_ids=[entry.agenda_item.case_id],
-        detail=f"meeting={meeting.id}{' refused' if status >= 400 else ''}"
-        f"{' fragment' if wants_fragment() else ''}",
+        meeting,
+        entry,
+        f"{' refused' if status >= 400 else ''}{' fragment' if wants_fragment() else ''}",
     )
     # In place (live.mjs): the edit form is shown above the (hidden) "Add an entry" form, so
     # its fields take ids of their own (the names posted stay the same).
@@ -177,12 +186,11 @@ def edit_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
 def entry_history(meeting_id: int, entry_id: int) -> ResponseReturnValue:
     meeting = get_minutes_meeting_or_404(meeting_id, current_user)
     entry = get_entry_or_404(meeting, entry_id, current_user)
-    read = Read(
+    read = _entry_read(
         AuditAction.MINUTE_ENTRY_HISTORY_VIEWED,
-        object_type="minute_entry",
-        object_id=entry.id,
-        case_ids=[entry.agenda_item.case_id],
-        detail=f"meeting={meeting.id} revisions={len(entry.revisions)}",
+        meeting,
+        entry,
+        f" revisions={len(entry.revisions)}",
     )
     return render_read(
         "minutes/history.html",
@@ -218,13 +226,7 @@ def amend_entry(meeting_id: int, entry_id: int) -> ResponseReturnValue:
         if done.value is not None:
             return _amended(meeting, entry.agenda_item.case_id, done.value, f"#entry-{entry.id}")
     entry = get_entry_or_404(meeting, entry_id, current_user)
-    read = Read(
-        AuditAction.MINUTE_ENTRY_VIEWED,
-        object_type="minute_entry",
-        object_id=entry.id,
-        case_ids=[entry.agenda_item.case_id],
-        detail=f"meeting={meeting.id} amend",
-    )
+    read = _entry_read(AuditAction.MINUTE_ENTRY_VIEWED, meeting, entry, " amend")
     return render_read(
         "minutes/amend.html",
         audit=read,

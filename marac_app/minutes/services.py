@@ -195,6 +195,41 @@ def agree_action(
     return action
 
 
+def _new_entry(
+    item: AgendaItem,
+    subject: Subject | str | None,
+    kind: EntryKind | str | None,
+    source_agency: Agency | None,
+    text: str | None,
+    actor: User,
+) -> MinuteEntry:
+    """Check the subject, kind, source agency (of the area, signed up) and text, each on its
+    field, then add the entry and flush it (the caller's refusal after this rolls it back)."""
+    subject_value = _choice(
+        Subject, subject, field="subject", message="Select who the information is about"
+    )
+    kind_value = _choice(
+        EntryKind,
+        kind,
+        field="kind",
+        message="Select whether this is a fact, a professional opinion or the victim's view",
+    )
+    agency = _agency_of_area(item.meeting, source_agency)
+    html = _rich_text(text, field="text", empty="Enter what was shared")
+    entry = MinuteEntry(
+        agenda_item_id=item.id,
+        subject=subject_value,
+        kind=kind_value,
+        source_agency_id=agency.id,
+        text_html=html,
+        author_id=actor.id,
+        updated_by_id=actor.id,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
 def add_entry(
     item: AgendaItem,
     *,
@@ -208,34 +243,13 @@ def add_entry(
     meeting = item.meeting
     require_gate_open(meeting)
     require_not_approved(meeting)
-    subject_value = _choice(
-        Subject, subject, field="subject", message="Select who the information is about"
-    )
-    kind_value = _choice(
-        EntryKind,
-        kind,
-        field="kind",
-        message="Select whether this is a fact, a professional opinion or the victim's view",
-    )
-    agency = _agency_of_area(meeting, source_agency)
-    html = _rich_text(text, field="text", empty="Enter what was shared")
-    entry = MinuteEntry(
-        agenda_item_id=item.id,
-        subject=subject_value,
-        kind=kind_value,
-        source_agency_id=agency.id,
-        text_html=html,
-        author_id=actor.id,
-        updated_by_id=actor.id,
-    )
-    db.session.add(entry)
-    db.session.flush()
+    entry = _new_entry(item, subject, kind, source_agency, text, actor)
     record(
         AuditAction.MINUTE_ENTRY_CREATED,
         actor=actor,
         object_type="minute_entry",
         object_id=entry.id,
-        detail=f"meeting={meeting.id} case={item.case_id} kind={kind_value.value}",
+        detail=f"meeting={meeting.id} case={item.case_id} kind={entry.kind.value}",
     )
     drafts.discard(actor.id, item.id, "entry-new")
     return entry
@@ -523,38 +537,17 @@ def add_late_entry(
     the subject, kind, source agency (signed up) and text, each on its field."""
     meeting = item.meeting
     approval = _approved_or_error(meeting)
-    subject_value = _choice(
-        Subject, subject, field="subject", message="Select who the information is about"
-    )
-    kind_value = _choice(
-        EntryKind,
-        kind,
-        field="kind",
-        message="Select whether this is a fact, a professional opinion or the victim's view",
-    )
-    agency = _agency_of_area(meeting, source_agency)
-    html = _rich_text(text, field="text", empty="Enter what was shared")
+    entry = _new_entry(item, subject, kind, source_agency, text, actor)
     why = _reason(reason)
-    entry = MinuteEntry(
-        agenda_item_id=item.id,
-        subject=subject_value,
-        kind=kind_value,
-        source_agency_id=agency.id,
-        text_html=html,
-        author_id=actor.id,
-        updated_by_id=actor.id,
-    )
-    db.session.add(entry)
-    db.session.flush()
     return _add_amendment(
         approval,
         actor=actor,
         action=AuditAction.MINUTES_LATE_ENTRY_ADDED,
-        detail=f"meeting={meeting.id} case={item.case_id} entry={entry.id} kind={kind_value.value}",
+        detail=f"meeting={meeting.id} case={item.case_id} entry={entry.id} kind={entry.kind.value}",
         entry_id=entry.id,
         reason=why,
         old_html="",
-        new_html=html,
+        new_html=entry.text_html,
         late_entry=True,
     )
 

@@ -3,7 +3,7 @@ deferring a case to the area's next meeting, and the area's target per case."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -364,3 +364,24 @@ def test_only_the_areas_coordinator_sets_its_target(app, world, auth, client, ma
         ).status_code
         == 404
     )
+
+
+@pytest.mark.parametrize(
+    ("started_utc", "season"),
+    [
+        ((2026, 1, 15, 10, 5), "winter (GMT)"),
+        ((2026, 7, 15, 9, 5), "summer (BST)"),
+    ],
+)
+def test_run_page_times_are_london_times_winter_and_summer(
+    app, world, auth, client, listed, started_utc, season
+) -> None:
+    """A case started at 10:05 in London reads 10:05 on the run page in January (UTC+0)
+    and in July (UTC+1): stored in UTC, shown in London time."""
+    with app.app_context():
+        item = db.session.get(AgendaItem, listed[0].id)
+        item.hearing_started_at = datetime(*started_utc, tzinfo=UTC)
+        db.session.commit()
+    auth.sign_in_as(world.chair)
+    page = client.get(_url(world, "run")).get_data(as_text=True)
+    assert "started at 10:05" in page, season

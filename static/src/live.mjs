@@ -36,6 +36,10 @@ function start(root) {
   let etag = root.dataset.liveEtag || "";
   let timer = null;
   let stopped = false;
+  // Counts this page's saves, begun and answered: a poll that overlapped one is thrown away, as
+  // it may hold the state from before the save (it would put the old text back, and announce
+  // the person's own change as someone else's).
+  let saves = 0;
   const pending = new Map(); // region id -> node waiting for focus to leave the region
 
   // --- Announcements and focus ---------------------------------------------------------
@@ -192,6 +196,7 @@ function start(root) {
   const save = async (form) => {
     if (form.dataset.liveBusy) return; // one save at a time per form (a double press)
     form.dataset.liveBusy = "1";
+    saves += 1;
     // The last save's "added" notice goes: the next one is about this save.
     for (const notice of document.querySelectorAll(".marac-live-notice")) notice.remove();
     let response;
@@ -207,10 +212,12 @@ function start(root) {
       if (await kept(form, response)) return;
       fragment = parse(await response.text());
     } catch {
+      saves += 1;
       delete form.dataset.liveBusy;
       document.dispatchEvent(new CustomEvent("marac:offline", { bubbles: true }));
       return;
     }
+    saves += 1;
     delete form.dataset.liveBusy;
     if (!fragment) {
       // Not a fragment (signed out, the form's token expired…): post it the ordinary way, so
@@ -332,6 +339,7 @@ function start(root) {
   const poll = async () => {
     timer = null;
     if (stopped || document.hidden) return;
+    const began = saves;
     try {
       const response = await fetch(pollUrl, {
         credentials: "same-origin",
@@ -347,6 +355,10 @@ function start(root) {
         const fragment = parse(await response.text());
         if (!fragment) {
           stopped = true; // signed out: the timeout dialog (timeout.mjs) takes over
+          return;
+        }
+        if (saves !== began) {
+          schedule(); // a save began or ended meanwhile: this answer may be older than the page
           return;
         }
         const before = entryStates();

@@ -164,6 +164,54 @@ def test_chair_and_minute_taker_see_each_others_entries_without_reloading(
     assert_no_csp_errors(csp_errors)
 
 
+def test_a_poll_answered_from_before_a_save_does_not_undo_it(
+    page: Page, live_server: str, csp_errors: list[str]
+) -> None:
+    """Regression (CI, stop 19): a poll in flight while the chair saved the risk summary came
+    back with the state from before the save and replaced the saved form (the old text, the old
+    version, so the next save was a conflict with their own) and announced "Risk summary
+    updated" over "Action added". A poll that overlaps a save is now thrown away."""
+    sign_in(page, live_server, CHAIR)
+    path = _case_path(page, live_server, 2)
+    page.goto(path)
+    poll_url = page.locator("#live-case").get_attribute("data-live-poll-url")
+    assert poll_url
+    held: list[tuple[object, object]] = []
+    holding = {"on": False}
+
+    def hold(route, request) -> None:  # type: ignore[no-untyped-def]
+        if not holding["on"] or held:
+            route.continue_()
+            return
+        # The state as it is now (before the save), as a full answer: kept back until the
+        # save has been answered, as a slow network or a busy server would.
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "if-none-match"}
+        held.append((route, route.fetch(headers=headers)))
+
+    page.route(f"**{poll_url}", hold)
+    risk = page.locator("#live-risk")
+    before = risk.locator("textarea[name=harm_identified]").input_value()
+    holding["on"] = True
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the page polls about once a second"
+    text = f"Saved while a poll was in flight {time.time_ns()}"
+    assert text != before
+    risk.locator("textarea[name=harm_identified]").fill(text)
+    risk.get_by_role("button", name="Save risk summary").click()
+    expect(page.locator("#live-announcer")).to_have_text("Risk summary saved")
+    page.locator("#live-action-form select").first.focus()  # focus leaves the risk summary
+    route, answer = held[0]
+    route.fulfill(response=answer)  # type: ignore[attr-defined]
+    page.wait_for_timeout(2500)  # the stale answer, then at least one more poll
+    expect(risk.locator("textarea[name=harm_identified]")).to_have_value(text)
+    expect(page.locator("#live-announcer")).to_have_text("Risk summary saved")
+    page.unroute(f"**{poll_url}")
+    assert_no_csp_errors(csp_errors)
+
+
 def test_a_case_is_minuted_with_the_keyboard_alone(
     page: Page, live_server: str, csp_errors: list[str]
 ) -> None:

@@ -11,6 +11,7 @@ from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.common.time import london_today
 from marac_app.extensions import db
+from marac_app.minutes import drafts
 from marac_app.privacy import retention
 
 
@@ -46,7 +47,11 @@ def retention_command(mode: str, today: datetime | None, batch_size: int) -> Non
     day = today.date() if today is not None else london_today()
     if mode == "apply":
         run = retention.apply_retention(day, batch_size=batch_size)
+        # As the retention job does: unsaved minutes text nobody came back to for 30 days.
+        purged = drafts.purge_expired()
+        db.session.commit()
         click.echo(f"Deleted {len(run.cases)} case(s), {run.rows} row(s).")
+        click.echo(f"Deleted {purged} unsaved draft(s) not updated for 30 days.")
         return
     plan = retention.dry_run(day)
     cases = plan["cases"]

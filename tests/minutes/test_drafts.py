@@ -397,6 +397,18 @@ def _draft_aged(app: Flask, mw: MinutesWorld, key: str, days: int) -> None:
         db.session.commit()
 
 
+def test_flask_retention_apply_purges_expired_drafts(app, mw) -> None:
+    """Regression: the retention command (not only the job from the DPO's page) deletes drafts
+    nobody came back to for 30 days."""
+    _draft_aged(app, mw, "entry-new", 31)
+    _draft_aged(app, mw, "action-new", 2)
+    result = app.test_cli_runner().invoke(args=["retention", "--apply"])
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 unsaved draft(s)" in result.output
+    assert [d.key for d in _drafts(app)] == ["action-new"]
+    assert len(_events(app, AuditAction.MINUTE_DRAFTS_EXPIRED)) == 1
+
+
 def test_drafts_not_updated_for_30_days_are_purged(app, mw) -> None:
     _draft_aged(app, mw, "entry-new", 31)
     _draft_aged(app, mw, "action-new", 29)

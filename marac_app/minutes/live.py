@@ -22,6 +22,7 @@ from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
 from marac_app.minutes.models import MinuteEntry, MinutesAmendment, MinutesApproval, RiskSummary
 from marac_app.minutes.permissions import can_read_minutes
+from marac_app.referrals import restriction
 from marac_app.referrals.models import AgendaItem, Case, Criterion
 
 
@@ -90,6 +91,7 @@ def state_of(meeting_id: int, case_id: int) -> LiveState | None:
                     MinutesAmendment.meeting_id == item.meeting_id
                 )
             ),
+            restriction.restricted_column(item.case_id),
         )
         .join(Meeting, Meeting.id == item.meeting_id)
         .join(Case, Case.id == item.case_id)
@@ -97,9 +99,11 @@ def state_of(meeting_id: int, case_id: int) -> LiveState | None:
     ).first()
     if row is None:
         return None
+    # The restriction check that must follow (get_case_or_404) needs no statement of its own.
+    restriction.remember(row[2].id, bool(row[-1]))
     return LiveState(
         item_id=row[0],
-        version=".".join("-" if value is None else str(value) for value in row[3:]),
+        version=".".join("-" if value is None else str(value) for value in row[3:-1]),
         meeting=row[1],
         case=row[2],
     )

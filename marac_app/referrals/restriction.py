@@ -24,10 +24,42 @@ def restricted_case_ids() -> sa.Select[tuple[int]]:
     return sa.select(CaseRestriction.case_id)
 
 
+_MEMO = "restricted_cases"
+
+
 def is_restricted(case_id: int) -> bool:
+    memo = db.session.info.get(_MEMO)
+    if memo is not None and memo[0] is db.session().get_transaction() and case_id in memo[1]:
+        return bool(memo[1][case_id])
     return (
         db.session.scalar(sa.select(sa.func.count()).where(CaseRestriction.case_id == case_id)) or 0
     ) > 0
+
+
+def restricted_column(case_id: sa.ColumnElement[int]) -> sa.ScalarSelect[int]:
+    """A column (for a statement that reads the case anyway) saying whether ``case_id`` is
+    restricted; give its value to ``remember`` so ``is_restricted`` needs no statement of its
+    own in this transaction (the live page's idle poll, bench/live_minutes.py)."""
+    return (
+        sa.select(sa.func.count(CaseRestriction.id))
+        .where(CaseRestriction.case_id == case_id)
+        .scalar_subquery()
+    )
+
+
+def remember(case_id: int, restricted: bool) -> None:
+    """Keep ``restricted`` for ``case_id`` until this transaction ends (or the case's
+    restriction changes here)."""
+    transaction = db.session().get_transaction()
+    memo = db.session.info.get(_MEMO)
+    if memo is None or memo[0] is not transaction:
+        memo = (transaction, {})
+        db.session.info[_MEMO] = memo
+    memo[1][case_id] = restricted
+
+
+def _forget() -> None:
+    db.session.info.pop(_MEMO, None)
 
 
 def restriction_for(case_id: int) -> CaseRestriction | None:
@@ -58,6 +90,7 @@ def restrict(
     else:
         restriction.reason = reason
     db.session.flush()
+    _forget()
     record(AuditAction.CASE_RESTRICTED, actor=actor, object_type="case", object_id=case.id)
     return restriction
 
@@ -67,4 +100,5 @@ def lift_restriction(case: Case, *, actor: User | None) -> None:
     if restriction is not None:
         db.session.delete(restriction)
         db.session.flush()
+    _forget()
     record(AuditAction.CASE_RESTRICTION_LIFTED, actor=actor, object_type="case", object_id=case.id)

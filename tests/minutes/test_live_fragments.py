@@ -20,8 +20,10 @@ from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.minutes import services
 from marac_app.minutes.models import MinuteEntry, RiskSummary
-from marac_app.referrals.models import AgendaItem
+from marac_app.referrals import restriction
+from marac_app.referrals.models import AgendaItem, Case
 from tests.minutes.conftest import MinutesWorld, entry_data
+from tests.performance.conftest import counting
 
 FETCH = {"X-Requested-With": "fetch"}
 ETAG_RE = re.compile(r'data-live-etag="([0-9a-f]+)"')
@@ -355,3 +357,29 @@ def test_while_the_gate_is_closed_the_poll_answers_nothing(app, auth, mw) -> Non
     response = auth.client.get(url, headers=FETCH)
     assert response.status_code == 204 and response.get_data() == b""
     assert len(_events(app)) == before
+
+
+def test_an_idle_poll_is_two_statements_and_still_sees_a_restriction(
+    app, auth, mw, open_gate
+) -> None:
+    """The idle poll (bench/live_minutes.py, target p95 <= 5 ms) reads the session with its
+    user in one statement and the state, the meeting, the case and its restriction in another;
+    the restriction check that follows uses the value read with the state, in that
+    transaction only: a case restricted since is 404 to the chair on the next poll."""
+    open_gate()
+    auth.sign_in_as(mw.chair)
+    url, etag = _poll_target(auth, mw)
+    headers = {**FETCH, "If-None-Match": f'"{etag}"'}
+    with counting() as statements:
+        idle = auth.client.get(url, headers=headers)
+    assert idle.status_code == 304
+    reads = [s for s in statements if "SAVEPOINT" not in s]  # the test's own transaction
+    assert len(reads) == 2, reads
+    with app.app_context():
+        case = db.session.get(Case, mw.case.id)
+        assert case is not None
+        restriction.restrict(case, "Subject asked to restrict processing", actor=None)
+        db.session.commit()
+    refused = auth.client.get(url, headers=headers)
+    assert refused.status_code == 404
+    assert "Vera Victim" not in refused.get_data(as_text=True)

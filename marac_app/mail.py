@@ -10,10 +10,12 @@ import logging
 import smtplib
 import uuid
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 from flask import current_app
+
+from marac_app.db import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +32,9 @@ def build_message(
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain="marac-manager.local")
+    # RFC 5322 requires a Date; clients and spam filters distrust mail without one.
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain=_domain(message["From"]))
     message.set_content(body)
     if calendar is not None:
         message.add_alternative(
@@ -40,6 +44,13 @@ def build_message(
             params={"method": calendar_method, "charset": "utf-8"},
         )
     return message
+
+
+def _domain(sender: str) -> str:
+    """The sender's domain for Message-IDs (unique and ours), else a fixed local one."""
+    address = parseaddr(sender)[1]
+    _, _, domain = address.rpartition("@")
+    return domain or "marac-manager.local"
 
 
 def send(message: EmailMessage) -> None:

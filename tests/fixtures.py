@@ -10,6 +10,7 @@ attributes loaded: ``expire_on_commit=False``); each test's transaction is rolle
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
@@ -312,10 +313,18 @@ class SmtpCollector:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.problems: list[str] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
+        # Every email the app sends, in every test that uses this server: RFC 5322's Date
+        # (an aware instant) and a Message-ID (checked when the test ends).
+        sent = message["Date"]
+        if sent is None or sent.datetime is None or sent.datetime.tzinfo is None:
+            self.problems.append(f"no Date header: {message['Subject']}")
+        if not re.fullmatch(r"<[^<>@\s]+@[^<>@\s]+>", str(message["Message-ID"] or "")):
+            self.problems.append(f"no Message-ID header: {message['Subject']}")
         self.messages.append(message)
         return "250 OK"
 
@@ -337,3 +346,4 @@ def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpCol
         yield handler
     finally:
         controller.stop()
+    assert handler.problems == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -36,6 +37,26 @@ def test_invitations_are_delivered_by_smtp_with_the_calendar_part(
         assert len(parts) == 1 and parts[0].get_param("method") == "REQUEST"
         calendar, _ = parse_both(parts[0].get_payload(decode=True))
         assert str(calendar["METHOD"]) == "REQUEST"
+
+
+def test_every_invitation_has_a_date_and_a_unique_message_id(
+    world, make_meeting, auth, smtp_server: SmtpCollector
+) -> None:
+    """Regression (issue 16): none of the invitation emails had a Date header (RFC 5322)."""
+    meeting = make_meeting()
+    auth.sign_in_as(world.coordinator)
+    before = datetime.now(UTC) - timedelta(seconds=5)
+    auth.post(
+        f"/meetings/{meeting.id}/invitations",
+        {"people": [str(world.rep.id), str(world.chair.id)]},
+    )
+    assert len(smtp_server.messages) == 2
+    for message in smtp_server.messages:
+        sent = message["Date"].datetime
+        after = datetime.now(UTC) + timedelta(seconds=5)
+        assert sent.tzinfo is not None and before <= sent <= after
+    ids = {str(m["Message-ID"]) for m in smtp_server.messages}
+    assert len(ids) == 2 and all(i.startswith("<") and i.endswith(">") for i in ids)
 
 
 def test_feed_token_shown_once_lists_meetings_and_revocation_gives_404(

@@ -1,4 +1,5 @@
-"""The one sanitiser for limited rich text (the only module that imports bleach).
+"""The one sanitiser for limited rich text (the only module that imports nh3, the binding to
+the Rust crate Ammonia: bleach is deprecated upstream).
 
 ``sanitize_html`` runs ON WRITE for every rich-text field: only ``p, br, strong, em, ul, ol,
 li`` survive, with no attributes; everything else is stripped (its text kept, escaped), and
@@ -12,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 
-import bleach
+import nh3
 
 ALLOWED_TAGS = frozenset({"p", "br", "strong", "em", "ul", "ol", "li"})
 # Elements whose content is never text a person meant to keep.
@@ -21,16 +22,29 @@ _DROP_WITH_CONTENT = re.compile(
     r"\b[^>]*>.*?<\s*/\s*\1\s*>",
     re.IGNORECASE | re.DOTALL,
 )
+# What is left of those once the pairs are gone (an unclosed <style> or <svg>), and the MathML
+# and SVG elements whose text the HTML parser would hide: the tags go, the text stays (the
+# policy for every disallowed tag), so a stray one cannot swallow the rest of the text.
+_LONE_TAG = re.compile(
+    r"<\s*/?\s*(script|style|iframe|svg|math|object|embed|template|noscript|textarea|title|xmp"
+    r"|plaintext|noembed|noframes|mi|mo|mn|ms|mtext|mglyph|malignmark|annotation-xml"
+    r"|foreignobject|desc)\b[^>]*>",
+    re.IGNORECASE,
+)
 _BLOCK = re.compile(r"<\s*(p|ul|ol|li)\b", re.IGNORECASE)
 _NUL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-_cleaner = bleach.sanitizer.Cleaner(
-    tags=ALLOWED_TAGS,
+_cleaner = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
     attributes={},
-    protocols=[],
-    strip=True,
+    url_schemes=set(),
     strip_comments=True,
+    link_rel=None,
+    # The elements dropped with their content are removed above (_DROP_WITH_CONTENT, until
+    # nothing changes); here every other disallowed tag is stripped and its text kept.
+    clean_content_tags=set(),
 )
+_text_only = nh3.Cleaner(tags=set(), attributes={}, strip_comments=True, link_rel=None)
 
 
 def sanitize_html(text: str | None) -> str:
@@ -40,6 +54,7 @@ def sanitize_html(text: str | None) -> str:
     while previous != value:  # nested tricks like <scr<script></script>ipt>
         previous = value
         value = _DROP_WITH_CONTENT.sub("", value)
+    value = _LONE_TAG.sub("", value)
     cleaned = _cleaner.clean(value).strip()
     if not cleaned:
         return ""
@@ -51,6 +66,8 @@ def sanitize_html(text: str | None) -> str:
 
 _BREAKS = re.compile(r"<\s*br\s*/?>|<\s*/\s*(p|li|ul|ol)\s*>", re.IGNORECASE)
 _ITEM = re.compile(r"<\s*li\b[^>]*>", re.IGNORECASE)
+# A paragraph or list starts on a line of its own (a blank line after the one before).
+_OPEN_BLOCK = re.compile(r"<\s*(p|ul|ol)\b[^>]*>", re.IGNORECASE)
 
 
 def html_to_text(value: str | None) -> str:
@@ -59,7 +76,8 @@ def html_to_text(value: str | None) -> str:
         return ""
     text = _ITEM.sub("- ", value)
     text = _BREAKS.sub("\n", text)
-    text = bleach.clean(text, tags=set(), attributes={}, strip=True, strip_comments=True)
+    text = _OPEN_BLOCK.sub("\n", text)
+    text = _text_only.clean(text)
     text = html.unescape(text)
     lines = [line.strip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -53,7 +53,8 @@ def remember(case_id: int, restricted: bool) -> None:
     transaction = db.session().get_transaction()
     memo = db.session.info.get(_MEMO)
     if memo is None or memo[0] is not transaction:
-        memo = (transaction, {})
+        known: dict[int, bool] = {}
+        memo = (transaction, known)
         db.session.info[_MEMO] = memo
     memo[1][case_id] = restricted
 

@@ -233,16 +233,18 @@ def test_build_minutes_document_keeps_facts_and_opinions_apart(app, auth, mw, op
     assert document.minutes_version == 1 and document.approved_at is None
 
 
-def test_bleach_is_imported_only_by_the_sanitiser() -> None:
+def test_the_html_sanitiser_library_is_imported_only_by_the_sanitiser() -> None:
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2] / "marac_app"
     importers = sorted(
         str(p.relative_to(root))
         for p in root.rglob("*.py")
-        if re.search(r"^\s*(import|from)\s+bleach", p.read_text(), re.M)
+        if re.search(r"^\s*(import|from)\s+(nh3|bleach)\b", p.read_text(), re.M)
     )
     assert importers == ["common/sanitize.py"]
+    # nh3 replaced bleach (deprecated upstream): bleach is not a dependency any more.
+    assert "bleach" not in (root.parent / "pyproject.toml").read_text()
 
 
 @pytest.mark.parametrize(

@@ -9,14 +9,19 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app marac_app
 APT_PACKAGES := chromium fonts-liberation libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# `make run PORT=5050 HOST=0.0.0.0`: where the development server listens; links in emails
+# follow it (MARAC_PUBLIC_BASE_URL, unless you set that yourself).
+PORT ?= 5000
+HOST ?= 127.0.0.1
 
 .PHONY: run run-prod worker security-scan test test-sqlite test-postgres install assets system-deps migrate seed lint clean
 
-run: install assets migrate
-	@$(FLASK) seed-demo --if-empty
-	@echo ""
-	@echo "MARAC Manager is starting on http://127.0.0.1:5000 (Ctrl+C stops it)."
-	@$(FLASK) run --host 127.0.0.1 --port 5000
+run: install assets system-deps migrate
+	@export MARAC_PUBLIC_BASE_URL="$${MARAC_PUBLIC_BASE_URL:-http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)}"; \
+	$(FLASK) seed-demo --if-empty && \
+	echo "" && \
+	echo "MARAC Manager is starting on http://$(HOST):$(PORT) (Ctrl+C stops it)." && \
+	exec $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install assets system-deps
 	@$(MAKE) --no-print-directory test-sqlite

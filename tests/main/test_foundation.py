@@ -3,6 +3,7 @@ configuration that fails fast, error pages without internals, and the CLI."""
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
@@ -280,6 +281,31 @@ def test_seed_demo_is_idempotent_and_prints_the_sign_ins(app: Flask) -> None:
     assert second.exit_code == 0 and "nothing added" in second.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(User.id))) == count
+
+
+def test_seed_demo_prints_the_sign_ins_without_the_audit_log_lines(app: Flask) -> None:
+    """Regression (issue 16): seeding printed ~35 audit log lines before the sign-in table,
+    pushing it off the first screen of `make run`. The events are still written."""
+    seen: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record)
+
+    handler = Keep(level=logging.DEBUG)
+    audit_logger = logging.getLogger("marac_app.audit")
+    audit_logger.addHandler(handler)
+    try:
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+    finally:
+        audit_logger.removeHandler(handler)
+    assert result.exit_code == 0, result.output
+    assert seen == []
+    lines = result.output.splitlines()
+    assert lines.index("Demo sign-ins (fictional people; for development only):") < 5
+    assert audit_logger.level != logging.WARNING, "the level is put back afterwards"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) > 0
 
 
 def test_cli_commands_have_help(app: Flask) -> None:

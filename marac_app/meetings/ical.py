@@ -8,9 +8,17 @@ names, no case references, no agenda. The event is marked CLASS:CONFIDENTIAL.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import (
+    Calendar,
+    Event,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vCalAddress,
+    vText,
+)
 
 from marac_app.auth.models import User
 from marac_app.common.time import LONDON
@@ -65,6 +73,32 @@ def _event(
     return event
 
 
+def london_vtimezone() -> Timezone:
+    """Europe/London as two yearly rules (BST from the last Sunday of March at 01:00 UTC, GMT
+    from the last Sunday of October at 02:00 BST), the form Outlook and Google write.
+
+    Not icalendar's ``add_missing_timezones()``: its block lists every change as a
+    comma-separated RDATE, which vobject and ical.js misread, placing every winter meeting an
+    hour early (tests/meetings/test_calendar_parsers.py reads each file with four parsers)."""
+    zone = Timezone()
+    zone.add("tzid", LONDON.key)
+    summer = TimezoneDaylight()
+    summer.add("dtstart", datetime(1981, 3, 29, 1, 0, 0))
+    summer.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1su"})
+    summer.add("tzoffsetfrom", timedelta(hours=0))
+    summer.add("tzoffsetto", timedelta(hours=1))
+    summer.add("tzname", "BST")
+    winter = TimezoneStandard()
+    winter.add("dtstart", datetime(1996, 10, 27, 2, 0, 0))
+    winter.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1su"})
+    winter.add("tzoffsetfrom", timedelta(hours=1))
+    winter.add("tzoffsetto", timedelta(hours=0))
+    winter.add("tzname", "GMT")
+    zone.add_component(summer)
+    zone.add_component(winter)
+    return zone
+
+
 def _calendar(method: str | None) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -72,6 +106,8 @@ def _calendar(method: str | None) -> Calendar:
     calendar.add("calscale", "GREGORIAN")
     if method:
         calendar.add("method", method)
+    # Every time is written with TZID=Europe/London: its definition comes first.
+    calendar.add_component(london_vtimezone())
     return calendar
 
 
@@ -100,7 +136,6 @@ def meeting_to_ical(
             stamp=utcnow(),
         )
     )
-    calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
@@ -121,5 +156,4 @@ def meetings_feed(
                 stamp=stamp,
             )
         )
-    calendar.add_missing_timezones()
     return calendar.to_ical()

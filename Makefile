@@ -7,14 +7,14 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app marac_app
-APT_PACKAGES := chromium fonts-liberation libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
+APT_PACKAGES := chromium fonts-liberation fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # `make run PORT=5050 HOST=0.0.0.0`: where the development server listens; links in emails
 # follow it (MARAC_PUBLIC_BASE_URL, unless you set that yourself).
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run run-prod worker security-scan test test-sqlite test-postgres install assets system-deps migrate seed lint clean
+.PHONY: run run-prod worker scheduler chase-actions security-scan test test-sqlite test-postgres install assets system-deps migrate seed lint clean
 
 run: install assets system-deps migrate
 	@export MARAC_PUBLIC_BASE_URL="$${MARAC_PUBLIC_BASE_URL:-http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)}"; \
@@ -89,6 +89,17 @@ run-prod: install assets
 worker: install
 	MARAC_ENV=production $(BIN)/rq worker --url $${MARAC_REDIS_URL:-redis://127.0.0.1:6379/0} \
 		--worker-class rq.worker.SimpleWorker marac
+
+# Production scheduler (RQ's cron scheduler, rq >= 2.4): enqueues the daily "chase actions"
+# job (marac_app/jobs/cron_config.py) for `make worker` to run. Without Redis, run
+# `flask chase-actions` from a systemd timer instead (README).
+scheduler: install
+	MARAC_ENV=production $(BIN)/rq cron --url $${MARAC_REDIS_URL:-redis://127.0.0.1:6379/0} \
+		marac_app.jobs.cron_config
+
+# Development: the same job in this process (inline), at once.
+chase-actions:
+	$(FLASK) chase-actions
 
 # sqlmap and wapiti against a throwaway copy of the app on loopback (not part of `make test`).
 # wapiti needs Python 3.12: the first python3.12 found (PATH, then pyenv) gets its own venv.

@@ -6,8 +6,9 @@ artifacts (``/Artifact BDC … EMC``) so the tagged structure of the master stay
 * a light diagonal watermark "<recipient> – <agency> – <document id>";
 * a footer line "Issued to <name>, <agency>, <UTC time> · Document <id>".
 
-The overlay is a hand-built content stream using the standard Type1 font Helvetica with
-WinAnsiEncoding; the master's content streams, fonts, structure tree, ``/MarkInfo``, ``/Lang``,
+The overlay is a hand-built content stream in Liberation Sans, embedded once per master as a
+Type0 font with a ToUnicode map (``stamp_font.py``), so any recipient's name prints and reads
+back exactly; the master's content streams, fonts, structure tree, ``/MarkInfo``, ``/Lang``,
 title and XMP metadata are copied as they are. The recipient's name goes into the page content
 only — never into the document metadata.
 """
@@ -17,7 +18,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import unicodedata
 from datetime import UTC, datetime
 from typing import cast
 
@@ -29,56 +29,36 @@ from pypdf.generic import (
     FloatObject,
     IndirectObject,
     NameObject,
+    NumberObject,
+    PdfObject,
+    StreamObject,
+    TextStringObject,
 )
 
-FONT_KEY = "/MaracStampF"
+from marac_app.documents.stamp_font import (
+    BASE_FONT,
+    stamp_font,
+    to_unicode_cmap,
+    widths_array,
+)
+
+FONT_KEY = "/MaracStampU"
 GSTATE_KEY = "/MaracStampGS"
 WATERMARK_OPACITY = 0.16
 WATERMARK_MAX_SIZE = 30.0
 FOOTER_SIZE = 7.0
-# Average Helvetica advance width (in 1/1000 em) used to size and centre the watermark.
-_AVG_WIDTH = 0.53
 # Each page of a stamp-ready master carries one uncompressed content stream of SLOT_SIZE bytes
 # that starts with this comment; a copy overwrites it in place (same length, no offset moves).
-SLOT_MARKER = b"%MARAC-STAMP-SLOT-5d1c"
+# (A new marker with the embedded font: a master prepared with the old Helvetica stamp is
+# prepared again when first stamped; its old slot stays blank.)
+SLOT_MARKER = b"%MARAC-STAMP-SLOT-u2"
 SLOT_SIZE = 4096
 
 
-def to_winansi(text: str) -> bytes:
-    """``text`` as WinAnsi (cp1252) bytes for a standard-14 font.
-
-    Characters cp1252 lacks are first reduced to their base letter (é → e when needed, Ł stays
-    unencodable) and otherwise replaced by "?", so any name still stamps legibly.
-    """
-    out = bytearray()
-    for char in text:
-        try:
-            out += char.encode("cp1252")
-            continue
-        except UnicodeEncodeError:
-            pass
-        base = "".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        )
-        try:
-            out += base.encode("cp1252") if base else b"?"
-        except UnicodeEncodeError:
-            out += b"?"
-    return bytes(out)
-
-
 def pdf_string(text: str) -> bytes:
-    """A PDF literal string for ``text``: WinAnsi bytes, ``\\ ( )`` escaped, controls octal."""
-    out = bytearray(b"(")
-    for byte in to_winansi(text):
-        if byte in (0x5C, 0x28, 0x29):  # backslash and parentheses
-            out += b"\\" + bytes([byte])
-        elif byte < 0x20 or byte == 0x7F:
-            out += f"\\{byte:03o}".encode("ascii")
-        else:
-            out.append(byte)
-    out += b")"
-    return bytes(out)
+    """``text`` as the stamp font's glyph ids (a PDF hex string; characters the font lacks
+    become their base letter, else "?")."""
+    return stamp_font().encode(text)
 
 
 def _num(value: float) -> bytes:
@@ -89,10 +69,11 @@ def overlay_stream(
     width: float, height: float, x0: float, y0: float, watermark: str, footer: str
 ) -> bytes:
     """The content-stream bytes drawing the watermark and the footer on a page of that size."""
+    font = stamp_font()
     diagonal = math.hypot(width, height)
     angle = math.atan2(height, width)
-    size = min(WATERMARK_MAX_SIZE, diagonal * 0.8 / max(len(watermark) * _AVG_WIDTH, 1))
-    text_width = len(watermark) * _AVG_WIDTH * size
+    size = min(WATERMARK_MAX_SIZE, diagonal * 0.8 / max(font.width(watermark, 1.0), 1))
+    text_width = font.width(watermark, size)
     cos, sin = math.cos(angle), math.sin(angle)
     # Start point: the centre of the page, moved back half the text width along the diagonal
     # and down half the cap height perpendicular to it.
@@ -101,9 +82,8 @@ def overlay_stream(
     tx = cx - half * cos + rise * sin
     ty = cy - half * sin - rise * cos
     footer_size = FOOTER_SIZE
-    footer_width = len(footer) * _AVG_WIDTH * footer_size
-    if footer_width > width - 40:
-        footer_size = max(4.0, (width - 40) / max(len(footer) * _AVG_WIDTH, 1))
+    if font.width(footer, footer_size) > width - 40:
+        footer_size = max(4.0, (width - 40) / max(font.width(footer, 1.0), 1))
     parts = [
         b"q",
         b"/Artifact <</Type /Pagination /Subtype /Watermark>> BDC",
@@ -157,6 +137,77 @@ def _slot(dims: tuple[float, float, float, float]) -> bytes:
     return header + b" " * (SLOT_SIZE - len(header))
 
 
+def _stream(writer: PdfWriter, data: bytes, **entries: PdfObject) -> IndirectObject:
+    stream = StreamObject()
+    stream.set_data(data)
+    for key, value in entries.items():
+        stream[NameObject("/" + key)] = value
+    return writer._add_object(stream.flate_encode())
+
+
+def _embed_font(writer: PdfWriter) -> IndirectObject:
+    """The stamp font as a Type0 font (CIDFontType2, Identity-H, CID = glyph id) with the
+    subset TrueType file, every glyph's width and a ToUnicode map."""
+    font = stamp_font()
+    name = NameObject("/" + BASE_FONT)
+    descriptor = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/FontDescriptor"),
+                NameObject("/FontName"): name,
+                NameObject("/Flags"): NumberObject(32),  # non-symbolic
+                NameObject("/FontBBox"): ArrayObject(NumberObject(v) for v in font.bbox),
+                NameObject("/ItalicAngle"): NumberObject(0),
+                NameObject("/Ascent"): NumberObject(font.ascent),
+                NameObject("/Descent"): NumberObject(font.descent),
+                NameObject("/CapHeight"): NumberObject(font.cap_height),
+                NameObject("/StemV"): NumberObject(80),
+                NameObject("/FontFile2"): _stream(
+                    writer, font.data, Length1=NumberObject(len(font.data))
+                ),
+            }
+        )
+    )
+    start, advances = widths_array(font)
+    cid_font = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/CIDFontType2"),
+                NameObject("/BaseFont"): name,
+                NameObject("/CIDSystemInfo"): DictionaryObject(
+                    {
+                        NameObject("/Registry"): TextStringObject("Adobe"),
+                        NameObject("/Ordering"): TextStringObject("Identity"),
+                        NameObject("/Supplement"): NumberObject(0),
+                    }
+                ),
+                NameObject("/FontDescriptor"): descriptor,
+                NameObject("/CIDToGIDMap"): NameObject("/Identity"),
+                NameObject("/DW"): NumberObject(500),
+                NameObject("/W"): ArrayObject(
+                    [
+                        NumberObject(cast(int, start)),
+                        ArrayObject(NumberObject(v) for v in cast(list[int], advances)),
+                    ]
+                ),
+            }
+        )
+    )
+    return writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type0"),
+                NameObject("/BaseFont"): name,
+                NameObject("/Encoding"): NameObject("/Identity-H"),
+                NameObject("/DescendantFonts"): ArrayObject([cid_font]),
+                NameObject("/ToUnicode"): _stream(writer, to_unicode_cmap(font)),
+            }
+        )
+    )
+
+
 def prepare_master(master_pdf: bytes) -> bytes:
     """Make a rendered PDF stamp-ready (done once per master, before caching it).
 
@@ -172,16 +223,7 @@ def prepare_master(master_pdf: bytes) -> bytes:
     source = PdfReader(io.BytesIO(master_pdf))
     writer = PdfWriter(clone_from=source)
     writer.pdf_header = source.pdf_header  # keep %PDF-1.7 (PDF/UA-1), not pypdf's default 1.3
-    font = writer._add_object(
-        DictionaryObject(
-            {
-                NameObject("/Type"): NameObject("/Font"),
-                NameObject("/Subtype"): NameObject("/Type1"),
-                NameObject("/BaseFont"): NameObject("/Helvetica"),
-                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-            }
-        )
-    )
+    font = _embed_font(writer)
     gstate = writer._add_object(
         DictionaryObject(
             {

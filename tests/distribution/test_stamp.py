@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import subprocess
 import time
 from datetime import datetime
 
@@ -14,7 +15,6 @@ from marac_app.documents.stamp import (
     pdf_string,
     prepare_master,
     stamp_copy,
-    to_winansi,
 )
 from tests.distribution.conftest import (
     ISSUED_AT,
@@ -76,8 +76,12 @@ def test_the_overlay_is_an_artifact_outside_the_structure_tree(prepared: bytes) 
     assert b"/Artifact <</Type /Pagination /Subtype /Watermark>> BDC" in content
     assert b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC" in content
     fonts = page["/Resources"]["/Font"]
-    stamp_font = next(f.get_object() for k, f in fonts.items() if k == "/MaracStampF")
-    assert stamp_font["/BaseFont"] == "/Helvetica"
+    stamp_font = next(f.get_object() for k, f in fonts.items() if k == "/MaracStampU")
+    assert stamp_font["/Subtype"] == "/Type0" and stamp_font["/Encoding"] == "/Identity-H"
+    assert stamp_font["/BaseFont"] == "/MARACS+DejaVuSans"
+    [cid_font] = [f.get_object() for f in stamp_font["/DescendantFonts"]]
+    assert "/FontFile2" in cid_font["/FontDescriptor"], "the stamp font is embedded"
+    assert "/ToUnicode" in stamp_font
 
 
 def test_copies_differ_only_by_recipient_and_do_not_rerender(
@@ -103,22 +107,44 @@ def test_an_unprepared_master_is_prepared_on_the_fly(minutes_pdf: bytes) -> None
 @pytest.mark.parametrize(
     "name, expected",
     [
+        # Regression (issue 16): printed "?ukasz Zó?c-Nguyen" in the standard Helvetica.
+        ("Łukasz Żółć-Nguyễn", "Łukasz Żółć-Nguyễn"),
         ("Siobhán O'Neill (née Smith) \\ co", "Siobhán O'Neill (née Smith) \\ co"),
-        ("Zoë Łukasz Ivanović", "Zoë ?ukasz Ivanovic"),
-        ("李小龍", "???"),
+        ("Zoë Łukasz Ivanović", "Zoë Łukasz Ivanović"),
+        ("Ελένη Παπαδοπούλου", "Ελένη Παπαδοπούλου"),
+        ("Олена Шевченко", "Олена Шевченко"),
+        ("Şükrü Ağaoğlu", "Şükrü Ağaoğlu"),
+        ("李小龍", "???"),  # outside the embedded ranges: replaced, never dropped silently
     ],
 )
-def test_names_outside_latin_1_are_escaped_or_replaced(
+def test_names_in_any_script_read_back_exactly_on_every_page(
     prepared: bytes, name: str, expected: str
 ) -> None:
-    text = page_texts(_copy(prepared, recipient_name=name))[0]
-    assert f"Issued to {expected}, {AGENCY}" in text
+    texts = page_texts(_copy(prepared, recipient_name=name))
+    for number, text in enumerate(texts, start=1):
+        assert f"Issued to {expected}, {AGENCY}" in text, f"page {number}"
+        assert f"{expected} – {AGENCY} – {DOC_ID}" in text, f"page {number}: watermark"
 
 
-def test_pdf_string_escapes_specials() -> None:
-    assert pdf_string("a(b)c\\d") == b"(a\\(b\\)c\\\\d)"
-    assert pdf_string("line\nbreak") == b"(line\\012break)"
-    assert to_winansi("–·é") == b"\x96\xb7\xe9"
+def test_every_font_of_a_stamped_copy_is_embedded(prepared: bytes, tmp_path) -> None:
+    """pdffonts (poppler, a reader nobody here wrote) lists no font that is not embedded."""
+    path = tmp_path / "copy.pdf"
+    path.write_bytes(_copy(prepared, recipient_name="Łukasz Żółć-Nguyễn"))
+    listing = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.splitlines()
+    header = listing[0]
+    column = header.index("emb")
+    rows = [line for line in listing[2:] if line.strip()]
+    assert any("DejaVuSans" in row for row in rows)
+    for row in rows:
+        assert row[column : column + 3].strip() == "yes", f"not embedded: {row}"
+
+
+def test_pdf_string_is_glyph_ids_in_hex() -> None:
+    encoded = pdf_string("A(b)\\")
+    assert encoded.startswith(b"<") and encoded.endswith(b">")
+    assert len(encoded) == 2 + 4 * 5  # two bytes per character, nothing escaped
 
 
 def test_naive_issue_time_is_refused(prepared: bytes) -> None:

@@ -11,6 +11,7 @@ case lists, research lists and distribution, and pages show a banner. Other feat
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
@@ -36,7 +37,9 @@ def is_restricted(case_id: int) -> bool:
     ) > 0
 
 
-def restricted_column(case_id: sa.ColumnElement[int]) -> sa.ScalarSelect[int]:
+def restricted_column(
+    case_id: sa.ColumnElement[int] | orm.QueryableAttribute[int],
+) -> sa.ScalarSelect[int]:
     """A column (for a statement that reads the case anyway) saying whether ``case_id`` is
     restricted; give its value to ``remember`` so ``is_restricted`` needs no statement of its
     own in this transaction (the live page's idle poll, bench/live_minutes.py)."""

@@ -91,11 +91,11 @@ worker: install
 		--worker-class rq.worker.SimpleWorker marac
 
 # Production scheduler (RQ's cron scheduler, rq >= 2.4): enqueues the daily "chase actions"
-# job (marac_app/jobs/cron_config.py) for `make worker` to run. Without Redis, run
+# job (marac_app/cron_config.py) for `make worker` to run. Without Redis, run
 # `flask chase-actions` from a systemd timer instead (README).
 scheduler: install
 	MARAC_ENV=production $(BIN)/rq cron --url $${MARAC_REDIS_URL:-redis://127.0.0.1:6379/0} \
-		marac_app.jobs.cron_config
+		marac_app.cron_config
 
 # Development: the same job in this process (inline), at once.
 chase-actions:

@@ -128,6 +128,12 @@ class BaseConfig:
             "ESCALATION_INCIDENTS": _env_int("MARAC_ESCALATION_INCIDENTS", 3),
             "ESCALATION_WINDOW_MONTHS": _env_int("MARAC_ESCALATION_WINDOW_MONTHS", 12),
             "REPEAT_WINDOW_DAYS": _env_int("MARAC_REPEAT_WINDOW_DAYS", 365),
+            # Chasing actions (marac_app/action_items/chasing.py): "due soon" means within this
+            # many days; the chair's digest goes this many days before each meeting; an agency
+            # is not chased by hand twice within this many minutes.
+            "CHASE_DUE_SOON_DAYS": _env_int("MARAC_CHASE_DUE_SOON_DAYS", 7),
+            "CHASE_DIGEST_DAYS_BEFORE": _env_int("MARAC_CHASE_DIGEST_DAYS_BEFORE", 2),
+            "CHASE_AGAIN_AFTER_MINUTES": _env_int("MARAC_CHASE_AGAIN_AFTER_MINUTES", 10),
             # Background jobs: "thread" (in-process, the embedded default), "rq" (Redis Queue,
             # production: run `make worker`) or "inline" (tests and the CLI).
             "JOBS_BACKEND": _env("MARAC_JOBS_BACKEND", "thread"),

@@ -44,12 +44,16 @@ class AuditAction(enum.StrEnum):
     CASE_PEOPLE_VIEWED = "case_people_viewed"
     CASE_RESTRICTED = "case_restricted"
     CASE_RESTRICTION_LIFTED = "case_restriction_lifted"
+    CASE_TRIAGED = "case_triaged"  # heard or co-ordinated (issue 14)
     CASE_UNALLOCATED = "case_unallocated"
     CASE_VIEWED = "case_viewed"
     CONFIDENTIALITY_ACKNOWLEDGED = "confidentiality_acknowledged"
     CONFIDENTIALITY_ACKNOWLEDGEMENT_VIEWED = "confidentiality_acknowledgement_viewed"
     CONFIDENTIALITY_STATEMENT_MARKED_READ = "confidentiality_statement_marked_read"
     CONFIDENTIALITY_STATEMENT_PUBLISHED = "confidentiality_statement_published"
+    COORDINATED_CASE_SIGNED_OFF = "coordinated_case_signed_off"
+    COORDINATED_CASE_VIEWED = "coordinated_case_viewed"
+    COORDINATION_TRIAGE_VIEWED = "coordination_triage_viewed"
     DATA_RETURN_DOWNLOADED = "data_return_downloaded"
     DATA_RETURN_VIEWED = "data_return_viewed"
     DATABASE_BACKED_UP = "database_backed_up"
@@ -133,8 +137,15 @@ class AuditAction(enum.StrEnum):
     REFERRAL_REPEAT_DECIDED = "referral_repeat_decided"
     REFERRAL_UPDATED = "referral_updated"
     REFERRAL_VIEWED = "referral_viewed"
+    RESEARCH_LIST_CIRCULATED = "research_list_circulated"
     RESEARCH_LIST_DOWNLOADED = "research_list_downloaded"
     RESEARCH_LIST_VIEWED = "research_list_viewed"
+    RESEARCH_REMINDER_SENT = "research_reminder_sent"
+    RESEARCH_RETURN_ITEM_MADE_ENTRY = "research_return_item_made_entry"
+    RESEARCH_RETURN_REOPENED = "research_return_reopened"
+    RESEARCH_RETURN_SAVED = "research_return_saved"
+    RESEARCH_RETURN_VIEWED = "research_return_viewed"
+    RESEARCH_RETURNS_VIEWED = "research_returns_viewed"
     RETENTION_APPLY_STARTED = "retention_apply_started"
     RETENTION_DRY_RUN = "retention_dry_run"
     RETENTION_POLICY_CHANGED = "retention_policy_changed"
@@ -158,11 +169,33 @@ class AuditAction(enum.StrEnum):
     SUBJECT_REQUEST_VIEWED = "subject_request_viewed"
     SUBJECT_REQUESTS_VIEWED = "subject_requests_viewed"
     SUBJECT_REVIEW_VIEWED = "subject_review_viewed"
+    TRANSFER_ACCEPTED = "transfer_accepted"
+    TRANSFER_DECLINED = "transfer_declined"
+    TRANSFER_HISTORY_VIEWED = "transfer_history_viewed"
+    TRANSFER_PACK_PRODUCED = "transfer_pack_produced"
+    TRANSFER_REQUESTED = "transfer_requested"
+    TRANSFER_VIEWED = "transfer_viewed"
+    TRANSFERS_WAITING_VIEWED = "transfers_waiting_viewed"
     USER_CREATED = "user_created"
     USER_DEACTIVATED = "user_deactivated"
     USER_LIST_VIEWED = "user_list_viewed"
     USER_REACTIVATED = "user_reactivated"
     USER_UPDATED = "user_updated"
+    # Actions chased to completion (issue 15, migration 0025).
+    ACTION_PROGRESS_POSTED = "action_progress_posted"
+    ACTIONS_CHASE_RUN = "actions_chase_run"  # the daily job: counts only
+    AGENCY_CHASED = "agency_chased"  # one agency's chasing email ("chase now" or the job)
+    NONCOMPLETION_REPORT_VIEWED = "noncompletion_report_viewed"  # counts per agency only
+    POINTS_OF_CONTACT_CHANGED = "points_of_contact_changed"
+    POINTS_OF_CONTACT_VIEWED = "points_of_contact_viewed"
+    # Safe addresses and flags (issue 15, migration 0026).
+    ADDRESS_ALERT_CLEARED = "address_alert_cleared"
+    ADDRESS_ALERT_SET = "address_alert_set"
+    ADDRESS_CHANGE_NOTICE_DISMISSED = "address_change_notice_dismissed"
+    ADDRESS_SHOWN = "address_shown"  # the victim's address shown to an action's owning agency
+    FLAG_REGISTER_VIEWED = "flag_register_viewed"
+    FLAGS_LAPSING_NOTICE_SENT = "flags_lapsing_notice_sent"
+    VICTIM_ADDRESS_CHANGED = "victim_address_changed"
     USER_VIEWED = "user_viewed"
     VICTIM_RECTIFIED = "victim_rectified"
 
@@ -193,6 +226,8 @@ READS: dict[AuditAction, str] = {
     AuditAction.CASE_VIEWED: "case",
     AuditAction.CASE_DEFERRAL_FORM_VIEWED: "case",
     AuditAction.CONFIDENTIALITY_ACKNOWLEDGEMENT_VIEWED: "meeting",
+    AuditAction.COORDINATED_CASE_VIEWED: "case",
+    AuditAction.COORDINATION_TRIAGE_VIEWED: "case",
     AuditAction.DATA_RETURN_DOWNLOADED: "statistics",
     AuditAction.DATA_RETURN_VIEWED: "statistics",
     AuditAction.ERASURE_CONSEQUENCES_VIEWED: "person",
@@ -223,6 +258,8 @@ READS: dict[AuditAction, str] = {
     AuditAction.REFERRAL_VIEWED: "case",
     AuditAction.RESEARCH_LIST_DOWNLOADED: "case",
     AuditAction.RESEARCH_LIST_VIEWED: "case",
+    AuditAction.RESEARCH_RETURN_VIEWED: "case",
+    AuditAction.RESEARCH_RETURNS_VIEWED: "case",
     AuditAction.RETENTION_DRY_RUN: "retention",
     AuditAction.RETENTION_VIEWED: "retention",
     AuditAction.RISK_SUMMARY_VIEWED: "case",
@@ -231,6 +268,11 @@ READS: dict[AuditAction, str] = {
     AuditAction.SUBJECT_REQUEST_VIEWED: "person",
     AuditAction.SUBJECT_REQUESTS_VIEWED: "person",
     AuditAction.SUBJECT_REVIEW_VIEWED: "person",
+    AuditAction.TRANSFER_HISTORY_VIEWED: "case",
+    AuditAction.TRANSFER_VIEWED: "case",
+    AuditAction.TRANSFERS_WAITING_VIEWED: "case",
     AuditAction.USER_LIST_VIEWED: "user",
     AuditAction.USER_VIEWED: "user",
+    AuditAction.ADDRESS_SHOWN: "case",
+    AuditAction.FLAG_REGISTER_VIEWED: "case",
 }

@@ -138,12 +138,18 @@ def register(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    from marac_app.safeguards.cli import flags_lapsing_command
+
+    app.cli.add_command(flags_lapsing_command)
     from marac_app.audit_review.cli import verify_audit_command
 
     app.cli.add_command(verify_audit_command)
     from marac_app.distribution.cli import minutes_pdf_command
 
     app.cli.add_command(minutes_pdf_command)
+    from marac_app.action_items.cli import chase_actions_command
+
+    app.cli.add_command(chase_actions_command)
 
 
 __all__ = ["register"]

@@ -28,9 +28,13 @@ LAYERS: tuple[str, ...] = (
     "action_items",
     "documents",  # HTML → tagged PDF and stamping; knows no feature above it
     "minutes",  # entries, risk summaries, approval, the minutes document and its PDF
+    "research",  # agencies' research returns before the meeting (issue 14)
     "distribution",  # recipients, copies, the master cache
+    "transfers",  # MARAC-to-MARAC transfers: referral, minutes extract, actions, the pack
+    "safeguards",  # safe addresses: address alerts, actions needing it, notices, flags
     "privacy",  # subject requests, retention, erasure
     "reports",
+    "coordination",  # co-ordinated cases: triage, their page and sign-off (uses research)
     "audit_review",
     "admin",
     "main",

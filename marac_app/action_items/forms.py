@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from wtforms import HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from marac_app.action_items.models import DESCRIPTION_MAX, NOTE_MAX, ActionPriority
+from marac_app.action_items.progress import PROGRESS_MISSING, PROGRESS_TOO_LONG
 from marac_app.action_items.services import (
     DESCRIPTION_MISSING,
     DESCRIPTION_TOO_LONG,
@@ -49,6 +50,9 @@ class ActionForm(MaracForm):
         validators=[InputRequired(PRIORITY_MISSING)],
     )
     agenda_item_id = HiddenField()
+    # The owning agency needs the victim's address to do it (e.g. fit locks): only that
+    # agency may then have it shown, on the action's page, while the action is open.
+    needs_address = BooleanField("This action needs the victim's address")
 
 
 class StatusForm(MaracForm):
@@ -69,3 +73,18 @@ class StatusForm(MaracForm):
         ],
     )
     dated = GovukDateField("The date this happened", not_in_future=True)
+
+
+class ProgressForm(MaracForm):
+    """Progress that leaves the action open (marac_app/action_items/progress.py). Built with
+    ``prefix="progress"``: it shares the action page with ``StatusForm`` (no duplicate ids)."""
+
+    version = HiddenField()
+    note = TextAreaField(
+        "Progress update",
+        validators=[
+            InputRequired(PROGRESS_MISSING),
+            Length(max=NOTE_MAX, message=PROGRESS_TOO_LONG),
+        ],
+    )
+    dated = GovukDateField("The date of the progress", not_in_future=True)

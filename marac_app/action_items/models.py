@@ -79,7 +79,13 @@ class ActionItem(Model):
         str_enum(ActionStatus, length=20), default=ActionStatus.OPEN, index=True
     )
     status_note: Mapped[str | None] = mapped_column(sa.Text())
+    # Agreed as needing the victim's address (e.g. fit locks): the owning agency may have it
+    # shown on the action's page while the action is open (marac_app/safeguards, 0026).
+    needs_address: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the latest progress update was posted (issue 15): an open action with one is
+    # "In progress". Reset when the status changes (marac_app/action_items/progress.py).
+    progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[created_at]
     version: Mapped[int] = mapped_column(default=1, server_default="1")
@@ -106,13 +112,29 @@ class ActionItem(Model):
         sa.Index("ix_action_item_status_due", "status", "due_date"),
     )
 
+    @property
+    def in_progress(self) -> bool:
+        """Open with a progress update posted since it was agreed (or last reopened)."""
+        return self.status == ActionStatus.OPEN and self.progress_at is not None
+
     def is_overdue(self, on: date) -> bool:
         """Open and due before ``on`` (an action due today is not yet overdue)."""
         return self.status == ActionStatus.OPEN and self.due_date < on
 
 
+class UpdateKind(enum.StrEnum):
+    """A row of an action's history: a change of status, or progress that leaves it open."""
+
+    STATUS = "status"
+    PROGRESS = "progress"
+
+
 class ActionStatusUpdate(Model):
-    """One change of an action's status: from, to, the dated note, who recorded it and when."""
+    """One change of an action's status: from, to, the dated note, who recorded it and when.
+
+    A *progress* update ("visited, waiting for locksmith") is a row of the same history with
+    ``kind == UpdateKind.PROGRESS`` and from and to both open.
+    """
 
     __tablename__ = "action_status_update"
 
@@ -122,6 +144,11 @@ class ActionStatusUpdate(Model):
     )
     from_status: Mapped[ActionStatus] = mapped_column(str_enum(ActionStatus, length=20))
     to_status: Mapped[ActionStatus] = mapped_column(str_enum(ActionStatus, length=20))
+    kind: Mapped[UpdateKind] = mapped_column(
+        str_enum(UpdateKind, length=16),
+        default=UpdateKind.STATUS,
+        server_default=UpdateKind.STATUS.value,
+    )
     note: Mapped[str] = mapped_column(sa.Text())
     # The day it happened (as told by the person recording it), not when it was typed in.
     dated: Mapped[date] = mapped_column(sa.Date())

@@ -6,6 +6,9 @@
   on the agenda of a meeting to which they hold a live invitation — the cases they may see
   (marac_app/referrals/permissions.py). An agency serving two areas therefore does not show
   its representative in one area the actions of the other.
+- A representative named as their agency's **point of contact** in an area
+  (``PointOfContact``) also sees and updates every action their agency owns in that area,
+  invited or not (still only while the agency is signed up, never another area's).
 - Coordinators and chairs see every action of the cases of their own area; coordinators
   may update (and reopen) them; coordinators and chairs agree (create) actions.
 - The actions of a case under restriction of processing are seen only by the coordinator of
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from marac_app.action_items.chasing_models import PointOfContact
 from marac_app.action_items.models import ActionItem
 from marac_app.agencies.models import agency_areas
 from marac_app.auth.models import Role, User
@@ -73,6 +77,24 @@ def _rep_case_ids(user: User) -> sa.Select:
     )
 
 
+def point_of_contact_area_ids(user: User) -> sa.Select:
+    """The areas where ``user`` is a point of contact of their own agency (and, when the
+    user has an area of their own, only that one)."""
+    query = sa.select(PointOfContact.area_id).where(
+        PointOfContact.user_id == user.id, PointOfContact.agency_id == user.agency_id
+    )
+    if user.area_id is not None:
+        query = query.where(PointOfContact.area_id == user.area_id)
+    return query.correlate(None)
+
+
+def _contact_case_ids(user: User) -> sa.Select:
+    """Every case of the areas where ``user`` is a point of contact."""
+    return (
+        sa.select(Case.id).where(Case.area_id.in_(point_of_contact_area_ids(user))).correlate(None)
+    )
+
+
 def visible_actions_clause(user: User) -> sa.ColumnElement[bool]:
     """A WHERE clause limiting a query on ActionItem (joined to Case) to what ``user`` sees.
 
@@ -84,7 +106,10 @@ def visible_actions_clause(user: User) -> sa.ColumnElement[bool]:
     if rep_may_see_agency_actions(user):
         return sa.and_(
             ActionItem.owner_agency_id == user.agency_id,
-            ActionItem.case_id.in_(_rep_case_ids(user)),
+            sa.or_(
+                ActionItem.case_id.in_(_rep_case_ids(user)),
+                ActionItem.case_id.in_(_contact_case_ids(user)),
+            ),
             unrestricted_clause(user),
         )
     return sa.false()
@@ -134,6 +159,41 @@ def agency_actions_withheld(user: User) -> bool:
     """A representative whose agency is not signed up to the protocol: their agency's actions
     are withheld (the list says why instead of showing none)."""
     return sees_own_agency_actions(user) and not rep_may_see_agency_actions(user)
+
+
+def can_name_points_of_contact(user: User, agency_id: int, area_id: int | None) -> bool:
+    """Name an agency's points of contact in ``area_id``: the coordinator of that area (the
+    agency must serve it), or an admin."""
+    if not _active(user) or area_id is None:
+        return False
+    serves = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(agency_areas)
+        .where(agency_areas.c.agency_id == agency_id, agency_areas.c.area_id == area_id)
+    )
+    if not serves:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.COORDINATOR and user.area_id == area_id
+
+
+def can_chase_agency(user: User, agency_id: int) -> bool:
+    """The coordinator of an area the agency serves may "chase this agency now"."""
+    return (
+        _active(user)
+        and user.role == Role.COORDINATOR
+        and can_name_points_of_contact(user, agency_id, user.area_id)
+    )
+
+
+def can_view_noncompletion(user: User) -> bool:
+    """The steering group's non-completion report: a coordinator (own area), admin or DPO."""
+    if not _active(user):
+        return False
+    if user.role == Role.COORDINATOR:
+        return user.area_id is not None
+    return user.role in (Role.ADMIN, Role.DPO)
 
 
 def get_action_or_404(action_id: int | None, user: User) -> ActionItem:

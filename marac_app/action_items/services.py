@@ -110,6 +110,7 @@ def create_action(
     agenda_item: AgendaItem | None = None,
     meeting: Meeting | None = None,
     owner_user: User | None = None,
+    needs_address: bool = False,
 ) -> ActionItem:
     """Agree a new open action for ``case``, owned by ``owner_agency``.
 
@@ -166,6 +167,7 @@ def create_action(
         priority=level,
         status=ActionStatus.OPEN,
         created_by_id=actor.id if actor else None,
+        needs_address=bool(needs_address),
     )
     db.session.add(action)
     db.session.flush()
@@ -174,7 +176,8 @@ def create_action(
         actor=actor,
         object_type="action",
         object_id=action.id,
-        detail=f"case={case.id} agency={owner_agency.id}",
+        detail=f"case={case.id} agency={owner_agency.id}"
+        + (" needs_address=yes" if action.needs_address else ""),
     )
     logger.info(
         "action %s created for case %s by user %s", action.id, case.id, actor.id if actor else None
@@ -235,6 +238,8 @@ def update_status(
     action.status = target
     action.status_note = text
     action.status_changed_at = utcnow()
+    # Progress belongs to the action's open spell: a change of status ends "In progress".
+    action.progress_at = None
     try:
         db.session.flush()
     except StaleDataError as error:

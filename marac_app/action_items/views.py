@@ -16,8 +16,8 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
-from marac_app.action_items import services
-from marac_app.action_items.forms import ActionForm, StatusForm
+from marac_app.action_items import chasing, chasing_views, progress_views, services
+from marac_app.action_items.forms import ActionForm, ProgressForm, StatusForm
 from marac_app.action_items.home import my_agency_actions
 from marac_app.action_items.models import ActionItem, ActionStatus
 from marac_app.action_items.permissions import (
@@ -28,6 +28,8 @@ from marac_app.action_items.permissions import (
     get_case_for_new_action_or_404,
     sees_own_agency_actions,
 )
+from marac_app.action_items.progress import latest_progress
+from marac_app.action_items.progress_views import progress_form
 from marac_app.agencies.models import Agency
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
@@ -103,6 +105,9 @@ def index() -> ResponseReturnValue:
         statuses=list(ActionStatus),
         own_agency=sees_own_agency_actions(current_user),
         blocked=agency_actions_withheld(current_user),
+        chase=chasing_views.chase_rows(current_user),
+        chase_days=chasing.due_soon_days(),
+        chase_minutes=int(chasing.chase_again_after().total_seconds() // 60),
     )
 
 
@@ -127,8 +132,12 @@ def _render_action(
     current: ActionItem | None = None,
     mine: dict[str, str] | None = None,
     detail: str | None = None,
+    progress: ProgressForm | None = None,
 ) -> ResponseReturnValue:
-    """The action page, audited as a read of the action (and so of its case)."""
+    """The action page, audited as a read of the action (and so of its case). ``progress``:
+    the progress form being re-shown (else a fresh one where the user may post)."""
+    if progress is not None and form is None and can_update_action(current_user, action):
+        form = _status_form(action)
     return render_read(
         "action_items/view.html",
         audit=Read(
@@ -145,6 +154,8 @@ def _render_action(
         today=london_today(),
         mine=mine,
         may_agree_action=can_create_action(current_user, action.case),
+        progress_form=progress if progress is not None else progress_form(action),
+        latest_progress=latest_progress(action),
     )
 
 
@@ -268,6 +279,7 @@ def new(case_id: int | None = None) -> ResponseReturnValue:
                 owner_user=db.session.get(User, form.owner_user.data)
                 if form.owner_user.data
                 else None,
+                needs_address=bool(form.needs_address.data),
             ),
             form,
         )
@@ -287,6 +299,10 @@ def new(case_id: int | None = None) -> ResponseReturnValue:
         case=case,
         agenda_item=agenda_item,
     )
+
+
+progress_views.register(bp, _render_action)
+chasing_views.register(bp)
 
 
 # --- Home-page partials -----------------------------------------------------------------

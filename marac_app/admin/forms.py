@@ -6,6 +6,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -13,7 +14,12 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
 
-from marac_app.agencies.models import AGENCY_KIND_LABELS
+from marac_app.agencies.models import (
+    AGENCY_KIND_LABELS,
+    MAX_RETURN_DEADLINE_DAYS,
+    RETURN_VISIBILITY_LABELS,
+    ReturnVisibility,
+)
 from marac_app.auth.forms import strip
 from marac_app.auth.models import ROLE_LABELS
 from marac_app.common.forms import (
@@ -52,6 +58,36 @@ class AreaForm(MaracForm):
         if text.isascii() and text.isdigit() and len(text) <= 3 and 1 <= int(text) <= 120:
             return int(text)
         return None
+
+    # Research returns (marac_app/research). Blank keeps the area's current deadline (2
+    # working days for a new area).
+    return_deadline_days = StringField("Research returns are due this many working days before")
+    return_visibility = RadioField(
+        "Who sees agencies' research returns before and at the meeting?",
+        choices=[
+            SelectChoice(value.value, label) for value, label in RETURN_VISIBILITY_LABELS.items()
+        ],
+        default=ReturnVisibility.CHAIR_AND_COORDINATOR.value,
+        validators=[Optional()],
+    )
+
+    def validate_return_deadline_days(self, field: StringField) -> None:
+        if self.deadline_days() is None and str(field.data or "").strip():
+            raise ValidationError(
+                "Working days before the meeting must be a whole number from 0 to "
+                f"{MAX_RETURN_DEADLINE_DAYS}"
+            )
+
+    def deadline_days(self) -> int | None:
+        """The working days entered (0 to 20), or None when blank or not such a number."""
+        text = str(self.return_deadline_days.data or "").strip()
+        if text.isascii() and text.isdigit() and len(text) <= 2 and int(text) <= 20:
+            return min(int(text), MAX_RETURN_DEADLINE_DAYS)
+        return None
+
+    def visibility(self) -> str | None:
+        value = self.return_visibility.data
+        return str(value) if value else None
 
 
 class AgencyForm(MaracForm):

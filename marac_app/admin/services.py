@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from marac_app.agencies.models import Agency, AgencyKind, MaracArea
+from marac_app.agencies.models import (
+    MAX_RETURN_DEADLINE_DAYS,
+    Agency,
+    AgencyKind,
+    MaracArea,
+    ReturnVisibility,
+)
 from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import User
@@ -41,8 +47,12 @@ def save_area(
     actor: User | None,
     area: MaracArea | None = None,
     case_target_minutes: int | None = None,
+    return_deadline_days: int | None = None,
+    return_visibility: str | None = None,
 ) -> MaracArea:
-    """Create an area (``area`` None) or change one. Names and codes are unique."""
+    """Create an area (``area`` None) or change one. Names and codes are unique. None for
+    the target minutes, the research return deadline (working days) or who sees returns
+    keeps the area's current value (the default for a new area)."""
     name, code = name.strip(), code.strip().upper()
     _unique(MaracArea, MaracArea.name, name, "name", "An area with this name already exists", area)
     _unique(MaracArea, MaracArea.code, code, "code", "An area with this code already exists", area)
@@ -54,6 +64,21 @@ def save_area(
         area.name, area.code, area.active = name, code, active
     if case_target_minutes is not None:
         area.case_target_minutes = case_target_minutes
+    if return_deadline_days is not None:
+        if not 0 <= return_deadline_days <= MAX_RETURN_DEADLINE_DAYS:
+            raise ServiceError(
+                "Working days before the meeting must be a whole number from 0 to "
+                f"{MAX_RETURN_DEADLINE_DAYS}",
+                field="return_deadline_days",
+            )
+        area.return_deadline_days = return_deadline_days
+    if return_visibility is not None:
+        try:
+            area.return_visibility = ReturnVisibility(return_visibility)
+        except ValueError:
+            raise ServiceError(
+                "Select who sees agencies' research returns", field="return_visibility"
+            ) from None
     db.session.flush()
     record(
         AuditAction.AREA_CREATED if created else AuditAction.AREA_UPDATED,

@@ -68,6 +68,8 @@ def area_form(area_id: int | None = None) -> ResponseReturnValue:
                 actor=current_user,
                 area=area,
                 case_target_minutes=form.target_minutes(),
+                return_deadline_days=form.deadline_days(),
+                return_visibility=form.visibility(),
             ),
             form,
         )

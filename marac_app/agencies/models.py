@@ -69,6 +69,27 @@ agency_areas = sa.Table(
 DEFAULT_CASE_TARGET_MINUTES = 12
 MIN_CASE_TARGET_MINUTES = 1
 MAX_CASE_TARGET_MINUTES = 120
+DEFAULT_RETURN_DEADLINE_DAYS = 2
+MAX_RETURN_DEADLINE_DAYS = 20
+
+
+class ReturnVisibility(enum.StrEnum):
+    """Who sees agencies' research returns before and at the meeting (the area's protocol
+    decides): the chair and coordinator only, or every invited agency. "Information held but
+    not shared" reaches the chair, the coordinator and the returning agency in either case."""
+
+    CHAIR_AND_COORDINATOR = "chair_and_coordinator"
+    INVITED_AGENCIES = "invited_agencies"
+
+    @property
+    def label(self) -> str:
+        return RETURN_VISIBILITY_LABELS[self]
+
+
+RETURN_VISIBILITY_LABELS: dict[ReturnVisibility, str] = {
+    ReturnVisibility.CHAIR_AND_COORDINATOR: "The chair and the coordinator only",
+    ReturnVisibility.INVITED_AGENCIES: "Every agency invited to the meeting",
+}
 
 
 class MaracArea(Model):
@@ -85,6 +106,16 @@ class MaracArea(Model):
     # run page's projected finish and overrun cue use it.
     case_target_minutes: Mapped[int] = mapped_column(
         default=DEFAULT_CASE_TARGET_MINUTES, server_default=str(DEFAULT_CASE_TARGET_MINUTES)
+    )
+    # Research returns (marac_app/research): due this many working days before the meeting,
+    # and seen by whom before and at it.
+    return_deadline_days: Mapped[int] = mapped_column(
+        default=DEFAULT_RETURN_DEADLINE_DAYS, server_default=str(DEFAULT_RETURN_DEADLINE_DAYS)
+    )
+    return_visibility: Mapped[ReturnVisibility] = mapped_column(
+        str_enum(ReturnVisibility, length=32),
+        default=ReturnVisibility.CHAIR_AND_COORDINATOR,
+        server_default=ReturnVisibility.CHAIR_AND_COORDINATOR.value,
     )
     created_at: Mapped[created_at]
 

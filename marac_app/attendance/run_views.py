@@ -2,10 +2,12 @@
 Mounted on the attendance blueprint (/meetings) by ``register(bp)``, called from
 ``marac_app.attendance.views``.
 
-- ``run_meeting``: the run sheet — each case's state, time spent against the area's target,
-  a running clock for the case being heard (``static/src/meeting-run.mjs``; without
-  JavaScript the start time and minutes so far), the projected finish and the overrun in
-  words. Audited as a read of every case it shows.
+- ``run_meeting``: the run sheet — the cases to be heard, each with its state, time spent
+  against the area's target, a running clock for the case being heard
+  (``static/src/meeting-run.mjs``; without JavaScript the start time and minutes so far),
+  the projected finish and the overrun in words; then the co-ordinated cases (not heard:
+  their closing date and whether the chair has signed off their record). Audited as a read
+  of every case it shows.
 - ``start_case`` / ``case_heard``: the chair (or the coordinator at the keyboard) starts and
   ends hearing a case; starting one ends the one before.
 - ``defer_case``: defer an undiscussed case to the area's next meeting, with a reason.
@@ -61,9 +63,14 @@ def _render_run(
     meeting: Meeting, *, page_errors: list[str] | None = None, status: int = 200
 ) -> ResponseReturnValue:
     problems = services.gate_problems(meeting)
-    items = [] if problems else services.case_list(meeting)
+    listed = services.case_list(meeting)
+    # Co-ordinated cases are not heard at the table: shown apart, whether or not the gate
+    # is open (their record is kept on their own page, not at the hearing).
+    coordinated = [item for item in listed if item.is_coordinated]
+    items = [] if problems else listed
     sheet = timing.run_sheet(meeting, items) if not problems else None
     shown = [row.case_id for row in sheet.rows] if sheet else []
+    shown += [item.case_id for item in coordinated]
     # Items a guard refuses to defer (e.g. approved minutes) get no "Defer" link.
     deferrable = {item.id for item in items if timing.deferral_refusal(item) is None}
     return render_read(
@@ -73,13 +80,18 @@ def _render_run(
             object_type="meeting",
             object_id=meeting.id,
             case_ids=shown,
-            detail="gate=closed" if problems else f"gate=open rows={len(shown)}",
+            detail=(
+                "gate=closed" if problems else f"gate=open rows={len(shown) - len(coordinated)}"
+            )
+            + (f" coordinated={len(coordinated)}" if coordinated else ""),
         ),
         status=status,
         meeting=meeting,
         problems=problems,
         items=items,
         sheet=sheet,
+        coordinated=coordinated,
+        has_coordination_page="coordination.case_page" in current_app.view_functions,
         states=timing.HearingState,
         minutes_words=timing.minutes_words,
         meeting_words=timing.meeting_words,

@@ -5,6 +5,8 @@
   case of a meeting is being heard at a time.
 - ``run_sheet``: each case's state (waiting, being heard, heard, deferred), its time, the
   area's target per case, the overrun in words and the projected finish of the list.
+  Co-ordinated cases (``AgendaItem.mode``, issue 14) are not heard at the table: they are
+  listed apart (``RunSheet.coordinated``), left out of the projection, and cannot be started.
 - ``defer_case``: moves an undiscussed case to the next scheduled meeting of the same area,
   with a reason, leaving a ``CaseDeferral`` on this meeting (shown on its run page and in its
   minutes).
@@ -166,6 +168,8 @@ class RunSheet:
     waiting: int
     projected_finish: datetime | None  # None when no case is waiting or being heard
     planned_end: datetime
+    # The co-ordinated cases of the list, in order: not heard, so not in ``rows``.
+    coordinated: tuple[AgendaItem, ...] = ()
 
     @property
     def remaining_seconds(self) -> int:
@@ -212,8 +216,11 @@ def run_sheet(
 ) -> RunSheet:
     """The run sheet of ``meeting``: ``items`` (its case list, in order) then the cases
     deferred from it. The projected finish is ``now`` plus the current case's remaining
-    target plus the target for each waiting case."""
+    target plus the target for each waiting case. Co-ordinated items are kept apart in
+    ``coordinated`` (they have no hearing, so no time and no place in the projection)."""
     now = now or utcnow()
+    coordinated = tuple(item for item in items if item.is_coordinated)
+    items = [item for item in items if not item.is_coordinated]
     target_minutes = meeting.area.case_target_minutes
     target = target_minutes * 60
     arrived = {deferral.case_id: deferral for deferral in deferrals_to(meeting)}
@@ -229,7 +236,7 @@ def run_sheet(
         )
         for item in items
     ]
-    listed = {item.case_id for item in items}
+    listed = {item.case_id for item in items} | {item.case_id for item in coordinated}
     for deferral in deferrals_from(meeting):
         if deferral.case_id in listed:  # deferred, then put back on this list by hand
             continue
@@ -257,6 +264,7 @@ def run_sheet(
         waiting=waiting,
         projected_finish=projected,
         planned_end=meeting.ends_at,
+        coordinated=coordinated,
     )
 
 
@@ -286,9 +294,12 @@ def start_hearing(meeting: Meeting, item: AgendaItem, *, actor: User) -> AgendaI
 
     Returns the item whose hearing was ended, or None. Starting the case already being
     heard changes nothing. A case heard earlier can be started again: its time carries on
-    from what it had. Raises ``ServiceError`` when the gate is closed or the meeting cancelled.
+    from what it had. Raises ``ServiceError`` when the gate is closed or the meeting cancelled,
+    or when the case is co-ordinated (not heard at the table).
     """
     require_gate_open(meeting)  # a cancelled meeting's gate is closed too
+    if item.is_coordinated:
+        raise ServiceError(f"{item.case.reference} is co-ordinated: it is not heard at the meeting")
     if state_of(item) == HearingState.BEING_HEARD:
         return None
     now = utcnow()

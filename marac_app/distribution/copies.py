@@ -34,10 +34,11 @@ from marac_app.db import db, utcnow
 from marac_app.distribution.models import DocumentCopy, MasterKind, RenderedMaster
 from marac_app.documents.stamp import prepare_master, stamp_copy
 from marac_app.meetings.models import Meeting
-from marac_app.minutes.builder import build_minutes_document
+from marac_app.minutes.builder import build_minutes_document, case_subject
 from marac_app.minutes.document import ActionLine, MeetingInfo
 from marac_app.minutes.pdf import render_action_extract_pdf, render_minutes_pdf
 from marac_app.minutes.services import approval_of
+from marac_app.referrals.address_alerts import alerted_among, has_address_alert
 from marac_app.referrals.models import AgendaItem
 from marac_app.referrals.restriction import restricted_case_ids
 
@@ -230,6 +231,17 @@ def restriction_suffix(meeting: Meeting) -> str:
     return ":r" + hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:12]
 
 
+def alert_suffix(meeting: Meeting) -> str:
+    """A cache-key suffix naming which of the meeting's cases carry an address alert ("" when
+    none): setting or clearing one after approval gives the next copy a new master that
+    prints the alert as it is now."""
+    listed = sa.select(AgendaItem.case_id).where(AgendaItem.meeting_id == meeting.id)
+    ids = alerted_among(db.session.scalars(listed))
+    if not ids:
+        return ""
+    return ":a" + hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:12]
+
+
 def minutes_master(meeting: Meeting) -> RenderedMaster:
     """The cached master of the approved minutes version (rendered on first use). Raises
     ``CopyRefused`` before approval."""
@@ -238,7 +250,7 @@ def minutes_master(meeting: Meeting) -> RenderedMaster:
     if version is None:
         raise CopyRefused(NOT_APPROVED)
     return get_or_render_master(
-        minutes_key(meeting.id, version) + restriction_suffix(meeting),
+        minutes_key(meeting.id, version) + restriction_suffix(meeting) + alert_suffix(meeting),
         lambda: render_minutes_pdf(build_minutes_document(meeting)),
         kind=MasterKind.MINUTES,
         meeting_id=meeting.id,
@@ -258,6 +270,9 @@ def meeting_actions_for(meeting: Meeting, agency: Agency) -> list[ActionLine]:
             due_date=action.due_date,
             status=action.status.label,
             case_id=action.case_id,
+            coordinated=action.agenda_item is not None and action.agenda_item.is_coordinated,
+            case_subject=case_subject(action.case),
+            address_alert=has_address_alert(action.case_id),
         )
         for action in actions
     ]
@@ -283,7 +298,9 @@ def extract_master(meeting: Meeting, agency: Agency) -> RenderedMaster:
         return render_action_extract_pdf(agency.name, info, meeting_actions_for(meeting, agency))
 
     return get_or_render_master(
-        extract_key(meeting.id, version, agency.id) + restriction_suffix(meeting),
+        extract_key(meeting.id, version, agency.id)
+        + restriction_suffix(meeting)
+        + alert_suffix(meeting),
         render,
         kind=MasterKind.ACTION_EXTRACT,
         meeting_id=meeting.id,

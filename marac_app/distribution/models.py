@@ -16,6 +16,8 @@ from marac_app.db import Model, UTCDateTime, created_at, intpk, str_enum, str_sh
 class MasterKind(enum.StrEnum):
     MINUTES = "minutes"
     ACTION_EXTRACT = "action_extract"
+    # A case's transfer pack for a MARAC outside the deployment (marac_app/transfers).
+    TRANSFER_PACK = "transfer_pack"
 
 
 class RenderedMaster(Model):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -56,3 +56,20 @@ class BackgroundJob(Model):
     # A plain message for the owner ("12 invitations sent") and, when done, a link to the result.
     message: Mapped[str | None] = mapped_column(sa.String(255))
     result_url: Mapped[str | None] = mapped_column(sa.String(255))
+
+
+class ScheduledJobRun(Model):
+    """One day's run of a scheduled job (e.g. "chase-actions"): at most one per job per
+    London day, so a scheduler that fires twice, or a catch-up after a missed day, sends once.
+    ``detail`` holds counts only."""
+
+    __tablename__ = "scheduled_job_run"
+
+    id: Mapped[intpk]
+    job: Mapped[str] = mapped_column(sa.String(40))
+    run_on: Mapped[date] = mapped_column(sa.Date())
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    detail: Mapped[str | None] = mapped_column(sa.String(255))
+
+    __table_args__ = (sa.UniqueConstraint("job", "run_on"),)

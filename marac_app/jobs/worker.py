@@ -9,7 +9,7 @@ from marac_app.extensions import db
 _app: Flask | None = None
 
 
-def _worker_app() -> Flask:
+def worker_app() -> Flask:
     global _app
     if _app is None:
         from marac_app import create_app
@@ -21,7 +21,7 @@ def _worker_app() -> Flask:
 def run_job_in_worker(job_id: int) -> None:
     from marac_app.jobs.services import run_job
 
-    with _worker_app().app_context():
+    with worker_app().app_context():
         try:
             run_job(job_id)
         finally:

@@ -3,7 +3,9 @@
 Before the chair approves, every case on the list is checked: how many entries, whether the
 risk summary was recorded, how many actions were agreed at the meeting. A case missing any
 of those is *incomplete*: the check page names it, and approval needs a reason for each
-incomplete case as well as the chair's explicit confirmation. The reasons are stored
+incomplete case as well as the chair's explicit confirmation. A co-ordinated case (issue 14:
+not heard at the meeting) is complete once the chair has signed off its record, and
+incomplete until then, whatever its entries. The reasons are stored
 (``ApprovalReason``) and printed with their case in the minutes and the PDF.
 
 Services flush, never commit, never read the request.
@@ -48,7 +50,10 @@ class CaseCheck:
 
     @property
     def missing(self) -> list[str]:
-        """Keys of ``MISSING_LABELS`` this case lacks, in the order they are shown."""
+        """Keys of ``MISSING_LABELS`` this case lacks, in the order they are shown (for a
+        co-ordinated case, only the chair's sign-off counts)."""
+        if self.item.is_coordinated:
+            return [] if self.item.is_signed_off else ["sign_off"]
         return [
             key
             for key, lacking in (

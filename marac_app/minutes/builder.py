@@ -29,10 +29,13 @@ from marac_app.minutes.document import (
     Present,
     RiskSummary,
     SubjectSection,
+    coordinated_note,
+    subject_of,
 )
 from marac_app.minutes.models import RISK_FIELDS, EntryKind, MinuteEntry, Subject
 from marac_app.protocol.models import ConfidentialityStatement
-from marac_app.referrals.models import AgendaItem
+from marac_app.referrals.address_alerts import has_address_alert
+from marac_app.referrals.models import AgendaItem, Case
 
 
 def _entry(entry: MinuteEntry) -> Entry:
@@ -56,6 +59,12 @@ def _entry(entry: MinuteEntry) -> Entry:
     )
 
 
+def case_subject(case: Case) -> str:
+    """The victim's name and date of birth for ``case`` ("" when none is recorded)."""
+    victim = case.victim
+    return subject_of(victim.full_name, victim.date_of_birth) if victim is not None else ""
+
+
 def _action_line(action: ActionItem) -> ActionLine:
     return ActionLine(
         case_reference=action.case.reference,
@@ -63,7 +72,18 @@ def _action_line(action: ActionItem) -> ActionLine:
         description=action.description,
         due_date=action.due_date,
         status=action.status.label,
+        coordinated=action.agenda_item is not None and action.agenda_item.is_coordinated,
+        case_subject=case_subject(action.case),
+        address_alert=has_address_alert(action.case_id),
     )
+
+
+def coordination_note(item: AgendaItem) -> str:
+    """The marking of a co-ordinated case in its minutes, with the sign-off ("" if heard)."""
+    if not item.is_coordinated:
+        return ""
+    signed = item.signed_off_at.astimezone(LONDON).date() if item.signed_off_at else None
+    return coordinated_note(item.signed_off_by.name if item.signed_off_by else "", signed)
 
 
 def deferrals_of(meeting: Meeting, items: list[AgendaItem] | None = None) -> list[Deferral]:
@@ -156,6 +176,10 @@ def build_minutes_document(meeting: Meeting) -> MinutesDocument:
                     if item.id in reasons
                     else ""
                 ),
+                coordinated_note=coordination_note(item),
+                no_actions_reason=(item.no_actions_reason or "") if item.is_coordinated else "",
+                subject=case_subject(item.case),
+                address_alert=has_address_alert(item.case_id),
             )
         )
     return MinutesDocument(

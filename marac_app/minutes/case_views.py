@@ -236,6 +236,7 @@ def add_action(meeting_id: int, case_id: int) -> ResponseReturnValue:
                 due_date=form.due_date.data,
                 priority=form.priority.data,
                 actor=current_user,
+                needs_address=bool(form.needs_address.data),
             ),
             form,
         )

@@ -40,6 +40,11 @@ class ActionLine:
     due_date: date | None = None
     status: str = ""
     case_id: int | None = None  # for the audit trail of a copy; never printed
+    coordinated: bool = False  # agreed for a co-ordinated case (not heard at the meeting)
+    # The case's subject as agencies identify it (victim's name and date of birth, never the
+    # address) and its address alert (issue 15).
+    case_subject: str = ""
+    address_alert: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,34 @@ class CaseSection:
     actions: tuple[ActionLine, ...] = ()
     # Why the chair approved the case without entries, a risk summary or actions ("" if not).
     approval_note: str = ""
+    # A co-ordinated case (not heard at the meeting): its marking with the chair's sign-off
+    # ("" for a case heard at the table), and why no actions were agreed ("" if not given).
+    coordinated_note: str = ""
+    no_actions_reason: str = ""
+    # The victim's name and date of birth (never the address) and the address alert.
+    subject: str = ""
+    address_alert: bool = False
+
+
+COORDINATED_MARK = "Co-ordinated (not heard at the meeting)"
+
+
+def subject_of(name: str | None, date_of_birth: date | None) -> str:
+    """How agencies identify a case's subject: "Valerie Victimson, born 1 March 1990"."""
+    if not name:
+        return ""
+    if date_of_birth is None:
+        return f"{name}, date of birth not known"
+    return f"{name}, born {date_of_birth.day} {date_of_birth.strftime('%B %Y')}"
+
+
+def coordinated_note(signed_off_by: str, signed_off_on: date | None) -> str:
+    """``Co-ordinated (not heard at the meeting). Signed off by Ann Chair on 3 December 2026.``
+    (or "Not yet signed off by the chair.")."""
+    if signed_off_on is None:
+        return f"{COORDINATED_MARK}. Not yet signed off by the chair."
+    who = f" by {signed_off_by}" if signed_off_by else ""
+    return f"{COORDINATED_MARK}. Signed off{who} on {format_long_date(signed_off_on)}."
 
 
 @dataclass(frozen=True, slots=True)

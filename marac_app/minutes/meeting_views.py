@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -78,6 +78,7 @@ def _render_meeting(
         circulation=circulation.current_circulation(meeting),
         circulation_open=circulation.is_open(circulation.current_circulation(meeting)),
         comment_count=len(circulation.comments_of(meeting)),
+        has_coordination_page="coordination.case_page" in current_app.view_functions,
     )
 
 
@@ -129,6 +130,7 @@ def _render_approval(
         circulation=current,
         circulation_open=circulation.is_open(current),
         comment_count=len(circulation.comments_of(meeting)),
+        has_coordination_page="coordination.case_page" in current_app.view_functions,
     )
 
 

@@ -259,6 +259,7 @@ MISSING_LABELS = {
     "entries": "entries",
     "risk_summary": "a risk summary",
     "actions": "actions",
+    "sign_off": "the chair's sign-off of the co-ordinated case",
 }
 
 

@@ -106,8 +106,9 @@ def risk_summary_of(item: AgendaItem) -> RiskSummary | None:
 
 
 def neighbours(meeting: Meeting, item: AgendaItem) -> tuple[AgendaItem | None, AgendaItem | None]:
-    """The previous and next case along the meeting's case list."""
-    items = case_list(meeting)
+    """The previous and next case along the meeting's case list (the cases heard at the
+    meeting: co-ordinated ones are not part of the hearing)."""
+    items = [i for i in case_list(meeting) if not i.is_coordinated or i.id == item.id]
     ids = [i.id for i in items]
     index = ids.index(item.id)
     previous = items[index - 1] if index > 0 else None
@@ -176,6 +177,7 @@ def agree_action(
     due_date: date | None,
     priority: ActionPriority | str | None,
     actor: User,
+    needs_address: bool = False,
 ) -> ActionItem:
     """Agree an action for the case of ``item`` from the live case page: refused while the
     gate is closed or once the minutes are approved, then as ``create_action`` (whose
@@ -190,6 +192,7 @@ def agree_action(
         priority=priority,
         actor=actor,
         agenda_item=item,
+        needs_address=needs_address,
     )
     drafts.discard(actor.id, item.id, "action-new")
     return action

@@ -49,6 +49,21 @@ RECORD_WORDS: dict[str, tuple[str, str]] = {
         "accuracy comments on draft minutes",
     ),
     "case_deferral": ("deferral to a later meeting", "deferrals to later meetings"),
+    "case_transfer": ("transfer to another MARAC", "transfers to other MARACs"),
+    "research_return": ("agency research return", "agency research returns"),
+    "research_return_item": (
+        "piece of information in a research return",
+        "pieces of information in research returns",
+    ),
+    "case_address_alert": ("address alert", "address alerts"),
+    "address_change": (
+        "change to the victim's address or safe contact details",
+        "changes to the victim's address or safe contact details",
+    ),
+    "address_notice_dismissal": (
+        "read notice of an address change",
+        "read notices of address changes",
+    ),
     "minutes_approval_reason": (
         "reason for approving the minutes with the case incomplete",
         "reasons for approving the minutes with cases incomplete",

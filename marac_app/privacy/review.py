@@ -9,6 +9,9 @@ in the text (``passages_for``):
   perpetrator; a child or other vulnerable adult: entries about the children and vulnerable
   adults and about the household. A *victim's view* is only ever the victim's, whatever its
   subject;
+- the items of agencies' research returns, by the same subjects (a return's "information held
+  but not shared" is not released: it is read by the chair, the coordinator and the
+  returning agency only);
 - for the victim only (the case is her record): the reasons given on each referral, the
   chair's risk summary and the actions agreed. Actions record no subject, so they are not
   released to anyone else;
@@ -50,6 +53,7 @@ from marac_app.privacy.models import (
     SubjectRole,
 )
 from marac_app.referrals.models import AgendaItem, Case
+from marac_app.research.models import ResearchReturn, ResearchReturnItem
 
 REDACTED = "[redacted]"
 MAX_REDACTIONS = 50
@@ -135,6 +139,44 @@ def _entries(case: Case, role: SubjectRole) -> list[Passage]:
     ]
 
 
+def _return_items(case: Case, role: SubjectRole) -> list[Passage]:
+    """The submitted research returns' items about the requester's kind of person."""
+    subjects = SUBJECTS_FOR_ROLE[role]
+    if not subjects:
+        return []
+    rows = db.session.scalars(
+        sa.select(ResearchReturnItem)
+        .join(ResearchReturn, ResearchReturn.id == ResearchReturnItem.return_id)
+        .join(AgendaItem, AgendaItem.id == ResearchReturn.agenda_item_id)
+        .where(
+            AgendaItem.case_id == case.id,
+            ResearchReturn.submitted_at.is_not(None),
+            ResearchReturnItem.subject.in_(subjects),
+        )
+        .options(
+            selectinload(ResearchReturnItem.research_return)
+            .selectinload(ResearchReturn.agenda_item)
+            .selectinload(AgendaItem.meeting),
+            selectinload(ResearchReturnItem.research_return).selectinload(ResearchReturn.agency),
+        )
+    )
+    found = sorted(
+        rows,
+        key=lambda i: (i.research_return.agenda_item.meeting.starts_at, i.return_id, i.position),
+    )
+    return [
+        Passage(
+            key=f"return_item:{row.id}",
+            section="Research return",
+            source=f"Research for the meeting of {_meeting_date(row.research_return.agenda_item)}",
+            description=f"{row.kind.label} about the {row.subject.label.lower()}, "
+            f"returned by {row.research_return.agency.name}",
+            text=plain_text(row.text_html),
+        )
+        for row in found
+    ]
+
+
 def _entry_kind(entry: MinuteEntry) -> str:
     """ "Fact about the perpetrator"; a victim's view says whose it is already."""
     if entry.kind == EntryKind.VICTIMS_VIEW:
@@ -201,7 +243,7 @@ def passages_for(link: SubjectRequestCase, case: Case) -> list[Passage]:
     if link.subject_role is None:
         return []
     role = SubjectRole(link.subject_role)
-    passages = _entries(case, role)
+    passages = _entries(case, role) + _return_items(case, role)
     if role == SubjectRole.VICTIM:
         passages = _victim_only(case) + passages
     return passages

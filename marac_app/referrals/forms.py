@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any
 
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     Field,
     FieldList,
@@ -17,6 +18,7 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.utils import unset_value
 from wtforms.validators import (
     Email,
     InputRequired,
@@ -34,6 +36,7 @@ from marac_app.common.forms import (
     MaracSubForm,
     ValidId,
 )
+from marac_app.referrals.address_changes import REASON_MAX
 from marac_app.referrals.checklist import RiskChecklistQuestion
 from marac_app.referrals.models import CRITERION_LABELS
 from marac_app.referrals.people import (
@@ -43,7 +46,11 @@ from marac_app.referrals.people import (
     Gender,
     Sexuality,
 )
-from marac_app.referrals.services import JUDGEMENT_REASONS_MISSING, REFERRING_AGENCY_MISSING
+from marac_app.referrals.services import (
+    JUDGEMENT_REASONS_MISSING,
+    PREVIOUS_MARAC_WHERE_MISSING,
+    REFERRING_AGENCY_MISSING,
+)
 
 
 def _strip(value: Any) -> Any:
@@ -101,6 +108,32 @@ def _text(
     return StringField(
         label, filters=[_strip], validators=validators, widget=TextArea() if textarea else None
     )
+
+
+class MonthOrDateField(GovukDateField):
+    """A GOV.UK date whose day may be left empty when only the month is known: then ``data``
+    is the first of that month and ``month_only`` is True. What was typed is shown again."""
+
+    month_only = False
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        day_key, month_key, year_key = (f"{self.name}-{p}" for p in ("day", "month", "year"))
+        self.month_only = False
+        if formdata is not None and day_key in formdata:
+            day = str(formdata.get(day_key) or "").strip()
+            month = str(formdata.get(month_key) or "").strip()
+            year = str(formdata.get(year_key) or "").strip()
+            if not day and month and year:
+                filled = MultiDict(formdata)
+                filled[day_key] = "1"
+                super().process(filled, data, extra_filters)
+                self.parts["day"] = ""
+                self.month_only = self.data is not None
+                return
+        super().process(formdata, data, extra_filters)
+
+
+PREVIOUS_MARAC_CHOICES = [("yes", "Yes"), ("no", "No"), ("not_known", "Not known")]
 
 
 class PerpetratorForm(MaracSubForm):
@@ -169,6 +202,11 @@ class ReferralForm(MaracForm):
     safe_to_call = CheckedRadioField("Is it safe to call?", YES_NO, message="Select yes or no")
     safe_to_text = CheckedRadioField("Is it safe to text?", YES_NO, message="Select yes or no")
     safe_to_email = CheckedRadioField("Is it safe to email?", YES_NO, message="Select yes or no")
+    # Editing a referral: changing the address or safe contact details needs a reason
+    # (marac_app/referrals/address_changes.py; the service refuses a change without one).
+    address_change_reason = _text(
+        "Reason for changing the address or safe contact details", REASON_MAX, textarea=True
+    )
     victim_gender = CheckedSelectField(
         "Gender", _choices(Gender), message="Select the victim's gender from the list"
     )
@@ -200,6 +238,20 @@ class ReferralForm(MaracForm):
     reasons = _text("Reasons for your professional judgement", 5000, textarea=True)
     escalation_incidents = _text("Number of incidents", 6)
     linked_case_reference = _text("Earlier case reference (if you know this is a repeat)", 20)
+    # Referred to another MARAC before (issue 14)
+    previous_marac = CheckedRadioField(
+        "Has the victim been referred to another MARAC before?",
+        PREVIOUS_MARAC_CHOICES,
+        message="Select yes, no or not known",
+    )
+    previous_marac_where = _text("Which MARAC?", 200)
+    previous_marac_on = MonthOrDateField(
+        "Date of the earlier MARAC referral", required=False, not_in_future=True
+    )
+
+    def validate_previous_marac_where(self, field: StringField) -> None:
+        if self.previous_marac.data == "yes" and not field.data:
+            raise ValidationError(PREVIOUS_MARAC_WHERE_MISSING)
 
     def validate_escalation_incidents(self, field: StringField) -> None:
         if field.data and not re.fullmatch(r"[0-9]{1,6}", field.data):

@@ -98,6 +98,18 @@ class RepeatStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
+class PreviousMarac(enum.StrEnum):
+    """Was the victim referred to another MARAC before?"""
+
+    YES = "yes"
+    NO = "no"
+    NOT_KNOWN = "not_known"
+
+    @property
+    def label(self) -> str:
+        return {"yes": "Yes", "no": "No", "not_known": "Not known"}[self.value]
+
+
 class Referral(Model):
     """One referral to the MARAC of an area.
 
@@ -132,6 +144,14 @@ class Referral(Model):
     )
     repeat_decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     repeat_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Referred to another MARAC before (migration 0024; marac_app/transfers): yes / no / not
+    # known, where (the MARAC's name) and when (a date, or a month when only that is known).
+    previous_marac: Mapped[PreviousMarac | None] = mapped_column(str_enum(PreviousMarac, length=12))
+    previous_marac_where: Mapped[str | None] = mapped_column(sa.String(200))
+    previous_marac_on: Mapped[date | None] = mapped_column(sa.Date())
+    previous_marac_month_only: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
@@ -171,6 +191,19 @@ class Referral(Model):
         return self.repeat_status == RepeatStatus.PENDING
 
 
+class CaseMode(enum.StrEnum):
+    """How a case on a meeting's list is dealt with (issue 14): heard at the table, or
+    co-ordinated — not heard; the agencies' research returns are its information, the chair
+    agrees actions on its case page by a closing date and signs off its record."""
+
+    HEARD = "heard"
+    COORDINATED = "coordinated"
+
+    @property
+    def label(self) -> str:
+        return "Heard" if self is CaseMode.HEARD else "Co-ordinated"
+
+
 class AgendaItem(Model):
     """A case on a meeting's case list, in order. Minutes and actions of that hearing hang off
     it. A case appears at most once per meeting."""
@@ -189,11 +222,38 @@ class AgendaItem(Model):
     hearing_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     hearing_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     hearing_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Co-ordination (migration 0023; marac_app/coordination): the coordinator's triage sets
+    # the mode and, for a co-ordinated case, its closing date (default: the meeting's date);
+    # ``triage_version`` goes up with each triage change (a stale triage post is a conflict).
+    # The chair's sign-off of a co-ordinated case's record: when, by whom, and why no
+    # actions were agreed (when none were).
+    mode: Mapped[CaseMode] = mapped_column(
+        str_enum(CaseMode, length=20), default=CaseMode.HEARD, server_default=CaseMode.HEARD.value
+    )
+    closing_date: Mapped[date | None] = mapped_column(sa.Date())
+    triage_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A plain number, no foreign key: adding one to agenda_item would rebuild the table on
+    # SQLite, which the foreign keys of the tables hanging off it refuse. Accounts are never
+    # deleted (only deactivated), and the sign-off's audit event names the actor too.
+    signed_off_by_id: Mapped[int | None] = mapped_column()
+    no_actions_reason: Mapped[str | None] = mapped_column(sa.Text())
     created_at: Mapped[created_at]
 
     meeting: Mapped[Meeting] = relationship()
     case: Mapped[Case] = relationship()
     referral: Mapped[Referral | None] = relationship()
+    signed_off_by: Mapped[User | None] = relationship(
+        primaryjoin="foreign(AgendaItem.signed_off_by_id) == User.id", viewonly=True
+    )
+
+    @property
+    def is_coordinated(self) -> bool:
+        return self.mode == CaseMode.COORDINATED
+
+    @property
+    def is_signed_off(self) -> bool:
+        return self.signed_off_at is not None
 
     __table_args__ = (sa.UniqueConstraint("meeting_id", "case_id"),)
 

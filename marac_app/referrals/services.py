@@ -27,6 +27,7 @@ from marac_app.common.time import london_today
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
+from marac_app.referrals import address_changes
 from marac_app.referrals.checklist import RiskChecklistVersion
 from marac_app.referrals.models import (
     AgendaItem,
@@ -34,6 +35,7 @@ from marac_app.referrals.models import (
     CaseReferenceCounter,
     Criterion,
     ErasedCase,
+    PreviousMarac,
     Referral,
     RepeatStatus,
 )
@@ -108,6 +110,43 @@ class ReferralDetails:
     vulnerable_adults: list[PersonDetails] = field(default_factory=list)
     # An earlier case the coordinator says this referral belongs to (explicit link).
     linked_case_reference: str | None = None
+    # Why the victim's address or safe contact details change (editing a referral only).
+    address_change_reason: str | None = None
+    # Referred to another MARAC before: yes / no / not known, where and when (a date, or the
+    # first of the month when only the month is known: ``previous_marac_month_only``).
+    previous_marac: PreviousMarac | None = None
+    previous_marac_where: str | None = None
+    previous_marac_on: date | None = None
+    previous_marac_month_only: bool = False
+
+
+PREVIOUS_MARAC_WHERE_MISSING = "Enter which MARAC the victim was referred to before"
+PREVIOUS_MARAC_WHERE_TOO_LONG = "Which MARAC must be 200 characters or fewer"
+
+
+def _previous_marac(details: ReferralDetails) -> dict[str, object]:
+    """The referral's previous-MARAC columns from ``details``; where and when are kept only
+    for "yes", and "yes" needs where (field ``previous_marac_where``)."""
+    if details.previous_marac != PreviousMarac.YES:
+        return {
+            "previous_marac": details.previous_marac,
+            "previous_marac_where": None,
+            "previous_marac_on": None,
+            "previous_marac_month_only": False,
+        }
+    where = (details.previous_marac_where or "").strip()
+    if not where:
+        raise ServiceError(PREVIOUS_MARAC_WHERE_MISSING, field="previous_marac_where")
+    if len(where) > 200:
+        raise ServiceError(PREVIOUS_MARAC_WHERE_TOO_LONG, field="previous_marac_where")
+    return {
+        "previous_marac": PreviousMarac.YES,
+        "previous_marac_where": where,
+        "previous_marac_on": details.previous_marac_on,
+        "previous_marac_month_only": bool(
+            details.previous_marac_on and details.previous_marac_month_only
+        ),
+    }
 
 
 # --- Risk checklist ---------------------------------------------------------------------
@@ -360,6 +399,7 @@ def create_referral(*, area: MaracArea, details: ReferralDetails, actor: User | 
     """
     version = active_checklist()
     agency, answers, score, criterion = _assessed(details, version)
+    previous = _previous_marac(details)
     linked: Case | None = None
     if details.linked_case_reference and details.linked_case_reference.strip():
         linked = find_case_by_reference(area.id, details.linked_case_reference)
@@ -402,6 +442,7 @@ def create_referral(*, area: MaracArea, details: ReferralDetails, actor: User | 
         dash_score=score,
         created_by_id=actor.id if actor else None,
         linked_case_id=earlier.id if earlier else (linked.id if linked else None),
+        **previous,
     )
     if earlier is not None:
         referral.is_repeat = True
@@ -450,6 +491,8 @@ def update_referral(
             "Only a referral added to an earlier case can be a repeat referral", field="criterion"
         )
     escalation = criterion == Criterion.POTENTIAL_ESCALATION
+    contact_changed = address_changes.changed_contact_fields(referral.victim, details.victim)
+    reason = address_changes.clean_reason(details.address_change_reason) if contact_changed else ""
     referral.referring_agency_id = agency.id
     referral.referrer_name = details.referrer_name
     referral.referrer_role = details.referrer_role or None
@@ -463,6 +506,8 @@ def update_referral(
     referral.checklist_version_id = checklist.id
     referral.dash_answers = answers
     referral.dash_score = score
+    for name, value in _previous_marac(details).items():
+        setattr(referral, name, value)
     referral.people.clear()
     db.session.flush()
     referral.people.append(_person(PersonRole.VICTIM, details.victim, 0))
@@ -487,6 +532,14 @@ def update_referral(
         object_id=referral.id,
         detail=f"case={referral.case_id} criterion={criterion} score={score}",
     )
+    if contact_changed and referral.case_id is not None:
+        address_changes.record_address_change(
+            case_id=referral.case_id,
+            referral_id=referral.id,
+            fields=contact_changed,
+            reason=reason,
+            actor=actor,
+        )
     return referral
 
 
@@ -668,21 +721,25 @@ def remove_from_meeting(item: AgendaItem, actor: User | None) -> None:
 
 @dataclass(frozen=True)
 class ResearchRow:
-    """One case on the research list: names and dates of birth, nothing else (``case_id``
-    is for the audit trail, never shown or exported)."""
+    """One case on the research list: its reference, and the names, other names (aliases)
+    and dates of birth of the people in it, nothing else (``case_id`` is for the audit
+    trail, never shown or exported). People are ``(name, date of birth, aliases)``."""
 
     case_id: int
+    reference: str
     victim_name: str
+    victim_aliases: str
     victim_date_of_birth: date | None
-    perpetrators: tuple[tuple[str, date | None], ...]
-    children: tuple[tuple[str, date | None], ...]
+    perpetrators: tuple[tuple[str, date | None, str], ...]
+    children: tuple[tuple[str, date | None, str], ...]
 
 
 def research_list(meeting: Meeting) -> list[ResearchRow]:
     """The list agencies research before ``meeting``, in case-list order.
 
-    Holds ONLY the names and dates of birth of the victim, the alleged perpetrator(s) and
-    the children — no reference, address, contact detail or risk information.
+    Holds ONLY the case reference and the names, other names and dates of birth of the
+    victim, the alleged perpetrator(s) and the children — no address, contact detail or
+    risk information.
     """
     rows: list[ResearchRow] = []
     for item in case_list(meeting):
@@ -693,10 +750,16 @@ def research_list(meeting: Meeting) -> list[ResearchRow]:
         rows.append(
             ResearchRow(
                 case_id=item.case_id,
+                reference=item.case.reference,
                 victim_name=victim.full_name,
+                victim_aliases=victim.aliases or "",
                 victim_date_of_birth=victim.date_of_birth,
-                perpetrators=tuple((p.full_name, p.date_of_birth) for p in referral.perpetrators),
-                children=tuple((c.full_name, c.date_of_birth) for c in referral.children),
+                perpetrators=tuple(
+                    (p.full_name, p.date_of_birth, p.aliases or "") for p in referral.perpetrators
+                ),
+                children=tuple(
+                    (c.full_name, c.date_of_birth, c.aliases or "") for c in referral.children
+                ),
             )
         )
     return rows

@@ -46,7 +46,14 @@ from marac_app.referrals.forms import (
     RepeatDecisionForm,
     referral_form_class,
 )
-from marac_app.referrals.models import AgendaItem, Case, CaseStatus, Criterion, Referral
+from marac_app.referrals.models import (
+    AgendaItem,
+    Case,
+    CaseStatus,
+    Criterion,
+    PreviousMarac,
+    Referral,
+)
 from marac_app.referrals.people import (
     CHOICE_LABELS,
     Disability,
@@ -256,6 +263,11 @@ def _details(form: ReferralForm) -> services.ReferralDetails:
         children=children,
         vulnerable_adults=adults,
         linked_case_reference=form.linked_case_reference.data or None,
+        previous_marac=_enum_or_none(PreviousMarac, form.previous_marac.data),
+        previous_marac_where=form.previous_marac_where.data or None,
+        previous_marac_on=form.previous_marac_on.data,
+        previous_marac_month_only=form.previous_marac_on.month_only,
+        address_change_reason=form.address_change_reason.data or None,
     )
 
 
@@ -322,6 +334,11 @@ def _fill_form(form: ReferralForm, referral: Referral) -> None:
     form.escalation_incidents.data = (
         str(referral.escalation_incidents) if referral.escalation_incidents is not None else ""
     )
+    form.previous_marac.data = referral.previous_marac.value if referral.previous_marac else ""
+    form.previous_marac_where.data = referral.previous_marac_where
+    form.previous_marac_on.set_date(referral.previous_marac_on)
+    if referral.previous_marac_on is not None and referral.previous_marac_month_only:
+        form.previous_marac_on.parts["day"] = ""
     for number, answer in (referral.dash_answers or {}).items():
         field = getattr(form, f"dash_{number}", None)
         if field is not None:
@@ -484,6 +501,7 @@ def meeting_case_list(meeting_id: int) -> ResponseReturnValue:
         manage=manage and meeting.status == MeetingStatus.SCHEDULED,
         cutoff=_cutoff(meeting),
         format_dob=format_dob,
+        has_triage_page="coordination.triage" in current_app.view_functions,
     )
 
 

@@ -85,3 +85,18 @@ def make_action(app: Flask) -> Callable[..., ActionItem]:
             return action
 
     return factory
+
+
+@pytest.fixture()
+def name_contact(app: Flask) -> Callable[..., None]:
+    """Name ``user`` a point of contact of their agency in ``area`` (written directly)."""
+    from marac_app.action_items.chasing_models import PointOfContact
+
+    def factory(user: User, area: MaracArea) -> None:
+        with app.app_context():
+            db.session.add(
+                PointOfContact(agency_id=user.agency_id, area_id=area.id, user_id=user.id)
+            )
+            db.session.commit()
+
+    return factory

@@ -88,7 +88,8 @@ def test_coordinator_records_and_allocates_a_referral(
     page.get_by_role("link", name="Research list (names and dates of birth only)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Research list")
     expect(page.get_by_text("Demo Victim-Five")).to_be_visible()
-    expect(page.get_by_text(reference)).to_have_count(0)
+    # Issue 14: the reference sits next to the name (the referral's other details do not).
+    expect(page.locator("tbody th").filter(has_text=reference)).to_be_visible()
     assert_accessible(page, "the research list")
     assert_no_csp_errors(csp_errors)
 

@@ -37,6 +37,10 @@ COMPUTED: dict[tuple[str, str], str] = {
         "approval.refusals names ``confirm`` and each incomplete case's ``reason_<item id>``, "
         "the fields _approve_form builds from the same checks"
     ),
+    ("triage", "marac_app/coordination/services.py"): (
+        "coordination.triage names each case's ``mode_<item id>`` (services.mode_field), a "
+        "field triage_form_for builds for every item of the same list"
+    ),
 }
 
 

@@ -522,6 +522,62 @@ REFUSALS += [
 ]
 
 
+def _coordinated(w: World, app: Flask) -> None:
+    """The world's case is co-ordinated (issue 14): not heard, its page takes actions."""
+    from marac_app.extensions import db
+    from marac_app.referrals.models import AgendaItem, CaseMode
+
+    with app.app_context():
+        item = db.session.get(AgendaItem, w.item.id)
+        assert item is not None
+        item.mode = CaseMode.COORDINATED
+        db.session.commit()
+
+
+REFUSALS += [
+    Refusal(
+        "coordination-triage-choice-missing",
+        "coordinator",
+        lambda w, app: f"/coordination/meetings/{w.meeting.id}/triage",
+        lambda w, app: {
+            "versions": f"{w.item.id}:1",
+            **date_boxes(f"closing_{w.item.id}", SOON),
+        },
+        lambda w, app: f"Select heard or co-ordinated for case {w.case.reference}",
+        lambda w: f"mode_{w.item.id}",
+        f'value="{SOON.year}"',
+    ),
+    Refusal(
+        "coordination-action-due-in-the-past",
+        "chair",
+        lambda w, app: f"/coordination/meetings/{w.meeting.id}/cases/{w.case.id}/actions",
+        lambda w, app: {
+            "owner_agency": str(w.housing.id),
+            "description": "Share the call log",
+            **date_boxes("due_date", PAST),
+            "priority": "high",
+        },
+        "The due date must be today or in the future",
+        "due_date-date",
+        "Share the call log",
+        form_path=lambda w, app: "/",
+        setup=_coordinated,
+    ),
+    Refusal(
+        "coordination-sign-off-without-actions-or-reason",
+        "chair",
+        lambda w, app: f"/coordination/meetings/{w.meeting.id}/cases/{w.case.id}/sign-off",
+        lambda w, app: {"no_actions_reason": "   "},
+        "Agree at least one action, or enter why no actions were agreed, before you sign off "
+        "the case record",
+        "no_actions_reason",
+        None,
+        form_path=lambda w, app: "/",
+        setup=_coordinated,
+    ),
+]
+
+
 def _summary(page: str) -> str:
     match = SUMMARY_RE.search(page)
     return html.unescape(match.group(1)) if match else ""

@@ -256,7 +256,7 @@ def test_a_reference_taken_concurrently_is_retried(app, ref_world, monkeypatch) 
 # --- Research list ------------------------------------------------------------------------
 
 
-def test_research_list_holds_only_names_and_dates_of_birth(
+def test_research_list_holds_only_references_names_aliases_and_dates_of_birth(
     app, ref_world, make_referral, make_meeting
 ) -> None:
     referral = make_referral(ref_world)
@@ -269,16 +269,20 @@ def test_research_list_holds_only_names_and_dates_of_birth(
     assert len(rows) == 1
     row = rows[0]
     # case_id is the internal key the audit trail records; it is never shown or exported.
+    # Issue 14: the case reference and other names (aliases) join names and dates of birth.
     assert set(vars(row)) == {
         "case_id",
+        "reference",
         "victim_name",
+        "victim_aliases",
         "victim_date_of_birth",
         "perpetrators",
         "children",
     }
     assert row.victim_name == "Test Victim-Alpha"
-    assert row.perpetrators == (("Test Perp-Alpha", date(1985, 1, 2)),)
-    assert row.children == (("Test Child-Alpha", date(2018, 5, 6)),)
+    assert row.reference.startswith(ref_world.area.code)
+    assert row.perpetrators == (("Test Perp-Alpha", date(1985, 1, 2), ""),)
+    assert row.children == (("Test Child-Alpha", date(2018, 5, 6), ""),)
 
 
 def test_allocation_refuses_another_areas_meeting_and_duplicates(

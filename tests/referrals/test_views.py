@@ -318,16 +318,16 @@ def test_coordinator_allocates_orders_and_exports_the_research_list(
     assert csv_response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(csv_response.get_data(as_text=True).lstrip("\ufeff"))))
     assert tuple(rows[0]) == RESEARCH_LIST_HEADER
-    assert all(len(row) == 4 for row in rows)
+    assert all(len(row) == 6 for row in rows)
     # Moved up: the second case is first now; its formula-looking name is neutralised.
-    assert rows[1][0] == '\'=HYPERLINK("http://x")' and rows[1][1] == "01/01/1980"
-    assert rows[2][0] == "Test Victim-One"
-    assert rows[2][2] == "Test Perp-Alpha (02/01/1985)"
-    assert rows[2][3] == "Test Child-Alpha (06/05/2018)"
+    # Issue 14: each row starts with the case reference; other names follow the name.
+    assert rows[1][0] == two.case.reference and rows[2][0] == one.case.reference
+    assert rows[1][1] == '\'=HYPERLINK("http://x")' and rows[1][3] == "01/01/1980"
+    assert rows[2][1] == "Test Victim-One"
+    assert rows[2][4] == "Test Perp-Alpha (02/01/1985)"
+    assert rows[2][5] == "Test Child-Alpha (06/05/2018)"
     body = csv_response.get_data(as_text=True)
     for forbidden in (
-        "CAM-",
-        ref_world.area.code,
         "ex-partner",
         "Rae Referrer",
         "score",
@@ -336,7 +336,7 @@ def test_coordinator_allocates_orders_and_exports_the_research_list(
     ):
         assert forbidden not in body, forbidden
     page = client.get(f"/cases/meetings/{meeting.id}/research-list").get_data(as_text=True)
-    assert "Test Victim-One" in page and one.case.reference not in page
+    assert "Test Victim-One" in page and one.case.reference in page
     with app.app_context():
         downloads = db.session.scalars(
             sa.select(AuditEvent).where(

@@ -38,6 +38,7 @@ from marac_app.privacy.models import SubjectRequest, SubjectRequestCase, Subject
 from marac_app.protocol.models import ProtocolSignature
 from marac_app.protocol.services import current_protocol
 from marac_app.referrals import services as referral_services
+from marac_app.transfers.models import CaseTransfer, TransferKind, TransferStatus
 from tests.conftest import CSRF_RE, Auth
 from tests.privacy.conftest import referral_details
 
@@ -90,6 +91,7 @@ class Side:
     request_id: int = 0
     signature_id: int = 0
     case_reference: str = ""
+    transfer_id: int = 0  # a transfer waiting for this side's area (marac_app/transfers)
 
 
 @dataclass
@@ -144,6 +146,7 @@ class SecurityWorld:
             "attendance_id": side.attendance_id,
             "invitation_id": side.invitation_id,
             "signature_id": side.signature_id,
+            "transfer_id": side.transfer_id,
             "version_id": self.version_id,
             "public_id": job,
             "fmt": "json",
@@ -239,6 +242,7 @@ def sw(
                 owner_agency_id=side.agency.id,
                 description=f"ACTIONMARK{label} fit a door lock",
                 due_date=date(2099, 1, 1),
+                needs_address=True,  # the reveal route's matrix (marac_app/safeguards)
             )
             attendance = Attendance(
                 meeting_id=side.meeting.id,
@@ -276,6 +280,20 @@ def sw(
             db.session.add(job)
             db.session.flush()
             jobs[user.id] = job.public_id
+        # Transfers waiting: B's case for area A, A's case for area B (its sender is area A).
+        for receiving, sent in ((x, b), (b, x)):
+            transfer = CaseTransfer(
+                kind=TransferKind.WITHIN,
+                status=TransferStatus.PENDING,
+                source_case_id=sent.case_id,
+                from_area_id=sent.area.id,
+                to_area_id=receiving.area.id,
+                reason="The victim moved.",
+            )
+            db.session.add(transfer)
+            db.session.flush()
+            receiving.transfer_id = transfer.id
+        y.transfer_id, s.transfer_id = x.transfer_id, b.transfer_id
         version_id = current_protocol().id
         db.session.commit()
     return SecurityWorld(x=x, y=y, b=b, s=s, admin=admin, dpo=dpo, version_id=version_id, jobs=jobs)
@@ -325,9 +343,9 @@ class Prober:
                         if data is None or "csrf_token" not in data
                         else data,
                     )
-            answer = Answer(
-                response.status_code, seen[-1] if seen else [], response.get_data(as_text=True)
-            )
+            # A file (a transfer pack's PDF) is kept as text with its bytes escaped.
+            body = response.get_data().decode("utf-8", errors="backslashreplace")
+            answer = Answer(response.status_code, seen[-1] if seen else [], body)
             if inspect is not None:
                 inspect(answer)
             return answer

@@ -47,6 +47,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "action_items.view": CASE_READERS,
     "action_items.update": frozenset({"coordinator", "rep"}),
     "action_items.new": AREA,
+    "action_items.progress": frozenset({"coordinator", "rep"}),
+    "action_items.chase_agency": frozenset({"coordinator"}),
+    "action_items.points_of_contact": frozenset({"coordinator", "admin"}),
     "admin.agency_form": frozenset({"admin"}),
     "admin.area_form": frozenset({"admin"}),
     "admin.user_edit": frozenset({"admin"}),
@@ -68,6 +71,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "attendance.mark_everyone_present": AREA,
     "attendance.acknowledge_several": frozenset({"chair"}),
     "attendance.case_target": frozenset({"coordinator"}),
+    "coordination.triage": frozenset({"coordinator"}),
+    "coordination.case_page": AREA,  # a heard case redirects to its live case page
+    "coordination.add_action": AREA,
+    "coordination.sign_off": frozenset({"chair"}),
     "distribution.copies": AREA,
     "distribution.recipients": frozenset({"coordinator"}),
     "distribution.download": CASE_READERS,
@@ -121,6 +128,22 @@ ALLOWED: dict[str, frozenset[str]] = {
     "referrals.edit_referral": frozenset({"coordinator"}),
     "referrals.repeat_decision": frozenset({"coordinator"}),
     "reports.population": frozenset({"admin", "coordinator"}),
+    # Issue 15: the victim's address for an action needing it — its owning agency's rep only.
+    "safeguards.reveal_address": frozenset({"rep"}),
+    "safeguards.address_alert": frozenset({"coordinator"}),
+    "research.meeting_returns": CASE_READERS,
+    "research.circulate": frozenset({"coordinator"}),
+    "research.remind": frozenset({"coordinator"}),
+    "research.edit_return": frozenset({"rep"}),
+    "research.view_return": CASE_READERS,  # another agency's: 404 unless the area says so
+    "research.reopen_return": frozenset({"coordinator"}),
+    "research.make_entry": AREA,
+    # Issue 14: transfers — the case's coordinator sends; the receiving coordinator answers a
+    # waiting transfer (the sender gets 404); the received case's area reads its history.
+    "transfers.start": frozenset({"coordinator"}),
+    "transfers.pack": frozenset({"coordinator"}),
+    "transfers.decide": frozenset({"coordinator"}),
+    "transfers.history": AREA,
 }
 
 # Routes whose variable is a secret token, public by design: the token is the credential

@@ -1,0 +1,1 @@
+"""Co-ordinated cases: not heard at the table (issue 14)."""

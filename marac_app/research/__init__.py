@@ -1,0 +1,1 @@
+"""Agency research returns before the meeting (issue 14)."""

@@ -1,0 +1,1 @@
+"""MARAC-to-MARAC transfers of a case (issue 14)."""

@@ -139,6 +139,9 @@ class BaseConfig:
             "JOBS_BACKEND": _env("MARAC_JOBS_BACKEND", "thread"),
             "REDIS_URL": _env("MARAC_REDIS_URL", "redis://127.0.0.1:6379/0"),
             "JOBS_TIMEOUT_SECONDS": _env_int("MARAC_JOBS_TIMEOUT_SECONDS", 600),
+            # With the "thread" backend the daily jobs (chasing actions) run in the serving
+            # process (marac_app/jobs/daily.py); 0 leaves them to a scheduler or timer.
+            "DAILY_JOBS_IN_PROCESS": _env("MARAC_DAILY_JOBS_IN_PROCESS", "1") != "0",
             # Number of trusted reverse proxies in front (X-Forwarded-For/Proto); 0 = none.
             "PROXY_FIX_HOPS": _env_int("MARAC_PROXY_FIX_HOPS", 0),
         }

@@ -125,6 +125,8 @@ def _env(database_url: str) -> dict[str, str]:
         MARAC_DATABASE_URL=database_url,
         MARAC_SECRET_KEY="live-bench-" + os.urandom(16).hex(),
         MARAC_RATELIMIT_STORAGE_URI="memory://",
+        # No daily chase emails in this server's outbox (marac_app/jobs/daily.py).
+        MARAC_DAILY_JOBS_IN_PROCESS="0",
         MARAC_LOG_LEVEL="WARNING",
         MARAC_JOBS_BACKEND="thread",
         MARAC_OUTBOX_DIR=tempfile.mkdtemp(prefix="marac-live-outbox-"),

@@ -53,8 +53,17 @@ def create_app(config: str | None = None, **overrides: Any) -> Flask:
     permissions.install(app)
     cli.register(app)
     errors.install(app)
+    _install_daily_jobs(app)
     _freeze_long_lived_objects(app)
     return app
+
+
+def _install_daily_jobs(app: Flask) -> None:
+    """The daily jobs in this process when the jobs run in threads (marac_app/jobs/daily.py)."""
+    from marac_app.action_items.chasing import run_chase_job
+    from marac_app.jobs import daily
+
+    daily.install(app, {"chase-actions": run_chase_job})
 
 
 def _freeze_long_lived_objects(app: Flask) -> None:

@@ -292,3 +292,46 @@ def test_rq_cron_scheduler_loads_the_daily_chase_from_the_make_scheduler_config(
     [job] = scheduler.get_jobs()
     assert job.func is chase_actions_in_worker
     assert job.cron == "5 7-18 * * *" and job.queue_name == QUEUE_NAME
+
+
+def test_the_serving_process_runs_the_daily_jobs_in_a_thread_from_its_first_request() -> None:
+    """``make run`` (jobs backend ``thread``): the first request starts one daily thread, which
+    runs each job at once and again after the interval; a failing job is rolled back and the
+    next still runs. A CLI command builds the app without serving, so it never starts."""
+    import threading
+
+    from marac_app import create_app
+    from marac_app.jobs import daily
+
+    runs: list[str] = []
+    twice = threading.Event()
+
+    def probe() -> None:
+        runs.append("probe")
+        if runs.count("probe") >= 2:
+            twice.set()
+
+    def failing() -> None:
+        raise RuntimeError("boom")
+
+    app = create_app("testing", JOBS_BACKEND="thread", DAILY_JOBS_IN_PROCESS=False)
+    app.config["DAILY_JOBS_IN_PROCESS"] = True  # only the probes, not the real chase
+    daily.install(app, {"failing": failing, "probe": probe}, interval=0.05)
+    assert runs == []  # nothing runs until the process serves a request
+    assert app.test_client().get("/healthz").status_code == 200
+    assert twice.wait(5), runs
+    assert app.test_client().get("/healthz").status_code == 200  # still one thread
+    assert sum(t.name == "daily-jobs" for t in threading.enumerate()) == 1
+    app.extensions["marac_daily_jobs_stop"].set()
+
+
+def test_the_in_process_daily_jobs_are_off_unless_jobs_run_in_threads() -> None:
+    from marac_app import create_app
+
+    for overrides in ({"JOBS_BACKEND": "rq"}, {"JOBS_BACKEND": "inline"}):
+        app = create_app("testing", **overrides)
+        assert "marac_daily_jobs_stop" not in app.extensions
+    off = create_app("testing", JOBS_BACKEND="thread", DAILY_JOBS_IN_PROCESS=False)
+    assert "marac_daily_jobs_stop" not in off.extensions
+    on = create_app("testing", JOBS_BACKEND="thread", DAILY_JOBS_IN_PROCESS=True)
+    assert "marac_daily_jobs_stop" in on.extensions

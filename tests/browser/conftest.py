@@ -171,6 +171,8 @@ def live_server(
         MARAC_OUTBOX_DIR=str(workdir / "outbox"),
         MARAC_SECRET_KEY="browser-tests-" + os.urandom(24).hex(),
         MARAC_RATELIMIT_STORAGE_URI="memory://",
+        # No daily chase emails in this server's outbox (marac_app/jobs/daily.py).
+        MARAC_DAILY_JOBS_IN_PROCESS="0",
         MARAC_LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )

@@ -90,14 +90,14 @@ worker: install
 	MARAC_ENV=production $(BIN)/rq worker --url $${MARAC_REDIS_URL:-redis://127.0.0.1:6379/0} \
 		--worker-class rq.worker.SimpleWorker marac
 
-# Production scheduler (RQ's cron scheduler, rq >= 2.4): enqueues the daily "chase actions"
-# job (marac_app/cron_config.py) for `make worker` to run. Without Redis, run
-# `flask chase-actions` from a systemd timer instead (README).
+# Production scheduler (RQ's cron scheduler, rq >= 2.4): enqueues the daily jobs (chasing
+# actions, the monthly flags-lapsing notices: marac_app/cron_config.py) hourly for
+# `make worker` to run. `make run` runs them in its own process instead (README).
 scheduler: install
 	MARAC_ENV=production $(BIN)/rq cron --url $${MARAC_REDIS_URL:-redis://127.0.0.1:6379/0} \
 		marac_app.cron_config
 
-# Development: the same job in this process (inline), at once.
+# The chase and digests now, by hand (at most once per London day).
 chase-actions:
 	$(FLASK) chase-actions
 

@@ -60,10 +60,10 @@ def create_app(config: str | None = None, **overrides: Any) -> Flask:
 
 def _install_daily_jobs(app: Flask) -> None:
     """The daily jobs in this process when the jobs run in threads (marac_app/jobs/daily.py)."""
-    from marac_app.action_items.chasing import run_chase_job
+    from marac_app.daily_jobs import daily_jobs
     from marac_app.jobs import daily
 
-    daily.install(app, {"chase-actions": run_chase_job})
+    daily.install(app, daily_jobs())
 
 
 def _freeze_long_lived_objects(app: Flask) -> None:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from rq import cron
 
-from marac_app.action_items.cli import chase_actions_in_worker
+from marac_app.daily_jobs import run_daily_jobs_in_worker
 from marac_app.jobs.services import QUEUE_NAME
 
 cron.register(
-    chase_actions_in_worker,
+    run_daily_jobs_in_worker,
     queue_name=QUEUE_NAME,
     cron="5 7-18 * * *",
     job_timeout=1800,
-    name="chase-actions",
+    name="daily-jobs",
 )

@@ -1,5 +1,4 @@
-"""The daily chasing job's two ways in (marac_app/action_items/chasing.py): ``flask
-chase-actions`` and ``chase_actions_in_worker``, which RQ's cron scheduler enqueues.
+"""``flask chase-actions``: the daily chasing job (marac_app/action_items/chasing.py) by hand.
 
 Run by RQ's cron scheduler in production (``make scheduler``, marac_app/cron_config.py)
 or by a systemd timer; by hand or a timer in development. Safe to run as often as you like:
@@ -15,7 +14,6 @@ from flask.cli import with_appcontext
 
 from marac_app.action_items.chasing import run_chase_job
 from marac_app.extensions import db
-from marac_app.jobs.worker import worker_app
 
 
 @click.command("chase-actions")
@@ -46,18 +44,3 @@ def chase_actions_command(on: str | None) -> None:
         f"({run.emails} emails), {run.digests} meeting digests, "
         f"{run.missed_days} missed days caught up."
     )
-
-
-def chase_actions_in_worker() -> None:
-    """The daily "chase actions" job as RQ's cron scheduler enqueues it
-    (marac_app/cron_config.py): the same service as ``flask chase-actions``, at most one run
-    per London day however often it fires."""
-    with worker_app().app_context():
-        try:
-            run_chase_job()
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
-        finally:
-            db.session.remove()

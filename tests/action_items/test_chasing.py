@@ -284,13 +284,13 @@ def test_rq_cron_scheduler_loads_the_daily_chase_from_the_make_scheduler_config(
     from redis import Redis
     from rq.cron import CronScheduler
 
-    from marac_app.action_items.cli import chase_actions_in_worker
+    from marac_app.daily_jobs import run_daily_jobs_in_worker
     from marac_app.jobs.services import QUEUE_NAME
 
     scheduler = CronScheduler(connection=Redis.from_url("redis://127.0.0.1:6379/15"))
     scheduler.load_config_from_file("marac_app.cron_config")
     [job] = scheduler.get_jobs()
-    assert job.func is chase_actions_in_worker
+    assert job.func is run_daily_jobs_in_worker
     assert job.cron == "5 7-18 * * *" and job.queue_name == QUEUE_NAME
 
 

@@ -106,6 +106,29 @@ def test_the_monthly_notice_sends_counts_only(
             assert secret not in text and secret not in str(message["Subject"])
 
 
+def test_the_daily_jobs_send_the_lapsing_notices_once_a_month_and_catch_up(
+    app: Flask, aw: SecurityWorld, smtp_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The monthly notice rides on the daily jobs (marac_app/daily_jobs.py): the first run in a
+    London month sends, later runs that month send nothing, and a month whose first days
+    nothing ran is still covered by its first run."""
+    from marac_app.safeguards.cli import run_monthly_notices
+
+    _last_referral(app, aw.x.case_id, LAST_REFERRAL)
+    _freeze(monkeypatch, datetime(2026, 6, 1, 12, 0, tzinfo=UTC))
+    with app.app_context():
+        first = run_monthly_notices(today=date(2026, 6, 9))  # nothing ran on 1-8 June
+        db.session.commit()
+        assert first is not None and first == len(smtp_server.messages) > 0
+        assert run_monthly_notices(today=date(2026, 6, 10)) is None
+        assert run_monthly_notices(today=date(2026, 6, 30)) is None
+        db.session.commit()
+    assert len(smtp_server.messages) == first
+    with app.app_context():
+        assert run_monthly_notices(today=date(2026, 7, 1)) is not None
+        db.session.commit()
+
+
 def test_a_repeat_referral_shows_the_coordinator_the_flags(
     app: Flask, aw: SecurityWorld, probe
 ) -> None:

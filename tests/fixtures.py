@@ -19,6 +19,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask import Flask
 
@@ -347,3 +348,30 @@ def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpCol
     finally:
         controller.stop()
     assert handler.problems == []
+    assert_no_case_data(app, handler.messages)
+
+
+REFERENCE_LIKE = re.compile(r"\b[A-Z]{2,8}-\d{4}-\d{3,6}\b")
+
+
+def assert_no_case_data(app: Flask, messages: list[EmailMessage]) -> None:
+    """No email of any kind, in any test, carries a case reference (of this test's database
+    or anything shaped like one) or the name of anyone a case is about (issue 15)."""
+    if not messages:
+        return
+    with app.app_context():
+        references = set(db.session.scalars(sa.select(Case.reference)))
+        names = {
+            name
+            for name in db.session.scalars(sa.select(Person.full_name))
+            if name and len(name.strip()) >= 4
+        }
+    for message in messages:
+        parts = [str(message["Subject"] or "")]
+        for part in message.walk():
+            if part.get_content_maintype() == "text":
+                parts.append(part.get_content())
+        text = "\n".join(parts)
+        found = [r for r in references if r in text] + [n for n in names if n in text]
+        found += REFERENCE_LIKE.findall(text)
+        assert not found, f"case data in the email {message['Subject']!r}: {sorted(set(found))}"

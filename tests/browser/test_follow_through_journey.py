@@ -1,0 +1,167 @@
+"""After the meeting, in a real browser (issue 15): the police representative posts progress on
+their agency's action, which stays open and shows the update, then completes it; the
+coordinator's non-completion report for the steering group shows the housing agency's overdue
+action (the police action, due next week, is not yet counted). axe-core finds no violation on
+any page visited.
+
+The meeting is built straight into the live server's database (a Cambridge meeting two weeks
+ago with the police representative invited, one case and two actions agreed there: the
+police's due next week, the housing association's five days overdue), so the journey is the
+follow-through's alone and the demo's actions stay for the other journeys.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import COORDINATOR, HOUSING, POLICE, POLICE_REP
+from tests.browser.test_sign_in_accessibility import (
+    assert_accessible,
+    assert_no_csp_errors,
+    sign_in,
+)
+
+pytestmark = pytest.mark.browser
+
+PROGRESS = "Visited the address; waiting for the locksmith to fit the locks."
+DONE = "Locks fitted and a door chain added on Tuesday."
+
+
+def _build(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """The meeting, its case and the two actions, through the real services on the live
+    server's database; returns the two actions' ids."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import scoped_session, sessionmaker
+
+    from marac_app import create_app
+    from marac_app.action_items.models import ActionItem
+    from marac_app.agencies.models import Agency, MaracArea
+    from marac_app.attendance import services as attendance
+    from marac_app.attendance.models import AcknowledgementMethod, AttendanceStatus
+    from marac_app.auth.models import User
+    from marac_app.common.time import london_today
+    from marac_app.db import utcnow
+    from marac_app.extensions import db
+    from marac_app.meetings.models import Invitation, Meeting
+    from marac_app.minutes import services
+    from tests.browser.conftest import CHAIR
+    from tests.fixtures import listed_case
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
+    engine = sa.create_engine(database_url)
+    monkeypatch.setattr(
+        db, "session", scoped_session(sessionmaker(bind=engine, expire_on_commit=False))
+    )
+    with app.app_context():
+        area = db.session.scalar(sa.select(MaracArea).where(MaracArea.code == "CAM"))
+        police = db.session.scalar(sa.select(Agency).where(Agency.name == POLICE))
+        housing = db.session.scalar(sa.select(Agency).where(Agency.name == HOUSING))
+        chair = db.session.scalar(sa.select(User).where(User.email == CHAIR.email))
+        rep = db.session.scalar(sa.select(User).where(User.email == POLICE_REP.email))
+        starts = utcnow() - timedelta(days=14)
+        meeting = Meeting(
+            area_id=area.id,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=3),
+            venue="Follow-through journey room (demo)",
+            chair_id=chair.id,
+        )
+        db.session.add(meeting)
+        db.session.flush()
+        db.session.add(Invitation(meeting_id=meeting.id, user_id=rep.id, agency_id=rep.agency_id))
+        _case, item = listed_case(area.id, police.id, meeting.id, 1, "Fern Followup", prefix="FTJ")
+        db.session.flush()
+        attendance.mark_statement_read(
+            meeting, shown_version=attendance.required_version(meeting), actor=chair
+        )
+        row = attendance.record_invitee_attendance(
+            meeting, rep, status=AttendanceStatus.PRESENT, information_sent=None, actor=chair
+        )
+        attendance.acknowledge(
+            meeting, actor=chair, attendance=row, method=AcknowledgementMethod.RECORDED_BY_CHAIR
+        )
+        ids = {}
+        for name, agency, text in (
+            ("police", police, "Fit additional locks and a door chain at the property."),
+            ("housing", housing, "Offer a management move to another property."),
+        ):
+            action = services.agree_action(
+                item,
+                owner_agency=agency,
+                description=text,
+                due_date=london_today() + timedelta(days=7),
+                priority="high",
+                actor=chair,
+            )
+            ids[name] = action.id
+        db.session.flush()
+        # Agreed two weeks ago; the housing association's fell due five days ago.
+        db.session.execute(
+            sa.update(ActionItem)
+            .where(ActionItem.id == ids["housing"])
+            .values(due_date=london_today() - timedelta(days=5))
+        )
+        db.session.commit()
+        db.session.remove()
+    engine.dispose()
+    return ids
+
+
+def _sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+
+
+def test_a_representative_posts_progress_then_completes_and_the_report_shows_the_overdue(
+    page: Page,
+    live_server: str,
+    browser_database_url: str,
+    csp_errors: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ids = _build(browser_database_url, monkeypatch)
+
+    sign_in(page, live_server, POLICE_REP)
+    page.goto(f"/actions/{ids['police']}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Action for")
+    expect(page.locator("main")).to_contain_text("Fern Followup")  # the subject, by name
+    assert_accessible(page, "the police action before any progress")
+    page.get_by_role("button", name="Post progress").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_accessible(page, "the progress form with an error")
+    page.get_by_label("Progress update").fill(PROGRESS)
+    page.get_by_role("button", name="Post progress").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("stays open")
+    expect(page.locator("main")).to_contain_text("In progress.")
+    expect(page.locator("main")).to_contain_text(PROGRESS)
+    assert_accessible(page, "the action with its progress update")
+    page.get_by_label("Completed", exact=True).check()
+    page.get_by_label("Note", exact=True).fill(DONE)
+    page.get_by_role("button", name="Save status").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Completed")
+    history = page.get_by_role("table").filter(has_text="Progress and status changes")
+    expect(history).to_contain_text("Progress update")
+    expect(history).to_contain_text(PROGRESS)
+    assert_accessible(page, "the completed action with its history")
+    _sign_out(page)
+
+    sign_in(page, live_server, COORDINATOR)
+    page.goto("/actions/non-completion")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Actions not completed on time, by agency"
+    )
+    assert_accessible(page, "the non-completion report form")
+    page.get_by_role("button", name="Show the report").click()
+    table = page.get_by_role("table").filter(has_text="By agency")
+    housing = table.get_by_role("row").filter(has_text=HOUSING)
+    expect(housing).to_be_visible()
+    # After the agency: due in the period, on time, late, still open past due, not completed.
+    some = re.compile(r"^\s*[1-9]\d*\s*$")
+    expect(housing.locator("td").nth(0)).to_have_text(some)
+    expect(housing.locator("td").nth(3)).to_have_text(some)
+    assert_accessible(page, "the non-completion report")
+    assert_no_csp_errors(csp_errors)

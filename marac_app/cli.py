@@ -102,16 +102,17 @@ def seed_demo_command(if_empty: bool) -> None:
         click.echo("The database already has users: demo data was not added.")
         click.echo(demo_sign_in_table())
         return
-    # The audit events are written as ever; only their log lines are held back here, so the
-    # sign-in table is on the first screen of `make run`'s output.
-    audit_logger = logging.getLogger("marac_app.audit")
-    level = audit_logger.level
-    audit_logger.setLevel(logging.WARNING)
+    # The audit events are written as ever; only the app's information log lines are held
+    # back here (warnings still show), so the sign-in table is on the first screen of
+    # `make run`'s output.
+    app_logger = logging.getLogger("marac_app")
+    level = app_logger.level
+    app_logger.setLevel(logging.WARNING)
     try:
         created = seed_demo()
         db.session.commit()
     finally:
-        audit_logger.setLevel(level)
+        app_logger.setLevel(level)
     click.echo(
         f"Demo data: {created} new record(s) added."
         if created

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -13,6 +14,7 @@ from marac_app.auth import passwords
 from marac_app.auth.models import Role, User
 from marac_app.auth.services import UserDetails, create_user
 from marac_app.db import utcnow
+from marac_app.distribution.demo import seed_cycle_demo
 from marac_app.extensions import db
 from marac_app.privacy.demo import seed_privacy_demo
 from marac_app.referrals.demo import seed_referrals_demo
@@ -165,7 +167,19 @@ def seed_demo() -> int:
     added += seed_privacy_demo()
     added += seed_actions_demo()  # last: needs cases, agencies and signatures
     added += seed_reports_demo()
+    added += seed_cycle_demo()  # a whole past cycle: research, meeting, minutes, copies
     return added
+
+
+def _live_today(starts: datetime, ends: datetime, now: datetime) -> tuple[datetime, datetime]:
+    """Today's demo meeting is on whatever the hour of seeding: 10:00 to 13:00 when seeded
+    before 13:00, else from the start of the current hour for three hours (ending by 23:59,
+    and never before a quarter of an hour from now)."""
+    if now < ends - timedelta(minutes=15):
+        return starts, ends
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    midnight = hour.replace(hour=23, minute=59)
+    return hour, max(min(hour + timedelta(hours=3), midnight), now + timedelta(minutes=15))
 
 
 def _seed_protocol_and_meetings(area: MaracArea, agencies: dict[str, Agency]) -> int:
@@ -247,10 +261,13 @@ def _seed_protocol_and_meetings(area: MaracArea, agencies: dict[str, Agency]) ->
     for weeks in (0, 4, 8):
         day = today + timedelta(weeks=weeks)
         starts = datetime.combine(day, time(10, 0), tzinfo=london)
+        ends = starts + timedelta(hours=3)
+        if weeks == 0:
+            starts, ends = _live_today(starts, ends, utcnow().astimezone(london))
         meeting = Meeting(
             area_id=area.id,
             starts_at=starts,
-            ends_at=starts + timedelta(hours=3),
+            ends_at=ends,
             venue="Fenshire Police HQ, Room 2 (demo)",
             series_id=series.id,
             chair_id=chair.id if chair else None,

@@ -284,8 +284,9 @@ def test_seed_demo_is_idempotent_and_prints_the_sign_ins(app: Flask) -> None:
 
 
 def test_seed_demo_prints_the_sign_ins_without_the_audit_log_lines(app: Flask) -> None:
-    """Regression (issue 16): seeding printed ~35 audit log lines before the sign-in table,
-    pushing it off the first screen of `make run`. The events are still written."""
+    """Regression (issue 16): seeding printed ~35 audit log lines (then, with the past cycle,
+    ~20 more from mail, copies and notifications) before the sign-in table, pushing it off the
+    first screen of `make run`. The events are still written."""
     seen: list[logging.LogRecord] = []
 
     class Keep(logging.Handler):
@@ -294,16 +295,17 @@ def test_seed_demo_prints_the_sign_ins_without_the_audit_log_lines(app: Flask) -
 
     handler = Keep(level=logging.DEBUG)
     audit_logger = logging.getLogger("marac_app.audit")
-    audit_logger.addHandler(handler)
+    app_logger = logging.getLogger("marac_app")
+    app_logger.addHandler(handler)
     try:
         result = app.test_cli_runner().invoke(args=["seed-demo"])
     finally:
-        audit_logger.removeHandler(handler)
+        app_logger.removeHandler(handler)
     assert result.exit_code == 0, result.output
-    assert seen == []
+    assert [r for r in seen if r.levelno < logging.WARNING] == []
     lines = result.output.splitlines()
     assert lines.index("Demo sign-ins (fictional people; for development only):") < 5
-    assert audit_logger.level != logging.WARNING, "the level is put back afterwards"
+    assert app_logger.level != logging.WARNING, "the level is put back afterwards"
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) > 0
 

@@ -148,7 +148,12 @@ def seed_cycle_demo() -> int:
             item, subject="victim", kind="fact", source_agency=police, text=fact, actor=chair
         )
         minutes.add_entry(
-            item, subject="victim", kind="professional_opinion", source_agency=idva, text=opinion, actor=chair
+            item,
+            subject="victim",
+            kind="professional_opinion",
+            source_agency=idva,
+            text=opinion,
+            actor=chair,
         )
         minutes.save_risk_summary(
             item,

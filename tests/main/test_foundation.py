@@ -294,7 +294,6 @@ def test_seed_demo_prints_the_sign_ins_without_the_audit_log_lines(app: Flask) -
             seen.append(record)
 
     handler = Keep(level=logging.DEBUG)
-    audit_logger = logging.getLogger("marac_app.audit")
     app_logger = logging.getLogger("marac_app")
     app_logger.addHandler(handler)
     try:

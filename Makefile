@@ -14,7 +14,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run run-prod worker scheduler chase-actions security-scan test test-sqlite test-postgres install assets system-deps migrate seed lint clean
+.PHONY: run run-prod worker scheduler chase-actions lock security-scan test test-sqlite test-postgres install assets system-deps migrate seed lint clean
 
 run: install assets system-deps migrate
 	@export MARAC_PUBLIC_BASE_URL="$${MARAC_PUBLIC_BASE_URL:-http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)}"; \
@@ -49,11 +49,21 @@ test-postgres:
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Every Python package at the version and hash in requirements.lock (pip refuses any other
+# file), then the app itself without its dependencies. `make lock` updates the lock after a
+# change to pyproject.toml's dependencies (tests/test_lock.py checks they agree).
+$(VENV)/.installed: pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@
+
+lock: install
+	$(BIN)/pip install --quiet pip-tools==7.6.2
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes \
+		--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --extra test \
+		--upgrade -o requirements.lock pyproject.toml
 
 assets: static/dist/app.css
 

@@ -66,8 +66,28 @@ def navigation() -> list[dict[str, object]]:
     return items
 
 
+def title_context(title: object, meeting: object = None, case: object = None) -> str:
+    """What a page's title adds so that no two meetings' or cases' pages share a title (tabs,
+    history and screen readers tell them apart): " – CAM-2026-0001" for a page about a case,
+    else " – Cambridge MARAC, 4 December 2026" for a page about a meeting — unless the title
+    already names it. Duck-typed on purpose: any template context's ``meeting``/``case``."""
+    text = str(title or "")
+    reference = getattr(case, "reference", None)
+    if isinstance(reference, str) and reference:
+        return "" if reference in text else f" – {reference}"
+    starts = getattr(meeting, "starts_at", None)
+    if isinstance(starts, datetime):
+        day = london(starts, "%-d %B %Y")
+        if day in text:
+            return ""
+        area = getattr(getattr(meeting, "area", None), "name", None)
+        return f" – {area} MARAC, {day}" if isinstance(area, str) else f" – meeting of {day}"
+    return ""
+
+
 def install(app: Flask) -> None:
     app.jinja_env.filters["london"] = london
+    app.jinja_env.globals["title_context"] = title_context
 
     @app.context_processor
     def _globals() -> dict[str, object]:

@@ -6,6 +6,7 @@ import "./timeout.mjs"; // the session-timeout warning dialog
 import "./drafts.mjs"; // server-side drafts of typed text, offline notice and retry
 import "./live.mjs"; // the live case page: saves in place, polling for the other person's entries
 import "./meeting-run.mjs"; // the run page: case clocks and projected finish
+import "./tables.mjs"; // wide tables scroll in their own region on narrow screens
 
 initAll();
 

@@ -152,6 +152,7 @@ BLUEPRINTS: tuple[tuple[str, str | None], ...] = (
     ("audit_review", "/audit"),
     ("reports", "/reports"),
     ("jobs", "/jobs"),
+    ("notifications", "/notifications"),
 )
 
 

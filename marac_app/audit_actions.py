@@ -13,6 +13,7 @@ import enum
 
 class AuditAction(enum.StrEnum):
     ACCESS_DENIED = "access_denied"
+    ACCOUNT_INVITED = "account_invited"  # a coordinator made an account to invite someone
     ACCOUNT_VIEWED = "account_viewed"
     ACTION_CREATED = "action_created"
     ACTION_FORM_VIEWED = "action_form_viewed"
@@ -74,6 +75,8 @@ class AuditAction(enum.StrEnum):
     MEETING_LIST_VIEWED = "meeting_list_viewed"
     MEETING_OPENING_VIEWED = "meeting_opening_viewed"
     MEETING_SERIES_CREATED = "meeting_series_created"
+    MEETING_SERIES_INVITATIONS_CREATED = "meeting_series_invitations_created"  # counts only
+    MEETING_SERIES_VIEWED = "meeting_series_viewed"
     MEETING_UPDATED = "meeting_updated"
     MEETING_VIEWED = "meeting_viewed"
     MFA_ENROLLED = "mfa_enrolled"
@@ -197,7 +200,12 @@ class AuditAction(enum.StrEnum):
     FLAGS_LAPSING_NOTICE_SENT = "flags_lapsing_notice_sent"
     VICTIM_ADDRESS_CHANGED = "victim_address_changed"
     USER_VIEWED = "user_viewed"
+    # A person in several MARAC areas (issue 15, migration 0030).
+    USER_AREAS_CHANGED = "user_areas_changed"  # an admin set the areas a person works in
+    WORKING_AREA_CHANGED = "working_area_changed"  # a person changed the area they work in
     VICTIM_RECTIFIED = "victim_rectified"
+    # Notifications (issue 15, migration 0027): a person's email choices, kinds only.
+    NOTIFICATION_SETTINGS_CHANGED = "notification_settings_changed"
 
     @property
     def is_read(self) -> bool:
@@ -236,6 +244,7 @@ READS: dict[AuditAction, str] = {
     AuditAction.MEETING_CASE_LIST_VIEWED: "case",
     AuditAction.MEETING_LIST_VIEWED: "meeting",
     AuditAction.MEETING_OPENING_VIEWED: "meeting",
+    AuditAction.MEETING_SERIES_VIEWED: "meeting",
     AuditAction.MEETING_VIEWED: "meeting",
     AuditAction.MINUTE_ENTRY_HISTORY_VIEWED: "case",
     AuditAction.MINUTE_ENTRY_VIEWED: "case",

@@ -29,6 +29,7 @@ from marac_app.minutes.models import (
     MinutesApproval,
     RiskSummary,
 )
+from marac_app.notifications.models import Notification, NotificationEmailChoice  # noqa: F401
 from marac_app.privacy.models import CaseLegalHold, CaseStatistic  # noqa: F401
 from marac_app.protocol.models import ConfidentialityStatement, ProtocolSignature, ProtocolVersion
 from marac_app.referrals.address_alerts import CaseAddressAlert  # noqa: F401

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1] / "marac_app"
 LAYERS: tuple[str, ...] = (
     "agencies",  # areas and agencies: every other feature belongs to one
     "auth",  # users, sessions, passwords
+    "notifications",  # notify(user, kind, link, text): features above call it
     "jobs",  # background jobs (any feature may queue one)
     "protocol",  # the ISP and the confidentiality statement
     "meetings",

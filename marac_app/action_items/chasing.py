@@ -41,6 +41,8 @@ from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.jobs.models import ScheduledJobRun
 from marac_app.meetings.models import Meeting, MeetingStatus
+from marac_app.notifications.models import NotificationKind
+from marac_app.notifications.services import notify, wants_email
 from marac_app.protocol.services import signup_problem
 from marac_app.referrals.models import Case
 from marac_app.referrals.restriction import restricted_case_ids
@@ -275,7 +277,16 @@ def chase_agency(
             f"due_soon={counts.due_soon} by={'coordinator' if actor else 'job'}"
         ),
     )
-    _send(recipients, subject, body)
+    for person in recipients:
+        notify(
+            person,
+            NotificationKind.ACTIONS_DUE,
+            "/actions/",
+            f"Your agency's actions in {area.name}: {counts.overdue} overdue, "
+            f"{counts.due_soon} due in the next {_plural(days, 'day', 'days')}",
+            email=False,  # the chasing email below, for those who want it
+        )
+    _send([u for u in recipients if wants_email(u, NotificationKind.ACTIONS_DUE)], subject, body)
     logger.info("agency %s chased in area %s: %s recipients", agency.id, area.id, len(recipients))
     return chase
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from marac_app.action_items.chasing import chase_recipients
 from marac_app.action_items.models import (
     DESCRIPTION_MAX,
     NOTE_MAX,
@@ -29,13 +30,15 @@ from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ConflictError, ServiceError
-from marac_app.common.time import london_today
+from marac_app.common.time import format_long_date, london_today
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
+from marac_app.notifications.models import NotificationKind
+from marac_app.notifications.services import notify
 from marac_app.protocol.services import require_signed_up
 from marac_app.referrals.models import AgendaItem, Case
-from marac_app.referrals.restriction import restricted_case_ids
+from marac_app.referrals.restriction import is_restricted, restricted_case_ids
 
 logger = logging.getLogger(__name__)
 
@@ -182,7 +185,24 @@ def create_action(
     logger.info(
         "action %s created for case %s by user %s", action.id, case.id, actor.id if actor else None
     )
+    _notify_assigned(action, case, owner_agency, owner_user)
     return action
+
+
+def _notify_assigned(
+    action: ActionItem, case: Case, agency: Agency, owner_user: User | None
+) -> None:
+    """Tell the owning agency (its points of contact, else its representatives in the case's
+    area, and the named person) that an action is theirs: the due date only. Not for a
+    restricted case, whose actions representatives cannot see."""
+    if is_restricted(case.id):
+        return
+    people = {u.id: u for u in chase_recipients(agency.id, case.area_id)}
+    if owner_user is not None and owner_user.role == Role.AGENCY_REP:
+        people.setdefault(owner_user.id, owner_user)
+    text = f"An action has been assigned to your agency, due {format_long_date(action.due_date)}"
+    for person in people.values():
+        notify(person, NotificationKind.ACTION_ASSIGNED, f"/actions/{action.id}", text)
 
 
 def update_status(

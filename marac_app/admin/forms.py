@@ -145,3 +145,6 @@ class UserForm(MaracForm):
     )
     agency = SelectField("Agency", coerce=coerce_id, validate_choice=False)
     area = SelectField("MARAC area", coerce=coerce_id, validate_choice=False)
+    # Issue 15: a person covering several MARACs. "MARAC area" above is the one they work in
+    # now (and start in); they can change to any of these themselves.
+    also_areas = SelectMultipleField("Also works in", coerce=coerce_id, validate_choice=False)

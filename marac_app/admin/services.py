@@ -13,7 +13,8 @@ from marac_app.agencies.models import (
 )
 from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
-from marac_app.auth.models import User
+from marac_app.auth import areas as user_areas
+from marac_app.auth.models import Role, User
 from marac_app.common.errors import ServiceError
 from marac_app.extensions import db
 
@@ -123,3 +124,41 @@ def save_agency(
         object_id=agency.id,
     )
     return agency
+
+
+def set_user_areas(user: User, also_area_ids: list[int], *, actor: User) -> None:
+    """Make ``user`` a member of their MARAC area (``user.area_id``, the one they work in now)
+    and of ``also_area_ids`` (issue 15), audited when it changes.
+
+    Refused: other areas without a first one, ids that are not areas, and for an agency
+    representative any area their agency does not serve (they could act for it nowhere).
+    """
+    wanted = set(also_area_ids) - {user.area_id}
+    if wanted and user.area_id is None:
+        raise ServiceError(
+            "Select the user's MARAC area before the other areas they work in", field="area"
+        )
+    every = wanted | ({user.area_id} if user.area_id is not None else set())
+    found = set(db.session.scalars(sa.select(MaracArea.id).where(MaracArea.id.in_(every))))
+    if found != every:
+        raise ServiceError("Select MARAC areas from the list", field="also_areas")
+    if user.role == Role.AGENCY_REP and every:
+        agency = db.session.get(Agency, user.agency_id) if user.agency_id else None
+        served = {area.id for area in agency.areas} if agency else set()
+        message = "Select only MARAC areas the representative's agency takes part in"
+        if wanted - served:
+            raise ServiceError(message, field="also_areas")
+        if not every <= served:
+            raise ServiceError(message, field="area")
+    added, removed = user_areas.set_memberships(user, sorted(wanted))
+    if added or removed:
+        record(
+            AuditAction.USER_AREAS_CHANGED,
+            actor=actor,
+            object_type="user",
+            object_id=user.id,
+            detail="added="
+            + ",".join(map(str, sorted(added)))
+            + " removed="
+            + ",".join(map(str, sorted(removed))),
+        )

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import smtplib
-
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
-from marac_app import mail
 from marac_app.admin import services as agency_services
 from marac_app.admin.forms import AgencyForm, AreaForm, ConfirmForm, UserForm
 from marac_app.agencies.models import AgencyKind
 from marac_app.audit_actions import AuditAction
+from marac_app.auth import areas as user_areas
 from marac_app.auth import mfa as auth_mfa
 from marac_app.auth import services as auth_services
 from marac_app.auth.models import Role, User
-from marac_app.common.errors import ServiceError
 from marac_app.common.pagination import page_number, paginate
 from marac_app.common.transaction import Read, attempt, audit_read, render_read
+from marac_app.meetings import account_invitations
 from marac_app.permissions import (
     get_agency_or_404,
     get_area_or_404,
@@ -135,6 +133,9 @@ def users() -> ResponseReturnValue:
         query = query.where(
             sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern))
         )
+    invited = request.args.get("added") == "invited"
+    if invited:
+        query = query.where(account_invitations.invited_accounts_filter())
     listed = paginate(
         query.order_by(User.id),
         page=page_number(request.args.get("page")),
@@ -150,6 +151,8 @@ def users() -> ResponseReturnValue:
             detail=f"rows={len(found)} page={listed.page}",
         ),
         users=found,
+        invited=invited,
+        invited_ids=account_invitations.invited_account_ids([u.id for u in found]),
         role=role,
         search=search,
         roles=list(Role),
@@ -166,6 +169,11 @@ def _user_form_choices(form: UserForm) -> None:
     form.area.choices = [SelectChoice("", "No MARAC area")] + [
         SelectChoice(a.id, a.name) for a in agency_services.list_areas()
     ]
+    form.also_areas.choices = [SelectChoice(a.id, a.name) for a in agency_services.list_areas()]
+
+
+def _also_area_ids(form: UserForm) -> list[int]:
+    return [area_id for area_id in form.also_areas.data or [] if area_id is not None]
 
 
 def _details(form: UserForm) -> auth_services.UserDetails:
@@ -180,26 +188,7 @@ def _details(form: UserForm) -> auth_services.UserDetails:
 
 
 def _send_set_password_link(user: User) -> None:
-    token = auth_services.issue_set_password_token(
-        user, actor=current_user, hours=current_app.config["SET_PASSWORD_TOKEN_HOURS"]
-    )
-    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
-        "auth.set_password", token=token
-    )
-    hours = current_app.config["SET_PASSWORD_TOKEN_HOURS"]
-    message = mail.build_message(
-        user.email,
-        "Set your MARAC Manager password",
-        f"Hello {user.name},\n\nUse this link to set your password for MARAC Manager. "
-        f"It works once and expires in {hours} hours.\n\n{link}\n\n"
-        "If you did not expect this email, tell your MARAC coordinator.\n",
-    )
-    try:
-        mail.send(message)
-    except (OSError, smtplib.SMTPException) as error:
-        raise ServiceError(
-            "The email with the set-password link could not be sent. Try again later"
-        ) from error
+    auth_services.send_set_password_link(user, actor=current_user)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -211,6 +200,7 @@ def user_new() -> ResponseReturnValue:
 
         def create() -> User:
             created = auth_services.create_user(_details(form), actor=current_user)
+            agency_services.set_user_areas(created, _also_area_ids(form), actor=current_user)
             _send_set_password_link(created)
             return created
 
@@ -234,6 +224,7 @@ def user_edit(user_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.role.data = user.role.value
         form.agency.data, form.area.data = user.agency_id, user.area_id
+        form.also_areas.data = user_areas.other_area_ids(user)
         form.version.data = str(user.version)
         audit_read(Read(AuditAction.USER_VIEWED, object_type="user", object_id=user.id))
     if form.validate_on_submit():
@@ -241,12 +232,15 @@ def user_edit(user_id: int) -> ResponseReturnValue:
             version = int(form.version.data or 0)
         except ValueError:
             version = 0
-        saved = attempt(
-            lambda: auth_services.update_user(
+
+        def save() -> User:
+            updated = auth_services.update_user(
                 user, _details(form), version=version, actor=current_user
-            ),
-            form,
-        )
+            )
+            agency_services.set_user_areas(updated, _also_area_ids(form), actor=current_user)
+            return updated
+
+        saved = attempt(save, form)
         if saved.conflict:
             fresh = get_user_or_404(user_id, current_user)
             form.version.data = str(fresh.version)

@@ -98,6 +98,23 @@ class User(Model):
         return f"<User {self.id} {self.role}>"
 
 
+class UserArea(Model):
+    """A MARAC area a person may work in (issue 15): a police officer covering two areas.
+
+    ``User.area_id`` is the area they are working in now and decides every permission;
+    these rows only say which areas they may switch to (``marac_app.auth.areas``). Set by
+    admins on the user form, audited.
+    """
+
+    __tablename__ = "user_area"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("marac_area.id"), index=True)
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "area_id"),)
+
+
 class UserSession(Model):
     """A signed-in session, decided on the server.
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
+from marac_app import mail
 from marac_app.agencies.models import Agency, MaracArea
 from marac_app.audit import Outcome, record
 from marac_app.audit_actions import AuditAction
@@ -195,6 +198,32 @@ def issue_password_token(
 def issue_set_password_token(user: User, *, actor: User | None, hours: int) -> str:
     """Create a one-time set-password link token (an admin sends it)."""
     return issue_password_token(user, purpose=TokenPurpose.SET_PASSWORD, actor=actor, hours=hours)
+
+
+def send_set_password_link(user: User, *, actor: User | None) -> None:
+    """Issue a set-password token for ``user`` and email them the one-time link.
+
+    The one set-password email of the app (an admin adding a user, a coordinator inviting
+    someone without an account). It carries the person's own name and the link, nothing
+    else. Raises ServiceError when the email cannot be sent; the caller rolls back, so the
+    token goes with it.
+    """
+    hours = current_app.config["SET_PASSWORD_TOKEN_HOURS"]
+    token = issue_set_password_token(user, actor=actor, hours=hours)
+    link = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/set-password/{token}"
+    message = mail.build_message(
+        user.email,
+        "Set your MARAC Manager password",
+        f"Hello {user.name},\n\nUse this link to set your password for MARAC Manager. "
+        f"It works once and expires in {hours} hours.\n\n{link}\n\n"
+        "If you did not expect this email, tell your MARAC coordinator.\n",
+    )
+    try:
+        mail.send(message)
+    except (OSError, smtplib.SMTPException) as error:
+        raise ServiceError(
+            "The email with the set-password link could not be sent. Try again later"
+        ) from error
 
 
 def find_valid_token(token: str, purpose: TokenPurpose | None = None) -> PasswordToken | None:

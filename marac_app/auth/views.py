@@ -25,7 +25,7 @@ from limits import RateLimitItem, parse
 from marac_app import mail
 from marac_app.audit import Outcome, record
 from marac_app.audit_actions import AuditAction
-from marac_app.auth import mfa, passwords, services, session_views
+from marac_app.auth import area_views, mfa, passwords, services, session_views
 from marac_app.auth.forms import (
     AccountMfaForm,
     ChangePasswordForm,
@@ -53,6 +53,8 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 # The session clock behind the timeout warning (auth/session_views.py).
 session_views.register(bp)
+# Changing the MARAC area a person in several is working in (auth/area_views.py).
+area_views.register(bp)
 
 SIGNED_OUT_MESSAGES = {
     EndReason.IDLE: "You were signed out because you had not done anything for a while.",

@@ -40,6 +40,8 @@ from marac_app.distribution.models import DocumentCopy, MinutesRecipient
 from marac_app.meetings.models import Invitation, Meeting
 from marac_app.meetings.permissions import is_invited
 from marac_app.minutes.builder import deferrals_of
+from marac_app.notifications.models import NotificationKind
+from marac_app.notifications.services import notify, wants_email
 from marac_app.protocol.services import choose_signed_up_people, signup_problem
 from marac_app.referrals.services import case_list
 
@@ -199,6 +201,17 @@ def save_recipients(
             object_id=row.id,
             detail=f"meeting={meeting.id} user={row.user_id}",
         )
+    if added:
+        day = format_long_date(meeting.starts_at.astimezone(LONDON).date())
+        for person in new_people:
+            # In-app only: the background job emails them (notify_recipients).
+            notify(
+                person,
+                NotificationKind.MINUTES,
+                minutes_link(meeting),
+                f"New minutes are ready for you: the {meeting.area.name} MARAC meeting of {day}",
+                email=False,
+            )
     removed = [existing[uid] for uid in sorted(live - set(wanted))]
     for row in removed:
         remove_recipient(row, actor=actor)
@@ -315,6 +328,11 @@ def issue_action_extract(
     return copy, pdf
 
 
+def minutes_link(meeting: Meeting) -> str:
+    """The path of the meeting's minutes download (it checks access itself)."""
+    return f"/distribution/meetings/{meeting.id}/minutes.pdf"
+
+
 @dataclass(frozen=True)
 class NotifyResult:
     sent: int
@@ -329,12 +347,14 @@ def notify_recipients(meeting: Meeting, *, base_url: str) -> NotifyResult:
 
     master = minutes_master(meeting)
     db.session.commit()
-    link = f"{base_url.rstrip('/')}/distribution/meetings/{meeting.id}/minutes.pdf"
+    link = base_url.rstrip("/") + minutes_link(meeting)
     day = format_long_date(meeting.starts_at.astimezone(LONDON).date())
     sent = 0
     for row in recipient_rows(meeting):
         if row.notified_at is not None or minutes_access_problem(meeting, row.user):
             continue  # emailed already, or may not download (deactivated, another area…)
+        if not wants_email(row.user, NotificationKind.MINUTES):
+            continue  # they chose not to be emailed: the notification is on their home page
         body = (
             f"The approved minutes of the {meeting.area.name} MARAC meeting on {day} are "
             "ready for you.\n\n"

@@ -7,6 +7,7 @@ from typing import Any
 from wtforms import (
     BooleanField,
     DateField,
+    EmailField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -17,7 +18,14 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from marac_app.common.forms import (
     ConfirmForm,  # noqa: F401 - used by this feature's views
@@ -242,4 +250,43 @@ class InviteForm(MaracForm):
         coerce=coerce_id,
         validate_choice=False,
         validators=[InputRequired(NOBODY_TO_INVITE)],
+    )
+
+
+class NewPersonForm(MaracForm):
+    """Invite someone who has no account (marac_app/meetings/account_invitations.py)."""
+
+    name = StringField(
+        "Full name",
+        filters=[_strip],
+        validators=[
+            InputRequired("Enter the person's full name"),
+            Length(max=120, message="Full name must be 120 characters or fewer"),
+        ],
+    )
+    email = EmailField(
+        "Email address",
+        filters=[_strip],
+        validators=[
+            InputRequired("Enter the person's email address"),
+            Length(max=255, message="Email address must be 255 characters or fewer"),
+            Email(
+                "Enter an email address in the correct format, like name@example.org",
+                check_deliverability=False,
+            ),
+        ],
+    )
+    job_title = StringField(
+        "Job title (optional)",
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=120, message="Job title must be 120 characters or fewer"),
+        ],
+    )
+    agency = SelectField(
+        "Agency",
+        coerce=coerce_id,
+        validate_choice=False,
+        validators=[InputRequired("Select the person's agency")],
     )

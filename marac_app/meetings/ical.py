@@ -7,7 +7,7 @@ names, no case references, no agenda. The event is marked CLASS:CONFIDENTIAL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from icalendar import (
@@ -17,13 +17,15 @@ from icalendar import (
     TimezoneDaylight,
     TimezoneStandard,
     vCalAddress,
+    vRecur,
     vText,
 )
 
 from marac_app.auth.models import User
 from marac_app.common.time import LONDON
 from marac_app.db import utcnow
-from marac_app.meetings.models import Meeting, MeetingKind
+from marac_app.meetings.models import Meeting, MeetingKind, MeetingSeries
+from marac_app.meetings.slots import Slot
 
 PRODID = "-//MARAC Manager//Meetings//EN"
 
@@ -35,11 +37,25 @@ def meeting_summary(meeting: Meeting) -> str:
 
 
 def _event(
-    meeting: Meeting, *, organizer: str, attendees: Iterable[User], cancelled: bool, stamp: datetime
+    meeting: Meeting,
+    *,
+    organizer: str,
+    attendees: Iterable[User],
+    cancelled: bool,
+    stamp: datetime,
+    instance_of: tuple[str, int, datetime] | None = None,
 ) -> Event:
+    """The meeting as a VEVENT; ``instance_of`` (series UID, SEQUENCE, slot start) makes it
+    the occurrence of a series' recurring event whose RECURRENCE-ID is the slot."""
     event = Event()
-    event.add("uid", meeting.ical_uid)
-    event.add("sequence", meeting.ical_sequence)
+    if instance_of is None:
+        event.add("uid", meeting.ical_uid)
+        event.add("sequence", meeting.ical_sequence)
+    else:
+        uid, sequence, slot_start = instance_of
+        event.add("uid", uid)
+        event.add("sequence", sequence)
+        event.add("recurrence-id", slot_start.astimezone(LONDON))
     event.add("dtstamp", stamp)
     event.add("dtstart", meeting.starts_at.astimezone(LONDON))
     event.add("dtend", meeting.ends_at.astimezone(LONDON))
@@ -134,6 +150,109 @@ def meeting_to_ical(
             attendees=list(attendees),
             cancelled=method == "CANCEL" or meeting.is_cancelled,
             stamp=utcnow(),
+        )
+    )
+    return calendar.to_ical()
+
+
+def _rule_from(rrule: str, count: int) -> vRecur:
+    """The series' rule limited to ``count`` occurrences from the master's DTSTART (COUNT, not
+    the stored UNTIL: a local UNTIL beside a TZID start is not valid iCalendar)."""
+    parts = [p for p in rrule.split(";") if p and not p.startswith(("COUNT=", "UNTIL="))]
+    return vRecur.from_ical(";".join([*parts, f"COUNT={count}"]))
+
+
+def series_to_ical(
+    series: MeetingSeries,
+    slots: Sequence[Slot],
+    included: set[int],
+    attendee: User,
+    *,
+    sequence: int,
+    organizer: str = "marac-manager@localhost",
+) -> bytes:
+    """The series as one METHOD:REQUEST for ``attendee``: a master VEVENT (series UID, RRULE
+    from the first to the last included slot), an EXDATE for each slot in between whose
+    meeting is not ``included`` (cancelled, removed, or held by the person as a meeting of
+    its own), and a RECURRENCE-ID instance for each included meeting moved from its slot.
+
+    ``included`` holds meeting ids. Raises ValueError when it names none of ``slots``."""
+    chosen = [slot for slot in slots if slot.meeting.id in included]
+    if not chosen:
+        raise ValueError("no meeting of the series is included")
+    first, last = chosen[0], chosen[-1]
+    span = [slot for slot in slots if first.index <= slot.index <= last.index]
+    calendar = _calendar("REQUEST")
+    stamp = utcnow()
+    master = _event(
+        first.meeting,
+        organizer=organizer,
+        attendees=[attendee],
+        cancelled=False,
+        stamp=stamp,
+        instance_of=(series.ical_uid, sequence, first.starts_at),
+    )
+    # The master is the rule itself: its own times, venue and link, no RECURRENCE-ID.
+    for name in ("recurrence-id", "dtstart", "dtend", "location", "url", "description"):
+        master.pop(name, None)
+    master.add("dtstart", first.starts_at.astimezone(LONDON))
+    master.add(
+        "dtend", first.starts_at.astimezone(LONDON) + timedelta(minutes=series.duration_minutes)
+    )
+    if series.venue:
+        master.add("location", series.venue)
+    lines = [
+        "A confidential multi-agency risk assessment conference (MARAC), a recurring series.",
+        "The case list is circulated separately to signed-up agencies; "
+        "it is not part of this invitation.",
+    ]
+    if series.online_link:
+        master.add("url", series.online_link)
+        lines.append(f"Online: {series.online_link}")
+    master.add("description", "\n".join(lines))
+    master.add("rrule", _rule_from(series.rrule, last.index - first.index + 1))
+    for slot in span:
+        if slot.meeting.id not in included:
+            master.add("exdate", slot.starts_at.astimezone(LONDON))
+    calendar.add_component(master)
+    for slot in chosen:
+        if slot.moved(series):
+            calendar.add_component(
+                _event(
+                    slot.meeting,
+                    organizer=organizer,
+                    attendees=[attendee],
+                    cancelled=False,
+                    stamp=stamp,
+                    instance_of=(series.ical_uid, sequence, slot.starts_at),
+                )
+            )
+    return calendar.to_ical()
+
+
+def occurrence_to_ical(
+    series: MeetingSeries,
+    slot: Slot,
+    method: str,
+    attendee: User,
+    *,
+    sequence: int,
+    organizer: str = "marac-manager@localhost",
+) -> bytes:
+    """One occurrence of a series' recurring event (series UID, RECURRENCE-ID = its slot) as
+    an iTIP REQUEST (changed) or CANCEL (cancelled, or the person no longer invited)."""
+    method = method.upper()
+    if method not in {"REQUEST", "CANCEL"}:
+        raise ValueError(f"unsupported iTIP method {method!r}")
+    calendar = _calendar(method)
+    calendar.add_component(
+        _event(
+            slot.meeting,
+            organizer=organizer,
+            attendees=[attendee],
+            cancelled=method == "CANCEL" or slot.meeting.is_cancelled,
+            stamp=utcnow(),
+            instance_of=(series.ical_uid, sequence, slot.starts_at),
         )
     )
     return calendar.to_ical()

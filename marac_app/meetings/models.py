@@ -49,6 +49,9 @@ class MeetingSeries(Model):
     venue: Mapped[str | None] = mapped_column(sa.String(255))
     online_link: Mapped[str | None] = mapped_column(sa.String(500))
     chair_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    # The iCalendar UID of the series as one recurring event (invitations to the whole
+    # series); each meeting keeps its own UID for people invited to it alone.
+    ical_uid: Mapped[str] = mapped_column(sa.String(100), unique=True, default=new_ical_uid)
     created_at: Mapped[created_at]
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
@@ -116,6 +119,10 @@ class Invitation(Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The SEQUENCE of the last calendar message this person was sent.
     last_sent_sequence: Mapped[int | None] = mapped_column()
+    # True when the person holds this meeting as an occurrence of the series' recurring event
+    # (invited to the whole series): later changes go to them with the series UID and a
+    # RECURRENCE-ID, not the meeting's own UID.
+    via_series: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     meeting: Mapped[Meeting] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
@@ -141,3 +148,28 @@ class CalendarFeedToken(Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class AccountInvitation(Model):
+    """An account a coordinator made to invite someone who had none (issue 15).
+
+    The account is an agency representative of the coordinator's area, invited to
+    ``meeting``. This row records who made it, so admins can find such accounts ("Invited by
+    a coordinator" on the users list) and disable them; one row per account.
+    """
+
+    __tablename__ = "account_invitation"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
+    )
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("marac_area.id"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("meeting.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[created_at]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])

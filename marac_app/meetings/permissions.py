@@ -18,7 +18,11 @@ from marac_app.protocol.services import signup_problem
 
 
 def is_invited(user: User, meeting: Meeting) -> bool:
-    """True when ``user`` holds a live (not revoked) invitation to ``meeting``."""
+    """True when ``user`` holds a live (not revoked) invitation to ``meeting`` and, when they
+    have an area, it is the one they are working in now (issue 15: a person in two areas
+    sees one at a time, even where they are invited to both)."""
+    if user.area_id is not None and user.area_id != meeting.area_id:
+        return False
     return (
         db.session.scalar(
             sa.select(sa.func.count(Invitation.id)).where(

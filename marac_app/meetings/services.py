@@ -26,7 +26,7 @@ from marac_app.common.pagination import paginate
 from marac_app.common.time import LONDON, london_today
 from marac_app.db import utcnow
 from marac_app.extensions import db
-from marac_app.meetings.ical import meeting_summary, meeting_to_ical
+from marac_app.meetings.ical import meeting_summary, meeting_to_ical, occurrence_to_ical
 from marac_app.meetings.models import (
     Invitation,
     Meeting,
@@ -35,6 +35,7 @@ from marac_app.meetings.models import (
     MeetingStatus,
 )
 from marac_app.meetings.recurrence import Recurrence, occurrences
+from marac_app.meetings.slots import series_sequence, slot_of
 from marac_app.meetings.working_days import working_days_before
 from marac_app.protocol.services import choose_signed_up_people
 
@@ -142,6 +143,8 @@ def meetings_query(user: User) -> sa.Select[Meeting] | None:
         invited = sa.select(Invitation.meeting_id).where(
             Invitation.user_id == user.id, Invitation.revoked_at.is_(None)
         )
+        if user.area_id is not None:  # issue 15: the area they are working in now only
+            query = query.where(Meeting.area_id == user.area_id)
         return query.where(Meeting.id.in_(invited))
     return None
 
@@ -512,10 +515,25 @@ def _send(
     config = current_app.config
     organizer = config["MAIL_FROM"]
     link = f"{config['PUBLIC_BASE_URL'].rstrip('/')}/meetings/{meeting.id}"
+    invitations = list(invitations)
+    # People invited to the whole series hold this meeting as an occurrence of the series'
+    # recurring event: they are sent that occurrence (series UID, RECURRENCE-ID), never a
+    # second event under the meeting's own UID.
+    slot = slot_of(meeting) if any(i.via_series for i in invitations) else None
     sent = 0
     for invitation in invitations:
         person = invitation.user
-        calendar = meeting_to_ical(meeting, method, [person], organizer=organizer)
+        if invitation.via_series and slot is not None and meeting.series is not None:
+            calendar = occurrence_to_ical(
+                meeting.series,
+                slot,
+                method,
+                person,
+                sequence=series_sequence(meeting.series),
+                organizer=organizer,
+            )
+        else:
+            calendar = meeting_to_ical(meeting, method, [person], organizer=organizer)
         subject, body = _body(meeting, method, person, link)
         message = mail.build_message(
             person.email, subject, body, calendar=calendar, calendar_method=method

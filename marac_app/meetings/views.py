@@ -25,12 +25,12 @@ from wtforms.fields.choices import SelectChoice
 from marac_app.agencies.models import MaracArea
 from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
-from marac_app.auth.models import Role
+from marac_app.auth.models import Role, User
 from marac_app.common.pagination import page_number
 from marac_app.common.time import LONDON
 from marac_app.common.transaction import Read, attempt, audit_read, commit_only, render_read
 from marac_app.extensions import db
-from marac_app.meetings import feeds, services
+from marac_app.meetings import account_invitations, feeds, series, services
 from marac_app.meetings import outbox as outbox_store
 from marac_app.meetings.forms import (
     CancelMeetingForm,
@@ -39,6 +39,7 @@ from marac_app.meetings.forms import (
     InviteForm,
     MeetingForm,
     NewMeetingForm,
+    NewPersonForm,
 )
 from marac_app.meetings.ical import meeting_to_ical, meetings_feed
 from marac_app.meetings.models import Meeting, MeetingKind
@@ -51,6 +52,7 @@ from marac_app.meetings.permissions import (
     get_meeting_to_manage_or_404,
 )
 from marac_app.meetings.recurrence import Recurrence, RepeatKind, describe_rrule
+from marac_app.meetings.slots import series_slots
 from marac_app.permissions import public, roles_required, signed_in
 from marac_app.protocol.services import signup_problem
 
@@ -191,6 +193,7 @@ def view(meeting_id: int) -> ResponseReturnValue:
         else [],
         manage=manage,
         series_text=describe_rrule(meeting.series.rrule) if meeting.series else None,
+        series_link=meeting.series is not None and can_see_invitations(current_user, meeting),
         confirm=ConfirmForm(),
     )
 
@@ -296,11 +299,7 @@ def cancel(meeting_id: int) -> ResponseReturnValue:
 def invite(meeting_id: int) -> ResponseReturnValue:
     meeting = _managed_meeting(meeting_id)
     form = InviteForm()
-    invited_ids = {i.user_id for i in services.live_invitations(meeting)}
-    candidates = [
-        person for person in services.invitation_candidates(meeting) if person.id not in invited_ids
-    ]
-    problems = {person.id: signup_problem(person.agency) for person in candidates}
+    candidates, problems = _candidates(meeting)
     if form.validate_on_submit():
         picked = [i if i is not None else 0 for i in form.people.data]
         sent = attempt(lambda: services.invite(meeting, picked, actor=current_user), form)
@@ -321,7 +320,134 @@ def invite(meeting_id: int) -> ResponseReturnValue:
             )
         )
     return render_template(
-        "meetings/invite.html", form=form, meeting=meeting, candidates=candidates, problems=problems
+        "meetings/invite.html",
+        form=form,
+        meeting=meeting,
+        candidates=candidates,
+        problems=problems,
+        new_person=_new_person_form(meeting, formdata=None),
+    ), _status()
+
+
+def _candidates(meeting: Meeting) -> tuple[list[User], dict[int, str | None]]:
+    """The people not yet invited who may be picked, and why each may not (not signed up)."""
+    invited_ids = {i.user_id for i in services.live_invitations(meeting)}
+    candidates = [
+        person for person in services.invitation_candidates(meeting) if person.id not in invited_ids
+    ]
+    return candidates, {person.id: signup_problem(person.agency) for person in candidates}
+
+
+def _new_person_form(meeting: Meeting, **kwargs: object) -> NewPersonForm:
+    form = NewPersonForm(**kwargs)
+    form.agency.choices = [SelectChoice("", "Select an agency")] + [
+        SelectChoice(agency.id, agency.name) for agency in account_invitations.agencies_for(meeting)
+    ]
+    return form
+
+
+@bp.route("/<int:meeting_id>/invitations/new-person", methods=["GET", "POST"])
+@coordinator_only
+def invite_new_person(meeting_id: int) -> ResponseReturnValue:
+    """The "Invite someone without an account" form of the invitations page (a GET goes
+    back to that page)."""
+    meeting = _managed_meeting(meeting_id)
+    if request.method == "GET":
+        return redirect(url_for("meetings.invite", meeting_id=meeting.id))
+    new_person = _new_person_form(meeting)
+    if new_person.validate_on_submit():
+        person = account_invitations.NewPerson(
+            name=new_person.name.data,
+            email=new_person.email.data,
+            agency_id=new_person.agency.data,
+            job_title=new_person.job_title.data or "",
+        )
+        sent = attempt(
+            lambda: account_invitations.invite_new_person(meeting, person, actor=current_user),
+            new_person,
+            aliases={"area": "agency", "people": "agency"},
+        )
+        if sent:
+            flash(
+                f"An account has been made for {person.name}. They have been emailed a link "
+                "to set their password and the meeting details."
+            )
+            return redirect(url_for("meetings.view", meeting_id=meeting.id))
+    candidates, problems = _candidates(meeting)
+    return render_template(
+        "meetings/invite.html",
+        form=InviteForm(formdata=None),
+        meeting=meeting,
+        candidates=candidates,
+        problems=problems,
+        new_person=new_person,
+    ), 400
+
+
+@bp.route("/<int:meeting_id>/series")
+@roles_required(Role.COORDINATOR, Role.CHAIR)
+def series_page(meeting_id: int) -> ResponseReturnValue:
+    """The series ``meeting`` belongs to: its rule and every meeting of it (404 for a meeting
+    outside any series)."""
+    meeting = get_meeting_or_404(meeting_id, current_user)
+    if meeting.series is None or not can_see_invitations(current_user, meeting):
+        abort(404)
+    return render_read(
+        "meetings/series.html",
+        audit=Read(
+            AuditAction.MEETING_SERIES_VIEWED,
+            object_type="meeting_series",
+            object_id=meeting.series.id,
+        ),
+        meeting=meeting,
+        slots=series_slots(meeting.series),
+        future=len(series.future_slots(meeting.series)),
+        series_text=describe_rrule(meeting.series.rrule),
+        manage=can_manage_meeting(current_user, meeting),
+    )
+
+
+@bp.route("/<int:meeting_id>/series/invitations", methods=["GET", "POST"])
+@coordinator_only
+def invite_series(meeting_id: int) -> ResponseReturnValue:
+    """Invite people to every future meeting of the series, with the choices and checks of
+    the meeting invitation page."""
+    meeting = _managed_meeting(meeting_id)
+    the_series = meeting.series
+    if the_series is None:
+        abort(404)
+    form = InviteForm()
+    candidates = series.series_candidates(the_series)
+    problems = {person.id: signup_problem(person.agency) for person in candidates}
+    if form.validate_on_submit():
+        picked = [i if i is not None else 0 for i in form.people.data]
+        sent = attempt(lambda: series.invite_series(the_series, picked, actor=current_user), form)
+        if sent and sent.value is not None:
+            done = sent.value
+            people = len(done.emailed)
+            flash(
+                f"{people} {'person has' if people == 1 else 'people have'} been invited to "
+                f"{done.meetings} future meetings of the series and emailed one calendar "
+                "invitation for the series."
+            )
+            return redirect(url_for("meetings.series_page", meeting_id=meeting.id))
+    if request.method == "GET":
+        audit_read(
+            Read(
+                AuditAction.MEETING_SERIES_VIEWED,
+                object_type="meeting_series",
+                object_id=the_series.id,
+                detail="invitations",
+            )
+        )
+    return render_template(
+        "meetings/invite.html",
+        form=form,
+        meeting=meeting,
+        candidates=candidates,
+        problems=problems,
+        whole_series=True,
+        future=len(series.future_slots(the_series)),
     ), _status()
 
 

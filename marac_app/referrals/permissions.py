@@ -27,12 +27,18 @@ def _active(user: User) -> bool:
 def invited_case_ids(user: User) -> sa.Select:
     """``select(case_id)`` of the cases on the agenda of a meeting to which ``user`` holds a
     live invitation: what a representative may see (``visible_cases_query``) and the cases
-    whose actions they may see (marac_app/action_items/permissions.py)."""
-    return (
+    whose actions they may see (marac_app/action_items/permissions.py). For a user with an
+    area, only meetings of the area they are working in now count (issue 15)."""
+    query = (
         sa.select(AgendaItem.case_id)
         .join(Invitation, Invitation.meeting_id == AgendaItem.meeting_id)
         .where(Invitation.user_id == user.id, Invitation.revoked_at.is_(None))
     )
+    if user.area_id is not None:
+        query = query.join(Meeting, Meeting.id == AgendaItem.meeting_id).where(
+            Meeting.area_id == user.area_id
+        )
+    return query
 
 
 def _rep_signed_up(user: User) -> bool:

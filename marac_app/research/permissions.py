@@ -65,6 +65,8 @@ def is_invited_rep(user: User, meeting: Meeting) -> bool:
         return False
     if not agency_serves_area(user.agency_id, meeting.area_id):
         return False
+    if user.area_id is not None and user.area_id != meeting.area_id:
+        return False  # issue 15: only the area they are working in now
     invited = db.session.scalar(
         sa.select(sa.func.count()).where(
             Invitation.meeting_id == meeting.id,

@@ -37,6 +37,8 @@ from marac_app.meetings.working_days import working_days_before
 from marac_app.minutes import drafts
 from marac_app.minutes import services as minutes_services
 from marac_app.minutes.models import TEXT_MAX, EntryKind, MinuteEntry, Subject
+from marac_app.notifications.models import NotificationKind
+from marac_app.notifications.services import notify, wants_email
 from marac_app.protocol.services import require_signed_up
 from marac_app.referrals.models import AgendaItem
 from marac_app.referrals.services import case_list
@@ -392,7 +394,22 @@ def circulate(meeting: Meeting, *, actor: User, link: str) -> ResearchCirculatio
     circulation.circulated_at = utcnow()
     db.session.add(circulation)
     db.session.flush()
-    _send_all(meeting, people, link, reminder=False)
+    _send_all(
+        meeting,
+        [p for p in people if wants_email(p, NotificationKind.RESEARCH_LIST)],
+        link,
+        reminder=False,
+    )
+    day = format_long_date(meeting.starts_at.astimezone(LONDON).date())
+    for person in people:
+        notify(
+            person,
+            NotificationKind.RESEARCH_LIST,
+            f"/research/meetings/{meeting.id}",
+            f"A research list is ready for your agency: the {meeting.area.name} MARAC meeting "
+            f"of {day}",
+            email=False,  # emailed above, to those who chose it
+        )
     record(
         AuditAction.RESEARCH_LIST_CIRCULATED,
         actor=actor,

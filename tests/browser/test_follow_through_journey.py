@@ -1,19 +1,24 @@
-"""After the meeting, in a real browser (issue 15): the police representative posts progress on
-their agency's action, which stays open and shows the update, then completes it; the
-coordinator's non-completion report for the steering group shows the housing agency's overdue
-action (the police action, due next week, is not yet counted). axe-core finds no violation on
-any page visited.
+"""Everyone at the table, and after the meeting, in a real browser (issue 15): the coordinator
+invites an IDVA who has no account to the next meeting; she sets her password from the emailed
+link (read in the development outbox), signs in and sees the meeting. Then the police
+representative posts progress on their agency's action, which stays open and shows the update,
+then completes it; the coordinator's non-completion report for the steering group shows the
+housing agency's overdue action (the police action, due next week, is not yet counted).
+axe-core finds no violation on any page visited.
 
-The meeting is built straight into the live server's database (a Cambridge meeting two weeks
+The meetings are built straight into the live server's database (a Cambridge meeting two weeks
 ago with the police representative invited, one case and two actions agreed there: the
-police's due next week, the housing association's five days overdue), so the journey is the
-follow-through's alone and the demo's actions stay for the other journeys.
+police's due next week, the housing association's five days overdue; and next month's
+meeting), so the journey is the follow-through's alone and the demo's actions stay for the
+other journeys.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -27,13 +32,17 @@ from tests.browser.test_sign_in_accessibility import (
 
 pytestmark = pytest.mark.browser
 
+NEWCOMER_NAME = "Ines Newcomer"
+NEWCOMER_EMAIL = "ines.newcomer@idva.example"
+NEWCOMER_PASSWORD = "harbour lantern meadow quill"
+IDVA = "Fenshire IDVA Service (demo)"
 PROGRESS = "Visited the address; waiting for the locksmith to fit the locks."
 DONE = "Locks fitted and a door chain added on Tuesday."
 
 
 def _build(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """The meeting, its case and the two actions, through the real services on the live
-    server's database; returns the two actions' ids."""
+    """The meeting, its case and the two actions, and next month's meeting, through the real
+    services on the live server's database; returns the actions' and the next meeting's ids."""
     import sqlalchemy as sa
     from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -84,7 +93,17 @@ def _build(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]
         attendance.acknowledge(
             meeting, actor=chair, attendance=row, method=AcknowledgementMethod.RECORDED_BY_CHAIR
         )
-        ids = {}
+        upcoming = utcnow() + timedelta(days=30)
+        later = Meeting(
+            area_id=area.id,
+            starts_at=upcoming,
+            ends_at=upcoming + timedelta(hours=3),
+            venue="Follow-through journey room, next month (demo)",
+            chair_id=chair.id,
+        )
+        db.session.add(later)
+        db.session.flush()
+        ids = {"next_meeting": later.id}
         for name, agency, text in (
             ("police", police, "Fit additional locks and a door chain at the property."),
             ("housing", housing, "Offer a management move to another property."),
@@ -111,6 +130,21 @@ def _build(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]
     return ids
 
 
+def _emailed_set_password_path(factory: pytest.TempPathFactory, to: str) -> str:
+    """The set-password link's path from the email the live server wrote to its outbox
+    folder (development mail: one .eml per message), read with the standard parser."""
+    for path in factory.getbasetemp().glob("live-server*/outbox/*.eml"):
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        if str(message["To"]) == to and "password" in str(message["Subject"]):
+            body = message.get_body(preferencelist=("plain",))
+            assert body is not None
+            found = re.search(r"/set-password/[\w-]+", body.get_content())
+            assert found, "the set-password email has its link"
+            return found.group(0)
+    raise AssertionError(f"no set-password email to {to} in the live server's outbox")
+
+
 def _sign_out(page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_load_state()
@@ -122,8 +156,41 @@ def test_a_representative_posts_progress_then_completes_and_the_report_shows_the
     browser_database_url: str,
     csp_errors: list[str],
     monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     ids = _build(browser_database_url, monkeypatch)
+
+    # The coordinator invites someone who has no account yet.
+    sign_in(page, live_server, COORDINATOR)
+    page.goto(f"/meetings/{ids['next_meeting']}/invitations")
+    expect(page.get_by_role("heading", name="Invite someone without an account")).to_be_visible()
+    assert_accessible(page, "the invitations page with the new-person form")
+    page.get_by_label("Full name").fill(NEWCOMER_NAME)
+    page.get_by_label("Email address").fill("not an email")
+    page.get_by_role("button", name="Create account and invite").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("correct format")
+    expect(page.get_by_label("Full name")).to_have_value(NEWCOMER_NAME)
+    assert_accessible(page, "the new-person form with an error")
+    page.get_by_label("Email address").fill(NEWCOMER_EMAIL)
+    page.get_by_label("Agency").select_option(label=IDVA)
+    page.get_by_role("button", name="Create account and invite").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(NEWCOMER_NAME)
+    link = _emailed_set_password_path(tmp_path_factory, NEWCOMER_EMAIL)
+    _sign_out(page)
+
+    page.goto(link)  # the email's host is the configured public one
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set your password")
+    assert_accessible(page, "the set-password page")
+    page.get_by_label("New password", exact=True).fill(NEWCOMER_PASSWORD)
+    page.get_by_label("Confirm new password", exact=True).fill(NEWCOMER_PASSWORD)
+    page.get_by_role("button", name="Set password").click()
+    page.get_by_label("Email address", exact=True).fill(NEWCOMER_EMAIL)
+    page.get_by_label("Password", exact=True).fill(NEWCOMER_PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {NEWCOMER_NAME}")
+    expect(page.locator("main")).to_contain_text("next month")
+    assert_accessible(page, "the newcomer's home page with her meeting")
+    _sign_out(page)
 
     sign_in(page, live_server, POLICE_REP)
     page.goto(f"/actions/{ids['police']}")

@@ -4,7 +4,9 @@ Area A holds two signed-up agencies (X: police, Y: housing) with one representat
 coordinator and a chair; area B holds agency Z with its coordinator, chair and representative.
 Agency X serves **both** areas (as one police force serves several MARACs): it has its own
 representative in B too (side S), invited to B's meeting and owning an action there, while X's
-representative in A is never invited to anything in B. There is an admin and a DPO. Each area
+representative in A is never invited to anything in B. Two of X's people cover both areas
+(issue 15): a coordinator and a representative who are members of A and B, working in A, the
+representative invited to both meetings. There is an admin and a DPO. Each area
 has a meeting (its reps invited), a full case on its agenda (referral, minute entries, actions,
 attendance, an observer), and a data-subject request linked to its case. Every user owns one
 background job.
@@ -29,7 +31,7 @@ from werkzeug.routing import Rule
 from marac_app.action_items.models import ActionItem
 from marac_app.agencies.models import Agency, AgencyKind, MaracArea
 from marac_app.attendance.models import Attendance, AttendanceStatus, Observer
-from marac_app.auth.models import Role, User
+from marac_app.auth.models import Role, User, UserArea
 from marac_app.extensions import db
 from marac_app.jobs.models import BackgroundJob
 from marac_app.meetings.models import Invitation, Meeting
@@ -104,6 +106,10 @@ class SecurityWorld:
     dpo: User
     version_id: int
     jobs: dict[int, str] = field(default_factory=dict)  # user id -> job public id
+    # Issue 15: X's people who cover both areas (members of A and B), working in A. The rep
+    # is invited to both meetings, so only the area they work in keeps B from them.
+    two_area_coordinator: User | None = None
+    two_area_rep: User | None = None
 
     def user(self, role: str) -> User:
         return {
@@ -187,10 +193,19 @@ def sw(
     s.rep = make_user(Role.AGENCY_REP, agency=agency_x, area=area_b)
     for side in (y, b):
         side.rep = make_user(Role.AGENCY_REP, agency=side.agency)
+    two_area_coordinator = make_user(Role.COORDINATOR, agency=agency_x, area=area_a)
+    two_area_rep = make_user(Role.AGENCY_REP, agency=agency_x, area=area_a)
     admin, dpo = make_user(Role.ADMIN), make_user(Role.DPO)
     x.meeting = y.meeting = make_meeting(area_a, invite=[x.rep, y.rep], chair=x.chair, days=7)
     b.meeting = s.meeting = make_meeting(area_b, invite=[b.rep, s.rep], chair=b.chair, days=7)
     with app.app_context():
+        for person in (two_area_coordinator, two_area_rep):
+            for area in (area_a, area_b):
+                db.session.add(UserArea(user_id=person.id, area_id=area.id))
+        for meeting in (x.meeting, b.meeting):
+            db.session.add(
+                Invitation(meeting_id=meeting.id, user_id=two_area_rep.id, agency_id=agency_x.id)
+            )
         for side, victim in ((x, "Valerie Victimson"), (b, "Bettina Bystander")):
             referral = referral_services.create_referral(
                 area=db.session.get(MaracArea, side.area.id),
@@ -275,6 +290,8 @@ def sw(
             b.chair,
             b.rep,
             s.rep,
+            two_area_coordinator,
+            two_area_rep,
         ):
             job = BackgroundJob(kind="test", owner_id=user.id)
             db.session.add(job)
@@ -296,7 +313,18 @@ def sw(
         y.transfer_id, s.transfer_id = x.transfer_id, b.transfer_id
         version_id = current_protocol().id
         db.session.commit()
-    return SecurityWorld(x=x, y=y, b=b, s=s, admin=admin, dpo=dpo, version_id=version_id, jobs=jobs)
+    return SecurityWorld(
+        x=x,
+        y=y,
+        b=b,
+        s=s,
+        admin=admin,
+        dpo=dpo,
+        version_id=version_id,
+        jobs=jobs,
+        two_area_coordinator=two_area_coordinator,
+        two_area_rep=two_area_rep,
+    )
 
 
 # --- Probing ---------------------------------------------------------------------------

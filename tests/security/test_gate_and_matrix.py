@@ -86,7 +86,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "meetings.cancel": frozenset({"coordinator"}),
     "meetings.edit": frozenset({"coordinator"}),
     "meetings.invite": frozenset({"coordinator"}),
+    "meetings.invite_new_person": frozenset({"coordinator"}),
     "meetings.remove_invitation": frozenset({"coordinator"}),
+    "meetings.series_page": AREA,  # 404 for a meeting outside a series (tests/meetings)
+    "meetings.invite_series": frozenset({"coordinator"}),
     "minutes.meeting_minutes": AREA,
     "minutes.case_minutes": AREA,
     "minutes.save_draft": AREA,  # the key decides chair-only forms (403 in the area)
@@ -460,3 +463,126 @@ def test_actions_of_a_restricted_case_are_hidden_from_reps_and_chairs(
             assert "ACTIONMARKX" not in _body(prober, path), (role, path)
         assert prober.request("GET", f"/actions/{sw.x.action_id}").status == 404, role
     assert probers["coordinator"].request("GET", f"/actions/{sw.x.action_id}").status == 200
+
+
+# --- A person in two areas (issue 15) ------------------------------------------------------
+# X's two-area coordinator and representative are members of areas A and B (the rep invited to
+# both meetings). Working in A, every object route given B's objects answers 404, exactly as
+# for a one-area person of A; after they change to B, every route given A's objects does, and
+# B's pages open for them.
+
+
+def _two_area_person(sw: SecurityWorld, role: str):
+    return {"coordinator": sw.two_area_coordinator, "rep": sw.two_area_rep}[role]
+
+
+def _change_area(prober: Prober, area_id: int) -> None:
+    """Change the area the prober works in for the rest of the test (outside a savepoint)."""
+    response = prober.client.post(
+        "/account/area", data={"csrf_token": prober.token, "area": str(area_id)}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+def _other_area_problems(
+    app: Flask,
+    prober: Prober,
+    role: str,
+    own: dict,
+    others: dict[str, dict],
+) -> list[str]:
+    """Every object route, given each of ``others`` (the area not worked in), is 404 for the
+    role's allowed routes and 403/404 for the rest. Routes whose objects are the same in both
+    (the agency serving both areas, the person's own job) are left out."""
+    problems: list[str] = []
+    for relation, values in others.items():
+        for rule in object_rules(app):
+            if rule.endpoint in TOKEN_ROUTES:
+                continue
+            if all(own[n] == values[n] for n in object_variables(rule)):
+                continue
+            expected = "hidden" if role in ALLOWED.get(rule.endpoint, frozenset()) else "denied"
+            for method in methods(rule):
+                answer = prober.request(method, fill(rule, values))
+                problems += check(rule, method, role, relation, values, answer, expected)
+    return problems
+
+
+def _opens(prober: Prober, paths: list[str]) -> list[str]:
+    return [f"{p}: {s}" for p in paths if (s := prober.request("GET", p).status) != 200]
+
+
+@pytest.mark.parametrize("role", ["coordinator", "rep"])
+def test_a_two_area_person_sees_only_the_area_they_work_in(
+    app: Flask, sw: SecurityWorld, db_transaction: sa.Connection, role: str
+) -> None:
+    person = _two_area_person(sw, role)
+    prober = _side_prober(app, db_transaction, person)
+    in_a = sw.values("own", person)
+    in_b = {**sw.values("other_area_same_agency", person), "public_id": in_a["public_id"]}
+    a_pages = {
+        "coordinator": [
+            f"/meetings/{sw.x.meeting.id}",
+            f"/cases/{sw.x.case_id}",
+            f"/actions/{sw.y.action_id}",
+        ],
+        "rep": [f"/meetings/{sw.x.meeting.id}", f"/actions/{sw.x.action_id}"],
+    }[role]
+    b_pages = {
+        "coordinator": [
+            f"/meetings/{sw.b.meeting.id}",
+            f"/cases/{sw.b.case_id}",
+            f"/actions/{sw.b.action_id}",
+        ],
+        "rep": [f"/meetings/{sw.s.meeting.id}", f"/actions/{sw.s.action_id}"],
+    }[role]
+    own_mark, other_mark = (
+        ("ACTIONMARKY", "ACTIONMARKB")
+        if role == "coordinator"
+        else (
+            "ACTIONMARKX",
+            "ACTIONMARKS",
+        )
+    )
+
+    # Working in A: A's pages open, every page of B is 404.
+    assert "Working in: " in _body(prober, "/")
+    assert not _opens(prober, a_pages)
+    listed = _body(prober, "/actions/")
+    assert own_mark in listed and other_mark not in listed
+    meetings = _body(prober, "/meetings/")
+    assert f'href="/meetings/{sw.x.meeting.id}"' in meetings
+    assert f'href="/meetings/{sw.b.meeting.id}"' not in meetings
+    problems = _other_area_problems(
+        app,
+        prober,
+        role,
+        in_a,
+        {
+            "area B, agency Z": sw.values("other_area", person),
+            "area B, agency X": sw.values("other_area_same_agency", person),
+        },
+    )
+    assert not problems, "working in A:\n" + "\n".join(problems)
+
+    # Changed to B: the reverse.
+    _change_area(prober, sw.b.area.id)
+    assert not _opens(prober, b_pages)
+    listed = _body(prober, "/actions/")
+    assert other_mark in listed and own_mark not in listed
+    meetings = _body(prober, "/meetings/")
+    assert f'href="/meetings/{sw.b.meeting.id}"' in meetings
+    assert f'href="/meetings/{sw.x.meeting.id}"' not in meetings
+    assert sw.x.case_reference not in _body(prober, "/cases/" if role == "coordinator" else "/")
+    problems = _other_area_problems(
+        app,
+        prober,
+        role,
+        in_b,
+        {
+            "area A, agency X": sw.values("own", person),
+            "area A, agency Y": sw.values("other_agency", person),
+        },
+    )
+    assert not problems, "working in B:\n" + "\n".join(problems)
+    assert all(prober.request("GET", p).status == 404 for p in a_pages)

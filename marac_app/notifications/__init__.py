@@ -1,0 +1,1 @@
+"""In-app notifications and each person's choice of which also come by email (issue 15)."""

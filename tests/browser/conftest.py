@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -211,6 +212,32 @@ def live_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@contextmanager
+def on_server_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """An app context whose ``db.session`` is the live server's own database, for a journey
+    that builds its meeting through the real services first (the suite binds ``db.session`` to
+    its own test database for every test). Commit inside; afterwards the session is removed
+    and the engine disposed."""
+    from sqlalchemy.orm import scoped_session, sessionmaker
+
+    from marac_app import create_app
+    from marac_app.extensions import db
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
+    engine = sa.create_engine(database_url)
+    monkeypatch.setattr(
+        db, "session", scoped_session(sessionmaker(bind=engine, expire_on_commit=False))
+    )
+    try:
+        with app.app_context():
+            try:
+                yield
+            finally:
+                db.session.remove()
+    finally:
+        engine.dispose()
 
 
 # --- The browser -------------------------------------------------------------------------

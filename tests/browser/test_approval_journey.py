@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import CHAIR, POLICE_REP
+from tests.browser.conftest import CHAIR, POLICE_REP, on_server_database
 from tests.browser.test_sign_in_accessibility import (
     assert_accessible,
     assert_no_csp_errors,
@@ -34,9 +34,7 @@ def _build_meeting(database_url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[
     through the real services on the live server's database; returns (meeting id, case 1
     reference, case 2 reference)."""
     import sqlalchemy as sa
-    from sqlalchemy.orm import scoped_session, sessionmaker
 
-    from marac_app import create_app
     from marac_app.agencies.models import Agency, MaracArea
     from marac_app.attendance import services as attendance
     from marac_app.attendance.models import AcknowledgementMethod, AttendanceStatus
@@ -48,15 +46,7 @@ def _build_meeting(database_url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[
     from marac_app.minutes import services
     from tests.fixtures import listed_case
 
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
-    engine = sa.create_engine(database_url)
-    # The suite binds db.session to its own database for every test; this one is the server's.
-    monkeypatch.setattr(
-        db,
-        "session",
-        scoped_session(sessionmaker(bind=engine, expire_on_commit=False)),
-    )
-    with app.app_context():
+    with on_server_database(database_url, monkeypatch):
         area = db.session.scalar(sa.select(MaracArea).where(MaracArea.code == "CAM"))
         police = db.session.scalar(
             sa.select(Agency).where(Agency.name == "Fenshire Constabulary (demo)")
@@ -112,8 +102,6 @@ def _build_meeting(database_url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[
         )
         db.session.commit()
         found = (meeting.id, case1.reference, case2.reference)
-        db.session.remove()
-    engine.dispose()
     return found
 
 

@@ -23,7 +23,7 @@ from email.message import EmailMessage
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import COORDINATOR, HOUSING, POLICE, POLICE_REP
+from tests.browser.conftest import COORDINATOR, HOUSING, POLICE, POLICE_REP, on_server_database
 from tests.browser.test_sign_in_accessibility import (
     assert_accessible,
     assert_no_csp_errors,
@@ -44,9 +44,7 @@ def _build(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]
     """The meeting, its case and the two actions, and next month's meeting, through the real
     services on the live server's database; returns the actions' and the next meeting's ids."""
     import sqlalchemy as sa
-    from sqlalchemy.orm import scoped_session, sessionmaker
 
-    from marac_app import create_app
     from marac_app.action_items.models import ActionItem
     from marac_app.agencies.models import Agency, MaracArea
     from marac_app.attendance import services as attendance
@@ -60,12 +58,7 @@ def _build(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]
     from tests.browser.conftest import CHAIR
     from tests.fixtures import listed_case
 
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
-    engine = sa.create_engine(database_url)
-    monkeypatch.setattr(
-        db, "session", scoped_session(sessionmaker(bind=engine, expire_on_commit=False))
-    )
-    with app.app_context():
+    with on_server_database(database_url, monkeypatch):
         area = db.session.scalar(sa.select(MaracArea).where(MaracArea.code == "CAM"))
         police = db.session.scalar(sa.select(Agency).where(Agency.name == POLICE))
         housing = db.session.scalar(sa.select(Agency).where(Agency.name == HOUSING))
@@ -125,8 +118,6 @@ def _build(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]
             .values(due_date=london_today() - timedelta(days=5))
         )
         db.session.commit()
-        db.session.remove()
-    engine.dispose()
     return ids
 
 

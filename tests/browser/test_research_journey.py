@@ -24,7 +24,15 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import CHAIR, COORDINATOR, HOUSING, POLICE, POLICE_REP, demo_user
+from tests.browser.conftest import (
+    CHAIR,
+    COORDINATOR,
+    HOUSING,
+    POLICE,
+    POLICE_REP,
+    demo_user,
+    on_server_database,
+)
 from tests.browser.test_sign_in_accessibility import (
     assert_accessible,
     assert_no_csp_errors,
@@ -51,9 +59,7 @@ def _build_meeting(
     services on the live server's database; returns (meeting id, the cases' ids and
     references)."""
     import sqlalchemy as sa
-    from sqlalchemy.orm import scoped_session, sessionmaker
 
-    from marac_app import create_app
     from marac_app.agencies.models import Agency, MaracArea
     from marac_app.attendance import services as attendance
     from marac_app.attendance.models import AcknowledgementMethod, AttendanceStatus
@@ -63,15 +69,7 @@ def _build_meeting(
     from marac_app.meetings.models import Invitation, Meeting
     from tests.fixtures import listed_case
 
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
-    engine = sa.create_engine(database_url)
-    # The suite binds db.session to its own database for every test; this one is the server's.
-    monkeypatch.setattr(
-        db,
-        "session",
-        scoped_session(sessionmaker(bind=engine, expire_on_commit=False)),
-    )
-    with app.app_context():
+    with on_server_database(database_url, monkeypatch):
         area = db.session.scalar(sa.select(MaracArea).where(MaracArea.code == "CAM"))
         police = db.session.scalar(sa.select(Agency).where(Agency.name == POLICE))
         chair = db.session.scalar(sa.select(User).where(User.email == CHAIR.email))
@@ -117,8 +115,6 @@ def _build_meeting(
                 "coordinated_ref": coordinated.reference,
             },
         )
-        db.session.remove()
-    engine.dispose()
     return found
 
 

@@ -30,6 +30,7 @@ class AuditAction(enum.StrEnum):
     AUDIT_SEARCHED = "audit_searched"
     AUDIT_VERIFIED = "audit_verified"
     CALENDAR_FEED_ISSUED = "calendar_feed_issued"
+    CALENDAR_REMINDER_CHANGED = "calendar_reminder_changed"
     CALENDAR_FEED_READ = "calendar_feed_read"
     CALENDAR_FEED_REVOKED = "calendar_feed_revoked"
     CASE_ACCESS_REVIEWED = "case_access_reviewed"

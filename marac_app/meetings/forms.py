@@ -33,6 +33,7 @@ from marac_app.common.forms import (
     coerce_id,
 )
 from marac_app.meetings.recurrence import ORDINALS, WEEKDAY_NAMES, RepeatKind
+from marac_app.meetings.reminders import CHOICES as REMINDER_CHOICES
 from marac_app.meetings.services import (
     CHAIR_NOT_OF_AREA,
     END_BEFORE_START,
@@ -289,4 +290,22 @@ class NewPersonForm(MaracForm):
         coerce=coerce_id,
         validate_choice=False,
         validators=[InputRequired("Select the person's agency")],
+    )
+
+
+def _minutes(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+class ReminderForm(MaracForm):
+    """The person's calendar reminder (marac_app/meetings/reminders.py)."""
+
+    minutes = SelectField(
+        "Remind me before each meeting",
+        coerce=_minutes,
+        choices=[SelectChoice(value, label) for value, label in REMINDER_CHOICES],
+        validate_choice=False,  # the service refuses anything else with its own message
     )

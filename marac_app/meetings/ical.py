@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from icalendar import (
+    Alarm,
     Calendar,
     Event,
     Timezone,
@@ -44,9 +45,11 @@ def _event(
     cancelled: bool,
     stamp: datetime,
     instance_of: tuple[str, int, datetime] | None = None,
+    alarm_minutes: int | None = None,
 ) -> Event:
     """The meeting as a VEVENT; ``instance_of`` (series UID, SEQUENCE, slot start) makes it
-    the occurrence of a series' recurring event whose RECURRENCE-ID is the slot."""
+    the occurrence of a series' recurring event whose RECURRENCE-ID is the slot;
+    ``alarm_minutes`` adds the person's reminder (a VALARM that many minutes before)."""
     event = Event()
     if instance_of is None:
         event.add("uid", meeting.ical_uid)
@@ -86,7 +89,18 @@ def _event(
         address.params["partstat"] = vText("NEEDS-ACTION")
         address.params["rsvp"] = vText("FALSE")
         event.add("attendee", address, encode=False)
+    if alarm_minutes and not cancelled:
+        event.add_component(_alarm(meeting, alarm_minutes))
     return event
+
+
+def _alarm(meeting: Meeting, minutes: int) -> Alarm:
+    """A display reminder ``minutes`` before the start; its text is the event's title only."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", meeting_summary(meeting))
+    alarm.add("trigger", -timedelta(minutes=minutes))
+    return alarm
 
 
 def london_vtimezone() -> Timezone:
@@ -133,6 +147,7 @@ def meeting_to_ical(
     attendees: Iterable[User],
     *,
     organizer: str = "marac-manager@localhost",
+    alarm_minutes: int | None = None,
 ) -> bytes:
     """One meeting as an iTIP message (``method`` REQUEST, CANCEL or PUBLISH).
 
@@ -150,6 +165,7 @@ def meeting_to_ical(
             attendees=list(attendees),
             cancelled=method == "CANCEL" or meeting.is_cancelled,
             stamp=utcnow(),
+            alarm_minutes=alarm_minutes,
         )
     )
     return calendar.to_ical()
@@ -170,6 +186,7 @@ def series_to_ical(
     *,
     sequence: int,
     organizer: str = "marac-manager@localhost",
+    alarm_minutes: int | None = None,
 ) -> bytes:
     """The series as one METHOD:REQUEST for ``attendee``: a master VEVENT (series UID, RRULE
     from the first to the last included slot), an EXDATE for each slot in between whose
@@ -191,6 +208,7 @@ def series_to_ical(
         cancelled=False,
         stamp=stamp,
         instance_of=(series.ical_uid, sequence, first.starts_at),
+        alarm_minutes=alarm_minutes,
     )
     # The master is the rule itself: its own times, venue and link, no RECURRENCE-ID.
     for name in ("recurrence-id", "dtstart", "dtend", "location", "url", "description"):
@@ -225,6 +243,7 @@ def series_to_ical(
                     cancelled=False,
                     stamp=stamp,
                     instance_of=(series.ical_uid, sequence, slot.starts_at),
+                    alarm_minutes=alarm_minutes,
                 )
             )
     return calendar.to_ical()
@@ -238,6 +257,7 @@ def occurrence_to_ical(
     *,
     sequence: int,
     organizer: str = "marac-manager@localhost",
+    alarm_minutes: int | None = None,
 ) -> bytes:
     """One occurrence of a series' recurring event (series UID, RECURRENCE-ID = its slot) as
     an iTIP REQUEST (changed) or CANCEL (cancelled, or the person no longer invited)."""
@@ -253,15 +273,21 @@ def occurrence_to_ical(
             cancelled=method == "CANCEL" or slot.meeting.is_cancelled,
             stamp=utcnow(),
             instance_of=(series.ical_uid, sequence, slot.starts_at),
+            alarm_minutes=alarm_minutes,
         )
     )
     return calendar.to_ical()
 
 
 def meetings_feed(
-    meetings: Iterable[Meeting], *, name: str, organizer: str = "marac-manager@localhost"
+    meetings: Iterable[Meeting],
+    *,
+    name: str,
+    organizer: str = "marac-manager@localhost",
+    alarm_minutes: int | None = None,
 ) -> bytes:
-    """A subscription feed (no METHOD) of ``meetings``, cancelled ones marked CANCELLED."""
+    """A subscription feed (no METHOD) of ``meetings``, cancelled ones marked CANCELLED, each
+    with the person's reminder when they chose one."""
     calendar = _calendar(None)
     calendar.add("x-wr-calname", name)
     stamp = utcnow()
@@ -273,6 +299,7 @@ def meetings_feed(
                 attendees=[],
                 cancelled=meeting.is_cancelled,
                 stamp=stamp,
+                alarm_minutes=alarm_minutes,
             )
         )
     return calendar.to_ical()

@@ -173,3 +173,17 @@ class AccountInvitation(Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+
+class CalendarReminder(Model):
+    """The reminder a person chose for their meeting invitations and calendar feed (a VALARM
+    ``minutes`` before each meeting; no row = no reminder). Issue 16."""
+
+    __tablename__ = "calendar_reminder"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
+    )
+    minutes: Mapped[int]
+    updated_at: Mapped[updated_at]

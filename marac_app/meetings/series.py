@@ -25,6 +25,7 @@ from marac_app.common.errors import ServiceError
 from marac_app.common.time import LONDON
 from marac_app.db import utcnow
 from marac_app.extensions import db
+from marac_app.meetings import reminders
 from marac_app.meetings.ical import meeting_summary, series_to_ical
 from marac_app.meetings.models import Invitation, MeetingSeries
 from marac_app.meetings.services import (
@@ -181,7 +182,13 @@ def _email(
         "not part of this email.\n"
     )
     calendar = series_to_ical(
-        series, series_slots(series), held, person, sequence=sequence, organizer=config["MAIL_FROM"]
+        series,
+        series_slots(series),
+        held,
+        person,
+        sequence=sequence,
+        organizer=config["MAIL_FROM"],
+        alarm_minutes=reminders.minutes_for(person),
     )
     message = mail.build_message(
         person.email, subject, body, calendar=calendar, calendar_method="REQUEST"

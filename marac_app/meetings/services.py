@@ -26,6 +26,7 @@ from marac_app.common.pagination import paginate
 from marac_app.common.time import LONDON, london_today
 from marac_app.db import utcnow
 from marac_app.extensions import db
+from marac_app.meetings import reminders
 from marac_app.meetings.ical import meeting_summary, meeting_to_ical, occurrence_to_ical
 from marac_app.meetings.models import (
     Invitation,
@@ -523,6 +524,7 @@ def _send(
     sent = 0
     for invitation in invitations:
         person = invitation.user
+        alarm = reminders.minutes_for(person)
         if invitation.via_series and slot is not None and meeting.series is not None:
             calendar = occurrence_to_ical(
                 meeting.series,
@@ -531,9 +533,12 @@ def _send(
                 person,
                 sequence=series_sequence(meeting.series),
                 organizer=organizer,
+                alarm_minutes=alarm,
             )
         else:
-            calendar = meeting_to_ical(meeting, method, [person], organizer=organizer)
+            calendar = meeting_to_ical(
+                meeting, method, [person], organizer=organizer, alarm_minutes=alarm
+            )
         subject, body = _body(meeting, method, person, link)
         message = mail.build_message(
             person.email, subject, body, calendar=calendar, calendar_method=method

@@ -30,7 +30,7 @@ from marac_app.common.pagination import page_number
 from marac_app.common.time import LONDON
 from marac_app.common.transaction import Read, attempt, audit_read, commit_only, render_read
 from marac_app.extensions import db
-from marac_app.meetings import account_invitations, feeds, series, services
+from marac_app.meetings import account_invitations, feeds, reminders, series, services
 from marac_app.meetings import outbox as outbox_store
 from marac_app.meetings.forms import (
     CancelMeetingForm,
@@ -40,6 +40,7 @@ from marac_app.meetings.forms import (
     MeetingForm,
     NewMeetingForm,
     NewPersonForm,
+    ReminderForm,
 )
 from marac_app.meetings.ical import meeting_to_ical, meetings_feed
 from marac_app.meetings.models import Meeting, MeetingKind
@@ -511,6 +512,28 @@ def subscription() -> ResponseReturnValue:
     )
 
 
+@bp.route("/calendar-reminder", methods=["GET", "POST"])
+@meeting_roles
+def reminder() -> ResponseReturnValue:
+    """The person's own reminder on their invitations and calendar feed."""
+    form = ReminderForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            saved = attempt(
+                lambda: reminders.set_reminder(current_user, form.minutes.data, actor=current_user),
+                form,
+            )
+            if saved:
+                flash(
+                    "Your calendar reminder has been saved. It is on the invitations you are "
+                    "sent from now on and in your calendar subscription."
+                )
+                return redirect(url_for("meetings.reminder"))
+        return render_template("meetings/reminder.html", form=form), 400
+    form.minutes.data = reminders.minutes_for(current_user) or 0
+    return render_template("meetings/reminder.html", form=form)
+
+
 @bp.route("/feed/<token>.ics")
 @public  # calendar programs cannot sign in: the secret token in the address decides
 def feed(token: str) -> ResponseReturnValue:
@@ -526,7 +549,12 @@ def feed(token: str) -> ResponseReturnValue:
         detail=f"meetings={len(meetings)}",
     )
     commit_only()
-    body = meetings_feed(meetings, name="MARAC meetings", organizer=current_app.config["MAIL_FROM"])
+    body = meetings_feed(
+        meetings,
+        name="MARAC meetings",
+        organizer=current_app.config["MAIL_FROM"],
+        alarm_minutes=reminders.minutes_for(user),
+    )
     response = _ics_response(body, "marac-meetings.ics")
     response.headers["Content-Disposition"] = 'inline; filename="marac-meetings.ics"'
     return response

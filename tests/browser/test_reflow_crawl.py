@@ -7,6 +7,7 @@ checks the first pages of each role's crawl in the narrow layout.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from urllib.parse import urldefrag, urlparse
 
@@ -17,7 +18,14 @@ from playwright.sync_api import Error as PlaywrightError
 from tests.browser.conftest import CHAIR, COORDINATOR, POLICE_REP, demo_user
 from tests.browser.test_sign_in_accessibility import assert_accessible, sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    # The layout does not depend on the database: crawled once, in the SQLite pass of .ci/run.
+    pytest.mark.skipif(
+        bool(os.environ.get("MARAC_TEST_DATABASE_URL")),
+        reason="layout is database-independent; the SQLite pass crawls it",
+    ),
+]
 
 WIDTH = 320
 PAGES_PER_ROLE = 45

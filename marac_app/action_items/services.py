@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -30,7 +30,7 @@ from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
 from marac_app.auth.models import Role, User
 from marac_app.common.errors import ConflictError, ServiceError
-from marac_app.common.time import format_long_date, london_today
+from marac_app.common.time import LONDON, format_long_date, london_today
 from marac_app.db import utcnow
 from marac_app.extensions import db
 from marac_app.meetings.models import Meeting
@@ -506,11 +506,18 @@ class AgencySummary:
     on: date
 
 
+# "Completed" on a home page counts the last year's, so the page does not grow with history.
+COMPLETED_WINDOW_DAYS = 365
+
+
 def actions_summary(user: User, *, on: date | None = None, limit: int = 5) -> AgencySummary:
-    """Counts of the actions ``user`` may see and the next few open ones (by due date): a
-    representative's home page ("My agency's actions")."""
+    """Counts of the actions ``user`` may see — open, overdue, and completed in the last
+    ``COMPLETED_WINDOW_DAYS`` — and the next few open ones (by due date): a representative's
+    home page ("My agency's actions"). Actions closed before the window are not read."""
     on = on or london_today()
     visible = visible_actions_clause(user)
+    since = datetime.combine(on - timedelta(days=COMPLETED_WINDOW_DAYS), time(), tzinfo=LONDON)
+    closed_at = sa.func.coalesce(ActionItem.status_changed_at, ActionItem.created_at)
     counts = db.session.execute(
         sa.select(
             sa.func.count().filter(ActionItem.status == ActionStatus.OPEN),
@@ -521,7 +528,7 @@ def actions_summary(user: User, *, on: date | None = None, limit: int = 5) -> Ag
         )
         .select_from(ActionItem)
         .join(Case, Case.id == ActionItem.case_id)
-        .where(visible)
+        .where(visible, sa.or_(ActionItem.status == ActionStatus.OPEN, closed_at >= since))
     ).one()
     upcoming = db.session.scalars(
         _with_details(

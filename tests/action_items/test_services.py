@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -296,6 +296,28 @@ def test_overdue_means_open_and_due_before_today(app_ctx, world, make_action) ->
     assert _get(ActionItem, yesterday).is_overdue(today())
     summary = services.actions_summary(coordinator)
     assert (summary.open, summary.overdue, summary.completed) == (2, 1, 1)
+
+
+def test_the_home_summary_counts_only_the_last_years_completed_actions(
+    app_ctx, world, make_action
+) -> None:
+    """Issue 17: the home page counted the agency's completed actions over all history, so it
+    grew with the years; it counts the last 12 months' (an open action counts however old)."""
+    case, police = world["case"], world["police"]
+    old = make_action(
+        case, police, due=today() - timedelta(days=800), status=ActionStatus.COMPLETED
+    )
+    make_action(case, police, due=today() - timedelta(days=10), status=ActionStatus.COMPLETED)
+    make_action(case, police, due=today() - timedelta(days=700))  # open, long overdue
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    db.session.execute(
+        sa.update(ActionItem)
+        .where(ActionItem.id == old.id)
+        .values(status_changed_at=long_ago, created_at=long_ago)
+    )
+    db.session.flush()
+    summary = services.actions_summary(_get(User, world["coordinator"]))
+    assert (summary.open, summary.overdue, summary.completed) == (1, 1, 1)
 
 
 def test_outstanding_actions_are_open_ones_from_earlier_meetings(

@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
 from marac_app.agencies.models import Agency, ReturnVisibility, agency_areas
@@ -88,26 +90,51 @@ def can_write_return(user: User, item: AgendaItem) -> bool:
     return is_invited_rep(user, item.meeting) and can_view_case(user, item.case)
 
 
-def can_view_return(user: User, item: AgendaItem, agency_id: int) -> bool:
-    """Read ``agency_id``'s return for ``item``'s case (module docstring)."""
+@dataclass(frozen=True)
+class ReturnAccess:
+    """What one person may read of one case's returns, worked out once (``return_access``):
+    the chair and coordinator every agency's; an invited representative their own agency's,
+    and the others' where the area shares returns with every invited agency."""
+
+    allowed: bool
+    staff: bool = False
+    agency_id: int | None = None
+    everyone: bool = False
+
+    def sees(self, agency_id: int) -> bool:
+        if not self.allowed:
+            return False
+        return self.staff or self.agency_id == agency_id or self.everyone
+
+    def sees_withheld(self, agency_id: int) -> bool:
+        """ "Information held but not shared, and why": the chair, the coordinator and the
+        returning agency's own representatives; nobody else in any setting."""
+        return self.sees(agency_id) and (self.staff or self.agency_id == agency_id)
+
+
+def return_access(user: User, item: AgendaItem) -> ReturnAccess:
     meeting = item.meeting
     if not can_view_case(user, item.case):
-        return False
+        return ReturnAccess(allowed=False)
     if is_area_staff(user, meeting):
-        return True
+        return ReturnAccess(allowed=True, staff=True)
     if not is_invited_rep(user, meeting):
-        return False
-    if user.agency_id == agency_id:
-        return True
-    return meeting.area.return_visibility == ReturnVisibility.INVITED_AGENCIES
+        return ReturnAccess(allowed=False)
+    return ReturnAccess(
+        allowed=True,
+        agency_id=user.agency_id,
+        everyone=meeting.area.return_visibility == ReturnVisibility.INVITED_AGENCIES,
+    )
+
+
+def can_view_return(user: User, item: AgendaItem, agency_id: int) -> bool:
+    """Read ``agency_id``'s return for ``item``'s case (module docstring)."""
+    return return_access(user, item).sees(agency_id)
 
 
 def can_see_withheld(user: User, item: AgendaItem, agency_id: int) -> bool:
-    """ "Information held but not shared, and why": the chair, the coordinator, and the
-    returning agency's own invited representatives; nobody else in any setting."""
-    if not can_view_return(user, item, agency_id):
-        return False
-    return is_area_staff(user, item.meeting) or user.agency_id == agency_id
+    """ "Information held but not shared, and why" (``ReturnAccess.sees_withheld``)."""
+    return return_access(user, item).sees_withheld(agency_id)
 
 
 def can_manage_returns(user: User, meeting: Meeting) -> bool:

@@ -22,10 +22,10 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from marac_app import mail
-from marac_app.agencies.models import Agency
+from marac_app.agencies.models import Agency, agency_areas
 from marac_app.audit import record
 from marac_app.audit_actions import AuditAction
-from marac_app.auth.models import User
+from marac_app.auth.models import Role, User
 from marac_app.common.errors import ConflictError, ServiceError
 from marac_app.common.sanitize import is_blank, sanitize_html
 from marac_app.common.time import LONDON, format_long_date, london_day_bounds
@@ -39,7 +39,7 @@ from marac_app.minutes import services as minutes_services
 from marac_app.minutes.models import TEXT_MAX, EntryKind, MinuteEntry, Subject
 from marac_app.notifications.models import NotificationKind
 from marac_app.notifications.services import notify, wants_email
-from marac_app.protocol.services import require_signed_up
+from marac_app.protocol.services import require_signed_up, signup_problem
 from marac_app.referrals.models import AgendaItem
 from marac_app.referrals.services import case_list
 from marac_app.research.models import (
@@ -50,9 +50,8 @@ from marac_app.research.models import (
     ResearchReturnItem,
 )
 from marac_app.research.permissions import (
-    can_see_withheld,
-    can_view_return,
     is_invited_rep,
+    return_access,
 )
 
 logger = logging.getLogger(__name__)
@@ -145,14 +144,43 @@ def may_change(meeting: Meeting, found: ResearchReturn | None, now: datetime | N
 
 def invited_reps(meeting: Meeting) -> list[User]:
     """The people the research list goes to: live invitations of ``meeting`` held by active
-    representatives of agencies of its area signed up to the protocol; by name."""
+    representatives of active agencies serving its area, working in it, whose agency is
+    signed up to the protocol; by name. The same people as ``is_invited_rep`` admits, found
+    in one statement, and each agency's sign-up read once (the live case page asks for every
+    case: it was two statements per invited person)."""
     people = db.session.scalars(
         sa.select(User)
         .join(Invitation, Invitation.user_id == User.id)
-        .where(Invitation.meeting_id == meeting.id, Invitation.revoked_at.is_(None))
+        .join(Agency, Agency.id == User.agency_id)
+        .join(
+            agency_areas,
+            sa.and_(
+                agency_areas.c.agency_id == Agency.id,
+                agency_areas.c.area_id == meeting.area_id,
+            ),
+        )
+        .where(
+            Invitation.meeting_id == meeting.id,
+            Invitation.revoked_at.is_(None),
+            User.role == Role.AGENCY_REP,
+            User.active.is_(True),
+            Agency.active.is_(True),
+            sa.or_(User.area_id.is_(None), User.area_id == meeting.area_id),
+        )
+        .options(selectinload(User.agency))
         .order_by(User.name, User.id)
-    )
-    return [person for person in people if is_invited_rep(person, meeting)]
+    ).unique()
+    signed: dict[int, bool] = {}
+    chosen = []
+    for person in people:
+        agency = person.agency
+        if agency is None:
+            continue
+        if agency.id not in signed:
+            signed[agency.id] = signup_problem(agency) is None
+        if signed[agency.id]:
+            chosen.append(person)
+    return chosen
 
 
 def invited_agencies(meeting: Meeting) -> list[Agency]:
@@ -269,15 +297,16 @@ def returns_for_case(agenda_item: AgendaItem, viewer: User) -> list[VisibleRetur
     }
     for returned in by_agency.values():
         agencies.setdefault(returned.agency_id, returned.agency)
+    access = return_access(viewer, agenda_item)
     shown = []
     for agency in sorted(agencies.values(), key=lambda a: (a.name, a.id)):
-        if not can_view_return(viewer, agenda_item, agency.id):
+        if not access.sees(agency.id):
             continue
         ret = by_agency.get(agency.id)
         status = status_of(ret)
         submitted = ret is not None and ret.is_submitted
         withheld = None
-        if submitted and ret is not None and can_see_withheld(viewer, agenda_item, agency.id):
+        if submitted and ret is not None and access.sees_withheld(agency.id):
             withheld = ret.withheld or ""
         shown.append(
             VisibleReturn(

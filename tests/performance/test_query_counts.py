@@ -13,7 +13,7 @@ from flask import Flask
 
 from marac_app.action_items.models import ActionItem, ActionStatus
 from marac_app.audit import record
-from marac_app.auth.models import User
+from marac_app.auth.models import Role, User
 from marac_app.common.time import london_today as today
 from marac_app.db import utcnow
 from marac_app.extensions import db
@@ -181,3 +181,35 @@ def test_the_grown_data_is_on_the_pages(app: Flask, client, auth, perf: PerfWorl
     auth.sign_in_as(mw.rep)
     actions = client.get("/actions/").get_data(as_text=True)
     assert "Grown action 1/0" in actions
+
+
+def test_the_live_case_page_reads_no_invitation_per_invited_person(
+    app: Flask, client, auth, perf: PerfWorld, make_agency, sign_up, make_user
+) -> None:
+    """The research returns panel checked each invited person one by one (their agency's
+    area, sign-up and invitation: 149 statements on a meeting with 20 invited); it now finds
+    them in one statement. What still grows is one sign-up read per invited agency in three
+    places of the page (left for issue 17: a per-request memo of the current protocol)."""
+    mw = perf
+    auth.sign_in_as(mw.chair)
+    client.get(mw.case_url())
+    response, few = count_queries(client, mw.case_url())
+    assert response.status_code == 200
+    with app.app_context():
+        for n in range(6):
+            agency = make_agency(name=f"Invited agency {n}", areas=[mw.area])
+            sign_up(agency)
+            for _ in range(2):
+                rep = make_user(Role.AGENCY_REP, agency=agency, area=mw.area)
+                db.session.add(
+                    Invitation(meeting_id=mw.meeting.id, user_id=rep.id, agency_id=agency.id)
+                )
+        db.session.commit()
+    response, many = count_queries(client, mw.case_url())
+    assert response.status_code == 200
+
+    def per_person(statements: list[str]) -> int:
+        return sum("FROM invitation" in s or "FROM agency_areas" in s for s in statements)
+
+    assert per_person(many) <= per_person(few), "a statement per invited person"
+    assert len(many) - len(few) <= 6 * 6, f"{len(few)} statements, then {len(many)}"

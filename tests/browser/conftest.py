@@ -21,9 +21,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -238,6 +241,66 @@ def on_server_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> It
                 db.session.remove()
     finally:
         engine.dispose()
+
+
+@dataclass
+class DemoMeeting:
+    """What ``demo_meeting`` built (rows of the live server's database, session-bound)."""
+
+    meeting: Any
+    area: Any
+    police: Any
+    chair: Any
+    people: dict[str, Any]  # the invited demo people's users, by email
+
+
+def demo_meeting(
+    starts: datetime, venue: str, invite: Sequence[DemoUser], *, present: DemoUser | None = None
+) -> DemoMeeting:
+    """Inside ``on_server_database``: a Cambridge meeting from ``starts`` for three hours,
+    chaired by the demo chair, with ``invite`` invited; with ``present``, its confidentiality
+    gate opened through the attendance services (statement read, that person present and
+    acknowledged, recorded by the chair). Flushes; the journey lists its cases and commits."""
+    from marac_app.agencies.models import Agency, MaracArea
+    from marac_app.attendance import services as attendance
+    from marac_app.attendance.models import AcknowledgementMethod, AttendanceStatus
+    from marac_app.auth.models import User
+    from marac_app.extensions import db
+    from marac_app.meetings.models import Invitation, Meeting
+
+    area = db.session.scalar(sa.select(MaracArea).where(MaracArea.code == "CAM"))
+    police = db.session.scalar(sa.select(Agency).where(Agency.name == POLICE))
+    chair = db.session.scalar(sa.select(User).where(User.email == CHAIR.email))
+    meeting = Meeting(
+        area_id=area.id,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        venue=venue,
+        chair_id=chair.id,
+    )
+    db.session.add(meeting)
+    db.session.flush()
+    people = {}
+    for person in invite:
+        user = db.session.scalar(sa.select(User).where(User.email == person.email))
+        db.session.add(Invitation(meeting_id=meeting.id, user_id=user.id, agency_id=user.agency_id))
+        people[person.email] = user
+    db.session.flush()
+    if present is not None:
+        attendance.mark_statement_read(
+            meeting, shown_version=attendance.required_version(meeting), actor=chair
+        )
+        row = attendance.record_invitee_attendance(
+            meeting,
+            people[present.email],
+            status=AttendanceStatus.PRESENT,
+            information_sent=None,
+            actor=chair,
+        )
+        attendance.acknowledge(
+            meeting, actor=chair, attendance=row, method=AcknowledgementMethod.RECORDED_BY_CHAIR
+        )
+    return DemoMeeting(meeting, area, police, chair, people)
 
 
 # --- The browser -------------------------------------------------------------------------

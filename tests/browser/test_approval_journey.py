@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import CHAIR, POLICE_REP, on_server_database
+from tests.browser.conftest import CHAIR, POLICE_REP, demo_meeting, on_server_database
 from tests.browser.test_sign_in_accessibility import (
     assert_accessible,
     assert_no_csp_errors,
@@ -33,49 +33,23 @@ def _build_meeting(database_url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[
     """Yesterday's Cambridge meeting, opened, with case 1 minuted in full and case 2 empty,
     through the real services on the live server's database; returns (meeting id, case 1
     reference, case 2 reference)."""
-    import sqlalchemy as sa
-
-    from marac_app.agencies.models import Agency, MaracArea
-    from marac_app.attendance import services as attendance
-    from marac_app.attendance.models import AcknowledgementMethod, AttendanceStatus
-    from marac_app.auth.models import User
     from marac_app.common.time import london_today
     from marac_app.db import utcnow
     from marac_app.extensions import db
-    from marac_app.meetings.models import Invitation, Meeting
     from marac_app.minutes import services
     from tests.fixtures import listed_case
 
     with on_server_database(database_url, monkeypatch):
-        area = db.session.scalar(sa.select(MaracArea).where(MaracArea.code == "CAM"))
-        police = db.session.scalar(
-            sa.select(Agency).where(Agency.name == "Fenshire Constabulary (demo)")
+        built = demo_meeting(
+            utcnow() - timedelta(days=1),
+            "Approval journey room (demo)",
+            [POLICE_REP],
+            present=POLICE_REP,
         )
-        chair = db.session.scalar(sa.select(User).where(User.email == CHAIR.email))
-        rep = db.session.scalar(sa.select(User).where(User.email == POLICE_REP.email))
-        starts = utcnow() - timedelta(days=1)
-        meeting = Meeting(
-            area_id=area.id,
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=3),
-            venue="Approval journey room (demo)",
-            chair_id=chair.id,
-        )
-        db.session.add(meeting)
-        db.session.flush()
-        db.session.add(Invitation(meeting_id=meeting.id, user_id=rep.id, agency_id=rep.agency_id))
+        meeting, area, police, chair = built.meeting, built.area, built.police, built.chair
         case1, item1 = listed_case(area.id, police.id, meeting.id, 1, "Ava Approval", prefix="APR")
         case2, _ = listed_case(area.id, police.id, meeting.id, 2, "Bea Approval", prefix="APR")
         db.session.flush()
-        attendance.mark_statement_read(
-            meeting, shown_version=attendance.required_version(meeting), actor=chair
-        )
-        row = attendance.record_invitee_attendance(
-            meeting, rep, status=AttendanceStatus.PRESENT, information_sent=None, actor=chair
-        )
-        attendance.acknowledge(
-            meeting, actor=chair, attendance=row, method=AcknowledgementMethod.RECORDED_BY_CHAIR
-        )
         services.add_entry(
             item1,
             subject="victim",

@@ -23,7 +23,13 @@ from email.message import EmailMessage
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import COORDINATOR, HOUSING, POLICE, POLICE_REP, on_server_database
+from tests.browser.conftest import (
+    COORDINATOR,
+    HOUSING,
+    POLICE_REP,
+    demo_meeting,
+    on_server_database,
+)
 from tests.browser.test_sign_in_accessibility import (
     assert_accessible,
     assert_no_csp_errors,
@@ -46,56 +52,27 @@ def _build(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]
     import sqlalchemy as sa
 
     from marac_app.action_items.models import ActionItem
-    from marac_app.agencies.models import Agency, MaracArea
-    from marac_app.attendance import services as attendance
-    from marac_app.attendance.models import AcknowledgementMethod, AttendanceStatus
-    from marac_app.auth.models import User
+    from marac_app.agencies.models import Agency
     from marac_app.common.time import london_today
     from marac_app.db import utcnow
     from marac_app.extensions import db
-    from marac_app.meetings.models import Invitation, Meeting
     from marac_app.minutes import services
-    from tests.browser.conftest import CHAIR
     from tests.fixtures import listed_case
 
     with on_server_database(database_url, monkeypatch):
-        area = db.session.scalar(sa.select(MaracArea).where(MaracArea.code == "CAM"))
-        police = db.session.scalar(sa.select(Agency).where(Agency.name == POLICE))
-        housing = db.session.scalar(sa.select(Agency).where(Agency.name == HOUSING))
-        chair = db.session.scalar(sa.select(User).where(User.email == CHAIR.email))
-        rep = db.session.scalar(sa.select(User).where(User.email == POLICE_REP.email))
-        starts = utcnow() - timedelta(days=14)
-        meeting = Meeting(
-            area_id=area.id,
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=3),
-            venue="Follow-through journey room (demo)",
-            chair_id=chair.id,
+        built = demo_meeting(
+            utcnow() - timedelta(days=14),
+            "Follow-through journey room (demo)",
+            [POLICE_REP],
+            present=POLICE_REP,
         )
-        db.session.add(meeting)
-        db.session.flush()
-        db.session.add(Invitation(meeting_id=meeting.id, user_id=rep.id, agency_id=rep.agency_id))
+        meeting, area, police, chair = built.meeting, built.area, built.police, built.chair
+        housing = db.session.scalar(sa.select(Agency).where(Agency.name == HOUSING))
         _case, item = listed_case(area.id, police.id, meeting.id, 1, "Fern Followup", prefix="FTJ")
         db.session.flush()
-        attendance.mark_statement_read(
-            meeting, shown_version=attendance.required_version(meeting), actor=chair
-        )
-        row = attendance.record_invitee_attendance(
-            meeting, rep, status=AttendanceStatus.PRESENT, information_sent=None, actor=chair
-        )
-        attendance.acknowledge(
-            meeting, actor=chair, attendance=row, method=AcknowledgementMethod.RECORDED_BY_CHAIR
-        )
-        upcoming = utcnow() + timedelta(days=30)
-        later = Meeting(
-            area_id=area.id,
-            starts_at=upcoming,
-            ends_at=upcoming + timedelta(hours=3),
-            venue="Follow-through journey room, next month (demo)",
-            chair_id=chair.id,
-        )
-        db.session.add(later)
-        db.session.flush()
+        later = demo_meeting(
+            utcnow() + timedelta(days=30), "Follow-through journey room, next month (demo)", []
+        ).meeting
         ids = {"next_meeting": later.id}
         for name, agency, text in (
             ("police", police, "Fit additional locks and a door chain at the property."),

@@ -30,6 +30,7 @@ from tests.browser.conftest import (
     HOUSING,
     POLICE,
     POLICE_REP,
+    demo_meeting,
     demo_user,
     on_server_database,
 )
@@ -58,52 +59,21 @@ def _build_meeting(
     (statement read, the police representative present and acknowledged), through the real
     services on the live server's database; returns (meeting id, the cases' ids and
     references)."""
-    import sqlalchemy as sa
-
-    from marac_app.agencies.models import Agency, MaracArea
-    from marac_app.attendance import services as attendance
-    from marac_app.attendance.models import AcknowledgementMethod, AttendanceStatus
-    from marac_app.auth.models import User
     from marac_app.db import utcnow
     from marac_app.extensions import db
-    from marac_app.meetings.models import Invitation, Meeting
     from tests.fixtures import listed_case
 
     with on_server_database(database_url, monkeypatch):
-        area = db.session.scalar(sa.select(MaracArea).where(MaracArea.code == "CAM"))
-        police = db.session.scalar(sa.select(Agency).where(Agency.name == POLICE))
-        chair = db.session.scalar(sa.select(User).where(User.email == CHAIR.email))
-        police_rep = db.session.scalar(sa.select(User).where(User.email == POLICE_REP.email))
-        housing_rep = db.session.scalar(sa.select(User).where(User.email == HOUSING_REP.email))
         starts = (utcnow() + timedelta(days=10)).replace(hour=10, minute=0, second=0, microsecond=0)
-        meeting = Meeting(
-            area_id=area.id,
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=3),
-            venue="Research journey room (demo)",
-            chair_id=chair.id,
+        built = demo_meeting(
+            starts, "Research journey room (demo)", [POLICE_REP, HOUSING_REP], present=POLICE_REP
         )
-        db.session.add(meeting)
-        db.session.flush()
-        for rep in (police_rep, housing_rep):
-            db.session.add(
-                Invitation(meeting_id=meeting.id, user_id=rep.id, agency_id=rep.agency_id)
-            )
+        meeting, area, police = built.meeting, built.area, built.police
         researched, _ = listed_case(
             area.id, police.id, meeting.id, 1, "Rhea Research", prefix="RSJ"
         )
         coordinated, _ = listed_case(
             area.id, police.id, meeting.id, 2, "Cleo Coordinated", prefix="RSJ"
-        )
-        db.session.flush()
-        attendance.mark_statement_read(
-            meeting, shown_version=attendance.required_version(meeting), actor=chair
-        )
-        row = attendance.record_invitee_attendance(
-            meeting, police_rep, status=AttendanceStatus.PRESENT, information_sent=None, actor=chair
-        )
-        attendance.acknowledge(
-            meeting, actor=chair, attendance=row, method=AcknowledgementMethod.RECORDED_BY_CHAIR
         )
         db.session.commit()
         found = (

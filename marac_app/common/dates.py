@@ -186,6 +186,16 @@ class GovukDateField(Field):
     def pre_validate(self, form: Any) -> None:
         if self._problem:
             raise StopValidation(self._problem)
+        if self.required and self.data is None:
+            # A post without the boxes at all (hand-made or truncated) leaves no date and no
+            # problem; a required date must still be refused, never reach the service empty.
+            reading = read_date_parts(
+                date_parts(None),
+                str(self.label.text),
+                required=True,
+                required_message=self.required_message,
+            )
+            raise StopValidation(reading.error or f"Enter the {str(self.label.text).lower()}")
 
     def set_date(self, value: date | None) -> None:
         """Show ``value`` in the boxes (a form opened to change a saved date)."""

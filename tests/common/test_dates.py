@@ -53,3 +53,23 @@ def test_future_and_past_limits() -> None:
 
 def test_an_optional_date_may_be_left_blank() -> None:
     assert _read("", "", "", required=False) == (None, None)
+
+
+def test_a_required_date_whose_boxes_were_not_posted_is_refused(app) -> None:
+    """Regression (found by tests/security/test_form_fuzz.py): a post to "close a case" without
+    the date's boxes at all validated with no date, and the view's ``required_date`` raised
+    (HTTP 500). A required date is refused like blank boxes; an optional one stays empty."""
+    from werkzeug.datastructures import MultiDict
+
+    from marac_app.common.dates import GovukDateField
+    from marac_app.common.forms import MaracForm
+
+    class Closing(MaracForm):
+        closed_on = GovukDateField("Date closed")
+        reviewed_on = GovukDateField("Date reviewed", required=False)
+
+    with app.test_request_context(method="POST"):
+        form = Closing(formdata=MultiDict({"reference": "CAM-2026-0001"}), meta={"csrf": False})
+        assert not form.validate()
+        assert form.closed_on.errors == ["Enter the date closed"]
+        assert not form.reviewed_on.errors and form.reviewed_on.data is None

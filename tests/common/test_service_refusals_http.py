@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from marac_app.common.time import london_today
 from marac_app.privacy.models import SubjectRight
 from tests.common.refusal_world import (  # noqa: F401 - world is a fixture
     ENTRY,
@@ -234,6 +235,10 @@ REFUSALS += [
             "status": "open",
             "note": "Still waiting for the fitter",
             "version": action_version(w, app),
+            # A required date is refused when its boxes are missing (the form always has them).
+            "dated-day": str(london_today().day),
+            "dated-month": str(london_today().month),
+            "dated-year": str(london_today().year),
         },
         "The action is already open",
         "status",

@@ -335,6 +335,7 @@ class Answer:
     status: int
     authorised: list[tuple[str, str]]
     body: str
+    mimetype: str = "text/html"
 
 
 class Prober:
@@ -373,7 +374,7 @@ class Prober:
                     )
             # A file (a transfer pack's PDF) is kept as text with its bytes escaped.
             body = response.get_data().decode("utf-8", errors="backslashreplace")
-            answer = Answer(response.status_code, seen[-1] if seen else [], body)
+            answer = Answer(response.status_code, seen[-1] if seen else [], body, response.mimetype)
             if inspect is not None:
                 inspect(answer)
             return answer

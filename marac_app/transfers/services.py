@@ -136,26 +136,15 @@ def start_transfer(
     receivers = coordinators_of(to_area.id)
     if not receivers:
         raise ServiceError(NO_COORDINATOR, field="to_area")
-    transfer = CaseTransfer(
+    transfer = _new_transfer(
+        case,
+        actor,
+        AuditAction.TRANSFER_REQUESTED,
+        f"to_area={to_area.id} notified={len(receivers)}",
         kind=TransferKind.WITHIN,
         status=TransferStatus.PENDING,
-        source_case_id=case.id,
-        from_area_id=case.area_id,
         to_area_id=to_area.id,
         reason=text,
-        requested_by_id=actor.id,
-        requested_at=utcnow(),
-    )
-    db.session.add(transfer)
-    db.session.flush()
-    record(
-        AuditAction.TRANSFER_REQUESTED,
-        actor=actor,
-        object_type="case_transfer",
-        object_id=transfer.id,
-        case_ids=[case.id],
-        detail=f"source_case={case.id} from_area={case.area_id} to_area={to_area.id} "
-        f"notified={len(receivers)}",
     )
     link = f"{base_url.rstrip('/')}/transfers/{transfer.id}"
     for person in receivers:
@@ -291,25 +280,39 @@ def record_external(
     text = _clean(
         reason, field="reason", empty=REASON_MISSING, too_long=REASON_TOO_LONG, limit=REASON_LIMIT
     )
-    transfer = CaseTransfer(
+    return _new_transfer(
+        case,
+        actor,
+        AuditAction.TRANSFER_PACK_PRODUCED,
+        "external=yes",
         kind=TransferKind.EXTERNAL,
         status=TransferStatus.PACK_PRODUCED,
-        source_case_id=case.id,
-        from_area_id=case.area_id,
         external_marac=name,
         reason=text,
+    )
+
+
+def _new_transfer(
+    case: Case, actor: User, action: AuditAction, detail: str, **fields: object
+) -> CaseTransfer:
+    """The transfer row of ``case`` requested now by ``actor`` (flushed), audited as
+    ``action`` with the source case, its area and ``detail``: both kinds of transfer."""
+    transfer = CaseTransfer(
+        source_case_id=case.id,
+        from_area_id=case.area_id,
         requested_by_id=actor.id,
         requested_at=utcnow(),
+        **fields,
     )
     db.session.add(transfer)
     db.session.flush()
     record(
-        AuditAction.TRANSFER_PACK_PRODUCED,
+        action,
         actor=actor,
         object_type="case_transfer",
         object_id=transfer.id,
         case_ids=[case.id],
-        detail=f"source_case={case.id} from_area={case.area_id} external=yes",
+        detail=f"source_case={case.id} from_area={case.area_id} {detail}",
     )
     return transfer
 
